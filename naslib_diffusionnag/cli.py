@@ -1,0 +1,244 @@
+"""Command line: ``diffusionnag train | sample``.
+
+Every command that reports numbers can print one JSON object as its last line (``--json``)
+recording what produced them (space, checkpoint, seed, sampler settings, data file checksum).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import __version__
+from .diffusion import DiffusionConfig
+from .errors import DiffusionNAGError
+from .generation import ArchitectureGenerator, generation_metrics
+from .guidance import GuidanceTerm, Objective
+from .oracles import NB201Benchmark, canonical_dataset
+from .oracles.nb201_properties import DEFAULT_DIRECTION, PropertyTable, nb201_property
+from .spaces import SPACES, get_space
+
+
+def summary_stats(values: Sequence[float], distinct: Sequence[float] | None = None) -> dict[str, float]:
+    """mean / std over all generated values; max / top-5 mean over ``distinct`` (the values
+    of the distinct architectures, so a repeated architecture is not counted five times)."""
+    v = np.asarray(values, dtype=float)
+    d = np.sort(np.asarray(values if distinct is None else distinct, dtype=float))[::-1]
+    if v.size == 0:
+        return {"mean": float("nan"), "max": float("nan"), "top5_mean": float("nan"), "std": float("nan")}
+    return {"mean": float(v.mean()), "max": float(d[0]), "top5_mean": float(d[:5].mean()),
+            "std": float(v.std())}
+
+
+def cmd_train(args: argparse.Namespace) -> dict[str, Any]:
+    config = (DiffusionConfig.from_yaml(args.config) if args.config else DiffusionConfig()).with_overrides(
+        train={"steps": args.steps, "seed": args.seed},
+        model={"positional": False} if args.no_positional else {},
+    )
+    space = get_space(args.space, **({"adjacency": args.adjacency} if args.adjacency else {}))
+    out = Path(args.out)
+    if out.exists() and not args.overwrite:
+        raise DiffusionNAGError(f"{out} exists; pass --overwrite to replace it or choose another --out")
+    gen = ArchitectureGenerator.train(space, config, fraction=args.train_split, progress=True)
+    gen.save(out, overwrite=args.overwrite)
+    return {"checkpoint": str(out), "space": space.name, "config": config.to_dict(),
+            "split": gen.metadata["split"], "train_seconds": gen.metadata["train_seconds"],
+            "final_loss": gen.metadata["losses"][-1], "n_parameters": gen.metadata["n_parameters"]}
+
+
+def parse_guide(spec: str) -> tuple[str, Objective | None, float]:
+    """``PROPERTY[:QUALIFIER][@max|@min|@budget=V|@target=V][,weight=W][,softness=S]``.
+
+    Without ``@...`` the property's natural direction is used (accuracy up, costs down).
+    """
+    head, _, rest = spec.partition("@")
+    opts = [o for o in rest.split(",") if o] if rest else []
+    if not rest and "," in head:
+        head, *opts = head.split(",")
+    objective: Objective | None = None
+    weight, softness = 1.0, None
+    direction, value = None, None
+    for opt in opts:
+        key, eq, val = opt.partition("=")
+        try:
+            if key in ("max", "min") and not eq:
+                direction = key
+            elif key in ("budget", "target") and eq:
+                direction, value = key, float(val)
+            elif key == "weight" and eq:
+                weight = float(val)
+            elif key == "softness" and eq:
+                softness = float(val)
+            else:
+                raise ValueError
+        except ValueError:
+            raise DiffusionNAGError(
+                f"bad --guide option {opt!r} in {spec!r}; use @max, @min, @budget=V or @target=V, "
+                "then ,weight=W and ,softness=S") from None
+    if direction is not None:
+        objective = Objective(direction, value, softness)  # type: ignore[arg-type]
+    return head, objective, weight
+
+
+def _stats_block(archs: list[str], tables: dict[str, PropertyTable]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, table in tables.items():
+        lookup = table.lookup()
+        known = [lookup[a] for a in archs if a in lookup]
+        distinct = [lookup[a] for a in set(archs) if a in lookup]
+        out[key] = dict(summary_stats(known, distinct), n_known=len(known))
+    return out
+
+
+def cmd_sample(args: argparse.Namespace) -> dict[str, Any]:
+    gen = ArchitectureGenerator.load(args.space, args.checkpoint)
+    sampler = gen.config.with_overrides(
+        sampler={"steps": args.steps, "corrector_steps": args.corrector_steps, "snr": args.snr}
+    ).sampler
+    out: dict[str, Any] = {"space": gen.space.name, "seed": args.seed,
+                           "checkpoint": str(args.checkpoint or "pretrained"),
+                           "sampler": {"steps": sampler.steps, "corrector_steps": sampler.corrector_steps,
+                                       "snr": sampler.snr}}
+    bench = None
+    if args.dataset or args.guide:
+        if gen.space.name != "nb201":
+            raise DiffusionNAGError(f"--dataset/--guide read NB201 benchmark data; space is {gen.space.name!r}")
+        bench = NB201Benchmark.load(args.data)
+        out["benchmark"] = bench.provenance()
+    terms: list[GuidanceTerm] = []
+    budgets: dict[str, float] = {}
+    tables: dict[str, PropertyTable] = {}
+    if args.guide:
+        assert bench is not None
+        rng = np.random.default_rng(args.seed)
+        out["guide"] = []
+        for spec in args.guide:
+            name, objective, weight = parse_guide(spec)
+            table = nb201_property(name, bench)
+            kind = table.name.split(":")[0]
+            objective = objective or Objective(DEFAULT_DIRECTION.get(kind, "max"))  # type: ignore[arg-type]
+            k = min(args.labels, len(table.archs))
+            idx = rng.choice(len(table.archs), size=k, replace=False)
+            predictor = gen.fit_predictor([table.archs[i] for i in idx], table.values[idx], seed=args.seed,
+                                          progress=args.progress)
+            terms.append(GuidanceTerm(table.name, predictor, objective, weight))
+            tables[table.name] = table
+            if objective.direction == "budget" and objective.value is not None:
+                budgets[table.name] = objective.value
+            out["guide"].append({"property": table.name, "objective": objective.describe(), "weight": weight,
+                                 "labels": k, "metric": table.metric, "source": table.source,
+                                 "sha256": table.checksum})
+        out["scales"] = args.scale
+        result = gen.sample_guided(args.n, args.seed, terms, args.scale, sampler, progress=args.progress)
+    else:
+        result = gen.sample(args.n, args.seed, sampler, progress=args.progress)
+    out.update(generation_metrics(result.archs, gen.training_archs()))
+    valid = result.valid
+    out["iso_uniqueness"] = (len({gen.space.iso_key(a) for a in valid}) / len(valid)) if valid else 0.0
+    out.update({"seconds": result.seconds, "nfe": result.nfe,
+                "valid_per_second": len(valid) / result.seconds if result.seconds else 0.0})
+    if args.dataset:
+        assert bench is not None
+        dataset = canonical_dataset(args.dataset)
+        out["dataset"] = dataset
+        tables = {"accuracy:" + dataset: nb201_property("accuracy:" + dataset, bench), **tables}
+
+    def report(archs: list[str], into: dict[str, Any]) -> None:
+        stats = _stats_block(archs, tables)
+        for key, value in stats.items():
+            label = "true_accuracy" if key == f"accuracy:{out.get('dataset')}" else f"true_{key}"
+            into[label] = value
+        for key, budget in budgets.items():
+            lookup = tables[key].lookup()
+            known = [lookup[a] for a in archs if a in lookup]
+            into[f"within_budget_{key}"] = float(np.mean([v <= budget for v in known])) if known else 0.0
+
+    report(valid, out)
+    if terms and tables:
+        base = gen.sample(args.n, args.seed, sampler)
+        out["unguided"] = {**generation_metrics(base.archs), "seconds": base.seconds}
+        report(base.valid, out["unguided"])
+    out["archs"] = valid
+    return out
+
+
+def _print_human(cmd: str, out: dict[str, Any]) -> None:
+    if cmd == "train":
+        print(f"saved {out['checkpoint']} ({out['n_parameters']} parameters, "
+              f"{out['train_seconds']:.0f} s, final loss {out['final_loss']:.4f})")
+        return
+    print(f"{out['valid']}/{out['n']} valid ({100 * out['validity']:.2f} %), uniqueness "
+          f"{100 * out['uniqueness']:.2f} %, novelty {100 * out['novelty']:.2f} %, "
+          f"{out['seconds']:.2f} s, nfe {out['nfe']}")
+    if "true_accuracy" in out:
+        t = out["true_accuracy"]
+        print(f"{out['dataset']} true accuracy: mean {t['mean']:.2f}, max {t['max']:.2f}, "
+              f"top-5 mean {t['top5_mean']:.2f} ({out['benchmark']['metric'][out['dataset']]})")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="diffusionnag", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=__version__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    spaces = SPACES.names()
+
+    tr = sub.add_parser("train", help="train a score network on a search space")
+    tr.add_argument("--space", required=True, choices=spaces)
+    tr.add_argument("--train-split", type=float, default=1.0,
+                    help="seeded fraction of the enumerated space to train on (default 1.0)")
+    tr.add_argument("--out", required=True, help="checkpoint path to write")
+    tr.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+    tr.add_argument("--config", help="YAML with sde/model/train/sampler sections (configs/)")
+    tr.add_argument("--steps", type=int, help="training iterations (overrides the config)")
+    tr.add_argument("--seed", type=int, help="training seed (overrides the config)")
+    tr.add_argument("--no-positional", action="store_true", help="ablation: no positional embedding")
+    tr.add_argument("--adjacency", help="NB201 only: 'true' (default) or 'official'")
+    tr.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
+
+    sa = sub.add_parser("sample", help="generate architectures and report their quality")
+    sa.add_argument("--space", required=True, choices=spaces)
+    sa.add_argument("--n", type=int, default=1000)
+    sa.add_argument("--seed", type=int, default=0)
+    sa.add_argument("--steps", type=int, help="sampler steps (default: the checkpoint's config)")
+    sa.add_argument("--corrector-steps", type=int, help="Langevin steps per sampler step")
+    sa.add_argument("--snr", type=float, help="Langevin signal-to-noise ratio")
+    sa.add_argument("--checkpoint", help="checkpoint path (default: the shipped one)")
+    sa.add_argument("--dataset", help="NB201: also report the true benchmark accuracy on this dataset")
+    sa.add_argument("--data", help="benchmark file (default ../shared/data/nb201/nats_bench.csv)")
+    sa.add_argument("--guide", action="append", metavar="SPEC",
+                    help="guide toward a property, repeatable: PROPERTY[:QUALIFIER][@max|@min|@budget=V|"
+                         "@target=V][,weight=W]; properties accuracy:<dataset>, latency:<device>, "
+                         "flops:<dataset>, params:<dataset>, file:<csv arch,value>")
+    sa.add_argument("--labels", type=int, default=100,
+                    help="fit each guiding predictor on this many architectures drawn with --seed")
+    sa.add_argument("--scale", type=lambda s: [float(v) for v in s.split(",")], default=[100.0],
+                    help="guidance scale, or a comma list of decreasing scales (one round each)")
+    sa.add_argument("--progress", action="store_true", help="show a sampling progress bar")
+    sa.add_argument("--json", action="store_true", help="print a JSON object as the last line")
+    return parser
+
+
+COMMANDS = {"train": cmd_train, "sample": cmd_sample}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        out = COMMANDS[args.command](args)
+    except (DiffusionNAGError, ValueError) as e:
+        print(f"diffusionnag {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(out))
+    else:
+        _print_human(args.command, out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

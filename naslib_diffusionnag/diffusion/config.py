@@ -1,0 +1,155 @@
+"""Typed, validated configuration of the diffusion model, with the paper's values as presets.
+
+The resolved config is saved in every checkpoint; YAML files are read into these
+dataclasses and never written back.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from ..errors import UnknownNameError
+
+MaskMode = Literal["successors", "closure", "full"]
+
+
+@dataclass(frozen=True)
+class SDEConfig:
+    """VE SDE: sigma(t) = sigma_min (sigma_max / sigma_min)^t, t in [0, 1]."""
+
+    sigma_min: float = 0.1
+    sigma_max: float = 5.0
+
+    def __post_init__(self) -> None:
+        if not 0 < self.sigma_min < self.sigma_max:
+            raise ValueError(f"need 0 < sigma_min < sigma_max, got {self.sigma_min}, {self.sigma_max}")
+
+
+# sigma presets from the official code (see ../shared/design/diffusionnag-method.md, section 3)
+SDE_PRESETS: dict[str, SDEConfig] = {
+    "nb201": SDEConfig(0.1, 5.0),  # configs/tr_scorenet.py
+    "nb201-transfer": SDEConfig(0.1, 20.0),  # configs/transfer_nag_config.pt
+    "mbv3": SDEConfig(0.1, 1.0),  # configs/tr_scorenet_ofa.py
+}
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Transformer score network. The official CATE is d=64, 12 layers, 8 heads, d_ff=128,
+    head 1536 (about 4M parameters); the defaults here are sized for 2-core CPU training."""
+
+    d_model: int = 64
+    n_layers: int = 3
+    n_heads: int = 4
+    d_ff: int = 128
+    head_hidden: int = 128
+    dropout: float = 0.0
+    positional: bool = True  # sinusoidal embedding of node position (off: the ablation)
+    mask: MaskMode = "successors"  # attend to direct successors (official training mask)
+    scale_by_sigma: bool = True  # output / sigma (score_sde); official: raw output
+
+    def __post_init__(self) -> None:
+        if self.d_model % self.n_heads or self.d_model % 2:
+            raise ValueError(f"d_model {self.d_model} must be even and divisible by n_heads {self.n_heads}")
+        if self.mask not in ("successors", "closure", "full"):
+            raise ValueError(f"mask must be successors, closure or full, got {self.mask!r}")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    steps: int = 6000
+    batch_size: int = 256
+    lr: float = 1e-3
+    warmup: int = 100
+    grad_clip: float = 1.0
+    ema_decay: float = 0.999
+    eps: float = 1e-5  # smallest t drawn in the loss
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class SamplerConfig:
+    """Predictor-corrector sampler: Euler-Maruyama predictor + Langevin corrector.
+
+    The official code uses 1,000 steps; 40 suffice for the small CPU model (validity and
+    throughput per step count: benchmarks_results/generation_nb201.md)."""
+
+    steps: int = 40
+    corrector_steps: int = 1
+    snr: float = 0.16
+    eps: float = 1e-5
+    noise_removal: bool = True
+
+    def __post_init__(self) -> None:
+        if self.steps < 1 or self.corrector_steps < 0:
+            raise ValueError(f"need steps >= 1 and corrector_steps >= 0, got {self.steps}, {self.corrector_steps}")
+
+    @property
+    def nfe(self) -> int:
+        """Score-network evaluations per sample."""
+        return self.steps * (1 + self.corrector_steps)
+
+
+@dataclass(frozen=True)
+class DiffusionConfig:
+    sde: SDEConfig = field(default_factory=SDEConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    sampler: SamplerConfig = field(default_factory=SamplerConfig)
+
+    def to_dict(self) -> dict[str, dict[str, Any]]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DiffusionConfig:
+        """Build from nested dicts; ``sde`` may also be a preset name. Unknown keys raise."""
+        parts: dict[str, Any] = {}
+        types = {"sde": SDEConfig, "model": ModelConfig, "train": TrainConfig, "sampler": SamplerConfig}
+        unknown = set(data) - set(types)
+        if unknown:
+            raise ValueError(f"unknown config sections {sorted(unknown)}; valid: {sorted(types)}")
+        for name, typ in types.items():
+            value = data.get(name, {})
+            if name == "sde" and isinstance(value, str):
+                parts[name] = sde_preset(value)
+                continue
+            allowed = {f.name for f in fields(typ)}
+            bad = set(value) - allowed
+            if bad:
+                raise ValueError(f"unknown keys {sorted(bad)} in config section {name!r}; valid: {sorted(allowed)}")
+            parts[name] = typ(**value)
+        return cls(**parts)
+
+    @classmethod
+    def from_yaml(cls, path: str | os.PathLike[str]) -> DiffusionConfig:
+        """Read a YAML file of sections (see configs/nb201.yaml); errors name the file."""
+        p = Path(path)
+        if not p.is_file():
+            raise ValueError(f"config file {str(p)!r} does not exist; see configs/ for examples")
+        data = yaml.safe_load(p.read_text()) or {}
+        if not isinstance(data, dict):
+            raise ValueError(f"config file {str(p)!r} must hold a mapping of sections")
+        try:
+            return cls.from_dict(data)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"config file {str(p)!r}: {e}") from e
+
+    def with_overrides(self, **sections: dict[str, Any]) -> DiffusionConfig:
+        """A copy with some fields of some sections replaced (None values are ignored)."""
+        cfg = self
+        for name, values in sections.items():
+            values = {k: v for k, v in values.items() if v is not None}
+            if values:
+                cfg = replace(cfg, **{name: replace(getattr(cfg, name), **values)})
+        return cfg
+
+
+def sde_preset(name: str) -> SDEConfig:
+    try:
+        return SDE_PRESETS[name]
+    except KeyError:
+        raise UnknownNameError(f"unknown SDE preset {name!r}; choose one of: {', '.join(SDE_PRESETS)}") from None

@@ -1,0 +1,21 @@
+"""Predictor guidance: noise-aware predictors, objectives, and the guided score function."""
+from .guide import (
+                    GuidanceTerm,
+                    NonFiniteGuidanceError,
+                    guidance_log_likelihood,
+                    guided_score_fn,
+                    linear_schedule,
+                    scale_schedule,
+)
+from .objectives import Objective
+from .predictors import (
+                    DirectedGCNPredictor,
+                    NoiseAwarePredictor,
+                    PredictorConfig,
+                    fit_predictor,
+                    predict_clean,
+)
+
+__all__ = ["GuidanceTerm", "NonFiniteGuidanceError", "guidance_log_likelihood", "guided_score_fn",
+           "linear_schedule", "scale_schedule", "Objective", "DirectedGCNPredictor",
+           "NoiseAwarePredictor", "PredictorConfig", "fit_predictor", "predict_clean"]

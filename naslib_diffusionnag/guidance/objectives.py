@@ -1,0 +1,50 @@
+"""Objectives: what to want of a predicted property, as a differentiable log-likelihood-like
+score ``g(y_hat)`` on the predictor's normalised output (``B -> B``).
+
+Working in normalised units lets objectives with different units share one guidance scale
+and be mixed by plain weights.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import torch
+import torch.nn.functional as F
+
+Direction = Literal["max", "min", "budget", "target"]
+
+
+@dataclass(frozen=True)
+class Objective:
+    """``max`` / ``min`` the property, stay under a ``budget``, or reach a ``target``.
+
+    ``budget`` is the log-probability of being under the budget, ``log sigmoid((b - y) / s)``
+    (a smooth hinge: no pull once well inside); ``target`` is a Gaussian log-likelihood with
+    std ``s``. ``value`` and ``softness`` are in the property's own units.
+    """
+
+    direction: Direction = "max"
+    value: float | None = None
+    softness: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.direction not in ("max", "min", "budget", "target"):
+            raise ValueError(f"objective direction must be max, min, budget or target, got {self.direction!r}")
+        if self.direction in ("budget", "target") and self.value is None:
+            raise ValueError(f"a {self.direction} objective needs a value, e.g. budget=20")
+
+    def __call__(self, y_norm: torch.Tensor, y_mean: float, y_std: float) -> torch.Tensor:
+        if self.direction == "max":
+            return y_norm
+        if self.direction == "min":
+            return -y_norm
+        assert self.value is not None
+        v = (self.value - y_mean) / y_std
+        s = (self.softness / y_std) if self.softness else 0.1
+        if self.direction == "budget":
+            return F.logsigmoid((v - y_norm) / s) * s  # times s: slope 1 above the budget, like max/min
+        return -0.5 * ((y_norm - v) / s) ** 2 * s
+
+    def describe(self) -> str:
+        return self.direction if self.value is None else f"{self.direction}={self.value:g}"

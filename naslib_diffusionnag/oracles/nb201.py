@@ -1,0 +1,192 @@
+"""NAS-Bench-201 tabular benchmark: real 200-epoch accuracies, queried by any architecture form.
+
+Two sources are read:
+- ``nats_bench.csv`` (default, ``../shared/data/nb201/``): 200-epoch *test* accuracy on
+  CIFAR-10, CIFAR-100 and ImageNet16-120 for all 15,625 cells; row ``i`` is benchmark index ``i``.
+- NASLib's ``nb201_<dataset>_full_training.pickle``: ``data[arch_str][split]['eval_acc1es'][-1]``.
+  For cifar10 NASLib stores the ``cifar10-valid`` split (optimum 91.61, not 94.37); the metric
+  string says which split was read.
+"""
+from __future__ import annotations
+
+import csv
+import os
+import pickle
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Union
+
+import numpy as np
+
+from ..errors import DataFormatError, InvalidArchitectureError, UnknownNameError
+from ..spaces.nb201 import NB201Space
+from .paths import resolve_data_file, sha256
+
+DEFAULT_CSV = "nb201/nats_bench.csv"
+DATASETS: tuple[str, ...] = ("cifar10", "cifar100", "ImageNet16-120")
+_ALIASES = {
+    "cifar10": "cifar10", "cifar-10": "cifar10", "cifar100": "cifar100", "cifar-100": "cifar100",
+    "imagenet16-120": "ImageNet16-120", "imagenet16": "ImageNet16-120", "imagenet": "ImageNet16-120",
+}
+_CSV_COLUMNS = {
+    "cifar10": "CIFAR10TestAccuracy200Epochs",
+    "cifar100": "CIFAR100TestAccuracy200Epochs",
+    "ImageNet16-120": "ImageNetTestAccuracy200Epochs",
+}
+# NASLib's pickle keys per dataset, first match wins.
+_PICKLE_KEYS = {
+    "cifar10": ("cifar10-valid", "cifar10"),
+    "cifar100": ("cifar100",),
+    "ImageNet16-120": ("ImageNet16-120",),
+}
+
+ArchLike = Union[str, int, Sequence[int]]  # noqa: UP007 (a runtime alias)
+
+
+def canonical_dataset(name: str) -> str:
+    """``cifar10`` / ``cifar100`` / ``ImageNet16-120`` from any common spelling."""
+    key = _ALIASES.get(str(name).lower())
+    if key is None:
+        raise UnknownNameError(
+            f"unknown NB201 dataset {name!r}; choose one of: {', '.join(DATASETS)}"
+        )
+    return key
+
+
+@dataclass
+class NB201Benchmark:
+    """Accuracy table of the NB201 cells, with the file it came from and its checksum."""
+
+    source: Path
+    checksum: str
+    metric: dict[str, str]  # dataset -> what the number is (split, epochs, source column)
+    accuracy: dict[str, np.ndarray]  # dataset -> float64 array aligned with ``archs``
+    archs: list[str]
+    space: NB201Space = field(default_factory=NB201Space)
+    unique_strings: list[str] | None = None
+    _index: dict[str, int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._index = {a: i for i, a in enumerate(self.archs)}
+
+    # ---- loading -------------------------------------------------------------------
+    @classmethod
+    def load(cls, path: str | os.PathLike[str] | None = None) -> NB201Benchmark:
+        """Load ``path`` (CSV or NASLib pickle, by suffix) or the default CSV."""
+        resolved = resolve_data_file(DEFAULT_CSV, path)
+        if resolved.suffix in (".pickle", ".pkl"):
+            return cls.from_naslib_pickle(resolved)
+        return cls.from_csv(resolved)
+
+    @classmethod
+    def from_csv(cls, path: str | os.PathLike[str] | None = None) -> NB201Benchmark:
+        resolved = resolve_data_file(DEFAULT_CSV, path)
+        space = NB201Space()
+        with open(resolved, newline="") as f:
+            reader = csv.DictReader(f)
+            needed = set(_CSV_COLUMNS.values()) | {"ArchitectureString"}
+            missing = needed - set(reader.fieldnames or [])
+            if missing:
+                raise DataFormatError(
+                    f"{resolved} is not a NATS-Bench NB201 table: columns {sorted(missing)} are "
+                    f"missing; expected the nats_bench.csv layout (see ../shared/data/nb201/README.md)"
+                )
+            rows = list(reader)
+        if len(rows) != space.size:
+            raise DataFormatError(
+                f"{resolved} has {len(rows)} rows, expected {space.size} NB201 cells"
+            )
+        try:
+            archs = [space.parse(r["ArchitectureString"]) for r in rows]
+            acc = {d: np.array([float(r[c]) for r in rows]) for d, c in _CSV_COLUMNS.items()}
+        except (InvalidArchitectureError, ValueError) as e:
+            raise DataFormatError(f"{resolved} has a malformed row: {e}") from e
+        metric = {d: f"200-epoch test accuracy (%), column {c} of {resolved.name}"
+                  for d, c in _CSV_COLUMNS.items()}
+        unique = [r["UniqueString"] for r in rows] if "UniqueString" in rows[0] else None
+        return cls(resolved, sha256(resolved), metric, acc, archs, space, unique)
+
+    @classmethod
+    def from_naslib_pickle(cls, path: str | os.PathLike[str]) -> NB201Benchmark:
+        """NASLib's ``nb201_*_full_training.pickle`` (``{arch_str: {split: {...}}}``)."""
+        resolved = resolve_data_file(DEFAULT_CSV, path)
+        try:
+            with open(resolved, "rb") as f:
+                data = pickle.load(f)
+        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError) as e:
+            raise DataFormatError(f"{resolved} is not a readable pickle: {e}") from e
+        if not isinstance(data, dict) or not data:
+            raise DataFormatError(
+                f"{resolved} is not in NASLib's nb201 layout (a dict arch_str -> split -> metrics)"
+            )
+        space = NB201Space()
+        archs = [space.parse(a) for a in data]
+        first = next(iter(data.values()))
+        acc: dict[str, np.ndarray] = {}
+        metric: dict[str, str] = {}
+        for dataset, keys in _PICKLE_KEYS.items():
+            key = next((k for k in keys if isinstance(first, dict) and k in first), None)
+            if key is None:
+                continue
+            try:
+                acc[dataset] = np.array([float(e[key]["eval_acc1es"][-1]) for e in data.values()])
+            except (KeyError, TypeError, IndexError) as e:
+                raise DataFormatError(f"{resolved}: entry lacks [{key!r}]['eval_acc1es']: {e}") from e
+            metric[dataset] = (f"final-epoch eval_acc1es (%) of split {key!r} in NASLib pickle "
+                               f"{resolved.name}")
+        if not acc:
+            raise DataFormatError(
+                f"{resolved} holds none of the splits {sorted(sum(_PICKLE_KEYS.values(), ()))}"
+            )
+        return cls(resolved, sha256(resolved), metric, acc, archs, space)
+
+    # ---- queries -------------------------------------------------------------------
+    def datasets(self) -> list[str]:
+        return list(self.accuracy)
+
+    def column(self, dataset: str) -> np.ndarray:
+        """Accuracies of all cells on ``dataset``, aligned with ``archs``."""
+        d = canonical_dataset(dataset)
+        if d not in self.accuracy:
+            raise UnknownNameError(
+                f"dataset {d!r} is not in {self.source.name}; it has: {', '.join(self.accuracy)}"
+            )
+        return self.accuracy[d]
+
+    def index(self, arch: ArchLike) -> int:
+        """Benchmark index (row) of a cell string, an index, or a NASLib op-index tuple."""
+        if isinstance(arch, (int, np.integer)):
+            i = int(arch)
+            if not 0 <= i < len(self.archs):
+                raise InvalidArchitectureError(
+                    f"NB201 index {i} out of range 0..{len(self.archs) - 1}"
+                )
+            return i
+        cell = self.space.parse(arch) if isinstance(arch, str) else self.space.from_op_indices(arch)
+        try:
+            return self._index[cell]
+        except KeyError:
+            raise InvalidArchitectureError(f"{cell!r} is not in {self.source.name}") from None
+
+    def arch(self, index: int) -> str:
+        """Cell string at a benchmark index."""
+        return self.archs[self.index(index)]
+
+    def query(self, arch: ArchLike, dataset: str) -> float:
+        """The benchmark accuracy of one architecture (see ``metric[dataset]``)."""
+        return float(self.column(dataset)[self.index(arch)])
+
+    def query_many(self, archs: Sequence[ArchLike], dataset: str) -> np.ndarray:
+        col = self.column(dataset)
+        return col[[self.index(a) for a in archs]]
+
+    def best(self, dataset: str) -> tuple[str, float]:
+        """The best cell and its accuracy."""
+        col = self.column(dataset)
+        i = int(np.argmax(col))
+        return self.archs[i], float(col[i])
+
+    def provenance(self) -> dict[str, object]:
+        """What every result built on this table records about it."""
+        return {"source": str(self.source), "sha256": self.checksum, "metric": dict(self.metric)}

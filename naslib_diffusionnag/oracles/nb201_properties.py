@@ -1,0 +1,117 @@
+"""Properties of NB201 cells from real data, by name: ``accuracy:<dataset>``,
+``latency:<device>``, ``flops:<dataset>``, ``params:<dataset>``.
+
+- accuracy: 200-epoch test accuracy (%), ``nats_bench.csv`` (or the table given);
+- latency: measured ms on 27 device settings, HELP's ``latency_help_27devices.csv``;
+- flops / params: M FLOPs / M parameters per dataset's input size, ``cost_flops_params.csv``.
+User-supplied properties come as a CSV of ``arch,value`` (``file:<path>``).
+"""
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import DataFormatError, UnknownNameError
+from .nb201 import NB201Benchmark, canonical_dataset
+from .paths import resolve_data_file, sha256
+
+LATENCY_FILE = "nb201/latency_help_27devices.csv"
+COST_FILE = "nb201/cost_flops_params.csv"
+DEFAULT_DIRECTION = {"accuracy": "max", "latency": "min", "flops": "min", "params": "min"}
+
+
+@dataclass(frozen=True)
+class PropertyTable:
+    """Values of one property for a list of architectures, with where they came from."""
+
+    name: str
+    archs: list[str]
+    values: np.ndarray
+    metric: str
+    source: str
+    checksum: str
+
+    def lookup(self) -> dict[str, float]:
+        return dict(zip(self.archs, self.values.tolist(), strict=True))
+
+
+def _read_indexed(path: Path, bench: NB201Benchmark) -> list[dict[str, str]]:
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    if len(rows) != len(bench.archs) or any(int(r["index"]) != i for i, r in enumerate(rows)):
+        raise DataFormatError(f"{path} must list the {len(bench.archs)} NB201 cells by 'index' in order")
+    return rows
+
+
+def _column(rows: list[dict[str, str]], column: str, path: Path, choices: list[str]) -> np.ndarray:
+    if column not in rows[0]:
+        raise UnknownNameError(f"{path.name} has no column {column!r}; choose one of: {', '.join(choices)}")
+    return np.array([float(r[column]) for r in rows])
+
+
+def latency_devices(path: str | os.PathLike[str] | None = None) -> list[str]:
+    """Device settings of the HELP latency table (e.g. ``pixel3``, ``1080ti_32``)."""
+    with open(resolve_data_file(LATENCY_FILE, path), newline="") as f:
+        header = next(csv.reader(f))
+    return [c[len("lat_"):] for c in header if c.startswith("lat_")]
+
+
+def nb201_property(name: str, bench: NB201Benchmark | None = None,
+                   data_dir: str | os.PathLike[str] | None = None) -> PropertyTable:
+    """The property ``kind:qualifier`` for all 15,625 cells, or ``file:<csv>`` for a user's."""
+    kind, _, qual = name.partition(":")
+    if kind == "file":
+        return labels_from_csv(qual, bench)
+    if kind not in DEFAULT_DIRECTION or not qual:
+        raise UnknownNameError(
+            f"unknown NB201 property {name!r}; use accuracy:<dataset>, latency:<device>, "
+            "flops:<dataset>, params:<dataset> or file:<csv of arch,value>")
+    bench = bench or NB201Benchmark.load()
+    if kind == "accuracy":
+        d = canonical_dataset(qual)
+        return PropertyTable(f"accuracy:{d}", bench.archs, bench.column(d), bench.metric[d],
+                             str(bench.source), bench.checksum)
+    root = Path(data_dir) if data_dir else None
+    if kind == "latency":
+        path = resolve_data_file(LATENCY_FILE, root / LATENCY_FILE if root else None)
+        devices = latency_devices(path)
+        if qual not in devices:
+            raise UnknownNameError(f"unknown NB201 latency device {qual!r}; choose one of: {', '.join(devices)}")
+        values = _column(_read_indexed(path, bench), f"lat_{qual}", path, devices)
+        return PropertyTable(f"latency:{qual}", bench.archs, values,
+                             f"measured latency (ms) on {qual}, column lat_{qual} of {path.name} (HELP)",
+                             str(path), sha256(path))
+    path = resolve_data_file(COST_FILE, root / COST_FILE if root else None)
+    rows = _read_indexed(path, bench)
+    if [bench.space.parse(r["arch_str"]) for r in rows[:50]] != bench.archs[:50]:
+        raise DataFormatError(f"{path} rows are not in NB201 index order")
+    d = canonical_dataset(qual)
+    values = _column(rows, f"{d}_{kind}_M", path, ["cifar10", "cifar100", "ImageNet16-120"])
+    unit = "MFLOPs" if kind == "flops" else "M parameters"
+    return PropertyTable(f"{kind}:{d}", bench.archs, values, f"{unit} for {d}, column {d}_{kind}_M of {path.name}",
+                         str(path), sha256(path))
+
+
+def labels_from_csv(path: str | os.PathLike[str], bench: NB201Benchmark | None = None) -> PropertyTable:
+    """A user's labelled architectures: CSV with header ``arch,value`` (cell strings)."""
+    p = resolve_data_file("user labels", path)
+    from ..spaces.nb201 import NB201Space
+
+    space = bench.space if bench else NB201Space()
+    with open(p, newline="") as f:
+        reader = csv.DictReader(f)
+        if not {"arch", "value"} <= set(reader.fieldnames or []):
+            raise DataFormatError(f"{p} must have the header 'arch,value' (one cell string and number per row)")
+        rows = list(reader)
+    try:
+        archs = [space.parse(r["arch"]) for r in rows]
+        values = np.array([float(r["value"]) for r in rows])
+    except ValueError as e:
+        raise DataFormatError(f"{p}: {e}") from e
+    if len(set(archs)) != len(archs):
+        raise DataFormatError(f"{p} lists an architecture twice; give one value per architecture")
+    return PropertyTable(f"file:{p.name}", archs, values, f"user values from {p.name}", str(p), sha256(p))

@@ -1,0 +1,55 @@
+"""Where the real benchmark data lives, and its checksums.
+
+Data is never shipped with the package: it is read from ``../shared/data`` beside the
+project checkout, from ``$DIFFUSIONNAG_DATA_DIR``, or from a path the user passes.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from ..errors import DataNotFoundError
+
+DATA_DIR_ENV = "DIFFUSIONNAG_DATA_DIR"
+_REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def data_dir_candidates() -> list[Path]:
+    """Directories searched, in order, for the data root (the folder holding ``nb201/``)."""
+    found: list[Path] = []
+    if os.environ.get(DATA_DIR_ENV):
+        found.append(Path(os.environ[DATA_DIR_ENV]).expanduser())
+    found += [Path.cwd() / ".." / "shared" / "data", _REPO_ROOT / ".." / "shared" / "data"]
+    return found
+
+
+def resolve_data_file(relative: str, override: str | os.PathLike[str] | None = None) -> Path:
+    """The file ``relative`` (e.g. ``nb201/nats_bench.csv``) under the data root, or
+    ``override`` when given. Raises ``DataNotFoundError`` naming every place tried."""
+    if override is not None:
+        path = Path(override).expanduser()
+        if not path.is_file():
+            raise DataNotFoundError(
+                f"benchmark data file {str(path)!r} does not exist; pass the path of "
+                f"{Path(relative).name} (or set {DATA_DIR_ENV} to the folder holding {relative})"
+            )
+        return path
+    tried = [d / relative for d in data_dir_candidates()]
+    for path in tried:
+        if path.is_file():
+            return path.resolve()
+    raise DataNotFoundError(
+        f"benchmark data file {relative!r} not found; tried: {', '.join(map(str, tried))}. "
+        f"Set {DATA_DIR_ENV} to the data folder (the one holding {relative.split('/')[0]}/) "
+        "or pass the file's path explicitly."
+    )
+
+
+def sha256(path: str | os.PathLike[str]) -> str:
+    """Hex sha256 of a file, recorded with every result that used it."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

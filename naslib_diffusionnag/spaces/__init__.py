@@ -1,0 +1,19 @@
+"""Search spaces: adapters between architectures and ``(X, A)`` tensors, by name."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..registry import Registry
+from .base import SearchSpace
+from .nb201 import NB201Space
+
+SPACES: Registry[SearchSpace] = Registry("search space")
+SPACES.register("nb201", NB201Space)
+
+
+def get_space(name: str, **options: Any) -> SearchSpace:
+    """The search space registered as ``name`` (options go to its constructor)."""
+    return SPACES.get(name, **options)
+
+
+__all__ = ["SPACES", "NB201Space", "SearchSpace", "get_space"]

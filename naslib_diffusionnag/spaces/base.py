@@ -1,0 +1,94 @@
+"""The search-space interface: an adapter between architectures and diffusion tensors.
+
+An architecture is a node-attributed DAG ``(X, A)``: ``X`` (``N x F``) is a one-hot
+operator matrix over the space's vocabulary and ``A`` (``N x N``, upper triangular) is fixed
+for the whole space. Only ``X`` is diffused. Architectures travel through the package as
+their canonical string, the form users read and benchmarks are keyed by.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+import torch
+
+from ..errors import InvalidArchitectureError
+
+
+class SearchSpace(ABC):
+    """Conversions, validity, enumeration and sampling for one search space."""
+
+    name: str
+    vocab: tuple[str, ...]  # column names of X
+    n_nodes: int
+
+    @property
+    def n_tokens(self) -> int:
+        return len(self.vocab)
+
+    @property
+    @abstractmethod
+    def size(self) -> int:
+        """Number of distinct valid architectures (strings) in the space."""
+
+    @abstractmethod
+    def adjacency(self) -> torch.Tensor:
+        """``N x N`` float 0/1 matrix; ``A[i, j] = 1`` when node ``i`` feeds node ``j``."""
+
+    @abstractmethod
+    def positions(self) -> torch.Tensor:
+        """``N`` long tensor: the index each node gets in the positional embedding."""
+
+    @abstractmethod
+    def parse(self, arch: str) -> str:
+        """Validate an architecture string and return its canonical form.
+
+        Raises ``InvalidArchitectureError`` naming what is wrong.
+        """
+
+    @abstractmethod
+    def encode_one(self, arch: str) -> np.ndarray:
+        """``N x F`` one-hot (0/1 float32) operator matrix of a canonical architecture."""
+
+    @abstractmethod
+    def decode_one(self, onehot: np.ndarray) -> str:
+        """Inverse of ``encode_one`` for a matrix that passed ``validity``."""
+
+    @abstractmethod
+    def validity(self, binary: torch.Tensor) -> torch.Tensor:
+        """``B`` bool: which ``B x N x F`` 0/1 matrices encode an architecture of the space."""
+
+    @abstractmethod
+    def iso_key(self, arch: str) -> str:
+        """A key equal for architectures that compute the same function."""
+
+    @abstractmethod
+    def sample(self, n: int, rng: np.random.Generator) -> list[str]:
+        """``n`` architectures drawn uniformly (with replacement) from the space."""
+
+    def enumerate(self) -> Iterator[str]:
+        """Every architecture, in a fixed order; only for spaces small enough to list."""
+        raise InvalidArchitectureError(
+            f"search space {self.name!r} has {self.size:.3g} architectures and cannot be "
+            "enumerated; draw a training set with sample() instead"
+        )
+
+    def encode(self, archs: Sequence[str]) -> torch.Tensor:
+        """``B x N x F`` float32 0/1 tensor for a list of architecture strings."""
+        mats = [self.encode_one(self.parse(a)) for a in archs]
+        if not mats:
+            return torch.zeros(0, self.n_nodes, self.n_tokens)
+        return torch.from_numpy(np.stack(mats))
+
+    @staticmethod
+    def discretize(x01: torch.Tensor) -> torch.Tensor:
+        """Per-entry 0.5 threshold of a sample in data scale (never an argmax: an argmax
+        would hide rows with zero or several active entries and fake validity)."""
+        return (x01 >= 0.5).to(torch.float32)
+
+    def decode(self, binary: torch.Tensor) -> list[str | None]:
+        """Architecture string per ``B x N x F`` 0/1 matrix, ``None`` where invalid."""
+        ok = self.validity(binary)
+        mats = binary.detach().cpu().numpy()
+        return [self.decode_one(m) if v else None for m, v in zip(mats, ok.tolist(), strict=True)]

@@ -1,0 +1,109 @@
+"""The diffusionnag command: JSON contract, benchmark values, training, clear errors."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import yaml
+
+from naslib_diffusionnag.cli import main
+
+SAMPLE_KEYS = {"n", "valid", "validity", "uniqueness", "novelty", "seconds", "nfe", "archs"}
+
+
+def run(capsys, *argv: str) -> tuple[int, dict | None, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    lines = captured.out.strip().splitlines()
+    out = json.loads(lines[-1]) if code == 0 and "--json" in argv else None
+    return code, out, captured.err
+
+
+def test_sample_json_contract_and_true_accuracy(capsys, bench):
+    code, out, _ = run(capsys, "sample", "--space", "nb201", "--n", "200", "--seed", "3",
+                       "--steps", "20", "--dataset", "cifar10", "--json")
+    assert code == 0
+    assert SAMPLE_KEYS <= set(out)
+    assert out["n"] == 200 and out["nfe"] == 40 and out["valid"] == len(out["archs"])
+    assert out["validity"] == out["valid"] / 200
+    accs = bench.query_many(out["archs"], "cifar10")
+    distinct = np.sort(bench.query_many(sorted(set(out["archs"])), "cifar10"))[::-1]
+    t = out["true_accuracy"]
+    assert t["mean"] == pytest.approx(accs.mean()) and t["max"] == pytest.approx(distinct[0])
+    assert t["top5_mean"] == pytest.approx(distinct[:5].mean())
+    assert out["benchmark"]["sha256"] == bench.checksum
+    # same seed, same architectures
+    _, again, _ = run(capsys, "sample", "--space", "nb201", "--n", "200", "--seed", "3",
+                      "--steps", "20", "--json")
+    assert again["archs"] == out["archs"]
+
+
+def test_console_script_entry_point():
+    proc = subprocess.run([sys.executable, "-m", "naslib_diffusionnag.cli", "sample", "--space", "nb201",
+                           "--n", "50", "--steps", "5", "--json"], capture_output=True, text=True, check=True)
+    assert json.loads(proc.stdout.strip().splitlines()[-1])["n"] == 50
+
+
+def test_train_writes_a_checkpoint_and_refuses_to_overwrite(capsys, tmp_path):
+    cfg = tmp_path / "tiny.yaml"
+    cfg.write_text(yaml.safe_dump({"model": {"d_model": 16, "n_layers": 1, "n_heads": 2, "d_ff": 16,
+                                             "head_hidden": 16}, "train": {"batch_size": 16}}))
+    out = tmp_path / "m.pt"
+    args = ["train", "--space", "nb201", "--config", str(cfg), "--steps", "5", "--train-split", "0.1",
+            "--out", str(out), "--json"]
+    code, res, _ = run(capsys, *args)
+    assert code == 0 and out.is_file()
+    assert res["split"]["size"] == 1562 and res["config"]["train"]["steps"] == 5
+    code, _, err = run(capsys, *args)
+    assert code == 2 and "exists; pass --overwrite" in err
+    code, res, _ = run(capsys, "sample", "--space", "nb201", "--checkpoint", str(out), "--n", "20",
+                       "--steps", "3", "--json")
+    assert code == 0 and res["n"] == 20 and 0 <= res["novelty"] <= 1
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["sample", "--space", "nb201", "--checkpoint", "/nonexistent/m.pt"], "does not exist"),
+    (["sample", "--space", "nb201", "--n", "5", "--steps", "2", "--dataset", "svhn"], "unknown NB201 dataset 'svhn'"),
+    (["sample", "--space", "nb201", "--n", "5", "--steps", "2", "--dataset", "cifar10",
+      "--data", "/nonexistent/nats.csv"], "/nonexistent/nats.csv' does not exist"),
+    (["train", "--space", "nb201", "--out", "x.pt", "--config", "/nonexistent.yaml"], "config file"),
+    (["train", "--space", "nb201", "--out", "x.pt", "--train-split", "0"], "fraction in (0, 1]"),
+])
+def test_bad_input_gives_one_clear_error(capsys, argv, message):
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert message in err and "Traceback" not in err
+
+
+def test_unknown_space_is_rejected_by_the_parser(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["sample", "--space", "nb999"])
+    assert e.value.code == 2
+    assert "nb201" in capsys.readouterr().err
+
+
+def test_guided_sample_json_reports_guided_and_unguided(capsys, bench):
+    code, out, _ = run(capsys, "sample", "--space", "nb201", "--n", "48", "--seed", "2", "--steps", "10",
+                       "--guide", "accuracy:cifar10", "--guide", "latency:pixel3@budget=8,weight=0.5",
+                       "--labels", "60", "--scale", "100,50", "--dataset", "cifar10", "--json")
+    assert code == 0
+    assert {"true_accuracy", "true_latency:pixel3", "within_budget_latency:pixel3", "unguided", "guide"} <= set(out)
+    assert [g["property"] for g in out["guide"]] == ["accuracy:cifar10", "latency:pixel3"]
+    assert out["guide"][1]["objective"] == "budget=8" and out["guide"][1]["weight"] == 0.5
+    assert all(g["labels"] == 60 for g in out["guide"]) and out["scales"] == [100.0, 50.0]
+    assert {"true_accuracy", "true_latency:pixel3", "validity"} <= set(out["unguided"])
+    accs = bench.query_many(out["archs"], "cifar10")
+    assert out["true_accuracy"]["mean"] == pytest.approx(accs.mean())
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("accuracy:cifar10@up", "bad --guide option 'up'"),
+    ("speed:cifar10", "unknown NB201 property 'speed:cifar10'"),
+    ("latency:pixel3@budget=fast", "bad --guide option 'budget=fast'"),
+])
+def test_bad_guide_specs(capsys, spec, message):
+    code, _, err = run(capsys, "sample", "--space", "nb201", "--n", "4", "--steps", "2", "--guide", spec)
+    assert code == 2 and message in err

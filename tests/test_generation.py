@@ -1,0 +1,105 @@
+"""Generation end to end: the shipped NB201 checkpoint, a tiny training run, splits, metrics."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from naslib_diffusionnag.diffusion import DiffusionConfig, SamplerConfig
+from naslib_diffusionnag.errors import CheckpointError
+from naslib_diffusionnag.generation import (
+    ArchitectureGenerator,
+    generation_metrics,
+    pretrained_path,
+    split_from_spec,
+    training_split,
+)
+from naslib_diffusionnag.spaces import NB201Space
+
+
+@pytest.fixture(scope="module")
+def shipped() -> ArchitectureGenerator:
+    return ArchitectureGenerator.load("nb201")
+
+
+def test_shipped_checkpoint_is_small_and_described(shipped):
+    path = pretrained_path("nb201")
+    assert path.stat().st_size < 5 * 2**20
+    assert (path.parent / "README.md").read_text().count("diffusionnag train --space nb201") >= 1
+    assert shipped.metadata["space"] == {"name": "nb201", "options": {"adjacency": "true"}}
+    assert shipped.metadata["split"]["size"] == 15625
+    torch.load(path, weights_only=True)
+
+
+def test_shipped_checkpoint_generates_valid_unique_cells(shipped, bench):
+    result = shipped.sample(1000, seed=0)
+    m = generation_metrics(result.archs, shipped.training_archs())
+    assert m["validity"] >= 0.999
+    assert m["uniqueness"] >= 0.94  # uniform sampling of 1,000 from 15,625 gives 0.969
+    assert m["novelty"] == 0.0  # trained on every cell
+    assert set(result.valid) <= set(bench.archs)
+    assert result.nfe == 2 * shipped.config.sampler.steps
+    # the model learned the data distribution: each op appears about 1/5 of the time
+    ops = [op for a in result.valid for op in shipped.space.ops(a)]
+    for op in ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"):
+        assert 0.15 < ops.count(op) / len(ops) < 0.25
+
+
+def test_sampling_is_deterministic_per_seed(shipped):
+    cfg = SamplerConfig(steps=10)
+    a = shipped.sample(64, seed=7, sampler=cfg).archs
+    assert a == shipped.sample(64, seed=7, sampler=cfg).archs
+    assert a != shipped.sample(64, seed=8, sampler=cfg).archs
+
+
+def test_training_split_is_seeded_and_regenerable():
+    space = NB201Space()
+    archs, spec = training_split(space, 0.5, seed=3)
+    assert len(archs) == spec["size"] == 7812 and len(set(archs)) == 7812
+    assert split_from_spec(space, spec) == archs
+    assert set(archs) != set(training_split(space, 0.5, seed=4)[0])
+    with pytest.raises(ValueError, match="fraction"):
+        training_split(space, 1.5, seed=0)
+    tampered = dict(spec, sha256="0" * 64)
+    with pytest.raises(CheckpointError, match="checksum"):
+        split_from_spec(space, tampered)
+
+
+def test_generation_metrics_definitions():
+    archs = ["a", "a", "b", None, "c"]
+    m = generation_metrics(archs, train={"a"})
+    assert m == {"n": 5, "valid": 4, "validity": 0.8, "uniqueness": 0.75, "novelty": pytest.approx(2 / 3)}
+
+
+def test_tiny_training_run_learns_valid_cells(tmp_path):
+    """A small model trained briefly on a 20 % split already produces mostly valid cells,
+    and its checkpoint reloads to the same samples."""
+    cfg = DiffusionConfig().with_overrides(
+        model={"d_model": 32, "n_layers": 2, "n_heads": 2, "d_ff": 64, "head_hidden": 64},
+        train={"steps": 600, "batch_size": 256, "lr": 3e-3, "warmup": 20, "seed": 1},
+        sampler={"steps": 20},
+    )
+    gen = ArchitectureGenerator.train(NB201Space(), cfg, fraction=0.2, progress=False)
+    losses = gen.metadata["losses"]
+    assert losses[-1] < 0.5 * losses[0]
+    first = gen.sample(300, seed=0)
+    m = generation_metrics(first.archs, gen.training_archs())
+    assert m["validity"] > 0.8
+    assert 0.5 < m["novelty"] < 0.95  # generalises beyond the 20 % it saw
+    path = gen.save(tmp_path / "tiny.pt")
+    again = ArchitectureGenerator.load("nb201", path)
+    assert again.sample(300, seed=0).archs == first.archs
+
+
+def test_checkpoint_of_another_space_is_refused(tmp_path, shipped):
+    meta = dict(shipped.metadata, space={"name": "mbv3", "options": {}})
+    path = ArchitectureGenerator(shipped.space, shipped.config, shipped.model, meta).save(tmp_path / "m.pt")
+    with pytest.raises(CheckpointError, match="trained for search space 'mbv3', not 'nb201'"):
+        ArchitectureGenerator.load("nb201", path)
+
+
+def test_official_adjacency_checkpoint_reloads_its_own_space(tmp_path, shipped):
+    space = NB201Space("official")
+    cfg = shipped.config.with_overrides(train={"steps": 2})
+    gen = ArchitectureGenerator.train(space, cfg, fraction=0.01, progress=False)
+    again = ArchitectureGenerator.load("nb201", gen.save(tmp_path / "o.pt"))
+    assert torch.equal(again.space.adjacency(), space.adjacency())

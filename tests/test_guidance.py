@@ -1,0 +1,142 @@
+"""Predictor guidance on real NB201 labels: predictor quality, guided vs unguided, budgets,
+NaN guard, schedules, objectives."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from scipy.stats import spearmanr
+
+from naslib_diffusionnag.diffusion import SamplerConfig
+from naslib_diffusionnag.errors import DataFormatError, UnknownNameError
+from naslib_diffusionnag.generation import ArchitectureGenerator
+from naslib_diffusionnag.guidance import (
+    GuidanceTerm,
+    NonFiniteGuidanceError,
+    Objective,
+    guided_score_fn,
+    linear_schedule,
+    predict_clean,
+    scale_schedule,
+)
+from naslib_diffusionnag.oracles.nb201_properties import labels_from_csv, latency_devices, nb201_property
+
+FAST = SamplerConfig(steps=20)
+
+
+@pytest.fixture(scope="module")
+def gen() -> ArchitectureGenerator:
+    return ArchitectureGenerator.load("nb201")
+
+
+def _fit(gen, table, k, seed):
+    idx = np.random.default_rng(seed).choice(len(table.archs), size=k, replace=False)
+    return gen.fit_predictor([table.archs[i] for i in idx], table.values[idx], seed=seed), idx
+
+
+def test_predictor_ranks_held_out_cells(gen, bench):
+    table = nb201_property("accuracy:cifar10", bench)
+    pred, idx = _fit(gen, table, 200, seed=0)
+    held = np.setdiff1d(np.arange(len(table.archs)), idx)[::5]
+    p = predict_clean(pred, gen.space.encode([table.archs[i] for i in held]), gen.sde)
+    rho = spearmanr(p, table.values[held])[0]
+    assert rho > 0.6
+    assert pred.y_mean == pytest.approx(table.values[idx].mean())
+    again, _ = _fit(gen, table, 200, seed=0)  # deterministic per seed
+    x = gen.space.encode(table.archs[:20])
+    assert np.array_equal(predict_clean(again, x, gen.sde), predict_clean(pred, x, gen.sde))
+
+
+def test_guided_samples_beat_unguided_on_true_accuracy(gen, bench):
+    table = nb201_property("accuracy:cifar10", bench)
+    pred, _ = _fit(gen, table, 100, seed=1)
+    term = GuidanceTerm("accuracy:cifar10", pred, Objective("max"))
+    guided = gen.sample_guided(100, seed=1, terms=[term], scales=[100.0], sampler=FAST)
+    plain = gen.sample(100, seed=1, sampler=FAST)
+    g, u = bench.query_many(guided.valid, "cifar10"), bench.query_many(plain.valid, "cifar10")
+    assert len(guided.valid) >= 95
+    assert g.mean() > u.mean() + 3.0
+    assert np.median(g) > np.median(u)
+
+
+def test_budget_objective_moves_latency_under_the_budget(gen, bench):
+    table = nb201_property("latency:pixel3", bench)
+    budget = float(np.quantile(table.values, 0.25))
+    pred, _ = _fit(gen, table, 100, seed=2)
+    term = GuidanceTerm("latency:pixel3", pred, Objective("budget", budget))
+    guided = gen.sample_guided(100, seed=2, terms=[term], scales=[100.0], sampler=FAST)
+    plain = gen.sample(100, seed=2, sampler=FAST)
+    lookup = table.lookup()
+    share = lambda archs: np.mean([lookup[a] <= budget for a in archs])  # noqa: E731
+    assert share(plain.valid) < 0.4
+    assert share(guided.valid) > share(plain.valid) + 0.3
+
+
+def test_nan_guard_reports_instead_of_propagating(gen):
+    class Broken(torch.nn.Module):
+        y_mean, y_std = 0.0, 1.0
+
+        def forward(self, x, sigma):
+            return (x.sum((1, 2)) * float("nan"))
+
+    fn = guided_score_fn(gen.score_fn(), gen.sde, [GuidanceTerm("broken", Broken(), Objective("max"))], 10.0)
+    with pytest.raises(NonFiniteGuidanceError, match="broken.*not finite.*lower the scale"):
+        gen.sample(8, seed=0, sampler=SamplerConfig(steps=2), score_fn=fn)
+
+
+def test_schedule_arithmetic():
+    assert scale_schedule([300.0, 200.0, 100.0], 10) == [(300.0, 4), (200.0, 3), (100.0, 3)]
+    assert scale_schedule([5.0], 7) == [(5.0, 7)]
+    assert scale_schedule([3.0, 2.0, 1.0], 2) == [(3.0, 1), (2.0, 1)]
+    assert linear_schedule(10000, 300, 3) == [10000, 9700, 9400]
+    assert linear_schedule(500, 300, 3) == [500, 200, 0]
+    with pytest.raises(ValueError, match="at least one"):
+        scale_schedule([], 5)
+    with pytest.raises(ValueError, match=">= 0"):
+        scale_schedule([-1.0], 5)
+
+
+def test_objective_gradients_point_the_right_way():
+    y = torch.tensor([-2.0, 0.0, 2.0], requires_grad=True)
+
+    def grad(obj):
+        (g,) = torch.autograd.grad(obj(y, 10.0, 5.0).sum(), y)
+        return g
+
+    assert torch.all(grad(Objective("max")) > 0) and torch.all(grad(Objective("min")) < 0)
+    g = grad(Objective("budget", 10.0))  # budget at the mean: y_norm 0
+    assert g[2] < -0.9 and abs(float(g[0])) < 1e-3  # pulled down above, left alone well below
+    g = grad(Objective("target", 10.0, softness=5.0))
+    assert g[0] > 0 and g[2] < 0 and abs(float(g[1])) < 1e-6
+    with pytest.raises(ValueError, match="needs a value"):
+        Objective("budget")
+    with pytest.raises(ValueError, match="direction"):
+        Objective("up")  # type: ignore[arg-type]
+
+
+def test_properties_come_from_the_real_files(bench):
+    flops = nb201_property("flops:cifar10", bench)
+    params = nb201_property("params:cifar10", bench)
+    assert flops.values[6111] == pytest.approx(153.27, abs=0.01)  # data README
+    assert params.values[6111] == pytest.approx(1.0735, abs=1e-4)
+    lat = nb201_property("latency:raspi4", bench)
+    assert lat.values.shape == (15625,) and np.all(lat.values > 0)
+    assert {"pixel3", "raspi4", "1080ti_32"} <= set(latency_devices())
+    with pytest.raises(UnknownNameError, match="device 'pixel99'.*pixel3"):
+        nb201_property("latency:pixel99", bench)
+    with pytest.raises(UnknownNameError, match="accuracy:<dataset>"):
+        nb201_property("speed:cifar10", bench)
+
+
+def test_user_labels_csv(tmp_path, bench):
+    path = tmp_path / "mine.csv"
+    rows = "\n".join(f"{a},{i}" for i, a in enumerate(bench.archs[:30]))
+    path.write_text("arch,value\n" + rows + "\n")
+    table = labels_from_csv(path, bench)
+    assert table.archs == bench.archs[:30] and table.values[7] == 7.0
+    (tmp_path / "bad.csv").write_text("a,b\nx,1\n")
+    with pytest.raises(DataFormatError, match="arch,value"):
+        labels_from_csv(tmp_path / "bad.csv", bench)
+    (tmp_path / "dup.csv").write_text(f"arch,value\n{bench.archs[0]},1\n{bench.archs[0]},2\n")
+    with pytest.raises(DataFormatError, match="twice"):
+        labels_from_csv(tmp_path / "dup.csv", bench)
