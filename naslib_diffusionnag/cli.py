@@ -15,24 +15,15 @@ from typing import Any
 import numpy as np
 
 from . import __version__
+from .bo.methods import METHOD_NAMES
 from .diffusion import DiffusionConfig
 from .errors import DiffusionNAGError
-from .generation import ArchitectureGenerator, generation_metrics
+from .generation import ArchitectureGenerator
 from .guidance import GuidanceTerm, Objective
+from .metrics import generation_metrics, summary_stats
 from .oracles import NB201Benchmark, canonical_dataset
 from .oracles.nb201_properties import DEFAULT_DIRECTION, PropertyTable, nb201_property
 from .spaces import SPACES, get_space
-
-
-def summary_stats(values: Sequence[float], distinct: Sequence[float] | None = None) -> dict[str, float]:
-    """mean / std over all generated values; max / top-5 mean over ``distinct`` (the values
-    of the distinct architectures, so a repeated architecture is not counted five times)."""
-    v = np.asarray(values, dtype=float)
-    d = np.sort(np.asarray(values if distinct is None else distinct, dtype=float))[::-1]
-    if v.size == 0:
-        return {"mean": float("nan"), "max": float("nan"), "top5_mean": float("nan"), "std": float("nan")}
-    return {"mean": float(v.mean()), "max": float(d[0]), "top5_mean": float(d[:5].mean()),
-            "std": float(v.std())}
 
 
 def cmd_train(args: argparse.Namespace) -> dict[str, Any]:
@@ -167,7 +158,62 @@ def cmd_sample(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
+    from .bo.methods import build_method
+
+    bench = NB201Benchmark.load(args.data)
+    dataset = canonical_dataset(args.dataset)
+    optimizer = build_method(args.method, args.space, checkpoint=args.checkpoint)
+    traj = optimizer.run(lambda a: bench.query(a, dataset), args.budget, args.seed)
+    arch, value = traj.best()
+    return {"method": args.method, "space": args.space, "dataset": dataset, "seed": args.seed,
+            "budget": args.budget, "queries": len(traj.archs), "best_arch": arch, "best_test_accuracy": value,
+            "optimum": bench.best(dataset)[1], "seconds": traj.times[-1] if traj.times else 0.0,
+            "metric": bench.metric[dataset], "benchmark": bench.provenance(), "incumbent": traj.incumbent(),
+            "trajectory": {"archs": traj.archs, "values": traj.values, "times": traj.times}}
+
+
+def cmd_bench(args: argparse.Namespace) -> dict[str, Any]:
+    import platform
+
+    from .bo import report
+    from .bo.sweep import SweepConfig, run_sweep
+
+    config = SweepConfig.from_yaml(args.config)
+    if not args.aggregate_only:
+        run_sweep(config, workers=args.workers, backend=args.backend)
+    runs = report.load_runs(config.runs_dir)
+    if not runs:
+        raise DiffusionNAGError(f"no finished runs in {config.runs_dir}; run the sweep first")
+    bench = NB201Benchmark.load(config.data)
+    optima = {d: bench.best(d)[1] for d in {r["spec"]["dataset"] for r in runs}}
+    table = report.aggregate(runs, optima)
+    results = Path(config.results)
+    meta = {"config": str(args.config), "package_version": __version__, "python": platform.python_version(),
+            "benchmark": bench.provenance(), "n_runs": len(runs),
+            "protocol": (f"Produced by `diffusionnag bench --config {args.config}`. Black box: "
+                         f"{bench.metric['cifar10'].split(',')[0]} from {bench.source.name} (sha256 "
+                         f"{bench.checksum[:12]}…), one value per query. Incumbent = best value among the "
+                         "queries so far; mean ± std over seeds. Queries to optimum: over the seeds that "
+                         "reached the benchmark's best cell within the budget. s / run: wall time of one "
+                         "run on one CPU thread.")}
+    results.parent.mkdir(parents=True, exist_ok=True)
+    Path(f"{results}.json").write_text(json.dumps({"meta": meta, "optima": optima, "table": table}, indent=1) + "\n")
+    Path(f"{results}.md").write_text(report.to_markdown(table, optima, meta))
+    plots = report.plot(table, optima, results.parent, results.name)
+    return {"runs": len(runs), "results": [f"{results}.json", f"{results}.md", *plots],
+            "summary": {d: {m: v["at"] for m, v in t.items()} for d, t in table.items()}}
+
+
 def _print_human(cmd: str, out: dict[str, Any]) -> None:
+    if cmd == "search":
+        print(f"{out['method']} on {out['dataset']}: best {out['best_test_accuracy']:.2f} "
+              f"(optimum {out['optimum']:.2f}) after {out['queries']} queries, {out['seconds']:.1f} s\n"
+              f"{out['best_arch']}")
+        return
+    if cmd == "bench":
+        print(f"{out['runs']} runs aggregated into: {', '.join(out['results'])}")
+        return
     if cmd == "train":
         print(f"saved {out['checkpoint']} ({out['n_parameters']} parameters, "
               f"{out['train_seconds']:.0f} s, final loss {out['final_loss']:.4f})")
@@ -216,14 +262,32 @@ def build_parser() -> argparse.ArgumentParser:
                          "flops:<dataset>, params:<dataset>, file:<csv arch,value>")
     sa.add_argument("--labels", type=int, default=100,
                     help="fit each guiding predictor on this many architectures drawn with --seed")
-    sa.add_argument("--scale", type=lambda s: [float(v) for v in s.split(",")], default=[100.0],
-                    help="guidance scale, or a comma list of decreasing scales (one round each)")
+    sa.add_argument("--scale", type=lambda s: [float(v) for v in s.split(",")], default=[100.0, 50.0, 25.0],
+                    help="guidance scale, or a comma list of decreasing scales, one round each "
+                         "(default 100,50,25)")
     sa.add_argument("--progress", action="store_true", help="show a sampling progress bar")
     sa.add_argument("--json", action="store_true", help="print a JSON object as the last line")
+
+    se = sub.add_parser("search", help="run one NAS method against the NB201 benchmark")
+    se.add_argument("--space", default="nb201", choices=spaces)
+    se.add_argument("--dataset", required=True)
+    se.add_argument("--budget", type=int, default=100, help="number of architectures queried")
+    se.add_argument("--seed", type=int, default=0)
+    se.add_argument("--method", default="diffusion-bo", choices=list(METHOD_NAMES))
+    se.add_argument("--checkpoint", help="score-network checkpoint for diffusion-bo (default: shipped)")
+    se.add_argument("--data", help="benchmark file (default ../shared/data/nb201/nats_bench.csv)")
+    se.add_argument("--json", action="store_true", help="print a JSON object as the last line")
+
+    be = sub.add_parser("bench", help="run a resumable sweep of methods x datasets x seeds and aggregate it")
+    be.add_argument("--config", required=True, help="sweep YAML (configs/bo_nb201.yaml)")
+    be.add_argument("--workers", type=int, default=1, help="parallel worker processes")
+    be.add_argument("--backend", default="process", choices=["process", "ray"])
+    be.add_argument("--aggregate-only", action="store_true", help="only aggregate the runs on disk")
+    be.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
     return parser
 
 
-COMMANDS = {"train": cmd_train, "sample": cmd_sample}
+COMMANDS = {"train": cmd_train, "sample": cmd_sample, "search": cmd_search, "bench": cmd_bench}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -35,6 +35,7 @@ from .diffusion import (
 from .errors import CheckpointError
 from .guidance.guide import GuidanceTerm, guided_score_fn, scale_schedule
 from .guidance.predictors import DirectedGCNPredictor, PredictorConfig, fit_predictor
+from .metrics import generation_metrics
 from .spaces import SearchSpace, get_space
 
 PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
@@ -90,21 +91,6 @@ class Generation:
     @property
     def valid(self) -> list[str]:
         return [a for a in self.archs if a is not None]
-
-
-def generation_metrics(archs: Sequence[str | None], train: set[str] | None = None) -> dict[str, Any]:
-    """Validity, uniqueness (distinct valid / valid) and novelty (distinct valid not in
-    ``train`` / distinct valid), as defined by the official code."""
-    valid = [a for a in archs if a is not None]
-    unique = set(valid)
-    out: dict[str, Any] = {
-        "n": len(archs), "valid": len(valid),
-        "validity": len(valid) / len(archs) if archs else 0.0,
-        "uniqueness": len(unique) / len(valid) if valid else 0.0,
-    }
-    if train is not None:
-        out["novelty"] = len(unique - train) / len(unique) if unique else 0.0
-    return out
 
 
 # ---- the generator -----------------------------------------------------------------------

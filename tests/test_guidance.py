@@ -97,7 +97,7 @@ def test_schedule_arithmetic():
 
 
 def test_objective_gradients_point_the_right_way():
-    y = torch.tensor([-2.0, 0.0, 2.0], requires_grad=True)
+    y = torch.tensor([-4.0, 0.0, 4.0], requires_grad=True)
 
     def grad(obj):
         (g,) = torch.autograd.grad(obj(y, 10.0, 5.0).sum(), y)

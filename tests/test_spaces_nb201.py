@@ -164,3 +164,13 @@ def test_sampling_is_seeded_and_covers_the_space(nb201):
     for op in ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"):
         share = (ops == op).mean()
         assert 0.17 < share < 0.23  # uniform: 0.2 each
+
+
+def test_neighbours_differ_in_exactly_one_edge(nb201):
+    arch = "|nor_conv_3x3~0|+|none~0|skip_connect~1|+|avg_pool_3x3~0|nor_conv_1x1~1|none~2|"
+    nbrs = nb201.neighbours(arch)
+    assert len(nbrs) == len(set(nbrs)) == 24 and arch not in nbrs
+    base = nb201.ops(arch)
+    assert all(sum(a != b for a, b in zip(nb201.ops(n), base, strict=True)) == 1 for n in nbrs)
+    rng = np.random.default_rng(0)
+    assert {nb201.mutate(arch, rng) for _ in range(300)} == set(nbrs)

@@ -21,7 +21,9 @@ class Objective:
 
     ``budget`` is the log-probability of being under the budget, ``log sigmoid((b - y) / s)``
     (a smooth hinge: no pull once well inside); ``target`` is a Gaussian log-likelihood with
-    std ``s``. ``value`` and ``softness`` are in the property's own units.
+    std ``s``. ``value`` and ``softness`` are in the property's own units; the default softness
+    is half the label std, which keeps a margin under the budget for the predictor's error
+    (benchmarks_results/guidance_nb201.md: 90+ % of guided cells within budget).
     """
 
     direction: Direction = "max"
@@ -41,7 +43,7 @@ class Objective:
             return -y_norm
         assert self.value is not None
         v = (self.value - y_mean) / y_std
-        s = (self.softness / y_std) if self.softness else 0.1
+        s = (self.softness / y_std) if self.softness else 0.5
         if self.direction == "budget":
             return F.logsigmoid((v - y_norm) / s) * s  # times s: slope 1 above the budget, like max/min
         return -0.5 * ((y_norm - v) / s) ** 2 * s

@@ -67,6 +67,16 @@ class SearchSpace(ABC):
     def sample(self, n: int, rng: np.random.Generator) -> list[str]:
         """``n`` architectures drawn uniformly (with replacement) from the space."""
 
+    @abstractmethod
+    def neighbours(self, arch: str) -> list[str]:
+        """Every architecture one elementary edit away (one operation changed), for mutation
+        and local search."""
+
+    def mutate(self, arch: str, rng: np.random.Generator) -> str:
+        """One random neighbour (a one-edit mutation, as in BANANAS / regularised evolution)."""
+        options = self.neighbours(arch)
+        return options[int(rng.integers(len(options)))]
+
     def enumerate(self) -> Iterator[str]:
         """Every architecture, in a fixed order; only for spaces small enough to list."""
         raise InvalidArchitectureError(

@@ -192,6 +192,10 @@ class NB201Space(SearchSpace):
             terms.append(node_terms)
         return "+".join(sorted(terms[3])) or "zero"
 
+    def neighbours(self, arch: str) -> list[str]:
+        ops = self.ops(arch)
+        return [_format(ops[:i] + (op,) + ops[i + 1:]) for i in range(N_EDGES) for op in OPS if op != ops[i]]
+
     # ---- enumeration / sampling -------------------------------------------------
     def enumerate(self) -> Iterator[str]:
         for ops in itertools.product(OPS, repeat=N_EDGES):

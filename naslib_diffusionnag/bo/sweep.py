@@ -1,0 +1,191 @@
+"""Benchmark sweeps: methods x datasets x seeds in worker processes, resumable.
+
+Each finished run is written atomically to its own JSON (method, dataset, seed, budget,
+parameters, data-file checksum, package/python/torch versions, trajectory), so an interrupted
+sweep resumes where it stopped, a killed worker only costs its own run (the pool is rebuilt and
+the unfinished runs resubmitted), and nothing finished is redone or overwritten.
+"""
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import platform
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+import yaml
+from tqdm.auto import tqdm
+
+from .. import __version__
+from ..errors import DiffusionNAGError
+from ..oracles import NB201Benchmark, canonical_dataset
+from .methods import METHOD_NAMES, build_method
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    method: str
+    dataset: str
+    seed: int
+    budget: int
+    space: str = "nb201"
+    params: dict[str, Any] = field(default_factory=dict)
+    data: str | None = None  # benchmark file (default ../shared/data/nb201/nats_bench.csv)
+
+    @property
+    def run_id(self) -> str:
+        return f"{self.dataset}__{self.method}__s{self.seed}"
+
+
+@dataclass
+class SweepConfig:
+    methods: dict[str, dict[str, Any]]
+    datasets: list[str]
+    seeds: list[int]
+    budget: int
+    space: str = "nb201"
+    runs_dir: str = "benchmarks_results/bo_nb201/runs"
+    results: str = "benchmarks_results/bo_nb201"
+    data: str | None = None
+
+    @classmethod
+    def from_yaml(cls, path: str | os.PathLike[str]) -> SweepConfig:
+        p = Path(path)
+        if not p.is_file():
+            raise DiffusionNAGError(f"sweep config {str(p)!r} does not exist; see configs/bo_nb201.yaml")
+        raw = yaml.safe_load(p.read_text()) or {}
+        unknown = set(raw) - {f for f in cls.__dataclass_fields__}
+        if unknown:
+            raise DiffusionNAGError(f"{p}: unknown keys {sorted(unknown)}")
+        seeds = raw.get("seeds", 1)
+        raw["seeds"] = list(range(seeds)) if isinstance(seeds, int) else [int(s) for s in seeds]
+        raw["methods"] = {m: (v or {}) for m, v in dict(raw.get("methods") or {}).items()}
+        bad = set(raw["methods"]) - set(METHOD_NAMES)
+        if bad:
+            raise DiffusionNAGError(f"{p}: unknown methods {sorted(bad)}; choose from {', '.join(METHOD_NAMES)}")
+        raw["datasets"] = [canonical_dataset(d) for d in raw.get("datasets", [])]
+        try:
+            return cls(**raw)
+        except TypeError as e:
+            raise DiffusionNAGError(f"{p}: {e}") from e
+
+    def specs(self) -> list[RunSpec]:
+        return [RunSpec(m, d, s, self.budget, self.space, params, self.data)
+                for d in self.datasets for m, params in self.methods.items() for s in self.seeds]
+
+
+_BENCH: dict[str | None, NB201Benchmark] = {}
+
+
+def run_one(spec: RunSpec, runs_dir: str) -> str:
+    """Run one search and write its JSON; returns the file path."""
+    torch.set_num_threads(1)
+    bench = _BENCH.get(spec.data) or _BENCH.setdefault(spec.data, NB201Benchmark.load(spec.data))
+    optimizer = build_method(spec.method, spec.space, spec.params)
+    start = time.perf_counter()
+    traj = optimizer.run(lambda a: bench.query(a, spec.dataset), spec.budget, spec.seed)
+    seconds = time.perf_counter() - start
+    best_arch, best_value = traj.best()
+    record = {
+        "spec": asdict(spec), "seconds": seconds, "best_arch": best_arch, "best_value": best_value,
+        "benchmark": bench.provenance(), "metric": bench.metric[spec.dataset],
+        "package_version": __version__, "python": platform.python_version(), "torch": str(torch.__version__),
+        "machine": {"cpu": _cpu_name(), "cores": os.cpu_count(), "threads": torch.get_num_threads()},
+        "trajectory": traj.to_dict(),
+    }
+    path = Path(runs_dir) / f"{spec.run_id}.json"
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(record))
+    os.replace(tmp, path)
+    return str(path)
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _done(spec: RunSpec, runs_dir: Path) -> bool:
+    path = runs_dir / f"{spec.run_id}.json"
+    if not path.exists():
+        return False
+    recorded = json.loads(path.read_text())["spec"]
+    if recorded != asdict(spec):
+        raise DiffusionNAGError(
+            f"{path} was made with another setting ({recorded}); it is never overwritten: "
+            "use another runs_dir or delete the file")
+    return True
+
+
+def run_sweep(config: SweepConfig, workers: int = 1, backend: str = "process", max_restarts: int = 3,
+              progress: bool = True) -> list[str]:
+    """Run every unfinished spec; returns the run files of the whole sweep."""
+    runs_dir = Path(config.runs_dir)
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    specs = config.specs()
+    bar = tqdm(total=len(specs), desc="sweep", disable=not progress)
+    failures: list[str] = []
+    for restart in range(max_restarts + 1):
+        pending = [s for s in specs if not _done(s, runs_dir)]
+        bar.n = len(specs) - len(pending)
+        bar.refresh()
+        if not pending:
+            break
+        if backend == "ray":
+            failures = _run_ray(pending, runs_dir, workers, bar)
+            break
+        if backend != "process":
+            raise DiffusionNAGError(f"unknown backend {backend!r}; use 'process' or 'ray'")
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+                futures = {pool.submit(run_one, s, str(runs_dir)): s for s in pending}
+                failures = []
+                for fut in as_completed(futures):
+                    try:
+                        fut.result()
+                    except BrokenProcessPool:
+                        raise
+                    except Exception as e:  # a run's own error: report it, keep the others going
+                        failures.append(f"{futures[fut].run_id}: {type(e).__name__}: {e}")
+                    bar.update(1)
+            break
+        except BrokenProcessPool:
+            tqdm.write(f"sweep: a worker died; restarting the pool (restart {restart + 1}/{max_restarts})",
+                       file=sys.stderr)
+    bar.close()
+    missing = [s.run_id for s in specs if not (runs_dir / f"{s.run_id}.json").exists()]
+    if failures or missing:
+        raise DiffusionNAGError("sweep incomplete: " + "; ".join(failures or [f"missing runs {missing}"]))
+    return [str(runs_dir / f"{s.run_id}.json") for s in specs]
+
+
+def _run_ray(pending: list[RunSpec], runs_dir: Path, workers: int, bar: tqdm) -> list[str]:
+    try:
+        import ray
+    except ImportError:
+        raise DiffusionNAGError("the ray backend needs Ray: pip install 'ray>=2.9' (or use --backend process)") from None
+    ray.init(ignore_reinit_error=True, num_cpus=workers, include_dashboard=False)
+    remote = ray.remote(num_cpus=1, max_retries=2)(run_one)
+    refs = {remote.remote(s, str(runs_dir)): s for s in pending}
+    failures = []
+    while refs:
+        done, _ = ray.wait(list(refs), num_returns=1)
+        spec = refs.pop(done[0])
+        try:
+            ray.get(done[0])
+        except Exception as e:
+            failures.append(f"{spec.run_id}: {e}")
+        bar.update(1)
+    return failures

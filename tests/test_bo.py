@@ -1,0 +1,176 @@
+"""BO-NAS harness: budgets, no re-queries, determinism, improvement over random, acquisition
+functions, resumable sweeps that survive a killed worker, aggregation, the search CLI."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from naslib_diffusionnag.bo import ACQUISITIONS, build_method
+from naslib_diffusionnag.bo import report
+from naslib_diffusionnag.bo.sweep import SweepConfig, run_sweep
+from naslib_diffusionnag.cli import main
+from naslib_diffusionnag.errors import DiffusionNAGError, UnknownNameError
+
+SMALL_BO = {"n_init": 10, "k": 10, "ensemble": 2, "predictor_steps": 150, "candidates": 60}
+
+
+@pytest.fixture(scope="module")
+def black_box(bench):
+    calls: list[str] = []
+
+    def f(arch: str) -> float:
+        calls.append(arch)
+        return bench.query(arch, "cifar10")
+
+    f.calls = calls  # type: ignore[attr-defined]
+    return f
+
+
+@pytest.mark.parametrize("method, budget, params", [
+    ("rs", 80, {}), ("re", 80, {}), ("ls", 80, {}),
+    ("bananas", 30, SMALL_BO), ("bo-random", 30, SMALL_BO), ("diffusion-bo", 30, SMALL_BO),
+])
+def test_budget_no_requery_and_determinism(bench, method, budget, params):
+    calls: list[str] = []
+
+    def f(arch: str) -> float:
+        calls.append(arch)
+        return bench.query(arch, "cifar10")
+
+    opt = build_method(method, params=params)
+    traj = opt.run(f, budget, seed=3)
+    assert len(traj.archs) == budget == len(calls)
+    assert len(set(calls)) == len(calls)  # the black box never saw a repeat
+    assert traj.incumbent() == list(np.maximum.accumulate(traj.values))
+    assert traj.values == [bench.query(a, "cifar10") for a in traj.archs]
+    again = build_method(method, params=params).run(lambda a: bench.query(a, "cifar10"), budget, seed=3)
+    assert again.archs == traj.archs
+    other = build_method(method, params=params).run(lambda a: bench.query(a, "cifar10"), budget, seed=4)
+    assert other.archs != traj.archs
+
+
+@pytest.mark.parametrize("method, budget, params", [
+    ("re", 100, {}), ("ls", 100, {}), ("bananas", 40, SMALL_BO), ("diffusion-bo", 40, SMALL_BO),
+])
+def test_methods_improve_on_random_search(bench, method, budget, params):
+    """Mean best-so-far over the run (area under the incumbent curve), seeds 0 and 1."""
+    def area(name, p, seed):
+        traj = build_method(name, params=p).run(lambda a: bench.query(a, "cifar10"), budget, seed)
+        return float(np.mean(traj.incumbent()))
+
+    ours = np.mean([area(method, params, s) for s in (0, 1)])
+    rand = np.mean([area("rs", {}, s) for s in (0, 1)])
+    assert ours > rand
+
+
+def test_acquisition_functions():
+    mean, std = np.array([1.0, 2.0, 2.0]), np.array([1.0, 0.1, 1.0])
+    rng = np.random.default_rng(0)
+    ucb = ACQUISITIONS.get("ucb")(mean, std, 2.0, rng)
+    assert np.allclose(ucb, mean + 2 * std)
+    ei = ACQUISITIONS.get("ei")(mean, std, 2.0, rng)
+    draws = rng.normal(mean[:, None], std[:, None], size=(3, 200_000))
+    assert np.allclose(ei, np.maximum(draws - 2.0, 0).mean(1), atol=5e-3)
+    its = ACQUISITIONS.get("its")
+    assert np.array_equal(its(mean, std, 0, np.random.default_rng(1)), its(mean, std, 0, np.random.default_rng(1)))
+    with pytest.raises(UnknownNameError, match="ei, its, ucb"):
+        ACQUISITIONS.get("pi")
+    with pytest.raises(UnknownNameError, match="diffusion-bo"):
+        build_method("hyperband")
+
+
+def _config(tmp_path: Path, methods: dict, seeds: int, budget: int = 20) -> Path:
+    cfg = {"budget": budget, "seeds": seeds, "datasets": ["cifar10"], "methods": methods,
+           "runs_dir": str(tmp_path / "runs"), "results": str(tmp_path / "res" / "bo")}
+    path = tmp_path / "sweep.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+def test_sweep_resumes_and_never_overwrites(tmp_path, bench):
+    path = _config(tmp_path, {"rs": {}, "re": {}}, seeds=2)
+    files = run_sweep(SweepConfig.from_yaml(path), workers=1, progress=False)
+    assert len(files) == 4
+    stamps = {f: os.stat(f).st_mtime_ns for f in files}
+    record = json.loads(Path(files[0]).read_text())
+    assert record["benchmark"]["sha256"] == bench.checksum and record["package_version"]
+    assert record["spec"]["budget"] == 20 and len(record["trajectory"]["archs"]) == 20
+    path = _config(tmp_path, {"rs": {}, "re": {}}, seeds=3)
+    files3 = run_sweep(SweepConfig.from_yaml(path), workers=1, progress=False)
+    assert len(files3) == 6
+    assert all(os.stat(f).st_mtime_ns == t for f, t in stamps.items())  # finished runs not redone
+    path = _config(tmp_path, {"rs": {}, "re": {"population_size": 5}}, seeds=3)
+    with pytest.raises(DiffusionNAGError, match="another setting"):
+        run_sweep(SweepConfig.from_yaml(path), workers=1, progress=False)
+
+    # aggregation on this small real sweep
+    runs = report.load_runs(tmp_path / "runs")
+    table = report.aggregate(runs, {"cifar10": bench.best("cifar10")[1]})
+    rs = [r for r in runs if r["spec"]["method"] == "rs"]
+    at10 = np.mean([r["trajectory"]["incumbent"][9] for r in rs])
+    assert table["cifar10"]["rs"]["seeds"] == 3
+    assert table["cifar10"]["rs"]["at"]["10"]["mean"] == pytest.approx(at10)
+    assert "20" not in table["cifar10"]["rs"]["at"] or table["cifar10"]["rs"]["budget"] >= 20
+    md = report.to_markdown(table, {"cifar10": 94.37}, {"protocol": "test"})
+    assert "| rs | 3 |" in md and "best @ 10" in md
+    pngs = report.plot(table, {"cifar10": 94.37}, tmp_path, "bo")
+    assert Path(pngs[0]).stat().st_size > 1000
+
+
+def test_bad_sweep_config(tmp_path):
+    path = _config(tmp_path, {"hyperband": {}}, seeds=1)
+    with pytest.raises(DiffusionNAGError, match="unknown methods"):
+        SweepConfig.from_yaml(path)
+    with pytest.raises(DiffusionNAGError, match="does not exist"):
+        SweepConfig.from_yaml(tmp_path / "missing.yaml")
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        kids = (task / "children").read_text().split()
+        out += [int(k) for k in kids]
+    return out
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc to find worker processes")
+def test_sweep_survives_a_killed_worker(tmp_path):
+    path = _config(tmp_path, {"diffusion-bo": SMALL_BO}, seeds=2, budget=40)
+    proc = subprocess.Popen([sys.executable, "-m", "naslib_diffusionnag.cli", "bench", "--config", str(path),
+                             "--workers", "2", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    killed = False
+    deadline = time.time() + 60
+    while time.time() < deadline and not killed:
+        time.sleep(1.0)
+        # spawn workers are python processes started by the pool (ignore the resource tracker)
+        workers = [c for c in _children(proc.pid)
+                   if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes() and
+                   b"resource_tracker" not in Path(f"/proc/{c}/cmdline").read_bytes()]
+        if len(workers) >= 2 and time.time() > deadline - 52:
+            os.kill(workers[0], signal.SIGKILL)
+            killed = True
+    out, err = proc.communicate(timeout=300)
+    assert killed, "no worker process was found to kill"
+    assert proc.returncode == 0, err[-2000:]
+    assert "a worker died" in err
+    assert sorted(p.name for p in (tmp_path / "runs").glob("*.json")) == [
+        "cifar10__diffusion-bo__s0.json", "cifar10__diffusion-bo__s1.json"]
+    assert json.loads(out.strip().splitlines()[-1])["runs"] == 2
+
+
+def test_search_cli_json(capsys, bench):
+    assert main(["search", "--dataset", "cifar100", "--budget", "30", "--seed", "1", "--method", "re", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert {"best_arch", "best_test_accuracy", "queries", "incumbent", "trajectory", "benchmark"} <= set(out)
+    assert out["queries"] == 30 and len(out["incumbent"]) == 30
+    assert out["best_test_accuracy"] == pytest.approx(bench.query(out["best_arch"], "cifar100"))
+    assert out["best_test_accuracy"] == max(out["trajectory"]["values"])
