@@ -175,6 +175,7 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_bench(args: argparse.Namespace) -> dict[str, Any]:
     import platform
+    from collections import Counter
 
     from .bo import report
     from .bo.sweep import SweepConfig, run_sweep
@@ -189,14 +190,17 @@ def cmd_bench(args: argparse.Namespace) -> dict[str, Any]:
     optima = {d: bench.best(d)[1] for d in {r["spec"]["dataset"] for r in runs}}
     table = report.aggregate(runs, optima)
     results = Path(config.results)
+    machines = Counter(f"{r.get('machine', {}).get('cpu', 'unknown CPU')} ({r.get('machine', {}).get('cores', '?')} "
+                       f"cores), torch {r.get('torch', '?')}" for r in runs)
+    where = "; ".join(f"{n} runs on {m}" for m, n in machines.most_common())
     meta = {"config": str(args.config), "package_version": __version__, "python": platform.python_version(),
-            "benchmark": bench.provenance(), "n_runs": len(runs),
+            "benchmark": bench.provenance(), "n_runs": len(runs), "machines": dict(machines),
             "protocol": (f"Produced by `diffusionnag bench --config {args.config}`. Black box: "
                          f"{bench.metric['cifar10'].split(',')[0]} from {bench.source.name} (sha256 "
                          f"{bench.checksum[:12]}…), one value per query. Incumbent = best value among the "
                          "queries so far; mean ± std over seeds. Queries to optimum: over the seeds that "
                          "reached the benchmark's best cell within the budget. s / run: wall time of one "
-                         "run on one CPU thread.")}
+                         f"run on one CPU thread, one worker process per core ({where}).")}
     results.parent.mkdir(parents=True, exist_ok=True)
     Path(f"{results}.json").write_text(json.dumps({"meta": meta, "optima": optima, "table": table}, indent=1) + "\n")
     Path(f"{results}.md").write_text(report.to_markdown(table, optima, meta))

@@ -14,8 +14,7 @@ import numpy as np
 import pytest
 import yaml
 
-from naslib_diffusionnag.bo import ACQUISITIONS, build_method
-from naslib_diffusionnag.bo import report
+from naslib_diffusionnag.bo import ACQUISITIONS, build_method, report
 from naslib_diffusionnag.bo.sweep import SweepConfig, run_sweep
 from naslib_diffusionnag.cli import main
 from naslib_diffusionnag.errors import DiffusionNAGError, UnknownNameError
@@ -174,3 +173,25 @@ def test_search_cli_json(capsys, bench):
     assert out["queries"] == 30 and len(out["incumbent"]) == 30
     assert out["best_test_accuracy"] == pytest.approx(bench.query(out["best_arch"], "cifar100"))
     assert out["best_test_accuracy"] == max(out["trajectory"]["values"])
+
+
+def test_ray_backend_runs_the_same_sweep(tmp_path):
+    ray = pytest.importorskip("ray", reason="the optional Ray backend needs `pip install ray`")
+    path = _config(tmp_path, {"rs": {}, "ls": {}}, seeds=2)
+    try:
+        files = run_sweep(SweepConfig.from_yaml(path), workers=2, backend="ray", progress=False)
+    finally:
+        ray.shutdown()
+    assert len(files) == 4 and all(Path(f).is_file() for f in files)
+    records = [json.loads(Path(f).read_text()) for f in files]
+    ref = {r["spec"]["method"]: r for r in records if r["spec"]["seed"] == 0}
+    from naslib_diffusionnag.oracles import NB201Benchmark
+    bench = NB201Benchmark.load()
+    again = build_method("ls").run(lambda a: bench.query(a, "cifar10"), 20, 0)
+    assert ref["ls"]["trajectory"]["archs"] == again.archs  # same result as in-process
+
+
+def test_unknown_backend(tmp_path):
+    path = _config(tmp_path, {"rs": {}}, seeds=1)
+    with pytest.raises(DiffusionNAGError, match="unknown backend"):
+        run_sweep(SweepConfig.from_yaml(path), backend="dask", progress=False)
