@@ -26,3 +26,7 @@ class DataFormatError(DiffusionNAGError, ValueError):
 
 class CheckpointError(DiffusionNAGError, ValueError):
     """A checkpoint is missing, of another format version, or made for another search space."""
+
+
+class ConfigError(DiffusionNAGError, ValueError):
+    """A configuration file is missing or malformed."""

@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import yaml
 from tqdm.auto import tqdm
 
 from .. import __version__
+from ..configio import read_yaml_mapping
 from ..errors import DiffusionNAGError
 from ..oracles import NB201Benchmark, canonical_dataset
 from .methods import METHOD_NAMES, build_method
@@ -58,9 +58,7 @@ class SweepConfig:
     @classmethod
     def from_yaml(cls, path: str | os.PathLike[str]) -> SweepConfig:
         p = Path(path)
-        if not p.is_file():
-            raise DiffusionNAGError(f"sweep config {str(p)!r} does not exist; see configs/bo_nb201.yaml")
-        raw = yaml.safe_load(p.read_text()) or {}
+        raw = read_yaml_mapping(p, "configs/bo_nb201.yaml")
         unknown = set(raw) - {f for f in cls.__dataclass_fields__}
         if unknown:
             raise DiffusionNAGError(f"{p}: unknown keys {sorted(unknown)}")

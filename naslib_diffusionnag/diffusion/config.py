@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict, dataclass, field, fields, replace
-from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
-from ..errors import UnknownNameError
+from ..configio import read_yaml_mapping
+from ..errors import ConfigError, UnknownNameError
 
 MaskMode = Literal["successors", "closure", "full"]
 
@@ -127,16 +125,11 @@ class DiffusionConfig:
     @classmethod
     def from_yaml(cls, path: str | os.PathLike[str]) -> DiffusionConfig:
         """Read a YAML file of sections (see configs/nb201.yaml); errors name the file."""
-        p = Path(path)
-        if not p.is_file():
-            raise ValueError(f"config file {str(p)!r} does not exist; see configs/ for examples")
-        data = yaml.safe_load(p.read_text()) or {}
-        if not isinstance(data, dict):
-            raise ValueError(f"config file {str(p)!r} must hold a mapping of sections")
+        data = read_yaml_mapping(path, "configs/nb201.yaml")
         try:
             return cls.from_dict(data)
         except (TypeError, ValueError) as e:
-            raise ValueError(f"config file {str(p)!r}: {e}") from e
+            raise ConfigError(f"config file {str(path)!r}: {e}") from e
 
     def with_overrides(self, **sections: dict[str, Any]) -> DiffusionConfig:
         """A copy with some fields of some sections replaced (None values are ignored)."""
