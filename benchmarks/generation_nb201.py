@@ -105,24 +105,26 @@ def to_markdown(res: dict) -> str:
         "uniqueness = distinct valid / valid; novelty = distinct valid not in the training "
         "split / distinct valid. Mean ± std over seeds, in %. Models: configs/nb201.yaml.",
         "",
-        "| model | training set | positional emb. | validity | uniqueness | novelty |",
-        "|---|---|---|---|---|---|",
+        "| model | training set | positional emb. | train s | validity | uniqueness | novelty |",
+        "|---|---|---|---|---|---|---|",
     ]
     for row in res["models"]:
         q = row["quality"]
         lines.append(
             f"| {row['checkpoint']} | {row['split']} | {'yes' if row['positional'] else 'no'} | "
+            f"{row['train_seconds']:.0f} | "
             + " | ".join(f"{q[k]['mean']:.2f} ± {q[k]['std']:.2f}" for k in ("validity", "uniqueness", "novelty"))
             + " |")
     for name, q in res["uniform"].items():
-        lines.append(f"| uniform sampling (reference) | {name} | – | "
+        lines.append(f"| uniform sampling (reference) | {name} | – | – | "
                      + " | ".join(f"{q[k]['mean']:.2f} ± {q[k]['std']:.2f}" for k in ("validity", "uniqueness", "novelty"))
                      + " |")
     for name, a in ANCHORS.items():
-        lines.append(f"| {name} | 50 % split | yes | {a['validity']:.2f} | {a['uniqueness']:.2f} | {a['novelty']:.2f} |")
+        lines.append(f"| {name} | 50 % split | yes | – | {a['validity']:.2f} | {a['uniqueness']:.2f} | {a['novelty']:.2f} |")
     lines += [
         "",
-        "Novelty on the full-space models is 0 by construction (every cell is in the training set).",
+        "Novelty on the full-space models is 0 by construction (every cell is in the training set). "
+        "train s: wall time of `ArchitectureGenerator.train` (6,000 iterations) on this CPU.",
         "",
         "## Throughput (shipped model, 1,000 samples, median of 3 runs)",
         "",
