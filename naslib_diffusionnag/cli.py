@@ -1,4 +1,4 @@
-"""Command line: ``diffusionnag train | sample``.
+"""Command line: ``diffusionnag train | sample | search | bench``.
 
 Every command that reports numbers can print one JSON object as its last line (``--json``)
 recording what produced them (space, checkpoint, seed, sampler settings, data file checksum).
