@@ -117,7 +117,7 @@ class ArchitectureGenerator:
         result = train_score_model(model, VESDE(config.sde), space.encode(archs), config.train,
                                    progress=progress)
         metadata = {
-            "space": {"name": space.name, "options": getattr(space, "options", dict)()},
+            "space": {"name": space.name, "options": space.options()},
             "split": split, "train_seconds": result.seconds, "losses": result.losses,
             "package_version": __version__, "torch_version": str(torch.__version__),
             "n_parameters": sum(p.numel() for p in model.parameters()),

@@ -27,6 +27,10 @@ class SearchSpace(ABC):
     def n_tokens(self) -> int:
         return len(self.vocab)
 
+    def options(self) -> dict[str, str]:
+        """Constructor options, stored in checkpoints so a model meets its own space."""
+        return {}
+
     @property
     @abstractmethod
     def size(self) -> int:

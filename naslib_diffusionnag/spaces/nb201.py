@@ -63,7 +63,6 @@ class NB201Space(SearchSpace):
         return len(OPS) ** N_EDGES
 
     def options(self) -> dict[str, str]:
-        """Constructor options, stored in checkpoints so a model meets its own space."""
         return {"adjacency": self.adjacency_name}
 
     def adjacency(self) -> torch.Tensor:
