@@ -273,7 +273,8 @@ def build_parser() -> argparse.ArgumentParser:
     sa.add_argument("--json", action="store_true", help="print a JSON object as the last line")
 
     se = sub.add_parser("search", help="run one NAS method against the NB201 benchmark")
-    se.add_argument("--space", default="nb201", choices=spaces)
+    se.add_argument("--space", default="nb201", choices=["nb201"],
+                    help="search space with a benchmark black box (NB201 for now)")
     se.add_argument("--dataset", required=True)
     se.add_argument("--budget", type=int, default=100, help="number of architectures queried")
     se.add_argument("--seed", type=int, default=0)

@@ -61,6 +61,9 @@ def training_split(space: SearchSpace, fraction: float, seed: int) -> tuple[list
     """A seeded ``fraction`` of the enumerated space, and the spec that regenerates it."""
     if not 0.0 < fraction <= 1.0:
         raise ValueError(f"--train-split must be a fraction in (0, 1], got {fraction}")
+    if space.size > 10**6:
+        raise ValueError(f"search space {space.name!r} has {space.size:.3g} architectures: too many to "
+                         "enumerate, and training on a sampled set is not supported yet")
     archs = list(space.enumerate())
     if fraction < 1.0:
         perm = np.random.default_rng(seed).permutation(len(archs))

@@ -5,10 +5,12 @@ from typing import Any
 
 from ..registry import Registry
 from .base import SearchSpace
+from .mbv3 import MBv3Space
 from .nb201 import NB201Space
 
 SPACES: Registry[SearchSpace] = Registry("search space")
 SPACES.register("nb201", NB201Space)
+SPACES.register("mbv3", MBv3Space)
 
 
 def get_space(name: str, **options: Any) -> SearchSpace:
