@@ -60,3 +60,40 @@ def test_bad_files(tmp_path):
         OFAAccuracyPredictor(tmp_path / "missing.pth")
     with pytest.raises(DataFormatError, match="not OFA's accuracy-predictor"):
         OFAAccuracyPredictor(resolve_data_file("nb201/nats_bench.csv"))
+
+
+@pytest.fixture(scope="module")
+def note10():
+    from naslib_diffusionnag.oracles.mbv3 import Note10Latency
+    return Note10Latency()
+
+
+def test_note10_latency_matches_published_w12_nets(note10):
+    """OFA's published note10 nets on the w1.2 supernet carry their latency in their name."""
+    rows = [r for r in _rows("ofa_specialized_summary.csv")
+            if r["net_id"].startswith("note10") and r["width_mult"] == "1.2"
+            and int(r["image_size"]) in note10.resolutions()]
+    assert len(rows) >= 3
+    for r in rows:
+        arch = note10.space.from_ofa(*(json.loads(r[k]) for k in ("ks", "e", "d")))
+        published = float(r["net_id"].split("lat-")[1].split("ms")[0])
+        assert note10.latency(arch, int(r["image_size"])) == pytest.approx(published, rel=0.05)
+
+
+def test_note10_latency_every_layer_is_in_the_tables(note10):
+    archs = note10.space.sample(200, np.random.default_rng(0))
+    for res in (160, 192, 224):
+        lat = note10.predict(archs, res)
+        assert np.all(np.isfinite(lat)) and lat.min() > 5
+    assert np.all(note10.predict(archs, 160) < note10.predict(archs, 224))
+
+
+def test_note10_latency_monotone_in_depth_and_kernel(note10):
+    sp = note10.space
+    shallow = note10.latency(sp.from_ofa([3] * 20, [4] * 20, [2] * 5))
+    deeper = note10.latency(sp.from_ofa([3] * 20, [4] * 20, [3] * 5))
+    deepest = note10.latency(sp.from_ofa([3] * 20, [4] * 20, [4] * 5))
+    wide_kernel = note10.latency(sp.from_ofa([7] * 20, [4] * 20, [4] * 5))
+    assert shallow < deeper < deepest < wide_kernel
+    with pytest.raises(InvalidArchitectureError, match="no note10 latency table for resolution 300"):
+        note10.latency(sp.from_ofa([3] * 20, [4] * 20, [2] * 5), 300)
