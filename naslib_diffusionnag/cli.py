@@ -35,7 +35,8 @@ def cmd_train(args: argparse.Namespace) -> dict[str, Any]:
     out = Path(args.out)
     if out.exists() and not args.overwrite:
         raise DiffusionNAGError(f"{out} exists; pass --overwrite to replace it or choose another --out")
-    gen = ArchitectureGenerator.train(space, config, fraction=args.train_split, progress=True)
+    gen = ArchitectureGenerator.train(space, config, fraction=args.train_split, progress=True,
+                                      size=args.train_size)
     gen.save(out, overwrite=args.overwrite)
     return {"checkpoint": str(out), "space": space.name, "config": config.to_dict(),
             "split": gen.metadata["split"], "train_seconds": gen.metadata["train_seconds"],
@@ -241,6 +242,9 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--space", required=True, choices=spaces)
     tr.add_argument("--train-split", type=float, default=1.0,
                     help="seeded fraction of the enumerated space to train on (default 1.0)")
+    tr.add_argument("--train-size", type=int,
+                    help="spaces too large to enumerate (mbv3): number of uniformly sampled training "
+                         "architectures (default 100000)")
     tr.add_argument("--out", required=True, help="checkpoint path to write")
     tr.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
     tr.add_argument("--config", help="YAML with sde/model/train/sampler sections (configs/)")

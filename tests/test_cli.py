@@ -107,3 +107,18 @@ def test_guided_sample_json_reports_guided_and_unguided(capsys, bench):
 def test_bad_guide_specs(capsys, spec, message):
     code, _, err = run(capsys, "sample", "--space", "nb201", "--n", "4", "--steps", "2", "--guide", spec)
     assert code == 2 and message in err
+
+
+def test_train_on_a_sampled_mbv3_set(capsys, tmp_path):
+    cfg = tmp_path / "tiny.yaml"
+    cfg.write_text(yaml.safe_dump({"sde": "mbv3", "model": {"d_model": 16, "n_layers": 1, "n_heads": 2,
+                                                           "d_ff": 16, "head_hidden": 16}}))
+    out = tmp_path / "m.pt"
+    code, res, _ = run(capsys, "train", "--space", "mbv3", "--config", str(cfg), "--steps", "3",
+                       "--train-size", "200", "--out", str(out), "--json")
+    assert code == 0 and res["split"]["kind"] == "sample" and res["split"]["size"] == 200
+    code, res, _ = run(capsys, "sample", "--space", "mbv3", "--checkpoint", str(out), "--n", "8", "--steps", "2",
+                       "--json")
+    assert code == 0 and res["n"] == 8 and res["space"] == "mbv3"
+    code, _, err = run(capsys, "train", "--space", "mbv3", "--train-split", "0.5", "--out", str(tmp_path / "x.pt"))
+    assert code == 2 and "give --train-size" in err

@@ -130,7 +130,14 @@ def test_neighbours(mbv3):
     assert all(mbv3.parse(n) == n for n in nbrs)
 
 
-def test_training_refuses_to_enumerate_mbv3(mbv3):
-    from naslib_diffusionnag.generation import training_split
-    with pytest.raises(ValueError, match="too many to enumerate"):
-        training_split(mbv3, 1.0, 0)
+def test_training_split_of_a_large_space_is_a_seeded_sample(mbv3):
+    from naslib_diffusionnag.generation import split_from_spec, training_split
+    from naslib_diffusionnag.spaces import NB201Space
+    archs, spec = training_split(mbv3, 1.0, seed=5, size=500)
+    assert spec["kind"] == "sample" and spec["size"] == len(archs) == 500
+    assert split_from_spec(mbv3, spec) == archs
+    assert archs != training_split(mbv3, 1.0, seed=6, size=500)[0]
+    with pytest.raises(ValueError, match="give --train-size"):
+        training_split(mbv3, 0.5, seed=0)
+    with pytest.raises(ValueError, match="use --train-split"):
+        training_split(NB201Space(), 1.0, seed=0, size=100)
