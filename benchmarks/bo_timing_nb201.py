@@ -17,7 +17,7 @@ import yaml
 
 from naslib_diffusionnag import __version__
 from naslib_diffusionnag.bo import build_method
-from naslib_diffusionnag.bo.sweep import _cpu_name
+from naslib_diffusionnag.bo.sweep import cpu_name
 from naslib_diffusionnag.oracles import NB201Benchmark
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,7 +33,7 @@ def main() -> None:
         traj = build_method(name, params=params or {}).run(lambda a: bench.query(a, "cifar10"), BUDGET, SEED)
         rows.append({"method": name, "seconds": time.perf_counter() - start, "best": traj.best()[1]})
         print(rows[-1], flush=True)
-    meta = {"date": time.strftime("%Y-%m-%d"), "cpu": _cpu_name(), "cores": os.cpu_count(),
+    meta = {"date": time.strftime("%Y-%m-%d"), "cpu": cpu_name(), "cores": os.cpu_count(),
             "threads": torch.get_num_threads(), "torch": str(torch.__version__), "python": platform.python_version(),
             "package_version": __version__, "budget": BUDGET, "seed": SEED, "dataset": "cifar10",
             "benchmark": bench.provenance()}

@@ -95,7 +95,7 @@ def run_one(spec: RunSpec, runs_dir: str) -> str:
         "spec": asdict(spec), "seconds": seconds, "best_arch": best_arch, "best_value": best_value,
         "benchmark": bench.provenance(), "metric": bench.metric[spec.dataset],
         "package_version": __version__, "python": platform.python_version(), "torch": str(torch.__version__),
-        "machine": {"cpu": _cpu_name(), "cores": os.cpu_count(), "threads": torch.get_num_threads()},
+        "machine": {"cpu": cpu_name(), "cores": os.cpu_count(), "threads": torch.get_num_threads()},
         "trajectory": traj.to_dict(),
     }
     path = Path(runs_dir) / f"{spec.run_id}.json"
@@ -105,7 +105,8 @@ def run_one(spec: RunSpec, runs_dir: str) -> str:
     return str(path)
 
 
-def _cpu_name() -> str:
+def cpu_name() -> str:
+    """The CPU model, recorded with every run so timings state where they were taken."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
