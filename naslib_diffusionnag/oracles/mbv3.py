@@ -3,11 +3,19 @@
 ImageNet top-1 comes from OFA's published accuracy predictor (``ofa_acc_predictor.pth``, an
 MLP on a 128-feature encoding; output is top-1 as a fraction). It is a surrogate, not a
 measurement: every number it gives must say so (``metric``).
+
+Latency is the sum of per-layer entries of a measured look-up table (Samsung Note10 from OFA,
+Intel i7-8700K from NSGANetV2); FLOPs (multiply-accumulates) and parameters are counted
+analytically. All three read one layer walk (``net_shape``), so a table and the counts can
+never disagree about which layers a subnet has.
 """
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -61,74 +69,341 @@ class OFAAccuracyPredictor:
         return {"source": str(self.path), "sha256": self.checksum, "metric": self.metric}
 
 
+# ---- the OFA MobileNetV3 layer walk: shared by the latency tables and the FLOPs/params count ----
+# OFA's ``OFAMobileNetV3``: base widths (first conv, first block, 5 stages, final expand, feature
+# mix), per-stage first-layer stride, squeeze-excite and h-swish (ReLU otherwise).
+BASE_FIRST, BASE_STAGES, BASE_FINAL_EXPAND, BASE_FEATURE_MIX = 16, (24, 40, 80, 112, 160), 960, 1280
+STRIDES: tuple[int, ...] = (2, 2, 2, 1, 2)
+USE_SE: tuple[bool, ...] = (False, True, False, True, True)
+USE_HS: tuple[bool, ...] = (False, False, True, True, True)
+SE_REDUCTION, N_CLASSES = 4, 1000
+WIDTH_MULTS: tuple[float, ...] = (1.0, 1.2)  # the two released OFA MobileNetV3 supernets
+
+
+def make_divisible(v: float, divisor: int = 8) -> int:
+    """OFA's channel rounding (``ofa.utils.make_divisible``): nearest multiple of ``divisor``,
+    bumped up one step when that would lose more than 10 % of ``v``."""
+    new_v = max(divisor, int(v + divisor / 2) // divisor * divisor)
+    return new_v + divisor if new_v < 0.9 * v else new_v
+
+
+@dataclass(frozen=True)
+class Widths:
+    """Channel widths of the OFA MobileNetV3 supernet with width multiplier ``mult``."""
+
+    mult: float
+    first: int  # first conv and first block
+    stages: tuple[int, ...]
+    final_expand: int
+    feature_mix: int
+
+
+def ofa_widths(mult: float) -> Widths:
+    """Widths as OFA derives them (``make_divisible(base * mult, 8)``). Only w1.0 and w1.2 are
+    accepted: they are the supernets that exist, and every table was measured on one of them."""
+    if mult not in WIDTH_MULTS:
+        raise InvalidArchitectureError(
+            f"OFA MobileNetV3 width multiplier {mult!r} is not a released supernet; use one of {WIDTH_MULTS}")
+    m = float(mult)
+    return Widths(m, make_divisible(BASE_FIRST * m), tuple(make_divisible(c * m) for c in BASE_STAGES),
+                  make_divisible(BASE_FINAL_EXPAND * m), make_divisible(BASE_FEATURE_MIX * m))
+
+
+@dataclass(frozen=True)
+class Block:
+    """One mobile inverted bottleneck (MBConv) block as OFA builds it: [1x1 expand conv] -
+    depthwise kxk (carries the stride) - [squeeze-excite] - 1x1 project conv, each conv with BN.
+    ``expand == 1`` (the first block) means no expand conv."""
+
+    in_size: int  # input feature-map side
+    out_size: int
+    cin: int
+    cout: int
+    expand: int  # expand ratio, not channels
+    kernel: int
+    stride: int
+    se: bool
+    hs: bool
+
+    @property
+    def mid(self) -> int:
+        """Expanded channels (OFA: ``make_divisible(round(cin * e), 8)``)."""
+        return make_divisible(round(self.cin * self.expand))
+
+    @property
+    def se_mid(self) -> int:
+        """Squeeze-excite bottleneck channels (OFA: ``make_divisible(mid // 4, 8)``)."""
+        return make_divisible(self.mid // SE_REDUCTION)
+
+    @property
+    def idskip(self) -> bool:
+        """Identity shortcut: OFA adds one exactly when shape is preserved."""
+        return self.stride == 1 and self.cin == self.cout
+
+
+@dataclass(frozen=True)
+class NetShape:
+    """Every layer's shape of one subnet at one input resolution and width."""
+
+    resolution: int
+    widths: Widths
+    stem_size: int  # side of the first conv's output
+    blocks: tuple[Block, ...]  # the first block, then every active layer in order
+
+    @property
+    def final_size(self) -> int:
+        return self.blocks[-1].out_size
+
+
+def _resolution(r: int) -> int:
+    if isinstance(r, bool) or not isinstance(r, (int, np.integer)) or int(r) < 1:
+        raise InvalidArchitectureError(f"MBv3 input resolution must be a positive integer (e.g. 224), got {r!r}")
+    return int(r)
+
+
+_SPACE = MBv3Space()
+
+
+def net_shape(arch: str, resolution: int = 224, width: float = 1.2) -> NetShape:
+    """The layer walk of OFA's MobileNetV3 for ``arch``: stride-2 convs with 'same' padding map
+    a side n to ceil(n / 2); a stage's first layer carries the stage stride."""
+    r, w = _resolution(resolution), ofa_widths(width)
+    f = -(-r // 2)
+    blocks = [Block(f, f, w.first, w.first, 1, 3, 1, False, False)]
+    cin = w.first
+    for s, stage in enumerate(_SPACE.layers(arch)):
+        for j, (k, e) in enumerate(stage):
+            stride = STRIDES[s] if j == 0 else 1
+            fout = -(-f // stride)
+            blocks.append(Block(f, fout, cin, w.stages[s], e, k, stride, USE_SE[s], USE_HS[s]))
+            f, cin = fout, w.stages[s]
+    return NetShape(r, w, -(-r // 2), tuple(blocks))
+
+
+# ---- FLOPs (multiply-accumulates) and parameters -------------------------------------------
+def _conv(cin: int, cout: int, k: int, side: int, groups: int = 1, bias: bool = False,
+          bn: bool = True) -> tuple[int, int]:
+    """(MACs, params) of a conv producing a side x side map, counted as OFA's ``count_net_flops``
+    (cin/groups * k^2 per output element; bias, BN and activations cost no MACs) and
+    ``count_parameters`` (every parameter, BN weight and bias included)."""
+    weights = cin // groups * k * k * cout
+    return weights * side * side, weights + (cout if bias else 0) + (2 * cout if bn else 0)
+
+
+def _block_cost(b: Block) -> tuple[int, int]:
+    parts = []
+    if b.expand != 1:
+        parts.append(_conv(b.cin, b.mid, 1, b.in_size))
+    parts.append(_conv(b.mid, b.mid, b.kernel, b.out_size, groups=b.mid))
+    if b.se:  # on the pooled 1x1 map, both 1x1 convs with bias and no BN
+        parts += [_conv(b.mid, b.se_mid, 1, 1, bias=True, bn=False), _conv(b.se_mid, b.mid, 1, 1, bias=True, bn=False)]
+    parts.append(_conv(b.mid, b.cout, 1, b.out_size))
+    return sum(p[0] for p in parts), sum(p[1] for p in parts)
+
+
+def cost(shape: NetShape) -> tuple[int, int]:
+    """(MACs, params) of the whole subnet: first conv, blocks, final expand conv, feature-mix
+    conv (no BN, no bias) and the 1000-way classifier (with bias); pooling is free."""
+    w = shape.widths
+    parts = [_conv(3, w.first, 3, shape.stem_size)] + [_block_cost(b) for b in shape.blocks]
+    parts += [_conv(w.stages[-1], w.final_expand, 1, shape.final_size),
+              _conv(w.final_expand, w.feature_mix, 1, 1, bn=False),
+              _conv(w.feature_mix, N_CLASSES, 1, 1, bias=True, bn=False)]  # Linear == 1x1 conv on 1x1
+    return sum(p[0] for p in parts), sum(p[1] for p in parts)
+
+
+class OFACost:
+    """FLOPs (OFA's convention: multiply-accumulates of convs and linear layers) and parameter
+    counts of OFA MobileNetV3 subnets, at any resolution; exact, so no table is needed."""
+
+    def __init__(self, width: float = 1.2) -> None:
+        self.widths = ofa_widths(width)
+        self.width = self.widths.mult
+        self.space = _SPACE
+        self.metric = {"flops": f"FLOPs (multiply-accumulates, OFA's count_net_flops convention) of the OFA "
+                                f"MobileNetV3 w{self.width} subnet, counted analytically",
+                       "params": f"parameters (incl. BN, OFA's count_parameters) of the OFA MobileNetV3 "
+                                 f"w{self.width} subnet, counted analytically"}
+
+    def flops(self, arch: str, r: int = 224) -> int:
+        return cost(net_shape(arch, r, self.width))[0]
+
+    def params(self, arch: str) -> int:
+        """Parameters do not depend on the resolution."""
+        return cost(net_shape(arch, 224, self.width))[1]
+
+    def predict_flops(self, archs: Sequence[str], r: int = 224) -> np.ndarray:
+        return np.array([self.flops(a, r) for a in archs], dtype=np.int64)
+
+    def predict_params(self, archs: Sequence[str]) -> np.ndarray:
+        return np.array([self.params(a) for a in archs], dtype=np.int64)
+
+
 # ---- latency from per-layer look-up tables ------------------------------------------------
-# OFA MobileNetV3 w1.2 layout, the network the note10 tables were measured on.
-_W12 = {"first": 24, "widths": (32, 48, 96, 136, 192), "strides": (2, 2, 2, 1, 2),
-        "se": (0, 1, 0, 1, 1), "hs": (0, 0, 1, 1, 1), "final_expand": 1152, "feature_mix": 1536}
-NOTE10_DIR = "mbv3/latency_lut_note10"
-
-
 def _shape(*dims: int) -> str:
     return "x".join(str(d) for d in dims)
 
 
-class Note10Latency:
-    """Note10 latency (ms) of a subnet: the sum of its layers' entries in OFA's look-up table
-    for the resolution (160-224, step 4), as OFA's own latency estimator does."""
+def _load_yaml(path: Path) -> dict:
+    import yaml
 
-    def __init__(self, data_dir: str | os.PathLike[str] | None = None) -> None:
+    loader = yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader
+    raw = yaml.load(path.read_text(), Loader=loader)  # PyYAML >= 6 needs an explicit Loader
+    if not isinstance(raw, dict):
+        raise DataFormatError(f"{path} is not a per-layer latency table (a mapping of layer keys to entries)")
+    return raw
+
+
+def _span(values: list[int]) -> str:
+    steps = {b - a for a, b in zip(values, values[1:], strict=False)}
+    if len(values) > 2 and len(steps) == 1:
+        return f"{values[0]}-{values[-1]} step {steps.pop()}"
+    return ", ".join(map(str, values))
+
+
+class _LayerTableLatency:
+    """Latency (ms) of a subnet as the sum of its layers' entries in a measured look-up table,
+    the estimator OFA and NSGANetV2 use. Subclasses say where the table is and how a layer is
+    written as a key; the layer walk (``net_shape``), the lookup and the errors are shared."""
+
+    device: str = ""
+    width_mults: tuple[float, ...] = WIDTH_MULTS
+    source: Path
+
+    def __init__(self, width: float) -> None:
+        self.width = ofa_widths(width).mult
+        if self.width not in self.width_mults:
+            raise InvalidArchitectureError(
+                f"the {self.device} latency table was measured on the w{'/w'.join(map(str, self.width_mults))} "
+                f"network only, not w{width}; use width={self.width_mults[-1]}")
+        self.space = _SPACE
+
+    def resolutions(self) -> list[int]:
+        raise NotImplementedError
+
+    def _entries(self, r: int) -> dict[str, tuple[float, float]]:
+        """Layer key -> (mean ms, variance ms^2) for resolution ``r``."""
+        raise NotImplementedError
+
+    def _keys(self, shape: NetShape) -> list[str]:
+        raise NotImplementedError
+
+    def layer_keys(self, arch: str, r: int = 224) -> list[str]:
+        """The look-up keys of every layer of ``arch`` at resolution ``r``."""
+        return self._keys(net_shape(arch, r, self.width))
+
+    def _sum(self, arch: str, r: int, field: int) -> float:
+        r = _resolution(r)
+        if r not in self.resolutions():
+            raise InvalidArchitectureError(
+                f"no {self.device} latency table for resolution {r}; available: {_span(self.resolutions())}. "
+                "Use one of those resolutions (FLOPs from OFACost work at any resolution)")
+        table = self._entries(r)
+        total = 0.0
+        for key in self.layer_keys(arch, r):
+            if key not in table:
+                raise DataFormatError(
+                    f"layer {key!r} is missing from the {self.device} table {self.source} for r={r}: the file "
+                    f"does not describe the OFA MobileNetV3 w{self.width} network; pass the original table "
+                    "(see ../shared/data/mbv3/README.md) or the width it was measured on")
+            total += table[key][field]
+        return total
+
+    def latency(self, arch: str, r: int = 224) -> float:
+        """Sum of the per-layer mean latencies (ms)."""
+        return float(self._sum(arch, r, 0))
+
+    def latency_std(self, arch: str, r: int = 224) -> float:
+        """Spread of the table's measurements (ms), treating layers as independent: how much of a
+        latency difference is measurement noise."""
+        return math.sqrt(self._sum(arch, r, 1))
+
+    def predict(self, archs: Sequence[str], r: int = 224) -> np.ndarray:
+        return np.array([self.latency(a, r) for a in archs])
+
+
+NOTE10_DIR = "mbv3/latency_lut_note10"
+I7_FILE = "mbv3/latency_lut_i7-8700K.yaml"
+
+
+class Note10Latency(_LayerTableLatency):
+    """Samsung Note10 latency (ms): OFA's per-resolution tables (160-224, step 4), measured on
+    the w1.2 network only. Keys carry the expanded channels and the h-swish flag."""
+
+    device = "note10"
+    width_mults = (1.2,)
+
+    def __init__(self, data_dir: str | os.PathLike[str] | None = None, width: float = 1.2) -> None:
+        super().__init__(width)
         probe = resolve_data_file(f"{NOTE10_DIR}/224_lookup_table.yaml",
                                   None if data_dir is None else f"{data_dir}/224_lookup_table.yaml")
-        self.dir = probe.parent
-        self.space = MBv3Space()
-        self._tables: dict[int, dict[str, float]] = {}
+        self.dir = self.source = probe.parent
+        self._tables: dict[int, dict[str, tuple[float, float]]] = {}
         self.metric = f"Samsung Note10 latency (ms), sum of per-layer means in {self.dir.name} (OFA, w1.2 network)"
 
     def resolutions(self) -> list[int]:
         return sorted(int(p.name.split("_")[0]) for p in self.dir.glob("*_lookup_table.yaml"))
 
-    def _table(self, r: int) -> dict[str, float]:
+    def _entries(self, r: int) -> dict[str, tuple[float, float]]:
         if r not in self._tables:
-            import yaml
-
-            path = self.dir / f"{r}_lookup_table.yaml"
-            if not path.is_file():
-                raise InvalidArchitectureError(
-                    f"no note10 latency table for resolution {r}; available: {self.resolutions()}")
-            raw = yaml.load(path.read_text(), Loader=yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader)
-            self._tables[r] = {k: float(v["mean"]) for k, v in raw.items()}
+            raw = _load_yaml(self.dir / f"{r}_lookup_table.yaml")
+            self._tables[r] = {k: (float(v["mean"]), float(v.get("std", 0.0)) ** 2) for k, v in raw.items()}
         return self._tables[r]
 
-    def layer_keys(self, arch: str, r: int = 224) -> list[str]:
-        """The look-up keys of every layer of ``arch`` at resolution ``r``."""
-        w = _W12
-        f = (r + 1) // 2
-        keys = [f"Conv-input:{_shape(r, r, 3)}-output:{_shape(f, f, w['first'])}",
-                f"expanded_conv-input:{_shape(f, f, w['first'])}-output:{_shape(f, f, w['first'])}"
-                f"-expand:{w['first']}-kernel:3-stride:1-idskip:1-se:0-hs:0"]
-        cin = w["first"]
-        for s, stage in enumerate(self.space.layers(arch)):
-            cout = w["widths"][s]
-            for j, (k, e) in enumerate(stage):
-                stride = w["strides"][s] if j == 0 else 1
-                fout = (f - 1) // stride + 1
-                idskip = int(stride == 1 and cin == cout)
-                keys.append(f"expanded_conv-input:{_shape(f, f, cin)}-output:{_shape(fout, fout, cout)}"
-                            f"-expand:{cin * e}-kernel:{k}-stride:{stride}-idskip:{idskip}"
-                            f"-se:{w['se'][s]}-hs:{w['hs'][s]}")
-                f, cin = fout, cout
-        keys += [f"Conv_1-input:{_shape(f, f, cin)}-output:{_shape(f, f, w['final_expand'])}",
-                 f"AvgPool2D-input:{_shape(f, f, w['final_expand'])}-output:{_shape(1, 1, w['final_expand'])}",
-                 f"Conv_2-input:{_shape(1, 1, w['final_expand'])}-output:{_shape(1, 1, w['feature_mix'])}",
-                 f"Logits-input:{_shape(1, 1, w['feature_mix'])}-output:1000"]
-        return keys
+    def _keys(self, shape: NetShape) -> list[str]:
+        w, r, f0 = shape.widths, shape.resolution, shape.stem_size
+        keys = [f"Conv-input:{_shape(r, r, 3)}-output:{_shape(f0, f0, w.first)}"]
+        for b in shape.blocks:
+            keys.append(f"expanded_conv-input:{_shape(b.in_size, b.in_size, b.cin)}"
+                        f"-output:{_shape(b.out_size, b.out_size, b.cout)}-expand:{b.mid}-kernel:{b.kernel}"
+                        f"-stride:{b.stride}-idskip:{int(b.idskip)}-se:{int(b.se)}-hs:{int(b.hs)}")
+        f, fe, fm = shape.final_size, w.final_expand, w.feature_mix
+        return keys + [f"Conv_1-input:{_shape(f, f, w.stages[-1])}-output:{_shape(f, f, fe)}",
+                       f"AvgPool2D-input:{_shape(f, f, fe)}-output:{_shape(1, 1, fe)}",
+                       f"Conv_2-input:{_shape(1, 1, fe)}-output:{_shape(1, 1, fm)}",
+                       f"Logits-input:{_shape(1, 1, fm)}-output:{N_CLASSES}"]
 
-    def latency(self, arch: str, r: int = 224) -> float:
-        table = self._table(int(r))
+
+class I7Latency(_LayerTableLatency):
+    """Intel i7-8700K CPU latency (ms): NSGANetV2's single table (resolutions 96-256, step 4,
+    both w1.0 and w1.2), summed as its ``look_up_latency`` does. Keys carry the expand
+    *ratio* (1 for the first block), no h-swish flag, and no pooling entry."""
+
+    device = "i7-8700K"
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, width: float = 1.2) -> None:
+        super().__init__(width)
+        self.path = self.source = resolve_data_file(I7_FILE, path)
+        self.checksum = sha256(self.path)
+        raw = _load_yaml(self.path)
         try:
-            return float(sum(table[k] for k in self.layer_keys(arch, int(r))))
-        except KeyError as e:
-            raise DataFormatError(f"layer {e.args[0]!r} is missing from the note10 table for r={r}") from None
+            self._table = {k: (float(v["mean"]), float(v["var"])) for k, v in raw.items()}
+        except (KeyError, TypeError, ValueError) as e:
+            raise DataFormatError(f"{self.path} is not NSGANetV2's i7-8700K table (entries need mean and var): {e}") from e
+        first = ofa_widths(width).first
+        self._resolutions = sorted(
+            int(k.split(":")[1].split("x")[0]) for k in self._table
+            if k.startswith("first_conv-input:") and k.endswith(f"x{first}"))
+        self.metric = (f"Intel i7-8700K CPU latency (ms), sum of per-layer means in {self.path.name} "
+                       f"(NSGANetV2, w{self.width} network)")
 
-    def predict(self, archs: Sequence[str], r: int = 224) -> np.ndarray:
-        return np.array([self.latency(a, r) for a in archs])
+    def resolutions(self) -> list[int]:
+        return list(self._resolutions)
+
+    def _entries(self, r: int) -> dict[str, tuple[float, float]]:
+        return self._table  # one table for all resolutions: keys carry the feature-map sides
+
+    def _keys(self, shape: NetShape) -> list[str]:
+        w, r, f0 = shape.widths, shape.resolution, shape.stem_size
+        keys = [f"first_conv-input:{_shape(r, r, 3)}-output:{_shape(f0, f0, w.first)}"]
+        for b in shape.blocks:
+            keys.append(f"MBConv-input:{_shape(b.in_size, b.in_size, b.cin)}"
+                        f"-output:{_shape(b.out_size, b.out_size, b.cout)}-expand:{b.expand}-kernel:{b.kernel}"
+                        f"-stride:{b.stride}-idskip:{int(b.idskip)}-se:{int(b.se)}")
+        f, fe, fm = shape.final_size, w.final_expand, w.feature_mix
+        return keys + [f"final_expand_layer-input:{_shape(f, f, w.stages[-1])}-output:{_shape(f, f, fe)}",
+                       f"feature_mix_layer-input:{_shape(1, 1, fe)}-output:{_shape(1, 1, fm)}",
+                       f"classifier-input:{fm}-output:{N_CLASSES}"]
+
+    def provenance(self) -> dict[str, str]:
+        return {"source": str(self.path), "sha256": self.checksum, "metric": self.metric}
