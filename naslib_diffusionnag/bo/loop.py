@@ -162,6 +162,20 @@ class BayesianOptimization:
     n_init: int = 10
     k: int = 10
 
+    def propose_batch(self, history: list[tuple[str, float]], rng: np.random.Generator,
+                      fit_seed: int, n: int) -> list[str]:
+        """One BO round: refit the surrogate on ``history``, let the acquisition optimizer
+        propose, return up to ``n`` candidates ranked by the acquisition (best first); empty
+        when nothing new was proposed. Shared by ``run`` and the NASLib plugin, whose Trainer
+        drives the queries itself."""
+        self.surrogate.fit([a for a, _ in history], [v for _, v in history], seed=fit_seed)
+        candidates = self.optimizer.propose(history, self.surrogate, rng)
+        if not candidates:
+            return []
+        mean, std = self.surrogate.predict(candidates)
+        scores = self.acquisition(mean, std, max(v for _, v in history), rng)
+        return [candidates[int(i)] for i in np.argsort(-scores)[:n]]
+
     def run(self, black_box: BlackBox, budget: int, seed: int) -> Trajectory:
         rng = np.random.default_rng(seed)
         torch.manual_seed(seed)
@@ -169,15 +183,11 @@ class BayesianOptimization:
         _random_fill(rec, self.space, rng, self.n_init)
         rnd = 0
         while rec.left > 0:
-            history = rec.history()
-            self.surrogate.fit([a for a, _ in history], [v for _, v in history], seed=seed * 7919 + rnd)
-            candidates = self.optimizer.propose(history, self.surrogate, rng)
-            if not candidates:  # nothing new proposed: fall back to random exploration
+            batch = self.propose_batch(rec.history(), rng, seed * 7919 + rnd, min(self.k, rec.left))
+            if not batch:  # nothing new proposed: fall back to random exploration
                 _random_fill(rec, self.space, rng, min(self.k, rec.left))
                 continue
-            mean, std = self.surrogate.predict(candidates)
-            scores = self.acquisition(mean, std, max(v for _, v in history), rng)
-            for i in np.argsort(-scores)[: min(self.k, rec.left)]:
-                rec.query(candidates[int(i)])
+            for arch in batch:
+                rec.query(arch)
             rnd += 1
         return rec.traj

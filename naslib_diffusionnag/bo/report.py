@@ -42,7 +42,7 @@ def aggregate(runs: Sequence[dict[str, Any]], optima: dict[str, float]) -> dict[
 
 
 def to_markdown(table: dict[str, Any], optima: dict[str, float], meta: dict[str, Any]) -> str:
-    lines = ["# BO-NAS on NB201", "", meta.get("protocol", ""), ""]
+    lines = [f"# {meta.get('title', 'BO-NAS on NB201')}", "", meta.get("protocol", ""), ""]
     for dataset, methods in table.items():
         qs = [q for q in CHECKPOINTS if all(str(q) in m["at"] for m in methods.values())]
         lines += [f"## {dataset} (optimum {optima[dataset]:.2f})", "",

@@ -1,0 +1,149 @@
+"""NASLib's own optimizers vs DiffusionNAG's plugin optimizers, all through NASLib's Trainer.
+
+Protocol: NAS-Bench-201; each run is one ``python -m naslib_diffusionnag.naslib.runner
+--config-file configs/naslib_nb201.yaml optimizer O dataset D seed S`` (NASLib's default
+budget: 100 queries, and its default BANANAS/NPENAS/RE/LS settings), all on the same
+``dataset_api`` built from ../shared/data/nb201/nats_bench.csv, so the black box is the
+200-epoch test accuracy (NASLib's VAL and TEST metrics both read it). The trajectory is
+NASLib's ``errors.json`` ``test_acc`` (the incumbent's accuracy after each query).
+
+Resumable: each finished run is converted to benchmarks_results/naslib_nb201/runs/<id>.json and
+never redone; NASLib's working files go to benchmarks/.cache/naslib_nb201 (ignored). Runs go
+seed by seed, fast optimizers first, so a partial sweep is balanced; the tables state the
+seeds each cell has. Usage:
+    python benchmarks/naslib_nb201.py --workers 1 [--naslib-commit 0b51bc18]
+    python benchmarks/naslib_nb201.py --aggregate-only
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from naslib_diffusionnag.bo.report import aggregate, load_runs, plot, to_markdown
+from naslib_diffusionnag.bo.sweep import cpu_name
+from naslib_diffusionnag.oracles import NB201Benchmark
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = ROOT / "configs" / "naslib_nb201.yaml"
+RESULTS = ROOT / "benchmarks_results"
+RUNS = RESULTS / "naslib_nb201" / "runs"
+WORK = ROOT / "benchmarks" / ".cache" / "naslib_nb201"
+FAST = ("rs", "re", "ls", "diffusionnag", "bananas_diffusion")
+SLOW = ("bananas", "npenas")  # NASLib's graph cloning: minutes per run
+DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
+
+
+def run_id(opt: str, dataset: str, seed: int) -> str:
+    return f"{dataset}__{opt}__s{seed}"
+
+
+def plan(optimizers: list[str], seeds: dict[str, int]) -> list[tuple[str, str, int]]:
+    """Fast optimizers for every seed first, then the slow ones, each seed by seed."""
+    out = []
+    for group in ([o for o in optimizers if o in FAST], [o for o in optimizers if o not in FAST]):
+        for seed in range(max(seeds.values())):
+            out += [(o, d, seed) for d in DATASETS if seed < seeds[d] for o in group]
+    return out
+
+
+def convert(opt: str, dataset: str, seed: int, naslib_commit: str | None) -> dict:
+    """Our run record (the format ``bo.report`` aggregates) from NASLib's output files."""
+    folder = WORK / "nasbench201" / dataset / opt / str(seed)
+    info = json.loads((folder / "run_info.json").read_text())
+    errors = json.loads((folder / "errors.json").read_text())
+    incumbent = [float(v) for v in errors[1]["test_acc"]]
+    info["naslib"]["commit_given"] = naslib_commit
+    return {"spec": {"method": opt, "dataset": dataset, "seed": seed, "budget": len(incumbent)},
+            "seconds": info["search_seconds"], "trajectory": {"incumbent": incumbent},
+            "final_arch": info["final_arch"], "final_test_accuracy": info["final_test_accuracy"],
+            "metric": info["dataset_api"]["metric"], "dataset_api": info["dataset_api"],
+            "naslib": info["naslib"], "python": info["python"], "torch": info["torch"],
+            "package_version": info["package_version"], "machine": {"cpu": cpu_name(), "cores": os.cpu_count()},
+            "config_search": info["config"]["search"]}
+
+
+def execute(opt: str, dataset: str, seed: int, naslib_commit: str | None) -> str:
+    rid = run_id(opt, dataset, seed)
+    folder = WORK / "nasbench201" / dataset / opt / str(seed)
+    if not (folder / "run_info.json").exists():
+        log = WORK / "logs" / f"{rid}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+        cmd = [sys.executable, "-m", "naslib_diffusionnag.naslib.runner", "--config-file", str(CONFIG),
+               "optimizer", opt, "dataset", dataset, "seed", str(seed), "out_dir", str(WORK)]
+        with open(log, "w") as f:
+            done = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+        if done.returncode != 0:
+            raise RuntimeError(f"{rid} failed (rc {done.returncode}); see {log}")
+    record = convert(opt, dataset, seed, naslib_commit)
+    tmp = RUNS / f".{rid}.json.tmp"
+    tmp.write_text(json.dumps(record) + "\n")
+    tmp.replace(RUNS / f"{rid}.json")  # atomic: a run file is complete or absent
+    return rid
+
+
+def report(naslib_commit: str | None) -> str:
+    bench = NB201Benchmark.load()
+    runs = load_runs(RUNS)
+    optima = {d: bench.best(d)[1] for d in DATASETS}
+    table = aggregate(runs, optima)
+    first = runs[0] if runs else {}
+    meta = {
+        "title": "NASLib's optimizers vs DiffusionNAG's plugin optimizers on NB201 (NASLib's Trainer)",
+        "protocol": (
+            "`python benchmarks/naslib_nb201.py`: every run is `python -m naslib_diffusionnag.naslib.runner "
+            "--config-file configs/naslib_nb201.yaml optimizer O dataset D seed S` through NASLib's "
+            f"`Trainer.search`/`evaluate` (NASLib {first.get('naslib', {}).get('commit_given') or naslib_commit}, "
+            f"Python {first.get('python')}, torch {first.get('torch')}, 1 thread per run, {cpu_name()}). "
+            "Budget 100 queries (NASLib's default `epochs`), NASLib's default settings for RE (30/10), LS "
+            "(10 init), BANANAS and NPENAS (10 init, k 10, 3 x var_sparse_gp, ITS, 200 mutation candidates "
+            "from 5 parents); `diffusionnag` and `bananas_diffusion` use the same num_init/k/num_ensemble/"
+            "acq_fn_type/num_candidates with the shipped NB201 checkpoint and guidance scales 100, 50, 25. "
+            "Black box: the dataset_api built from ../shared/data/nb201/nats_bench.csv, i.e. NB201 200-epoch "
+            "TEST accuracy (NASLib's VAL and TEST metrics both read it; NASLib's own pickles would give "
+            "cifar10-valid for cifar10), so numbers compare across these optimizers, not with published "
+            "NASLib tables. Cells: mean ± std over seeds of the incumbent's accuracy after q queries; "
+            "'queries to optimum' counts seeds that reached the benchmark optimum; s / run is the search "
+            "wall time. Seeds per cell are in the table (the sweep is resumable and may be partial)."),
+    }
+    md = to_markdown(table, optima, meta)
+    (RESULTS / "naslib_nb201.md").write_text(md + "\n")
+    (RESULTS / "naslib_nb201.json").write_text(json.dumps({"meta": meta, "optima": optima, "table": table}) + "\n")
+    plot(table, optima, RESULTS, "naslib_nb201")
+    return md
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--optimizers", default=",".join(FAST + SLOW))
+    p.add_argument("--seeds-cifar10", type=int, default=10)
+    p.add_argument("--seeds-other", type=int, default=5)
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--naslib-commit", default=None, help="record this NASLib commit (for installs without .git)")
+    p.add_argument("--aggregate-only", action="store_true")
+    args = p.parse_args()
+    RUNS.mkdir(parents=True, exist_ok=True)
+    if not args.aggregate_only:
+        seeds = {"cifar10": args.seeds_cifar10, "cifar100": args.seeds_other, "ImageNet16-120": args.seeds_other}
+        todo = [s for s in plan(args.optimizers.split(","), seeds) if not (RUNS / f"{run_id(*s)}.json").exists()]
+        start = time.time()
+        with ThreadPoolExecutor(args.workers) as pool:
+            futures = {pool.submit(execute, *s, args.naslib_commit): s for s in todo}
+            for fut in tqdm(as_completed(futures), total=len(futures), desc="naslib runs"):
+                try:
+                    tqdm.write(f"{fut.result()} done ({time.time() - start:.0f} s)")
+                except RuntimeError as e:
+                    tqdm.write(str(e))
+    print(report(args.naslib_commit))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,196 @@
+"""The NASLib plugin. Tests of our side (dataset_api, config, adapters' conversions, the
+missing-NASLib error) always run; those that drive NASLib itself run when NASLib is importable
+and are skipped with the reason otherwise."""
+from __future__ import annotations
+
+import json
+import math
+import pickle
+import subprocess
+import sys
+from itertools import product
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from naslib_diffusionnag.errors import DataFormatError, UnknownNameError
+from naslib_diffusionnag.naslib import (
+    DATASET_API_INFO_KEY,
+    NB201Adapter,
+    build_nb201_dataset_api,
+    get_adapter,
+    load_dataset_api,
+    naslib_available,
+)
+from naslib_diffusionnag.naslib.dataset_api import NASLIB_SPLIT
+from naslib_diffusionnag.oracles.nb201_properties import nb201_property
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = ROOT / "configs" / "naslib_nb201.yaml"
+needs_naslib = pytest.mark.skipif(not naslib_available(),
+                                  reason="NASLib is not importable (see README, 'NASLib plugin')")
+
+
+@pytest.fixture(scope="module")
+def api_c10():
+    return build_nb201_dataset_api("cifar10")
+
+
+# ---- no NASLib needed ----------------------------------------------------------------------
+def test_dataset_api_holds_test_accuracy_under_naslib_keys(bench, api_c10):
+    data = api_c10["nb201_data"]
+    assert len(data) == 15625 and set(data) == set(bench.archs)
+    acc = bench.column("cifar10")
+    flops = nb201_property("flops:cifar10", bench).values
+    for i in range(0, 15625, 97):
+        entry = data[bench.archs[i]]["cifar10-valid"]  # the key NASLib's query reads for cifar10
+        assert len(entry["eval_acc1es"]) == 200 and entry["eval_acc1es"][-1] == acc[i]
+        assert all(math.isnan(v) for v in entry["eval_acc1es"][:-1])  # no per-epoch curve in our data
+        assert all(math.isnan(v) for v in entry["train_acc1es"])
+        assert entry["cost_info"]["flops"] == flops[i] and math.isnan(entry["cost_info"]["train_time"])
+    best = max(v["cifar10-valid"]["eval_acc1es"][-1] for v in data.values())
+    assert best == pytest.approx(94.3733, abs=1e-3)  # the CIFAR-10 test optimum, not cifar10-valid's 91.61
+    info = api_c10[DATASET_API_INFO_KEY]
+    assert info["split_key"] == "cifar10-valid" and "TEST" in info["val_and_test"]
+    assert "test accuracy" in info["metric"] and info["sha256"] == bench.checksum
+
+
+@pytest.mark.parametrize("dataset", ["cifar100", "ImageNet16-120"])
+def test_dataset_api_other_datasets(bench, dataset):
+    api = build_nb201_dataset_api(dataset)
+    arch, value = bench.best(dataset)
+    assert api["nb201_data"][arch][NASLIB_SPLIT[dataset]]["eval_acc1es"][-1] == value
+
+
+def test_naslib_pickles_are_accepted_and_bad_sources_refused(tmp_path, api_c10, bench):
+    subset = dict(list(api_c10["nb201_data"].items())[:40])
+    good = tmp_path / "nb201_cifar10_full_training.pickle"
+    good.write_bytes(pickle.dumps(subset))
+    loaded = load_dataset_api("cifar10", str(good))
+    assert set(loaded["nb201_data"]) == set(subset) and "cifar10-valid" in loaded[DATASET_API_INFO_KEY]["metric"]
+    assert all(loaded["nb201_data"][a]["cifar10-valid"]["eval_acc1es"][-1] == bench.query(a, "cifar10") for a in subset)
+    bad = tmp_path / "other.pickle"
+    bad.write_bytes(pickle.dumps({"x": {"cifar100": {}}}))
+    with pytest.raises(DataFormatError, match="not NASLib's nb201 layout"):
+        load_dataset_api("cifar10", str(bad))
+    with pytest.raises(UnknownNameError, match="dataset_api source"):
+        load_dataset_api("cifar10", "nowhere")
+    with pytest.raises(UnknownNameError, match="dataset"):
+        load_dataset_api("mnist", "ours")
+
+
+def test_runner_config_has_what_each_optimizer_reads():
+    cfg = yaml.safe_load(CONFIG.read_text())
+    assert cfg["search_space"] == "nasbench201" and cfg["dataset_api"] == "ours" and "evaluation" in cfg
+    s = cfg["search"]
+    assert s["fidelity"] == -1 and s["epochs"] == 100  # NASLib's default budget, RS fix
+    for key in ("sample_size", "population_size", "num_init", "k", "num_ensemble", "acq_fn_type",
+                "acq_fn_optimization", "num_arches_to_mutate", "max_mutations", "num_candidates",
+                "predictor_type", "diffusion_scales", "diffusion_predictor_steps", "diffusion_checkpoint"):
+        assert key in s, key
+
+
+def test_adapter_conversions_and_proxies_without_naslib(nb201, bench):
+    adapter = get_adapter("nasbench201")
+    assert isinstance(adapter, NB201Adapter)
+    seen = set()
+    for op in product(range(5), repeat=6):
+        arch = adapter.space.from_op_indices(op)
+        proxy = adapter.proxy(arch)
+        assert proxy.get_hash() == op and adapter.to_arch(proxy) == arch
+        seen.add(arch)
+    assert seen == set(bench.archs)
+    with pytest.raises(UnknownNameError, match="no adapter"):
+        get_adapter("nasbench101")
+
+
+def test_package_imports_without_naslib_and_says_how_to_install():
+    code = ("import sys; sys.modules['naslib'] = None\n"
+            "import naslib_diffusionnag.naslib as p\n"
+            "assert not p.naslib_available()\n"
+            "try:\n    p.DiffusionNAG\nexcept p.NASLibNotFoundError as e:\n    print(e)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "not importable" in out.stdout and "pip install --no-deps" in out.stdout
+
+
+# ---- with NASLib ---------------------------------------------------------------------------
+@needs_naslib
+def test_adapter_matches_naslib_on_all_cells(bench, api_c10):
+    from naslib.search_spaces import NasBench201SearchSpace
+    from naslib.search_spaces.core.query_metrics import Metric
+    from naslib.search_spaces.nasbench201.conversions import convert_naslib_to_str, convert_op_indices_to_str
+    from naslib.utils.encodings import EncodingType
+
+    adapter = get_adapter(NasBench201SearchSpace())
+    for op in product(range(5), repeat=6):  # all 15,625 op-index tuples, NASLib's own conversion
+        assert adapter.space.from_op_indices(op) == convert_op_indices_to_str(op)
+    template = NasBench201SearchSpace()
+    rng = np.random.default_rng(0)
+    for i in rng.choice(15625, size=12, replace=False):  # real graphs are 0.1-0.3 s each
+        arch = bench.archs[int(i)]
+        graph = adapter.to_graph(arch, template)
+        assert convert_naslib_to_str(graph) == arch and adapter.to_arch(graph) == arch
+        assert graph.query(Metric.VAL_ACCURACY, "cifar10", dataset_api=api_c10) == bench.query(arch, "cifar10")
+        proxy = adapter.proxy(arch)
+        for enc in (EncodingType.ADJACENCY_ONE_HOT, EncodingType.PATH, EncodingType.GCN):
+            a, b = graph.encode(enc), proxy.encode(enc)
+            if isinstance(a, dict):
+                assert all(np.array_equal(np.asarray(a[k]), np.asarray(b[k])) for k in a)
+            else:
+                assert np.array_equal(np.asarray(a), np.asarray(b))
+
+
+def _run(tmp_path: Path, optimizer: str, *overrides: str) -> tuple[dict, list]:
+    from naslib_diffusionnag.naslib.runner import run
+
+    info = run(["--config-file", str(CONFIG), "optimizer", optimizer, "out_dir", str(tmp_path), "seed", "3",
+                *overrides])
+    errors = json.loads((tmp_path / "nasbench201" / "cifar10" / optimizer / "3" / "errors.json").read_text())
+    return info, errors
+
+
+SMALL = ("search.epochs", "14", "search.num_init", "4", "search.k", "5", "search.num_candidates", "40",
+         "search.diffusion_predictor_steps", "60")
+
+
+@needs_naslib
+@pytest.mark.parametrize("optimizer", ["diffusionnag", "bananas_diffusion"])
+def test_plugin_optimizers_search_through_naslibs_trainer(tmp_path, bench, optimizer):
+    info, errors = _run(tmp_path, optimizer, *SMALL)
+    test_curve = errors[1]["test_acc"]
+    assert len(test_curve) == 14 and all(b >= a for a, b in zip(test_curve, test_curve[1:], strict=False))
+    assert info["final_test_accuracy"] == bench.query(info["final_arch"], "cifar10") == test_curve[-1]
+    assert info["final_test_accuracy"] > np.median(bench.column("cifar10"))
+    assert info["dataset_api"]["split_key"] == "cifar10-valid" and info["naslib"]["path"]
+    with pytest.raises(FileExistsError, match="has finished"):
+        _run(tmp_path, optimizer, *SMALL)
+
+
+@needs_naslib
+def test_diffusionnag_queries_materialised_graphs_once_each():
+    from naslib.search_spaces import NasBench201SearchSpace
+    from naslib.utils import AttrDict  # noqa: F401  (NASLib is importable)
+
+    from naslib_diffusionnag.naslib import DiffusionNAG
+
+    cfg = _config(*SMALL)
+    api = build_nb201_dataset_api("cifar100")
+    opt = DiffusionNAG(cfg)
+    opt.adapt_search_space(NasBench201SearchSpace(), dataset_api=api)
+    for e in range(14):
+        opt.new_epoch(e)
+    archs = [m.arch_str for m in opt.train_data]
+    assert len(set(archs[4:])) == 10 and not set(archs[4:]) & set(archs[:4])
+    assert all(isinstance(m.arch, NasBench201SearchSpace) for m in opt.train_data)
+    assert len(opt.train_statistics()) == 4
+
+
+def _config(*overrides: str):
+    from naslib import utils
+
+    args = utils.default_argument_parser().parse_args(["--config-file", str(CONFIG), "dataset", "cifar100",
+                                                       *overrides])
+    return utils.get_config_from_args(args, config_type="nas")
