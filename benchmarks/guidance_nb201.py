@@ -40,6 +40,7 @@ from naslib_diffusionnag.guidance import GuidanceTerm, Objective, predict_clean
 from naslib_diffusionnag.metrics import generation_metrics, summary_stats
 from naslib_diffusionnag.oracles import NB201Benchmark
 from naslib_diffusionnag.oracles.nb201_properties import PropertyTable, nb201_property
+from naslib_diffusionnag.resultsio import cached_json
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "benchmarks" / ".cache" / "guidance_nb201"
@@ -111,17 +112,6 @@ def run_budget(gen, tables, device, seed, budget) -> dict[str, Any]:
     return out
 
 
-def cached(name: str, fn) -> dict[str, Any]:
-    path = CACHE / f"{name}.json"
-    if path.exists():
-        return json.loads(path.read_text())
-    res = fn()
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(res))
-    tmp.replace(path)
-    return res
-
-
 def mean_over(runs: list[dict], *keys: str) -> float:
     vals = []
     for r in runs:
@@ -152,7 +142,7 @@ def main() -> None:
              for i, sc in enumerate(ablation.values()) for s in seeds]
     jobs += [(f"budget_{d}_s{s}", lambda d=d, s=s: run_budget(gen, tables, d, s, budgets[d]))
              for d in DEVICES for s in seeds]
-    results = {name: cached(name, fn) for name, fn in tqdm(jobs, desc="guidance runs")}
+    results = {name: cached_json(CACHE / f"{name}.json", fn) for name, fn in tqdm(jobs, desc="guidance runs")}
 
     acc_rows = []
     for d in DATASETS:

@@ -30,6 +30,7 @@ from tqdm.auto import tqdm
 from naslib_diffusionnag.bo.report import aggregate, load_runs, plot, to_markdown
 from naslib_diffusionnag.bo.sweep import cpu_name
 from naslib_diffusionnag.oracles import NB201Benchmark
+from naslib_diffusionnag.resultsio import write_json_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "configs" / "naslib_nb201.yaml"
@@ -83,10 +84,7 @@ def execute(opt: str, dataset: str, seed: int, naslib_commit: str | None) -> str
             done = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
         if done.returncode != 0:
             raise RuntimeError(f"{rid} failed (rc {done.returncode}); see {log}")
-    record = convert(opt, dataset, seed, naslib_commit)
-    tmp = RUNS / f".{rid}.json.tmp"
-    tmp.write_text(json.dumps(record) + "\n")
-    tmp.replace(RUNS / f"{rid}.json")  # atomic: a run file is complete or absent
+    write_json_atomic(RUNS / f"{rid}.json", convert(opt, dataset, seed, naslib_commit))
     return rid
 
 

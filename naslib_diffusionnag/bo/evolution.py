@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -57,6 +58,13 @@ class OFAEvolution:
     def _crossover(self, a: Genes, b: Genes, rng: np.random.Generator) -> Genes:
         return {k: [int(x if rng.random() < 0.5 else y) for x, y in zip(a[k], b[k], strict=True)] for k in a}
 
+    def _mutant(self, parents: list[Genes], rng: np.random.Generator) -> Genes:
+        return self._mutate(parents[int(rng.integers(len(parents)))], rng)
+
+    def _cross(self, parents: list[Genes], rng: np.random.Generator) -> Genes:
+        a, b = (parents[int(rng.integers(len(parents)))] for _ in range(2))
+        return self._crossover(a, b, rng)
+
     def _feasible(self, make: Callable[[], Genes], constraint: Batch, limit: float, counter: list[int]) -> tuple[Genes, str]:
         for _ in range(self.max_redraws):
             g = make()
@@ -88,12 +96,12 @@ class OFAEvolution:
         n_parents = int(round(self.parent_ratio * self.population_size))
         n_mutants = int(round(self.mutation_ratio * self.population_size))
         while len(incumbent) < max_calls:
-            parents = sorted(population, key=lambda p: -p[0])[:n_parents]
-            children = [self._feasible(lambda: self._mutate(parents[rng.integers(len(parents))][1], rng),
-                                       constraint, limit, c_calls) for _ in range(n_mutants)]
-            children += [self._feasible(lambda: self._crossover(parents[rng.integers(len(parents))][1],
-                                                                parents[rng.integers(len(parents))][1], rng),
-                                        constraint, limit, c_calls)
+            elite = sorted(population, key=lambda p: -p[0])[:n_parents]
+            parents = [g for _, g, _ in elite]
+            mutant = partial(self._mutant, parents, rng)
+            cross = partial(self._cross, parents, rng)
+            children = [self._feasible(mutant, constraint, limit, c_calls) for _ in range(n_mutants)]
+            children += [self._feasible(cross, constraint, limit, c_calls)
                          for _ in range(self.population_size - n_parents - n_mutants)]
-            population = parents + evaluate(children)
+            population = elite + evaluate(children)
         return EvolutionResult(best_arch, best, len(incumbent), c_calls[0], incumbent)

@@ -26,6 +26,7 @@ from .. import __version__
 from ..configio import read_yaml_mapping
 from ..errors import DiffusionNAGError
 from ..oracles import NB201Benchmark, canonical_dataset
+from ..resultsio import write_json_atomic
 from .methods import METHOD_NAMES, build_method
 
 
@@ -98,11 +99,7 @@ def run_one(spec: RunSpec, runs_dir: str) -> str:
         "machine": {"cpu": cpu_name(), "cores": os.cpu_count(), "threads": torch.get_num_threads()},
         "trajectory": traj.to_dict(),
     }
-    path = Path(runs_dir) / f"{spec.run_id}.json"
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(record))
-    os.replace(tmp, path)
-    return str(path)
+    return str(write_json_atomic(Path(runs_dir) / f"{spec.run_id}.json", record))
 
 
 def cpu_name() -> str:
