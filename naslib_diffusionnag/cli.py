@@ -21,8 +21,8 @@ from .errors import DiffusionNAGError
 from .generation import ArchitectureGenerator
 from .guidance import GuidanceTerm, Objective
 from .metrics import generation_metrics, summary_stats
-from .oracles import NB201Benchmark, canonical_dataset
-from .oracles.nb201_properties import DEFAULT_DIRECTION, PropertyTable, nb201_property
+from .oracles import DATA_DIR_ENV, ArchProperty, NB201Benchmark, canonical_dataset, space_property
+from .oracles.properties import accuracy_for, draw_labels, natural_direction
 from .spaces import SPACES, get_space
 
 
@@ -77,54 +77,72 @@ def parse_guide(spec: str) -> tuple[str, Objective | None, float]:
     return head, objective, weight
 
 
-def _stats_block(archs: list[str], tables: dict[str, PropertyTable]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, table in tables.items():
-        lookup = table.lookup()
-        known = [lookup[a] for a in archs if a in lookup]
-        distinct = [lookup[a] for a in set(archs) if a in lookup]
-        out[key] = dict(summary_stats(known, distinct), n_known=len(known))
-    return out
+def _property_options(args: argparse.Namespace, space: str, out: dict[str, Any]) -> dict[str, Any]:
+    """What ``space_property`` needs besides a name, from the flags that belong to one space:
+    NB201's properties share one benchmark file (``--data``, recorded under ``benchmark``);
+    MBv3's oracles are queried at an input resolution (``--resolution``)."""
+    if space != "mbv3" and args.resolution is not None:
+        raise DiffusionNAGError(f"--resolution is the input resolution of MBv3's oracles; space is {space!r}")
+    if space == "nb201":
+        bench = NB201Benchmark.load(args.data)
+        out["benchmark"] = bench.provenance()
+        return {"bench": bench}
+    if space == "mbv3":
+        if args.data:
+            raise DiffusionNAGError("--data is NB201's benchmark file; MBv3's oracles read ../shared/data/mbv3 "
+                                    f"(or ${DATA_DIR_ENV}/mbv3)")
+        out["resolution"] = args.resolution or 224
+        return {"resolution": out["resolution"]}
+    return {}
+
+
+def _report(archs: list[str], props: dict[str, ArchProperty], budgets: dict[str, float],
+            into: dict[str, Any]) -> None:
+    """Summaries of each property's values over ``archs`` under its JSON key, then the share
+    of them within each budget. A table may not list every generated cell: only those it
+    lists count (``n_known``)."""
+    known: dict[str, np.ndarray] = {}
+    for key, prop in props.items():
+        values = prop.evaluate(archs)
+        known[prop.name] = values[np.isfinite(values)]
+        first = dict(zip(archs, values.tolist(), strict=True))  # one value per distinct architecture
+        distinct = [v for v in first.values() if np.isfinite(v)]
+        into[key] = dict(summary_stats(known[prop.name].tolist(), distinct), n_known=int(known[prop.name].size))
+    for name, budget in budgets.items():
+        v = known[name]
+        into[f"within_budget_{name}"] = float(np.mean(v <= budget)) if v.size else 0.0
 
 
 def cmd_sample(args: argparse.Namespace) -> dict[str, Any]:
     gen = ArchitectureGenerator.load(args.space, args.checkpoint)
+    space = gen.space.name
     sampler = gen.config.with_overrides(
         sampler={"steps": args.steps, "corrector_steps": args.corrector_steps, "snr": args.snr}
     ).sampler
-    out: dict[str, Any] = {"space": gen.space.name, "seed": args.seed,
+    out: dict[str, Any] = {"space": space, "seed": args.seed,
                            "checkpoint": str(args.checkpoint or "pretrained"),
                            "sampler": {"steps": sampler.steps, "corrector_steps": sampler.corrector_steps,
                                        "snr": sampler.snr}}
-    bench = None
-    if args.dataset or args.guide:
-        if gen.space.name != "nb201":
-            raise DiffusionNAGError(f"--dataset/--guide read NB201 benchmark data; space is {gen.space.name!r}")
-        bench = NB201Benchmark.load(args.data)
-        out["benchmark"] = bench.provenance()
+    options = _property_options(args, space, out) if args.dataset or args.guide else {}
     terms: list[GuidanceTerm] = []
     budgets: dict[str, float] = {}
-    tables: dict[str, PropertyTable] = {}
+    guided: dict[str, ArchProperty] = {}
     if args.guide:
-        assert bench is not None
         rng = np.random.default_rng(args.seed)
         out["guide"] = []
         for spec in args.guide:
             name, objective, weight = parse_guide(spec)
-            table = nb201_property(name, bench)
-            kind = table.name.split(":")[0]
-            objective = objective or Objective(DEFAULT_DIRECTION.get(kind, "max"))  # type: ignore[arg-type]
-            k = min(args.labels, len(table.archs))
-            idx = rng.choice(len(table.archs), size=k, replace=False)
-            predictor = gen.fit_predictor([table.archs[i] for i in idx], table.values[idx], seed=args.seed,
-                                          progress=args.progress)
-            terms.append(GuidanceTerm(table.name, predictor, objective, weight))
-            tables[table.name] = table
+            prop = space_property(space, name, **options)
+            objective = objective or Objective(natural_direction(prop.name))  # type: ignore[arg-type]
+            archs, values = draw_labels(prop, gen.space, args.labels, rng)
+            predictor = gen.fit_predictor(archs, values, seed=args.seed, progress=args.progress)
+            terms.append(GuidanceTerm(prop.name, predictor, objective, weight))
+            guided[prop.name] = prop
             if objective.direction == "budget" and objective.value is not None:
-                budgets[table.name] = objective.value
-            out["guide"].append({"property": table.name, "objective": objective.describe(), "weight": weight,
-                                 "labels": k, "metric": table.metric, "source": table.source,
-                                 "sha256": table.checksum})
+                budgets[prop.name] = objective.value
+            out["guide"].append({"property": prop.name, "objective": objective.describe(), "weight": weight,
+                                 "labels": len(archs), "metric": prop.metric, "source": prop.source,
+                                 "sha256": prop.checksum})
         out["scales"] = args.scale
         result = gen.sample_guided(args.n, args.seed, terms, args.scale, sampler, progress=args.progress)
     else:
@@ -134,27 +152,22 @@ def cmd_sample(args: argparse.Namespace) -> dict[str, Any]:
     out["iso_uniqueness"] = (len({gen.space.iso_key(a) for a in valid}) / len(valid)) if valid else 0.0
     out.update({"seconds": result.seconds, "nfe": result.nfe,
                 "valid_per_second": len(valid) / result.seconds if result.seconds else 0.0})
-    if args.dataset:
-        assert bench is not None
-        dataset = canonical_dataset(args.dataset)
-        out["dataset"] = dataset
-        tables = {"accuracy:" + dataset: nb201_property("accuracy:" + dataset, bench), **tables}
-
-    def report(archs: list[str], into: dict[str, Any]) -> None:
-        stats = _stats_block(archs, tables)
-        for key, value in stats.items():
-            label = "true_accuracy" if key == f"accuracy:{out.get('dataset')}" else f"true_{key}"
-            into[label] = value
-        for key, budget in budgets.items():
-            lookup = tables[key].lookup()
-            known = [lookup[a] for a in archs if a in lookup]
-            into[f"within_budget_{key}"] = float(np.mean([v <= budget for v in known])) if known else 0.0
-
-    report(valid, out)
-    if terms and tables:
+    # JSON key -> property: the accuracy --dataset names (or the space's only one, when guided)
+    # as true_accuracy, then every guided property as true_<name>
+    reported: dict[str, ArchProperty] = {}
+    accuracy = accuracy_for(space, args.dataset) if args.dataset or terms else None
+    if accuracy is not None:
+        name, out["dataset"] = accuracy
+        reported["true_accuracy"] = guided[name] if name in guided else space_property(space, name, **options)
+    reported.update({f"true_{p.name}": p for p in guided.values() if p is not reported.get("true_accuracy")})
+    if reported:
+        out["properties"] = {key: {"property": p.name, "metric": p.metric, "source": p.source, "sha256": p.checksum}
+                             for key, p in reported.items()}
+    _report(valid, reported, budgets, out)
+    if terms and reported:
         base = gen.sample(args.n, args.seed, sampler)
         out["unguided"] = {**generation_metrics(base.archs), "seconds": base.seconds}
-        report(base.valid, out["unguided"])
+        _report(base.valid, reported, budgets, out["unguided"])
     out["archs"] = valid
     return out
 
@@ -228,8 +241,8 @@ def _print_human(cmd: str, out: dict[str, Any]) -> None:
           f"{out['seconds']:.2f} s, nfe {out['nfe']}")
     if "true_accuracy" in out:
         t = out["true_accuracy"]
-        print(f"{out['dataset']} true accuracy: mean {t['mean']:.2f}, max {t['max']:.2f}, "
-              f"top-5 mean {t['top5_mean']:.2f} ({out['benchmark']['metric'][out['dataset']]})")
+        print(f"{out['dataset']} accuracy: mean {t['mean']:.2f}, max {t['max']:.2f}, "
+              f"top-5 mean {t['top5_mean']:.2f} ({out['properties']['true_accuracy']['metric']})")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -262,14 +275,20 @@ def build_parser() -> argparse.ArgumentParser:
     sa.add_argument("--corrector-steps", type=int, help="Langevin steps per sampler step")
     sa.add_argument("--snr", type=float, help="Langevin signal-to-noise ratio")
     sa.add_argument("--checkpoint", help="checkpoint path (default: the shipped one)")
-    sa.add_argument("--dataset", help="NB201: also report the true benchmark accuracy on this dataset")
-    sa.add_argument("--data", help="benchmark file (default ../shared/data/nb201/nats_bench.csv)")
+    sa.add_argument("--dataset", help="also report the accuracy of the generated architectures on this "
+                                       "dataset: NB201 benchmark test accuracy (cifar10, cifar100, "
+                                       "ImageNet16-120); MBv3 imagenet, OFA's predicted top-1 (also when guided)")
+    sa.add_argument("--data", help="NB201 benchmark file (default ../shared/data/nb201/nats_bench.csv)")
+    sa.add_argument("--resolution", type=int,
+                    help="MBv3: input resolution of the accuracy / latency / FLOPs oracles (default 224)")
     sa.add_argument("--guide", action="append", metavar="SPEC",
                     help="guide toward a property, repeatable: PROPERTY[:QUALIFIER][@max|@min|@budget=V|"
-                         "@target=V][,weight=W]; properties accuracy:<dataset>, latency:<device>, "
-                         "flops:<dataset>, params:<dataset>, file:<csv arch,value>")
+                         "@target=V][,weight=W]; NB201: accuracy:<dataset>, latency:<device>, "
+                         "flops:<dataset>, params:<dataset>, file:<csv arch,value>; MBv3: accuracy, "
+                         "latency:note10, latency:i7, flops, params")
     sa.add_argument("--labels", type=int, default=100,
-                    help="fit each guiding predictor on this many architectures drawn with --seed")
+                    help="fit each guiding predictor on this many labelled architectures drawn with --seed "
+                         "(NB201: cells of the table; MBv3: uniform samples labelled by the oracle)")
     sa.add_argument("--scale", type=lambda s: [float(v) for v in s.split(",")], default=[100.0, 50.0, 25.0],
                     help="guidance scale, or a comma list of decreasing scales, one round each "
                          "(default 100,50,25)")

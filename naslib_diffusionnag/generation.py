@@ -39,6 +39,18 @@ from .metrics import generation_metrics
 from .spaces import SearchSpace, get_space
 
 PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
+CONFIGS_DIR = Path(__file__).resolve().parents[1] / "configs"  # in a checkout, not in a wheel
+
+
+def train_command(space_name: str) -> str:
+    """The command that trains a score network for a space: its config in ``configs/`` when
+    the checkout has one, and a sampled training set when the space is too large to list."""
+    parts = ["diffusionnag train", f"--space {space_name}"]
+    if (CONFIGS_DIR / f"{space_name}.yaml").is_file():
+        parts.append(f"--config configs/{space_name}.yaml")
+    if get_space(space_name).size > ENUMERABLE:
+        parts.append(f"--train-size {DEFAULT_SAMPLE_SIZE}")
+    return " ".join(parts + [f"--out {space_name}.pt"])
 
 
 def pretrained_path(space_name: str) -> Path:
@@ -47,7 +59,7 @@ def pretrained_path(space_name: str) -> Path:
     if not path.is_file():
         raise CheckpointError(
             f"no pretrained checkpoint ships for search space {space_name!r}; train one with "
-            f"`diffusionnag train --space {space_name} --out PATH` and pass --checkpoint PATH"
+            f"`{train_command(space_name)}` and pass --checkpoint {space_name}.pt"
         )
     return path
 

@@ -48,16 +48,24 @@ class OFAAccuracyPredictor:
     def features(self, arch: str, resolution: int = 224) -> np.ndarray:
         """OFA's 128-feature encoding: per slot one-hot kernel (60), per slot one-hot expand
         (60), both zero for inactive slots, then one-hot resolution index (r - 112) // 16 (8)."""
-        if not 112 <= int(resolution) < 240:
-            raise InvalidArchitectureError(f"OFA predictor resolution must be in 112..239, got {resolution}")
+        r = self.check_resolution(resolution)
         f = np.zeros(128, dtype=np.float32)
         for s, stage in enumerate(self.space.layers(arch)):
             for i, (k, e) in enumerate(stage):
                 slot = SLOTS * s + i
                 f[3 * slot + KERNELS.index(k)] = 1.0
                 f[60 + 3 * slot + EXPANDS.index(e)] = 1.0
-        f[120 + (int(resolution) - 112) // 16] = 1.0
+        f[120 + (r - 112) // 16] = 1.0
         return f
+
+    @staticmethod
+    def check_resolution(resolution: int) -> int:
+        """``resolution`` if the encoding has a slot for it (112..239), so a query can be refused
+        before anything is sampled."""
+        r = _resolution(resolution)
+        if not 112 <= r < 240:
+            raise InvalidArchitectureError(f"OFA predictor resolution must be in 112..239, got {resolution}")
+        return r
 
     @torch.no_grad()
     def predict(self, archs: Sequence[str], resolution: int = 224) -> np.ndarray:
@@ -225,6 +233,11 @@ class OFACost:
                        "params": f"parameters (incl. BN, OFA's count_parameters) of the OFA MobileNetV3 "
                                  f"w{self.width} subnet, counted analytically"}
 
+    @staticmethod
+    def check_resolution(r: int) -> int:
+        """Any positive integer: the count needs no table."""
+        return _resolution(r)
+
     def flops(self, arch: str, r: int = 224) -> int:
         return cost(net_shape(arch, r, self.width))[0]
 
@@ -285,6 +298,11 @@ class _LayerTableLatency:
         """Layer key -> (mean ms, variance ms^2) for resolution ``r``."""
         raise NotImplementedError
 
+    def table_file(self, r: int) -> Path:
+        """The file holding the entries for resolution ``r`` (recorded, with its sha256, by
+        every result that uses them)."""
+        raise NotImplementedError
+
     def _keys(self, shape: NetShape) -> list[str]:
         raise NotImplementedError
 
@@ -292,12 +310,18 @@ class _LayerTableLatency:
         """The look-up keys of every layer of ``arch`` at resolution ``r``."""
         return self._keys(net_shape(arch, r, self.width))
 
-    def _sum(self, arch: str, r: int, field: int) -> float:
+    def check_resolution(self, r: int) -> int:
+        """``r`` if the table was measured at that input resolution, so a query can be refused
+        before anything is sampled."""
         r = _resolution(r)
         if r not in self.resolutions():
             raise InvalidArchitectureError(
                 f"no {self.device} latency table for resolution {r}; available: {_span(self.resolutions())}. "
                 "Use one of those resolutions (FLOPs from OFACost work at any resolution)")
+        return r
+
+    def _sum(self, arch: str, r: int, field: int) -> float:
+        r = self.check_resolution(r)
         table = self._entries(r)
         total = 0.0
         for key in self.layer_keys(arch, r):
@@ -344,9 +368,12 @@ class Note10Latency(_LayerTableLatency):
     def resolutions(self) -> list[int]:
         return sorted(int(p.name.split("_")[0]) for p in self.dir.glob("*_lookup_table.yaml"))
 
+    def table_file(self, r: int) -> Path:
+        return self.dir / f"{r}_lookup_table.yaml"
+
     def _entries(self, r: int) -> dict[str, tuple[float, float]]:
         if r not in self._tables:
-            raw = _load_yaml(self.dir / f"{r}_lookup_table.yaml")
+            raw = _load_yaml(self.table_file(r))
             self._tables[r] = {k: (float(v["mean"]), float(v.get("std", 0.0)) ** 2) for k, v in raw.items()}
         return self._tables[r]
 
@@ -389,6 +416,9 @@ class I7Latency(_LayerTableLatency):
 
     def resolutions(self) -> list[int]:
         return list(self._resolutions)
+
+    def table_file(self, r: int) -> Path:
+        return self.path
 
     def _entries(self, r: int) -> dict[str, tuple[float, float]]:
         return self._table  # one table for all resolutions: keys carry the feature-map sides

@@ -5,11 +5,15 @@
 - latency: measured ms on 27 device settings, HELP's ``latency_help_27devices.csv``;
 - flops / params: M FLOPs / M parameters per dataset's input size, ``cost_flops_params.csv``.
 User-supplied properties come as a CSV of ``arch,value`` (``file:<path>``).
+
+Each is a ``PropertyTable``: a lookup over the cells it lists, which satisfies the
+``ArchProperty`` interface (``oracles/properties.py``) that MBv3's oracle functions satisfy too.
 """
 from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +25,7 @@ from .paths import resolve_data_file, sha256
 
 LATENCY_FILE = "nb201/latency_help_27devices.csv"
 COST_FILE = "nb201/cost_flops_params.csv"
-DEFAULT_DIRECTION = {"accuracy": "max", "latency": "min", "flops": "min", "params": "min"}
+KINDS = ("accuracy", "latency", "flops", "params")
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,16 @@ class PropertyTable:
 
     def lookup(self) -> dict[str, float]:
         return dict(zip(self.archs, self.values.tolist(), strict=True))
+
+    @property
+    def domain(self) -> list[str]:
+        """The cells with a value: labels for guidance are drawn from these rows."""
+        return self.archs
+
+    def evaluate(self, archs: Sequence[str]) -> np.ndarray:
+        """``B`` values, NaN for a cell the table does not list (a user's file covers few)."""
+        lookup = self.lookup()
+        return np.array([lookup.get(a, np.nan) for a in archs], dtype=float)
 
 
 def _read_indexed(path: Path, bench: NB201Benchmark) -> list[dict[str, str]]:
@@ -60,13 +74,22 @@ def latency_devices(path: str | os.PathLike[str] | None = None) -> list[str]:
     return [c[len("lat_"):] for c in header if c.startswith("lat_")]
 
 
+def accuracy_for(dataset: str | None) -> tuple[str, str] | None:
+    """(property name, dataset) of the accuracy a ``--dataset`` names; None without one
+    (NB201 has three)."""
+    if dataset is None:
+        return None
+    d = canonical_dataset(dataset)
+    return f"accuracy:{d}", d
+
+
 def nb201_property(name: str, bench: NB201Benchmark | None = None,
                    data_dir: str | os.PathLike[str] | None = None) -> PropertyTable:
     """The property ``kind:qualifier`` for all 15,625 cells, or ``file:<csv>`` for a user's."""
     kind, _, qual = name.partition(":")
     if kind == "file":
         return labels_from_csv(qual, bench)
-    if kind not in DEFAULT_DIRECTION or not qual:
+    if kind not in KINDS or not qual:
         raise UnknownNameError(
             f"unknown NB201 property {name!r}; use accuracy:<dataset>, latency:<device>, "
             "flops:<dataset>, params:<dataset> or file:<csv of arch,value>")

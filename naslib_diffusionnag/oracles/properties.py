@@ -1,0 +1,105 @@
+"""Properties of architectures, one interface for every search space.
+
+NB201's properties are tables over cells (benchmark files, a user's CSV); MBv3's are functions
+of an architecture (OFA's accuracy predictor, per-layer latency tables, analytic counts).
+Guidance, the CLI and its reports need only what both offer, ``ArchProperty``: a name, what
+the numbers are, where they come from, and values for a list of architectures. So the guided
+sampler and the reports are written once, not once per space.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+import numpy as np
+
+from ..errors import UnknownNameError
+from ..spaces.base import SearchSpace
+from . import mbv3_properties, nb201_properties
+
+
+class ArchProperty(Protocol):
+    """A property of a search space's architectures (``PropertyTable``, ``OracleProperty``)."""
+
+    @property
+    def name(self) -> str:
+        """``kind[:qualifier]``, e.g. ``accuracy:cifar10``, ``latency:note10``."""
+        ...
+
+    @property
+    def metric(self) -> str:
+        """What the numbers are: unit, and whether measured or predicted, by what."""
+        ...
+
+    @property
+    def source(self) -> str:
+        """The file the values come from, or how they are computed."""
+        ...
+
+    @property
+    def checksum(self) -> str | None:
+        """sha256 of ``source``; None when no file is read."""
+        ...
+
+    @property
+    def domain(self) -> Sequence[str] | None:
+        """The architectures that have a value (a table's rows), or None when every
+        architecture of the space has one (a function)."""
+        ...
+
+    def evaluate(self, archs: Sequence[str]) -> np.ndarray:
+        """``B`` float values for ``B`` architecture strings, NaN where there is none."""
+        ...
+
+
+# Without an explicit objective, guidance wants accuracy up and costs down.
+DEFAULT_DIRECTION = {"accuracy": "max", "latency": "min", "flops": "min", "params": "min"}
+
+
+def natural_direction(name: str) -> str:
+    """``max`` or ``min`` for a property name (``max`` for a user's own values)."""
+    return DEFAULT_DIRECTION.get(name.partition(":")[0], "max")
+
+
+def draw_labels(prop: ArchProperty, space: SearchSpace, k: int,
+                rng: np.random.Generator) -> tuple[list[str], np.ndarray]:
+    """``k`` architectures and their values, drawn with ``rng``: distinct rows of a table (at
+    most all of them), or uniform samples of the space for a function. These are the only
+    labels a guiding predictor sees."""
+    if prop.domain is not None:
+        domain = list(prop.domain)
+        idx = rng.choice(len(domain), size=min(k, len(domain)), replace=False)
+        archs = [domain[i] for i in idx]
+    else:
+        archs = space.sample(k, rng)
+    return archs, prop.evaluate(archs)
+
+
+# Per space: (name, **options) -> property; --dataset -> (accuracy property name, dataset) or None.
+Factory = Callable[..., ArchProperty]
+AccuracyFor = Callable[[str | None], tuple[str, str] | None]
+_SPACES: dict[str, tuple[Factory, AccuracyFor]] = {
+    "nb201": (nb201_properties.nb201_property, nb201_properties.accuracy_for),
+    "mbv3": (mbv3_properties.mbv3_property, mbv3_properties.accuracy_for),
+}
+
+
+def _space(space_name: str) -> tuple[Factory, AccuracyFor]:
+    try:
+        return _SPACES[space_name]
+    except KeyError:
+        raise UnknownNameError(f"search space {space_name!r} has no properties; spaces with properties: "
+                               f"{', '.join(sorted(_SPACES))}") from None
+
+
+def space_property(space_name: str, name: str, **options: Any) -> ArchProperty:
+    """The property ``name`` of ``space_name``'s architectures. ``options`` go to the space's
+    factory: NB201 ``bench``, ``data_dir`` (``nb201_property``); MBv3 ``resolution``,
+    ``width`` (``mbv3_property``). Unknown names raise ``UnknownNameError`` listing valid ones."""
+    return _space(space_name)[0](name, **options)
+
+
+def accuracy_for(space_name: str, dataset: str | None) -> tuple[str, str] | None:
+    """``(accuracy property name, canonical dataset)`` for ``--dataset``. Without a dataset:
+    the space's only accuracy when it has one (MBv3: ImageNet), else None (NB201 has three)."""
+    return _space(space_name)[1](dataset)
