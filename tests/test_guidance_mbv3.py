@@ -204,11 +204,13 @@ def test_cli_dataset_imagenet_at_another_resolution(capsys, checkpoint):
     assert out["true_accuracy"]["n_known"] == out["valid"]
 
 
-def test_cli_mbv3_errors_name_the_fix(capsys, checkpoint):
+def test_cli_mbv3_errors_name_the_fix(capsys, checkpoint, monkeypatch, tmp_path):
+    monkeypatch.setattr("naslib_diffusionnag.generation.PRETRAINED_DIR", tmp_path)  # as if none shipped
     code, _, err = _run(capsys, "sample", "--space", "mbv3", "--n", "4")
     assert code == 2 and ("no pretrained checkpoint ships for search space 'mbv3'; train one with `diffusionnag "
                           "train --space mbv3 --config configs/mbv3.yaml --train-size 100000 --out mbv3.pt` and pass "
                           "--checkpoint mbv3.pt") in err
+    monkeypatch.undo()
     base = ["sample", "--space", "mbv3", "--checkpoint", checkpoint, "--n", "4", "--steps", "2"]
     for extra, message in [(["--dataset", "cifar10"], "use --dataset imagenet"),
                            (["--guide", "latency:pixel3"], "unknown MBv3 property 'latency:pixel3'; use one of"),
