@@ -149,12 +149,14 @@ def test_sweep_survives_a_killed_worker(tmp_path):
     killed = False
     deadline = time.time() + 60
     while time.time() < deadline and not killed:
-        time.sleep(1.0)
-        # spawn workers are python processes started by the pool (ignore the resource tracker)
+        time.sleep(0.1)
+        # spawn workers are python processes started by the pool (ignore the resource tracker);
+        # kill one as soon as both exist, before any run has finished, so the death always hits live work
         workers = [c for c in _children(proc.pid)
                    if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes() and
                    b"resource_tracker" not in Path(f"/proc/{c}/cmdline").read_bytes()]
-        if len(workers) >= 2 and time.time() > deadline - 52:
+        if len(workers) >= 2:
+            assert not list((tmp_path / "runs").glob("*.json")), "a run finished before both workers were seen"
             os.kill(workers[0], signal.SIGKILL)
             killed = True
     out, err = proc.communicate(timeout=300)
