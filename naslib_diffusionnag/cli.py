@@ -18,8 +18,10 @@ from . import __version__
 from .bo.methods import METHOD_NAMES
 from .diffusion import DiffusionConfig
 from .errors import DiffusionNAGError
-from .generation import ArchitectureGenerator
-from .guidance import GuidanceTerm, Objective
+from .generation import ArchitectureGenerator, Generation
+from .guidance import GuidanceTerm, Objective, PredictorConfig
+from .guidance.guide import default_guidance
+from .guidance.labels import LABEL_KINDS
 from .metrics import generation_metrics, summary_stats
 from .oracles import DATA_DIR_ENV, ArchProperty, NB201Benchmark, canonical_dataset, space_property
 from .oracles.properties import accuracy_for, draw_labels, natural_direction
@@ -127,28 +129,51 @@ def cmd_sample(args: argparse.Namespace) -> dict[str, Any]:
     terms: list[GuidanceTerm] = []
     budgets: dict[str, float] = {}
     guided: dict[str, ArchProperty] = {}
+    scales: list[float] = args.scale or []
     if args.guide:
         rng = np.random.default_rng(args.seed)
         out["guide"] = []
+        specs = []
         for spec in args.guide:
             name, objective, weight = parse_guide(spec)
             prop = space_property(space, name, **options)
-            objective = objective or Objective(natural_direction(prop.name))  # type: ignore[arg-type]
+            specs.append((prop, objective or Objective(natural_direction(prop.name)), weight))  # type: ignore[arg-type]
+        auto_labels, auto_scales = default_guidance([o.direction for _, o, _ in specs])
+        labels = auto_labels if args.label_transform == "auto" else args.label_transform
+        scales = args.scale or auto_scales
+        for prop, objective, weight in specs:
             archs, values = draw_labels(prop, gen.space, args.labels, rng)
-            predictor = gen.fit_predictor(archs, values, seed=args.seed, progress=args.progress)
+            predictor = gen.fit_predictor(archs, values, PredictorConfig(labels=labels),  # type: ignore[arg-type]
+                                          seed=args.seed, progress=args.progress)
             terms.append(GuidanceTerm(prop.name, predictor, objective, weight))
             guided[prop.name] = prop
             if objective.direction == "budget" and objective.value is not None:
                 budgets[prop.name] = objective.value
             out["guide"].append({"property": prop.name, "objective": objective.describe(), "weight": weight,
-                                 "labels": len(archs), "metric": prop.metric, "source": prop.source,
+                                 "labels": len(archs), "label_transform": labels, "metric": prop.metric, "source": prop.source,
                                  "sha256": prop.checksum})
-        out["scales"] = args.scale
-        result = gen.sample_guided(args.n, args.seed, terms, args.scale, sampler, progress=args.progress)
-    else:
-        result = gen.sample(args.n, args.seed, sampler, progress=args.progress)
+        out["scales"] = scales
+
+    def generate(guide: list[GuidanceTerm], progress: bool) -> tuple[Generation, list[str]]:
+        """The run and the architectures it reports: every valid sample, or with --distinct the
+        first n distinct ones."""
+        if args.distinct:
+            made = gen.sample_distinct(args.n, args.seed, guide, scales if guide else [0.0],
+                                       round_size=args.n, sampler=sampler, progress=progress)
+            return made, made.distinct[:args.n]
+        if guide:
+            made = gen.sample_guided(args.n, args.seed, guide, scales, sampler, progress=progress)
+        else:
+            made = gen.sample(args.n, args.seed, sampler, progress=progress)
+        return made, made.valid
+
+    result, valid = generate(terms, args.progress)
     out.update(generation_metrics(result.archs, gen.training_archs()))
-    valid = result.valid
+    if args.distinct:
+        out.update({"samples_drawn": len(result.archs), "n_distinct": len(valid)})
+        if len(valid) < args.n:
+            print(f"warning: only {len(valid)} distinct valid architectures after {len(result.archs)} samples "
+                  f"; lower the guidance scale for more diversity", file=sys.stderr)
     out["iso_uniqueness"] = (len({gen.space.iso_key(a) for a in valid}) / len(valid)) if valid else 0.0
     out.update({"seconds": result.seconds, "nfe": result.nfe,
                 "valid_per_second": len(valid) / result.seconds if result.seconds else 0.0})
@@ -165,9 +190,9 @@ def cmd_sample(args: argparse.Namespace) -> dict[str, Any]:
                              for key, p in reported.items()}
     _report(valid, reported, budgets, out)
     if terms and reported:
-        base = gen.sample(args.n, args.seed, sampler)
+        base, base_valid = generate([], False)
         out["unguided"] = {**generation_metrics(base.archs), "seconds": base.seconds}
-        _report(base.valid, reported, budgets, out["unguided"])
+        _report(base_valid, reported, budgets, out["unguided"])
     out["archs"] = valid
     return out
 
@@ -289,9 +314,16 @@ def build_parser() -> argparse.ArgumentParser:
     sa.add_argument("--labels", type=int, default=100,
                     help="fit each guiding predictor on this many labelled architectures drawn with --seed "
                          "(NB201: cells of the table; MBv3: uniform samples labelled by the oracle)")
-    sa.add_argument("--scale", type=lambda s: [float(v) for v in s.split(",")], default=[100.0, 50.0, 25.0],
+    sa.add_argument("--label-transform", choices=("auto", *LABEL_KINDS), default="auto",
+                    help="what the predictors regress: normal scores of the labels' ranks or z-scores; "
+                         "auto (default): normal scores when every property is @max/@min, z-scores when "
+                         "one has a @budget/@target")
+    sa.add_argument("--scale", type=lambda s: [float(v) for v in s.split(",")], default=None,
                     help="guidance scale, or a comma list of decreasing scales, one round each "
-                         "(default 100,50,25)")
+                         "(default: 50,25,10 with normal-score labels, 100,50,25 with z-scores)")
+    sa.add_argument("--distinct", action="store_true",
+                    help="generate rounds of N until N distinct valid architectures exist (the official "
+                         "generation loop; the last scale repeats), and report those N")
     sa.add_argument("--progress", action="store_true", help="show a sampling progress bar")
     sa.add_argument("--json", action="store_true", help="print a JSON object as the last line")
 

@@ -121,6 +121,11 @@ class Generation:
     def valid(self) -> list[str]:
         return [a for a in self.archs if a is not None]
 
+    @property
+    def distinct(self) -> list[str]:
+        """Valid architectures without repeats, in the order they were generated."""
+        return list(dict.fromkeys(self.valid))
+
 
 # ---- the generator -----------------------------------------------------------------------
 class ArchitectureGenerator:
@@ -219,6 +224,29 @@ class ArchitectureGenerator:
             seconds += part.seconds
             nfe = part.nfe
         return Generation(archs, seconds, nfe)
+
+    def sample_distinct(self, n: int, seed: int, terms: Sequence[GuidanceTerm], scales: Sequence[float],
+                        round_size: int = 100, max_rounds: int = 20, sampler: SamplerConfig | None = None,
+                        progress: bool = False) -> Generation:
+        """Rounds of ``round_size`` samples until ``n`` distinct valid architectures exist (the
+        official generation loop: a strongly guided sampler repeats its favourites, and a user
+        asking for n candidates wants n different ones). Round r uses ``scales[r]`` (the last
+        scale once the list is spent) and seed ``seed + 1_000_003 r``; no terms = unguided.
+        Returns every sample drawn (``archs``, for validity and uniqueness); ``distinct[:n]`` are
+        the candidates. Stops after ``max_rounds`` even if fewer than ``n`` exist; callers
+        report the shortfall."""
+        if n < 1 or round_size < 1 or max_rounds < 1:
+            raise ValueError(f"need n, round_size and max_rounds >= 1, got {n}, {round_size}, {max_rounds}")
+        if not scales or any(k < 0 for k in scales):
+            raise ValueError(f"need at least one guidance scale, all >= 0, got {list(scales)}")
+        out = Generation([], 0.0, 0)
+        for r in range(max_rounds):
+            fn = guided_score_fn(self.score_fn(), self.sde, terms, float(scales[min(r, len(scales) - 1)]))
+            part = self.sample(round_size, seed + 1_000_003 * r, sampler, score_fn=fn, progress=progress)
+            out = Generation(out.archs + part.archs, out.seconds + part.seconds, part.nfe)
+            if len(out.distinct) >= n:
+                break
+        return out
 
 
 __all__ = [

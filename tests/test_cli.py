@@ -94,9 +94,23 @@ def test_guided_sample_json_reports_guided_and_unguided(capsys, bench):
     assert [g["property"] for g in out["guide"]] == ["accuracy:cifar10", "latency:pixel3"]
     assert out["guide"][1]["objective"] == "budget=8" and out["guide"][1]["weight"] == 0.5
     assert all(g["labels"] == 60 for g in out["guide"]) and out["scales"] == [100.0, 50.0]
+    assert [g["label_transform"] for g in out["guide"]] == ["zscore", "zscore"]  # auto: a budget is guided
     assert {"true_accuracy", "true_latency:pixel3", "validity"} <= set(out["unguided"])
     accs = bench.query_many(out["archs"], "cifar10")
     assert out["true_accuracy"]["mean"] == pytest.approx(accs.mean())
+
+
+def test_distinct_guided_sample_reports_n_distinct_cells(capsys, bench):
+    code, out, _ = run(capsys, "sample", "--space", "nb201", "--n", "30", "--seed", "4", "--steps", "10",
+                       "--guide", "accuracy:cifar10", "--labels", "60", "--scale", "200,20",
+                       "--label-transform", "zscore", "--distinct", "--dataset", "cifar10", "--json")
+    assert code == 0
+    assert len(out["archs"]) == len(set(out["archs"])) == out["n_distinct"] == 30
+    assert out["samples_drawn"] % 30 == 0 and out["samples_drawn"] >= 30
+    assert out["guide"][0]["label_transform"] == "zscore"
+    accs = bench.query_many(out["archs"], "cifar10")
+    assert out["true_accuracy"]["mean"] == pytest.approx(accs.mean())
+    assert out["unguided"]["true_accuracy"]["mean"] < out["true_accuracy"]["mean"]
 
 
 @pytest.mark.parametrize("spec, message", [

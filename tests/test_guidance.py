@@ -13,7 +13,11 @@ from naslib_diffusionnag.generation import ArchitectureGenerator
 from naslib_diffusionnag.guidance import (
     GuidanceTerm,
     NonFiniteGuidanceError,
+    NormalScores,
     Objective,
+    PredictorConfig,
+    ZScore,
+    default_guidance,
     guided_score_fn,
     linear_schedule,
     predict_clean,
@@ -47,6 +51,41 @@ def test_predictor_ranks_held_out_cells(gen, bench):
     assert np.array_equal(predict_clean(again, x, gen.sde), predict_clean(pred, x, gen.sde))
 
 
+def test_normal_scores_rank_the_best_cells_better_than_zscores(gen, bench):
+    """With 100 labels, z-scored accuracy is dominated by the few broken cells; normal scores
+    put the predictor's top-100 of the whole space on better cells."""
+    table = nb201_property("accuracy:cifar10", bench)
+    idx = np.random.default_rng(1).choice(len(table.archs), size=100, replace=False)
+    x_all = gen.space.encode(table.archs)
+    top100 = {}
+    for kind in ("zscore", "normal_scores"):
+        pred = gen.fit_predictor([table.archs[i] for i in idx], table.values[idx], PredictorConfig(labels=kind), seed=1)
+        top100[kind] = table.values[np.argsort(-predict_clean(pred, x_all, gen.sde))[:100]].mean()
+    assert top100["normal_scores"] > top100["zscore"] + 0.2
+    with pytest.raises(ValueError, match="unknown label transform 'ranks'.*normal_scores, zscore"):
+        PredictorConfig(labels="ranks")  # type: ignore[arg-type]
+
+
+def test_label_transforms_are_monotone_and_invertible():
+    values = np.array([10.0, 90.0, 91.0, 91.0, 93.0, 94.0])
+    ns, z = NormalScores.fit(values), ZScore.fit(values)
+    assert z.mean == pytest.approx(values.mean()) and z.std == pytest.approx(values.std())
+    scores = ns.forward(values)
+    assert scores[2] == scores[3]  # ties share their mean rank
+    assert np.all(np.diff(scores) >= 0) and scores[0] < 0 < scores[-1]
+    assert scores[0] == pytest.approx(-scores[-1])  # symmetric ranks, symmetric scores
+    # the broken cell sits 1 score step below the next, not 2 std as under z-scores
+    assert scores[1] - scores[0] < 1.0 < z.forward(90.0) - z.forward(10.0)
+    grid = np.linspace(0.0, 100.0, 101)  # includes values outside the labels
+    for t in (ns, z):
+        f = t.forward(grid)
+        assert np.all(np.diff(f) > 0)
+        assert np.allclose(t.inverse(f), grid)
+    assert ns.forward(100.0) - ns.forward(94.0) == pytest.approx(6.0 / values.std())  # z-score slope outside
+    assert default_guidance(["max", "min"]) == ("normal_scores", [50.0, 25.0, 10.0])
+    assert default_guidance(["max", "budget"]) == default_guidance(["target"]) == ("zscore", [100.0, 50.0, 25.0])
+
+
 def test_guided_samples_beat_unguided_on_true_accuracy(gen, bench):
     table = nb201_property("accuracy:cifar10", bench)
     pred, _ = _fit(gen, table, 100, seed=1)
@@ -57,6 +96,24 @@ def test_guided_samples_beat_unguided_on_true_accuracy(gen, bench):
     assert len(guided.valid) >= 95
     assert g.mean() > u.mean() + 3.0
     assert np.median(g) > np.median(u)
+
+
+def test_sample_distinct_draws_rounds_until_n_distinct(gen, bench):
+    table = nb201_property("accuracy:cifar10", bench)
+    pred, _ = _fit(gen, table, 100, seed=3)
+    term = GuidanceTerm("accuracy:cifar10", pred, Objective("max"))
+    strong = gen.sample_guided(30, seed=3, terms=[term], scales=[200.0], sampler=FAST)
+    assert len(strong.distinct) < 30  # a strong scale repeats its favourites
+    made = gen.sample_distinct(30, seed=3, terms=[term], scales=[200.0, 20.0], round_size=30, sampler=FAST)
+    assert len(made.distinct) >= 30 and len(made.archs) > 30 and len(made.archs) % 30 == 0
+    assert made.archs[:30] == strong.archs  # round 0 is the one-round guided run of this seed
+    assert made.distinct[:len(strong.distinct)] == strong.distinct
+    plain = gen.sample_distinct(20, seed=3, terms=[], scales=[0.0], round_size=20, sampler=FAST)
+    assert plain.archs[:20] == gen.sample(20, seed=3, sampler=FAST).archs
+    capped = gen.sample_distinct(30, seed=3, terms=[term], scales=[200.0], round_size=30, max_rounds=1, sampler=FAST)
+    assert capped.archs == strong.archs  # stops at max_rounds; the caller sees the shortfall
+    with pytest.raises(ValueError, match="guidance scale"):
+        gen.sample_distinct(5, 0, [term], [])
 
 
 def test_budget_objective_moves_latency_under_the_budget(gen, bench):
@@ -74,7 +131,7 @@ def test_budget_objective_moves_latency_under_the_budget(gen, bench):
 
 def test_nan_guard_reports_instead_of_propagating(gen):
     class Broken(torch.nn.Module):
-        y_mean, y_std = 0.0, 1.0
+        labels = ZScore(0.0, 1.0)
 
         def forward(self, x, sigma):
             return (x.sum((1, 2)) * float("nan"))
@@ -100,7 +157,7 @@ def test_objective_gradients_point_the_right_way():
     y = torch.tensor([-4.0, 0.0, 4.0], requires_grad=True)
 
     def grad(obj):
-        (g,) = torch.autograd.grad(obj(y, 10.0, 5.0).sum(), y)
+        (g,) = torch.autograd.grad(obj(y, ZScore(10.0, 5.0)).sum(), y)
         return g
 
     assert torch.all(grad(Objective("max")) > 0) and torch.all(grad(Objective("min")) < 0)

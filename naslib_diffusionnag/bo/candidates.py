@@ -12,6 +12,7 @@ from typing import Protocol
 
 import numpy as np
 
+from ..diffusion import SamplerConfig
 from ..generation import ArchitectureGenerator
 from ..spaces import SearchSpace
 from .surrogate import EnsembleSurrogate
@@ -71,10 +72,11 @@ class DiffusionAO:
     generator: ArchitectureGenerator
     n: int = 100
     scales: list[float] = field(default_factory=lambda: [100.0, 50.0, 25.0])
+    sampler: SamplerConfig | None = None  # None: the checkpoint's default sampler
     name: str = "diffusion"
 
     def propose(self, history, surrogate, rng) -> list[str]:
         known = {a for a, _ in history}
         seed = int(rng.integers(2**31 - 1))
-        gen = self.generator.sample_guided(self.n, seed, surrogate.guidance_terms(), self.scales)
+        gen = self.generator.sample_guided(self.n, seed, surrogate.guidance_terms(), self.scales, self.sampler)
         return _fresh(gen.valid, known, self.n)

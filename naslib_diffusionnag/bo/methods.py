@@ -27,14 +27,16 @@ def _bo(space_name: str, params: dict[str, Any], make_ao: Callable[[Architecture
         checkpoint: str | None) -> Optimizer:
     p = {**BO_DEFAULTS, **params}
     gen = ArchitectureGenerator.load(space_name, checkpoint)
-    surrogate = EnsembleSurrogate(gen, int(p["ensemble"]), PredictorConfig(steps=int(p["predictor_steps"])))
+    predictor = PredictorConfig(steps=int(p["predictor_steps"]), labels="zscore")
+    surrogate = EnsembleSurrogate(gen, int(p["ensemble"]), predictor)
     return BayesianOptimization(gen.space, surrogate, ACQUISITIONS.get(str(p["acquisition"])),
                                 make_ao(gen, p), int(p["n_init"]), int(p["k"]))
 
 
 def build_method(name: str, space_name: str = "nb201", params: dict[str, Any] | None = None,
                  checkpoint: str | None = None) -> Optimizer:
-    """The optimizer ``name`` with ``params`` over the defaults (see ``METHOD_NAMES``)."""
+    """The optimizer ``name`` with ``params`` over the defaults (see ``METHOD_NAMES``).
+    ``diffusion-bo`` also takes ``scales`` and ``sampler_steps`` (default: the checkpoint's)."""
     params = dict(params or {})
     space = get_space(space_name)
     if name == "rs":
@@ -49,7 +51,9 @@ def build_method(name: str, space_name: str = "nb201", params: dict[str, Any] | 
         return _bo(space_name, params, lambda g, p: RandomAO(g.space, int(p["candidates"])), checkpoint)
     if name == "diffusion-bo":
         return _bo(space_name, params, lambda g, p: DiffusionAO(
-            g, int(p["candidates"]), [float(s) for s in p.get("scales", [100.0, 50.0, 25.0])]), checkpoint)
+            g, int(p["candidates"]), [float(s) for s in p.get("scales", [100.0, 50.0, 25.0])],
+            g.config.with_overrides(sampler={"steps": int(p["sampler_steps"])}).sampler
+            if "sampler_steps" in p else None), checkpoint)
     raise UnknownNameError(f"unknown search method {name!r}; choose one of: {', '.join(METHOD_NAMES)}")
 
 

@@ -17,11 +17,13 @@ from ..guidance import DirectedGCNPredictor, GuidanceTerm, Objective, PredictorC
 
 @dataclass
 class EnsembleSurrogate:
-    """``size`` directed-GCN predictors with different seeds (mean, std over members)."""
+    """``size`` directed-GCN predictors with different seeds (mean, std over members). They
+    regress z-scored labels, the setting of every committed BO result (bo_nb201.md,
+    naslib_nb201.md, mbv3.md part c); guidance's normal-score default is not benchmarked in BO."""
 
     generator: ArchitectureGenerator
     size: int = 3
-    config: PredictorConfig = field(default_factory=lambda: PredictorConfig(steps=300))
+    config: PredictorConfig = field(default_factory=lambda: PredictorConfig(steps=300, labels="zscore"))
     members: list[DirectedGCNPredictor] = field(default_factory=list)
 
     def fit(self, archs: Sequence[str], values: Sequence[float], seed: int) -> None:

@@ -2,11 +2,13 @@
 from .guide import (
                     GuidanceTerm,
                     NonFiniteGuidanceError,
+                    default_guidance,
                     guidance_log_likelihood,
                     guided_score_fn,
                     linear_schedule,
                     scale_schedule,
 )
+from .labels import LabelTransform, NormalScores, ZScore, fit_labels
 from .objectives import Objective
 from .predictors import (
                     DirectedGCNPredictor,
@@ -18,4 +20,5 @@ from .predictors import (
 
 __all__ = ["GuidanceTerm", "NonFiniteGuidanceError", "guidance_log_likelihood", "guided_score_fn",
            "linear_schedule", "scale_schedule", "Objective", "DirectedGCNPredictor",
-           "NoiseAwarePredictor", "PredictorConfig", "fit_predictor", "predict_clean"]
+           "NoiseAwarePredictor", "PredictorConfig", "fit_predictor", "predict_clean",
+           "LabelTransform", "NormalScores", "ZScore", "fit_labels", "default_guidance"]

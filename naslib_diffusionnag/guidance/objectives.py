@@ -1,8 +1,8 @@
 """Objectives: what to want of a predicted property, as a differentiable log-likelihood-like
 score ``g(y_hat)`` on the predictor's normalised output (``B -> B``).
 
-Working in normalised units lets objectives with different units share one guidance scale
-and be mixed by plain weights.
+Working in the predictor's normalised units (its label transform, ``labels.py``) lets objectives
+with different units share one guidance scale and be mixed by plain weights.
 """
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from typing import Literal
 
 import torch
 import torch.nn.functional as F
+
+from .labels import LabelTransform
 
 Direction = Literal["max", "min", "budget", "target"]
 
@@ -21,8 +23,9 @@ class Objective:
 
     ``budget`` is the log-probability of being under the budget, ``log sigmoid((b - y) / s)``
     (a smooth hinge: no pull once well inside); ``target`` is a Gaussian log-likelihood with
-    std ``s``. ``value`` and ``softness`` are in the property's own units; the default softness
-    is half the label std, which keeps a margin under the budget for the predictor's error
+    std ``s``. ``value`` and ``softness`` are in the property's own units and reach the
+    normalised scale through the predictor's label transform; the default softness is half a
+    normalised unit (half the label std under z-scores), which keeps a margin under the budget for the predictor's error
     (benchmarks_results/guidance_nb201.md: 90+ % of guided cells within budget).
     """
 
@@ -36,14 +39,16 @@ class Objective:
         if self.direction in ("budget", "target") and self.value is None:
             raise ValueError(f"a {self.direction} objective needs a value, e.g. budget=20")
 
-    def __call__(self, y_norm: torch.Tensor, y_mean: float, y_std: float) -> torch.Tensor:
+    def __call__(self, y_norm: torch.Tensor, labels: LabelTransform) -> torch.Tensor:
         if self.direction == "max":
             return y_norm
         if self.direction == "min":
             return -y_norm
         assert self.value is not None
-        v = (self.value - y_mean) / y_std
-        s = (self.softness / y_std) if self.softness else 0.5
+        v = float(labels.forward(self.value))
+        s = 0.5
+        if self.softness:  # the transform's local width of +-softness around the value
+            s = float(labels.forward(self.value + self.softness) - labels.forward(self.value - self.softness)) / 2
         if self.direction == "budget":
             return F.logsigmoid((v - y_norm) / s) * s  # times s: slope 1 above the budget, like max/min
         return -0.5 * ((y_norm - v) / s) ** 2 * s

@@ -5,7 +5,7 @@ its noise level (``B``) to a normalised property value (``B``). The one shipped 
 official NB201 design, a directed GCN with a sigma embedding: a graph encoder is the natural
 inductive bias for "which operation sits where", and it needs few labels. Predictors are
 fitted with the noisy-regression objective (perturb X_0 by the SDE at a random t, regress the
-z-scored label), so their gradients are meaningful along the whole sampling path. Like the
+transformed label, see ``labels.py``), so their gradients are meaningful along the whole sampling path. Like the
 diffusion core, this module knows graphs only as tensors.
 """
 from __future__ import annotations
@@ -22,13 +22,14 @@ from tqdm.auto import tqdm
 from ..diffusion.score_net import sinusoidal_embedding
 from ..diffusion.sde import VESDE, expand
 from ..diffusion.training import to_model_scale
+from .labels import LABEL_KINDS, LabelKind, LabelTransform, fit_labels
 
 
 class NoiseAwarePredictor(Protocol):
-    """What guidance needs of a predictor."""
+    """What guidance needs of a predictor: the network and the map from property units to its
+    output units (objectives read budgets and targets through it)."""
 
-    y_mean: float
-    y_std: float
+    labels: LabelTransform
 
     def __call__(self, x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
         """Normalised prediction (``B``) for ``x`` (``B x N x F``) at noise ``sigma`` (``B``)."""
@@ -45,6 +46,11 @@ class PredictorConfig:
     lr: float = 2e-3
     weight_decay: float = 1e-4
     eps: float = 1e-5  # smallest t drawn in the loss
+    labels: LabelKind = "normal_scores"  # regression target; see labels.py for why not z-scores
+
+    def __post_init__(self) -> None:
+        if self.labels not in LABEL_KINDS:
+            raise ValueError(f"unknown label transform {self.labels!r}; choose one of {', '.join(LABEL_KINDS)}")
 
     def to_dict(self) -> dict[str, float | int]:
         return asdict(self)
@@ -56,10 +62,11 @@ def _row_normalise(a: torch.Tensor) -> torch.Tensor:
 
 class DirectedGCNPredictor(nn.Module):
     """Directed GCN (messages along and against the edges, averaged), mean-pooled, with the
-    sigma embedding added to every node, then an MLP head. Output: normalised value ``B``."""
+    sigma embedding added to every node, then an MLP head. Output: ``labels.forward`` units
+    (``B``). ``y_mean``/``y_std`` record the raw labels' statistics."""
 
     def __init__(self, n_tokens: int, adjacency: torch.Tensor, cfg: PredictorConfig,
-                 y_mean: float = 0.0, y_std: float = 1.0) -> None:
+                 labels: LabelTransform, y_mean: float = 0.0, y_std: float = 1.0) -> None:
         super().__init__()
         a = adjacency.float() + torch.eye(adjacency.shape[0])
         self.register_buffer("a_fwd", _row_normalise(a.T))  # node j gathers its predecessors
@@ -71,6 +78,7 @@ class DirectedGCNPredictor(nn.Module):
         self.bwd = nn.ModuleList(nn.Linear(h, h) for _ in range(cfg.n_layers))
         self.drop = nn.Dropout(cfg.dropout)
         self.head = nn.Sequential(nn.Linear(h, h), nn.Tanh(), nn.Linear(h, 1))
+        self.labels = labels
         self.y_mean, self.y_std = float(y_mean), float(y_std)
         self.cfg = cfg
 
@@ -82,28 +90,28 @@ class DirectedGCNPredictor(nn.Module):
         return self.head(h.mean(1)).squeeze(-1)
 
     def predict(self, x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
-        """Prediction in the property's own units."""
-        return self(x, sigma) * self.y_std + self.y_mean
+        """Prediction in the property's own units (not differentiable)."""
+        return torch.as_tensor(self.labels.inverse(self(x, sigma).detach().numpy()), dtype=torch.float32)
 
 
 def fit_predictor(x01: torch.Tensor, y: np.ndarray, adjacency: torch.Tensor, sde: VESDE,
                   cfg: PredictorConfig = PredictorConfig(), seed: int = 0,
                   progress: bool = False) -> DirectedGCNPredictor:
     """Fit on labelled architectures (``x01``: ``M x N x F`` 0/1, ``y``: ``M``) with the
-    noisy-regression objective; label mean/std are recorded on the predictor. Deterministic
-    per seed on CPU."""
+    noisy-regression objective on ``cfg.labels``-transformed labels; the transform and the
+    labels' mean/std are recorded on the predictor. Deterministic per seed on CPU."""
     y_arr = np.asarray(y, dtype=np.float64)
     if x01.shape[0] != y_arr.shape[0] or y_arr.shape[0] < 2:
         raise ValueError(f"need at least 2 labelled architectures with one label each, got "
                          f"{x01.shape[0]} architectures and {y_arr.shape[0]} labels")
     if not np.all(np.isfinite(y_arr)):
         raise ValueError("labels contain NaN or infinite values; drop those architectures first")
-    mean, std = float(y_arr.mean()), float(y_arr.std()) or 1.0
+    labels = fit_labels(cfg.labels, y_arr)
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
-    model = DirectedGCNPredictor(x01.shape[-1], adjacency, cfg, mean, std)
+    model = DirectedGCNPredictor(x01.shape[-1], adjacency, cfg, labels, float(y_arr.mean()), float(y_arr.std()))
     x0 = to_model_scale(x01.float())
-    target = torch.tensor((y_arr - mean) / std, dtype=torch.float32)
+    target = torch.tensor(labels.forward(y_arr), dtype=torch.float32)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(s / cfg.steps, 1.0))))
