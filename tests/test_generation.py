@@ -103,3 +103,21 @@ def test_official_adjacency_checkpoint_reloads_its_own_space(tmp_path, shipped):
     gen = ArchitectureGenerator.train(space, cfg, fraction=0.01, progress=False)
     again = ArchitectureGenerator.load("nb201", gen.save(tmp_path / "o.pt"))
     assert torch.equal(again.space.adjacency(), space.adjacency())
+
+
+@pytest.mark.parametrize("space", ["nb201", "mbv3"])
+def test_shipped_checkpoint_config_is_the_committed_config(space):
+    """`diffusionnag train --config configs/<space>.yaml` must reproduce the shipped model,
+    sampler default included: the two may not drift apart."""
+    root = pretrained_path(space).parents[2]
+    assert ArchitectureGenerator.load(space).config == DiffusionConfig.from_yaml(root / "configs" / f"{space}.yaml")
+
+
+def test_shipped_mbv3_model_generates_valid_subnets_at_its_default_sampler():
+    gen = ArchitectureGenerator.load("mbv3")
+    result = gen.sample(100, seed=11)
+    assert len(result.valid) >= 99  # benchmarks_results/mbv3.md: 3 invalid in 10,000
+    assert result.nfe == 2 * gen.config.sampler.steps
+    assert len(set(result.valid)) == len(result.valid)  # ~2e19 subnets: repeats would mean collapse
+    cheap = gen.sample(100, seed=11, sampler=gen.config.with_overrides(sampler={"steps": 40}).sampler)
+    assert len(cheap.valid) >= 95
