@@ -256,7 +256,9 @@ def to_markdown(res: dict[str, Any]) -> str:
               f"guided generation of 100 distinct cells {np.mean([r['guided_seconds'] for r in res['accuracy']]):.2f} s.",
               "",
               "## Label transform (K = 100; same seeds, same labelled cells)", "",
-              "What the predictor regresses: normal scores of the labels' ranks (the default) or z-scores. "
+              "What the predictor regresses: normal scores of the labels' ranks (the default, scales "
+              f"{'/'.join(f'{k:g}' for k in m['schedule'])}) or z-scores (scales "
+              f"{'/'.join(f'{k:g}' for k in ZSCORE_SCHEDULE)}). "
               "predictor's top-100 = the 100 cells of all 15,625 it predicts best (a diagnostic of the "
               "predictor alone, which no method here pays for).", "",
               "| dataset | labels | guided mean | guided top-5 | guided max | filter mean | filter top-5 | "
