@@ -238,7 +238,7 @@ def cmd_bench(args: argparse.Namespace) -> dict[str, Any]:
                          f"{bench.metric['cifar10'].split(',')[0]} from {bench.source.name} (sha256 "
                          f"{bench.checksum[:12]}…), one value per query. Incumbent = best value among the "
                          "queries so far; mean ± std over seeds. Queries to optimum: over the seeds that "
-                         "reached the benchmark's best cell within the budget. s / run: wall time of one "
+                         "reached the benchmark's best cell within the budget. s / run: median wall time of one "
                          f"run on one CPU thread, one worker process per core ({where}).")}
     results.parent.mkdir(parents=True, exist_ok=True)
     Path(f"{results}.json").write_text(json.dumps({"meta": meta, "optima": optima, "table": table}, indent=1) + "\n")
