@@ -10,7 +10,7 @@ map, and reported predictions go back through ``inverse``. Two transforms:
   NB201 cells, z-scored accuracy is dominated by the handful of broken cells (10 % accuracy,
   6 std below the mean), so the fit spends itself on separating those; normal scores spend it on
   the ordering of the good cells, which is what maximisation needs. With 100 CIFAR-10 labels the
-  predictor's top-100 over the whole space averages 93.46 % instead of 92.90 %
+  predictor's top-100 over the whole space averages 93.45 % instead of 92.90 %
   (benchmarks_results/guidance_nb201.md).
 
 Both are monotone increasing, so ``max``/``min`` objectives mean the same under either. Outside

@@ -5,8 +5,8 @@ its noise level (``B``) to a normalised property value (``B``). The one shipped 
 official NB201 design, a directed GCN with a sigma embedding: a graph encoder is the natural
 inductive bias for "which operation sits where", and it needs few labels. Predictors are
 fitted with the noisy-regression objective (perturb X_0 by the SDE at a random t, regress the
-transformed label, see ``labels.py``), so their gradients are meaningful along the whole sampling path. Like the
-diffusion core, this module knows graphs only as tensors.
+transformed label, see ``labels.py``), so their gradients are meaningful along the whole
+sampling path. Like the diffusion core, this module knows graphs only as tensors.
 """
 from __future__ import annotations
 
