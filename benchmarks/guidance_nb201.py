@@ -8,7 +8,8 @@ latency from HELP's latency_help_27devices.csv; sha256 of both recorded in the o
   (default PredictorConfig: 600 steps, labels as normal scores) is fitted on them with seed s.
 - guided: rounds of 100 samples until 100 distinct valid cells exist (the official generation
   loop), round r at scale SCHEDULE[r] = 50, 25, 10, then 10; the first 100 distinct are scored.
-  The schedule was chosen on seeds 100-109 (cifar10, K = 100), not on the reported seeds 0-9.
+  The schedule was chosen on seeds 100-109 (cifar10, K = 100), not on the reported seeds 0-9,
+  in exploratory runs that this script does not repeat.
 - unguided: the same loop without guidance, same seed.
 - filter: sample-then-filter at equal wall time: uniform random cells are scored by the same
   predictor in batches of 256 until the guided sampling time is spent (at least one batch);
