@@ -138,7 +138,7 @@ def main() -> None:
             futures = {pool.submit(execute, *s, args.naslib_commit): s for s in todo}
             for fut in tqdm(as_completed(futures), total=len(futures), desc="naslib runs"):
                 try:
-                    tqdm.write(f"{fut.result()} done ({time.time() - start:.0f} s)")
+                    tqdm.write(f"{fut.result()} done ({time.time() - start:.0f} s into the sweep)")
                 except RuntimeError as e:
                     tqdm.write(str(e))
     print(report(args.naslib_commit))
