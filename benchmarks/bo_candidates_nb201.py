@@ -8,13 +8,13 @@ acquisition function then chose. Writes benchmarks_results/bo_candidates_nb201.{
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
 from naslib_diffusionnag.bo import build_method
 from naslib_diffusionnag.oracles import NB201Benchmark
+from naslib_diffusionnag.resultsio import write_json_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,7 +45,7 @@ def main() -> None:
                              "chosen_best_rank": min(rank[a] for a in chosen)})
             print(method, seed, traj.best()[1], flush=True)
     out = ROOT / "benchmarks_results"
-    (out / "bo_candidates_nb201.json").write_text(json.dumps(rows, indent=1) + "\n")
+    write_json_atomic(out / "bo_candidates_nb201.json", rows, indent=1)
     lines = ["# Candidate pools per BO round (NB201 cifar10)", "", __doc__.split("\n\n", 1)[1].strip(), "",
              "| method | seed | round | fresh candidates | pool median rank | pool best rank | best rank queried |",
              "|---|---|---|---|---|---|---|"]

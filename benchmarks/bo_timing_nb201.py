@@ -6,7 +6,6 @@ default thread count, one run after another. Writes benchmarks_results/bo_timing
 """
 from __future__ import annotations
 
-import json
 import os
 import platform
 import time
@@ -19,6 +18,7 @@ from naslib_diffusionnag import __version__
 from naslib_diffusionnag.bo import build_method
 from naslib_diffusionnag.bo.sweep import cpu_name
 from naslib_diffusionnag.oracles import NB201Benchmark
+from naslib_diffusionnag.resultsio import write_json_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
 BUDGET, SEED = 100, 0
@@ -38,7 +38,7 @@ def main() -> None:
             "package_version": __version__, "budget": BUDGET, "seed": SEED, "dataset": "cifar10",
             "benchmark": bench.provenance()}
     out = ROOT / "benchmarks_results"
-    (out / "bo_timing_nb201.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=1) + "\n")
+    write_json_atomic(out / "bo_timing_nb201.json", {"meta": meta, "rows": rows}, indent=1)
     lines = ["# Wall-clock of one NB201 search per method on this machine", "",
              f"`python benchmarks/bo_timing_nb201.py` on {meta['date']}: {meta['cpu']}, {meta['cores']} cores, "
              f"{meta['threads']} torch threads, torch {meta['torch']}. cifar10, budget {BUDGET} queries, seed {SEED}, "

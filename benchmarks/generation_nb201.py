@@ -37,6 +37,7 @@ from naslib_diffusionnag.generation import (
     pretrained_path,
     training_split,
 )
+from naslib_diffusionnag.resultsio import write_json_atomic
 from naslib_diffusionnag.spaces import get_space
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -162,7 +163,7 @@ def main() -> None:
         "throughput": throughput(shipped, args.steps),
     }
     OUT.mkdir(exist_ok=True)
-    (OUT / "generation_nb201.json").write_text(json.dumps(res, indent=2) + "\n")
+    write_json_atomic(OUT / "generation_nb201.json", res, indent=2)
     (OUT / "generation_nb201.md").write_text(to_markdown(res))
     print(to_markdown(res))
 

@@ -33,7 +33,6 @@ sweep resumes. Run: python benchmarks/guidance_nb201.py [--seeds 10]
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -54,7 +53,7 @@ from naslib_diffusionnag.guidance import (
 from naslib_diffusionnag.metrics import generation_metrics, summary_stats
 from naslib_diffusionnag.oracles import NB201Benchmark
 from naslib_diffusionnag.oracles.nb201_properties import PropertyTable, nb201_property
-from naslib_diffusionnag.resultsio import cached_json
+from naslib_diffusionnag.resultsio import cached_json, write_json_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "benchmarks" / ".cache" / "guidance_nb201" / "v3"  # v3: normal scores, 100 distinct cells
@@ -222,7 +221,7 @@ def main() -> None:
                              for k, t in tables.items()}},
            "accuracy": acc_rows, "ablation": abl_rows, "latency_budget": bud_rows, "label_transform": label_rows}
     OUT.mkdir(exist_ok=True)
-    (OUT / "guidance_nb201.json").write_text(json.dumps(res, indent=2) + "\n")
+    write_json_atomic(OUT / "guidance_nb201.json", res, indent=2)
     (OUT / "guidance_nb201.md").write_text(to_markdown(res))
     print(to_markdown(res))
 

@@ -18,7 +18,6 @@ Each finished run is cached in benchmarks/.cache/guidance_selection_nb201/. Run:
 """
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -33,7 +32,7 @@ from naslib_diffusionnag.generation import ArchitectureGenerator
 from naslib_diffusionnag.guidance import default_guidance
 from naslib_diffusionnag.oracles import NB201Benchmark
 from naslib_diffusionnag.oracles.nb201_properties import nb201_property
-from naslib_diffusionnag.resultsio import cached_json
+from naslib_diffusionnag.resultsio import cached_json, write_json_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "benchmarks" / ".cache" / "guidance_selection_nb201"
@@ -99,7 +98,7 @@ def main() -> None:
                         {k: best_bud[k] for k in ("labels", "scales", "weight")}},
            "shipped": {"accuracy": {"labels": shipped_acc[0], "scales": list(shipped_acc[1])},
                        "latency_budget": {"labels": shipped_bud[0], "scales": list(shipped_bud[1])}}}
-    (OUT / "guidance_selection_nb201.json").write_text(json.dumps(res, indent=2) + "\n")
+    write_json_atomic(OUT / "guidance_selection_nb201.json", res, indent=2)
     (OUT / "guidance_selection_nb201.md").write_text(to_markdown(res))
     print(to_markdown(res))
 

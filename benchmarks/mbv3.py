@@ -31,7 +31,6 @@ Run: python benchmarks/mbv3.py [--checkpoint PATH (default: the shipped one)] [-
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -48,7 +47,7 @@ from naslib_diffusionnag.bo.sweep import cpu_name
 from naslib_diffusionnag.generation import ArchitectureGenerator, generation_metrics, pretrained_path
 from naslib_diffusionnag.guidance import GuidanceTerm, Objective, PredictorConfig
 from naslib_diffusionnag.oracles.properties import ArchProperty, draw_labels, space_property
-from naslib_diffusionnag.resultsio import cached_json
+from naslib_diffusionnag.resultsio import cached_json, write_json_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "benchmarks" / ".cache" / "mbv3"
@@ -166,7 +165,7 @@ def main() -> None:
             "latency": {"metric": lat.metric, "source": lat.source, "sha256": lat.checksum}, "calls": CALLS, "labels": K,
             "latency_weight": LAT_WEIGHT, "schedule": SCHEDULE}
     res = {"meta": meta, "runs": results}
-    (OUT / "mbv3.json").write_text(json.dumps(res, indent=1) + "\n")
+    write_json_atomic(OUT / "mbv3.json", res, indent=1)
     md = to_markdown(res, parts, seeds)
     (OUT / "mbv3.md").write_text(md)
     print(md)

@@ -27,6 +27,7 @@ from naslib_diffusionnag.generation import ArchitectureGenerator
 from naslib_diffusionnag.metrics import generation_metrics
 from naslib_diffusionnag.oracles import resolve_data_file
 from naslib_diffusionnag.oracles.mbv3 import Note10Latency, OFAAccuracyPredictor
+from naslib_diffusionnag.resultsio import write_json_atomic
 from naslib_diffusionnag.spaces import get_space
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,7 +86,7 @@ def main() -> None:
            "n_published": len(small), "note10": note10, "generation": gen_rows,
            "sources": {"predictor": acc.provenance(), "latency": lat.metric}}
     out = ROOT / "benchmarks_results"
-    (out / "mbv3_status.json").write_text(json.dumps(res, indent=1) + "\n")
+    write_json_atomic(out / "mbv3_status.json", res, indent=1)
     lines = ["# MobileNetV3 / OFA: oracles and generation (status)", "",
              "Produced by `python benchmarks/mbv3_status.py`; protocol in its docstring.", "",
              f"OFA accuracy predictor vs {len(measured)} measured subnets (r=224): Spearman {rho_measured:.3f}; "

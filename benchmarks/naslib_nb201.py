@@ -115,7 +115,7 @@ def report(naslib_commit: str | None) -> str:
     }
     md = to_markdown(table, optima, meta)
     (RESULTS / "naslib_nb201.md").write_text(md + "\n")
-    (RESULTS / "naslib_nb201.json").write_text(json.dumps({"meta": meta, "optima": optima, "table": table}) + "\n")
+    write_json_atomic(RESULTS / "naslib_nb201.json", {"meta": meta, "optima": optima, "table": table})
     plot(table, optima, RESULTS, "naslib_nb201")
     return md
 

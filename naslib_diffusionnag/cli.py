@@ -1,31 +1,36 @@
-"""Command line: ``diffusionnag train | sample | search | bench``.
+"""Command line: diffusionnag train | sample | search | bench.
 
-Every command that reports numbers can print one JSON object as its last line (``--json``)
+Every command that reports numbers can print one JSON object as its last line (--json)
 recording what produced them (space, checkpoint, seed, sampler settings, data file checksum).
 """
 from __future__ import annotations
 
 import argparse
-import json
+import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
 from . import __version__
 from .bo.methods import METHOD_NAMES
 from .diffusion import DiffusionConfig
-from .errors import DiffusionNAGError
+from .errors import ConfigError, DiffusionNAGError
 from .generation import ArchitectureGenerator, Generation
 from .guidance import GuidanceTerm, Objective, PredictorConfig
-from .guidance.guide import default_guidance
+from .guidance.guide import check_scales, default_guidance
 from .guidance.labels import LABEL_KINDS
 from .metrics import generation_metrics, summary_stats
 from .oracles import DATA_DIR_ENV, ArchProperty, NB201Benchmark, canonical_dataset, space_property
+from .oracles.paths import ALLOW_UNVERIFIED_FLAG
 from .oracles.properties import accuracy_for, draw_labels, natural_direction
+from .resultsio import check_writable, to_json, write_text_atomic
 from .spaces import SPACES, get_space
+
+DESCRIPTION = ("DiffusionNAG: train a score-based diffusion model over architectures, generate (guided) "
+               "architectures, and run NAS on real benchmark data.")
 
 
 def cmd_train(args: argparse.Namespace) -> dict[str, Any]:
@@ -37,6 +42,7 @@ def cmd_train(args: argparse.Namespace) -> dict[str, Any]:
     out = Path(args.out)
     if out.exists() and not args.overwrite:
         raise DiffusionNAGError(f"{out} exists; pass --overwrite to replace it or choose another --out")
+    check_writable(out.parent)  # before minutes of training, not after
     gen = ArchitectureGenerator.train(space, config, fraction=args.train_split, progress=True,
                                       size=args.train_size)
     gen.save(out, overwrite=args.overwrite)
@@ -66,6 +72,9 @@ def parse_guide(spec: str) -> tuple[str, Objective | None, float]:
                 direction, value = key, float(val)
             elif key == "weight" and eq:
                 weight = float(val)
+                if not (math.isfinite(weight) and weight > 0):
+                    raise DiffusionNAGError(f"weight={val} in --guide {spec!r} must be a finite number > 0 "
+                                            "(@max/@min/@budget/@target set the direction)")
             elif key == "softness" and eq:
                 softness = float(val)
             else:
@@ -86,7 +95,7 @@ def _property_options(args: argparse.Namespace, space: str, out: dict[str, Any])
     if space != "mbv3" and args.resolution is not None:
         raise DiffusionNAGError(f"--resolution is the input resolution of MBv3's oracles; space is {space!r}")
     if space == "nb201":
-        bench = NB201Benchmark.load(args.data)
+        bench = NB201Benchmark.load(args.data, args.allow_unverified_data)
         out["benchmark"] = bench.provenance()
         return {"bench": bench}
     if space == "mbv3":
@@ -96,6 +105,23 @@ def _property_options(args: argparse.Namespace, space: str, out: dict[str, Any])
         out["resolution"] = args.resolution or 224
         return {"resolution": out["resolution"]}
     return {}
+
+
+def _check_guide(prop: ArchProperty, objective: Objective, n_labels: int) -> None:
+    """Settings that would make a guided run meaningless, refused before any predictor is
+    fitted: more labels than the property has values, a budget no architecture can meet."""
+    if prop.domain is not None and n_labels > len(prop.domain):
+        raise DiffusionNAGError(f"--labels {n_labels} is more than the {len(prop.domain):,} architectures "
+                                f"{prop.name} has values for; use at most {len(prop.domain):,}")
+    if objective.direction != "budget" or objective.value is None:
+        return
+    if prop.domain is not None:
+        lowest = float(np.nanmin(prop.evaluate(list(prop.domain))))
+        if objective.value < lowest:
+            raise DiffusionNAGError(f"budget {objective.value:g} for {prop.name} is below its smallest value "
+                                    f"({lowest:g}): no architecture can meet it")
+    elif objective.value <= 0:
+        raise DiffusionNAGError(f"budget {objective.value:g} for {prop.name} must be > 0 (it bounds a cost)")
 
 
 def _report(archs: list[str], props: dict[str, ArchProperty], budgets: dict[str, float],
@@ -134,15 +160,21 @@ def cmd_sample(args: argparse.Namespace) -> dict[str, Any]:
         rng = np.random.default_rng(args.seed)
         out["guide"] = []
         specs = []
-        for spec in args.guide:
+        for spec in args.guide:  # every setting checked before the first predictor is fitted
             name, objective, weight = parse_guide(spec)
             prop = space_property(space, name, **options)
-            specs.append((prop, objective or Objective(natural_direction(prop.name)), weight))  # type: ignore[arg-type]
+            objective = objective or Objective(natural_direction(prop.name))  # type: ignore[arg-type]
+            _check_guide(prop, objective, args.labels)
+            specs.append((prop, objective, weight))
         auto_labels, auto_scales = default_guidance([o.direction for _, o, _ in specs])
         labels = auto_labels if args.label_transform == "auto" else args.label_transform
         scales = args.scale or auto_scales
         for prop, objective, weight in specs:
             archs, values = draw_labels(prop, gen.space, args.labels, rng)
+            if np.ptp(values) == 0:
+                raise DiffusionNAGError(f"the {len(archs)} labels of {prop.name} drawn with seed {args.seed} all equal "
+                                        f"{values[0]:g}; a predictor cannot learn a direction from them: draw more "
+                                        "(--labels) or another --seed")
             predictor = gen.fit_predictor(archs, values, PredictorConfig(labels=labels),  # type: ignore[arg-type]
                                           seed=args.seed, progress=args.progress)
             terms.append(GuidanceTerm(prop.name, predictor, objective, weight))
@@ -169,6 +201,8 @@ def cmd_sample(args: argparse.Namespace) -> dict[str, Any]:
 
     result, valid = generate(terms, args.progress)
     out.update(generation_metrics(result.archs, gen.training_archs()))
+    out["training_split"] = {k: gen.metadata["split"][k] for k in ("kind", "fraction", "size")
+                             if k in gen.metadata["split"]}
     if args.distinct:
         out.update({"samples_drawn": len(result.archs), "n_distinct": len(valid)})
         if len(valid) < args.n:
@@ -198,15 +232,24 @@ def cmd_sample(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
+    from tqdm.auto import tqdm
+
+    from .bo.loop import check_budget
     from .bo.methods import build_method
 
-    bench = NB201Benchmark.load(args.data)
+    budget = check_budget(args.budget, get_space(args.space))
     dataset = canonical_dataset(args.dataset)
+    bench = NB201Benchmark.load(args.data, args.allow_unverified_data)
     optimizer = build_method(args.method, args.space, checkpoint=args.checkpoint)
-    traj = optimizer.run(lambda a: bench.query(a, dataset), args.budget, args.seed)
+    with tqdm(total=budget, desc=f"{args.method} queries", unit="arch", disable=not args.progress) as bar:
+        def black_box(arch: str) -> float:
+            bar.update(1)
+            return bench.query(arch, dataset)
+
+        traj = optimizer.run(black_box, budget, args.seed)
     arch, value = traj.best()
     return {"method": args.method, "space": args.space, "dataset": dataset, "seed": args.seed,
-            "budget": args.budget, "queries": len(traj.archs), "best_arch": arch, "best_test_accuracy": value,
+            "budget": budget, "queries": len(traj.archs), "best_arch": arch, "best_test_accuracy": value,
             "optimum": bench.best(dataset)[1], "seconds": traj.times[-1] if traj.times else 0.0,
             "metric": bench.metric[dataset], "benchmark": bench.provenance(), "incumbent": traj.incumbent(),
             "trajectory": {"archs": traj.archs, "values": traj.values, "times": traj.times}}
@@ -220,15 +263,17 @@ def cmd_bench(args: argparse.Namespace) -> dict[str, Any]:
     from .bo.sweep import SweepConfig, run_sweep
 
     config = SweepConfig.from_yaml(args.config)
+    results = Path(config.results)
+    check_writable(results.parent)  # before the sweep, not after hours of runs
+    bench = NB201Benchmark.load(config.data, config.allow_unverified_data)
     if not args.aggregate_only:
-        run_sweep(config, workers=args.workers, backend=args.backend)
+        run_sweep(config, workers=args.workers, backend=args.backend, progress=args.progress)
     runs = report.load_runs(config.runs_dir)
     if not runs:
         raise DiffusionNAGError(f"no finished runs in {config.runs_dir}; run the sweep first")
-    bench = NB201Benchmark.load(config.data)
+    report.check_same_data(runs, config.runs_dir, bench.checksum)
     optima = {d: bench.best(d)[1] for d in {r["spec"]["dataset"] for r in runs}}
     table = report.aggregate(runs, optima)
-    results = Path(config.results)
     machines = Counter(f"{r.get('machine', {}).get('cpu', 'unknown CPU')} ({r.get('machine', {}).get('cores', '?')} "
                        f"cores), torch {r.get('torch', '?')}" for r in runs)
     where = "; ".join(f"{n} runs on {m}" for m, n in machines.most_common())
@@ -240,12 +285,43 @@ def cmd_bench(args: argparse.Namespace) -> dict[str, Any]:
                          "queries so far; mean ± std over seeds. Queries to optimum: over the seeds that "
                          "reached the benchmark's best cell within the budget. s / run: median wall time of one "
                          f"run on one CPU thread, one worker process per core ({where}).")}
-    results.parent.mkdir(parents=True, exist_ok=True)
-    Path(f"{results}.json").write_text(json.dumps({"meta": meta, "optima": optima, "table": table}, indent=1) + "\n")
-    Path(f"{results}.md").write_text(report.to_markdown(table, optima, meta))
+    write_text_atomic(f"{results}.json", to_json({"meta": meta, "optima": optima, "table": table}, indent=1) + "\n")
+    write_text_atomic(f"{results}.md", report.to_markdown(table, optima, meta))
     plots = report.plot(table, optima, results.parent, results.name)
     return {"runs": len(runs), "results": [f"{results}.json", f"{results}.md", *plots],
             "summary": {d: {m: v["at"] for m, v in t.items()} for d, t in table.items()}}
+
+
+def _describe_values(label: str, summary: dict[str, Any], within: float | None) -> str:
+    text = f"{label}: mean {summary['mean']:.2f}, best {summary['max']:.2f}, top-5 mean {summary['top5_mean']:.2f}"
+    return text + (f", {100 * within:.1f} % within budget" if within is not None else "")
+
+
+def _sample_lines(out: dict[str, Any]) -> list[str]:
+    """What a JSON reader of ``sample`` sees, as sentences: generation quality (novelty
+    explained when the model was trained on the whole space), then every reported property
+    for the generated architectures and, when guided, for the unguided run beside them."""
+    lines = [f"{out['valid']}/{out['n']} valid ({100 * out['validity']:.2f} %), uniqueness "
+             f"{100 * out['uniqueness']:.2f} %, novelty {100 * out['novelty']:.2f} %, "
+             f"{out['seconds']:.2f} s, nfe {out['nfe']}"]
+    split = out.get("training_split", {})
+    if out["novelty"] == 0 and split.get("kind") != "sample" and split.get("fraction") == 1.0:
+        lines.append(f"  (novelty is 0 by construction: this model was trained on all {split.get('size', 0):,} "
+                     "architectures of the space, so every valid one is in its training set)")
+    if "n_distinct" in out:
+        lines.append(f"{out['n_distinct']} distinct architectures from {out['samples_drawn']} samples")
+    for g in out.get("guide", []):
+        lines.append(f"guided by {g['property']} ({g['objective']}, weight {g['weight']:g}; predictor fitted "
+                     f"on {g['labels']} labels, {g['label_transform']}), scales {out['scales']}")
+    for key, prop in out.get("properties", {}).items():
+        name = prop["property"]
+        within = out.get(f"within_budget_{name}")
+        lines.append(_describe_values(f"{name} [{prop['metric']}]", out[key], within))
+        if "unguided" in out:
+            base = out["unguided"]
+            lines.append("  " + _describe_values("unguided, same size and seed", base[key],
+                                                 base.get(f"within_budget_{name}")))
+    return lines
 
 
 def _print_human(cmd: str, out: dict[str, Any]) -> None:
@@ -261,87 +337,140 @@ def _print_human(cmd: str, out: dict[str, Any]) -> None:
         print(f"saved {out['checkpoint']} ({out['n_parameters']} parameters, "
               f"{out['train_seconds']:.0f} s, final loss {out['final_loss']:.4f})")
         return
-    print(f"{out['valid']}/{out['n']} valid ({100 * out['validity']:.2f} %), uniqueness "
-          f"{100 * out['uniqueness']:.2f} %, novelty {100 * out['novelty']:.2f} %, "
-          f"{out['seconds']:.2f} s, nfe {out['nfe']}")
-    if "true_accuracy" in out:
-        t = out["true_accuracy"]
-        print(f"{out['dataset']} accuracy: mean {t['mean']:.2f}, max {t['max']:.2f}, "
-              f"top-5 mean {t['top5_mean']:.2f} ({out['properties']['true_accuracy']['metric']})")
+    print("\n".join(_sample_lines(out)))
+
+
+def at_least(minimum: int) -> Callable[[str], int]:
+    """argparse type: an integer >= ``minimum``, with an error that says so."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {value}")
+        return value
+
+    parse.__name__ = f"integer >= {minimum}"
+    return parse
+
+
+def scale_list(text: str) -> list[float]:
+    """argparse type for --scale: one scale or a decreasing comma list."""
+    try:
+        return check_scales([float(v) for v in text.split(",")])
+    except ValueError as e:
+        message = str(e) if isinstance(e, ConfigError) else f"not a comma list of numbers: {text!r}"
+        raise argparse.ArgumentTypeError(message) from None
+
+
+class _Parser(argparse.ArgumentParser):
+    """Argument errors as one line that names the problem and where help is, not a usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """Shows each option's default where it has one worth showing."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        shown = action.default is not None and not isinstance(action.default, bool) \
+            and action.default != argparse.SUPPRESS
+        if shown and "default" not in text:
+            text += " (default: %(default)s)"
+        return text
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="diffusionnag", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="diffusionnag", description=DESCRIPTION, formatter_class=_HelpFormatter)
     parser.add_argument("--version", action="version", version=__version__)
     sub = parser.add_subparsers(dest="command", required=True)
     spaces = SPACES.names()
 
-    tr = sub.add_parser("train", help="train a score network on a search space")
+    def add(name: str, help: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help, description=help, formatter_class=_HelpFormatter)
+
+    def add_data_flags(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--data", help="NB201 benchmark file (default ../shared/data/nb201/nats_bench.csv)")
+        p.add_argument(ALLOW_UNVERIFIED_FLAG, action="store_true",
+                       help="accept a benchmark file that is not the documented one (its checksum differs); "
+                            "results then record its checksum")
+
+    progress = {"action": argparse.BooleanOptionalAction, "default": True, "help": "show progress bars"}
+
+    tr = add("train", "train a score network on a search space")
     tr.add_argument("--space", required=True, choices=spaces)
     tr.add_argument("--train-split", type=float, default=1.0,
                     help="seeded fraction of the enumerated space to train on (default 1.0)")
-    tr.add_argument("--train-size", type=int,
+    tr.add_argument("--train-size", type=at_least(1),
                     help="spaces too large to enumerate (mbv3): number of uniformly sampled training "
                          "architectures (default 100000)")
     tr.add_argument("--out", required=True, help="checkpoint path to write")
     tr.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
     tr.add_argument("--config", help="YAML with sde/model/train/sampler sections (configs/)")
-    tr.add_argument("--steps", type=int, help="training iterations (overrides the config)")
-    tr.add_argument("--seed", type=int, help="training seed (overrides the config)")
+    tr.add_argument("--steps", type=at_least(1), help="training iterations (overrides the config)")
+    tr.add_argument("--seed", type=at_least(0), help="training seed (overrides the config)")
     tr.add_argument("--no-positional", action="store_true", help="ablation: no positional embedding")
     tr.add_argument("--adjacency", help="NB201 only: 'true' (default) or 'official'")
     tr.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
 
-    sa = sub.add_parser("sample", help="generate architectures and report their quality")
+    sa = add("sample", "generate architectures and report their quality")
     sa.add_argument("--space", required=True, choices=spaces)
-    sa.add_argument("--n", type=int, default=1000)
-    sa.add_argument("--seed", type=int, default=0)
-    sa.add_argument("--steps", type=int, help="sampler steps (default: the checkpoint's config)")
-    sa.add_argument("--corrector-steps", type=int, help="Langevin steps per sampler step")
-    sa.add_argument("--snr", type=float, help="Langevin signal-to-noise ratio")
+    sa.add_argument("--n", type=at_least(1), default=1000, help="number of samples (with --distinct: of "
+                                                               "distinct architectures)")
+    sa.add_argument("--seed", type=at_least(0), default=0, help="seed of the sampler and of the label draw")
+    sa.add_argument("--steps", type=at_least(1), help="sampler steps (default: the checkpoint's config)")
+    sa.add_argument("--corrector-steps", type=at_least(0),
+                    help="Langevin steps per sampler step (default: the checkpoint's config)")
+    sa.add_argument("--snr", type=float, help="Langevin signal-to-noise ratio (default: the checkpoint's config)")
     sa.add_argument("--checkpoint", help="checkpoint path (default: the shipped one)")
     sa.add_argument("--dataset", help="also report the accuracy of the generated architectures on this "
                                        "dataset: NB201 benchmark test accuracy (cifar10, cifar100, "
                                        "ImageNet16-120); MBv3 imagenet, OFA's predicted top-1 (also when guided)")
-    sa.add_argument("--data", help="NB201 benchmark file (default ../shared/data/nb201/nats_bench.csv)")
-    sa.add_argument("--resolution", type=int,
+    add_data_flags(sa)
+    sa.add_argument("--resolution", type=at_least(1),
                     help="MBv3: input resolution of the accuracy / latency / FLOPs oracles (default 224)")
     sa.add_argument("--guide", action="append", metavar="SPEC",
                     help="guide toward a property, repeatable: PROPERTY[:QUALIFIER][@max|@min|@budget=V|"
                          "@target=V][,weight=W]; NB201: accuracy:<dataset>, latency:<device>, "
                          "flops:<dataset>, params:<dataset>, file:<csv arch,value>; MBv3: accuracy, "
                          "latency:note10, latency:i7, flops, params")
-    sa.add_argument("--labels", type=int, default=100,
+    sa.add_argument("--labels", type=at_least(2), default=100,
                     help="fit each guiding predictor on this many labelled architectures drawn with --seed "
                          "(NB201: cells of the table; MBv3: uniform samples labelled by the oracle)")
     sa.add_argument("--label-transform", choices=("auto", *LABEL_KINDS), default="auto",
                     help="what the predictors regress: normal scores of the labels' ranks or z-scores; "
                          "auto (default): normal scores when every property is @max/@min, z-scores when "
                          "one has a @budget/@target")
-    sa.add_argument("--scale", type=lambda s: [float(v) for v in s.split(",")], default=None,
+    sa.add_argument("--scale", type=scale_list, default=None,
                     help="guidance scale, or a comma list of decreasing scales, one round each "
                          "(default: 50,25,10 with normal-score labels, 100,50,25 with z-scores)")
     sa.add_argument("--distinct", action="store_true",
                     help="generate rounds of N until N distinct valid architectures exist (the official "
                          "generation loop; the last scale repeats), and report those N")
-    sa.add_argument("--progress", action="store_true", help="show a sampling progress bar")
+    sa.add_argument("--progress", **progress)
     sa.add_argument("--json", action="store_true", help="print a JSON object as the last line")
 
-    se = sub.add_parser("search", help="run one NAS method against the NB201 benchmark")
+    se = add("search", "run one NAS method against the NB201 benchmark")
     se.add_argument("--space", default="nb201", choices=["nb201"],
                     help="search space with a benchmark black box (NB201 for now)")
-    se.add_argument("--dataset", required=True)
-    se.add_argument("--budget", type=int, default=100, help="number of architectures queried")
-    se.add_argument("--seed", type=int, default=0)
-    se.add_argument("--method", default="diffusion-bo", choices=list(METHOD_NAMES))
+    se.add_argument("--dataset", required=True, help="cifar10, cifar100 or ImageNet16-120")
+    se.add_argument("--budget", type=at_least(1), default=100, help="number of distinct architectures queried")
+    se.add_argument("--seed", type=at_least(0), default=0, help="seed of the run")
+    se.add_argument("--method", default="diffusion-bo", choices=list(METHOD_NAMES), help="search method")
     se.add_argument("--checkpoint", help="score-network checkpoint for diffusion-bo (default: shipped)")
-    se.add_argument("--data", help="benchmark file (default ../shared/data/nb201/nats_bench.csv)")
+    add_data_flags(se)
+    se.add_argument("--progress", **progress)
     se.add_argument("--json", action="store_true", help="print a JSON object as the last line")
 
-    be = sub.add_parser("bench", help="run a resumable sweep of methods x datasets x seeds and aggregate it")
+    be = add("bench", "run a resumable sweep of methods x datasets x seeds and aggregate it")
     be.add_argument("--config", required=True, help="sweep YAML (configs/bo_nb201.yaml)")
-    be.add_argument("--workers", type=int, default=1, help="parallel worker processes")
-    be.add_argument("--backend", default="process", choices=["process", "ray"])
+    be.add_argument("--workers", type=at_least(1), default=1, help="parallel worker processes")
+    be.add_argument("--backend", default="process", choices=["process", "ray"], help="where runs execute")
+    be.add_argument("--progress", **progress)
     be.add_argument("--aggregate-only", action="store_true", help="only aggregate the runs on disk")
     be.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
     return parser
@@ -358,7 +487,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"diffusionnag {args.command}: error: {e}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps(out))
+        print(to_json(out))
     else:
         _print_human(args.command, out)
     return 0

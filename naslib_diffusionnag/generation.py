@@ -33,7 +33,7 @@ from .diffusion import (
     train_score_model,
 )
 from .errors import CheckpointError
-from .guidance.guide import GuidanceTerm, guided_score_fn, scale_schedule
+from .guidance.guide import GuidanceTerm, check_scales, guided_score_fn, scale_schedule
 from .guidance.predictors import DirectedGCNPredictor, PredictorConfig, fit_predictor
 from .metrics import generation_metrics
 from .spaces import SearchSpace, get_space
@@ -237,8 +237,7 @@ class ArchitectureGenerator:
         report the shortfall."""
         if n < 1 or round_size < 1 or max_rounds < 1:
             raise ValueError(f"need n, round_size and max_rounds >= 1, got {n}, {round_size}, {max_rounds}")
-        if not scales or any(k < 0 for k in scales):
-            raise ValueError(f"need at least one guidance scale, all >= 0, got {list(scales)}")
+        scales = check_scales(scales)
         out = Generation([], 0.0, 0)
         for r in range(max_rounds):
             fn = guided_score_fn(self.score_fn(), self.sde, terms, float(scales[min(r, len(scales) - 1)]))

@@ -14,6 +14,7 @@ from typing import Protocol
 import numpy as np
 import torch
 
+from ..errors import ConfigError
 from ..spaces import SearchSpace
 from .acquisition import Acquisition
 from .candidates import AcquisitionOptimizer
@@ -70,13 +71,22 @@ class _Recorder:
         return list(zip(self.traj.archs, self.traj.values, strict=True))
 
 
+def check_budget(budget: object, space: SearchSpace) -> int:
+    """``budget`` as a query count the space can serve: at least one, at most its size (more
+    distinct architectures than exist can never be queried, and asking for them would hang)."""
+    if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)) or not 1 <= budget <= space.size:
+        raise ConfigError(f"budget {budget!r} is not a number of queries between 1 and {space.size:,} "
+                          f"(the {space.name} space has {space.size:,} architectures)")
+    return int(budget)
+
+
 class Optimizer(Protocol):
     def run(self, black_box: BlackBox, budget: int, seed: int) -> Trajectory:
         ...
 
 
 def _random_fill(rec: _Recorder, space: SearchSpace, rng: np.random.Generator, n: int) -> None:
-    target = min(rec.budget, len(rec.traj.archs) + n)
+    target = min(rec.budget, len(rec.traj.archs) + n, space.size)
     while len(rec.traj.archs) < target:
         rec.query(space.sample(1, rng)[0])
 
@@ -86,7 +96,7 @@ class RandomSearch:
     space: SearchSpace
 
     def run(self, black_box: BlackBox, budget: int, seed: int) -> Trajectory:
-        rec = _Recorder(black_box, budget)
+        rec = _Recorder(black_box, check_budget(budget, self.space))
         _random_fill(rec, self.space, np.random.default_rng(seed), budget)
         return rec.traj
 
@@ -102,7 +112,7 @@ class RegularizedEvolution:
 
     def run(self, black_box: BlackBox, budget: int, seed: int) -> Trajectory:
         rng = np.random.default_rng(seed)
-        rec = _Recorder(black_box, budget)
+        rec = _Recorder(black_box, check_budget(budget, self.space))
         _random_fill(rec, self.space, rng, self.population_size)
         population = rec.history()
         while rec.left > 0:
@@ -131,7 +141,7 @@ class LocalSearch:
 
     def run(self, black_box: BlackBox, budget: int, seed: int) -> Trajectory:
         rng = np.random.default_rng(seed)
-        rec = _Recorder(black_box, budget)
+        rec = _Recorder(black_box, check_budget(budget, self.space))
         _random_fill(rec, self.space, rng, self.n_init)
         current = max(rec.history(), key=lambda h: h[1])
         while rec.left > 0:
@@ -179,7 +189,7 @@ class BayesianOptimization:
     def run(self, black_box: BlackBox, budget: int, seed: int) -> Trajectory:
         rng = np.random.default_rng(seed)
         torch.manual_seed(seed)
-        rec = _Recorder(black_box, budget)
+        rec = _Recorder(black_box, check_budget(budget, self.space))
         _random_fill(rec, self.space, rng, self.n_init)
         rnd = 0
         while rec.left > 0:

@@ -1,7 +1,6 @@
 """Aggregate sweep runs into tables (JSON + Markdown) and best-so-far plots."""
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -9,11 +8,28 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import DataFormatError
+from ..resultsio import read_json
+
 CHECKPOINTS = (10, 20, 50, 100, 150)
 
 
 def load_runs(runs_dir: str | Path) -> list[dict[str, Any]]:
-    return [json.loads(p.read_text()) for p in sorted(Path(runs_dir).glob("*.json"))]
+    """Every run file in ``runs_dir``; a damaged one is named (``read_json``)."""
+    return [read_json(p) for p in sorted(Path(runs_dir).glob("*.json"))]
+
+
+def check_same_data(runs: Sequence[dict[str, Any]], runs_dir: str | Path, checksum: str) -> None:
+    """Refuse to aggregate runs made on another benchmark file than the sweep's: one table
+    would mix two black boxes."""
+    other = [r for r in runs if r.get("benchmark", {}).get("sha256") != checksum]
+    if other:
+        first = other[0]["spec"]
+        raise DataFormatError(
+            f"{len(other)} of {len(runs)} runs in {runs_dir} were made on another data file than the "
+            f"config's (sha256 {checksum[:12]}...), e.g. {first['dataset']}__{first['method']}__s{first['seed']} "
+            f"(sha256 {str(other[0].get('benchmark', {}).get('sha256'))[:12]}...); move them to another folder "
+            "or point the config's data at the file they used")
 
 
 def aggregate(runs: Sequence[dict[str, Any]], optima: dict[str, float]) -> dict[str, Any]:

@@ -7,14 +7,17 @@ the unfinished runs resubmitted), and nothing finished is redone or overwritten.
 """
 from __future__ import annotations
 
-import json
+import fcntl
 import multiprocessing as mp
 import os
 import platform
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,9 +27,11 @@ from tqdm.auto import tqdm
 
 from .. import __version__
 from ..configio import read_yaml_mapping
-from ..errors import DiffusionNAGError
+from ..errors import ConfigError, DiffusionNAGError
 from ..oracles import NB201Benchmark, canonical_dataset
-from ..resultsio import write_json_atomic
+from ..resultsio import check_writable, read_json, write_json_atomic
+from ..spaces import get_space
+from .loop import check_budget
 from .methods import METHOD_NAMES, build_method
 
 
@@ -55,25 +60,56 @@ class SweepConfig:
     runs_dir: str = "benchmarks_results/bo_nb201/runs"
     results: str = "benchmarks_results/bo_nb201"
     data: str | None = None
+    allow_unverified_data: bool = False  # run on a benchmark file other than the documented one
 
     @classmethod
     def from_yaml(cls, path: str | os.PathLike[str]) -> SweepConfig:
+        """The sweep in ``path``, every setting checked before a run starts (a mistake found
+        inside a worker costs the runs computed before it)."""
         p = Path(path)
         raw = read_yaml_mapping(p, "configs/bo_nb201.yaml")
         unknown = set(raw) - {f for f in cls.__dataclass_fields__}
         if unknown:
-            raise DiffusionNAGError(f"{p}: unknown keys {sorted(unknown)}")
+            raise ConfigError(f"{p}: unknown keys {sorted(unknown)}; valid keys: "
+                              f"{', '.join(cls.__dataclass_fields__)}")
+        missing = {"methods", "datasets", "budget"} - set(raw)
+        if missing:
+            raise ConfigError(f"{p}: missing keys {sorted(missing)}; see configs/bo_nb201.yaml")
+
+        def fail(key: str, want: str) -> ConfigError:
+            return ConfigError(f"{p}: {key} is {raw[key]!r}; it must be {want}")
+
         seeds = raw.get("seeds", 1)
-        raw["seeds"] = list(range(seeds)) if isinstance(seeds, int) else [int(s) for s in seeds]
-        raw["methods"] = {m: (v or {}) for m, v in dict(raw.get("methods") or {}).items()}
+        if isinstance(seeds, bool) or not (isinstance(seeds, int) and seeds >= 1 or isinstance(seeds, list)
+                                           and seeds and all(isinstance(s, int) and not isinstance(s, bool)
+                                                             and s >= 0 for s in seeds)):
+            raise ConfigError(f"{p}: seeds is {seeds!r}; it must be a count >= 1 or a non-empty list of "
+                              "seeds >= 0")
+        raw["seeds"] = list(range(seeds)) if isinstance(seeds, int) else seeds
+        if not isinstance(raw["methods"], dict) or not raw["methods"]:
+            raise fail("methods", "a mapping of method names to their parameters")
+        raw["methods"] = {m: (v or {}) for m, v in raw["methods"].items()}
         bad = set(raw["methods"]) - set(METHOD_NAMES)
         if bad:
-            raise DiffusionNAGError(f"{p}: unknown methods {sorted(bad)}; choose from {', '.join(METHOD_NAMES)}")
-        raw["datasets"] = [canonical_dataset(d) for d in raw.get("datasets", [])]
+            raise ConfigError(f"{p}: unknown methods {sorted(bad)}; choose from {', '.join(METHOD_NAMES)}")
+        for m, params in raw["methods"].items():
+            if not isinstance(params, dict):
+                raise ConfigError(f"{p}: parameters of {m} are {params!r}; they must be a mapping")
+        if not isinstance(raw["datasets"], list) or not raw["datasets"]:
+            raise fail("datasets", "a non-empty list such as [cifar10, cifar100, ImageNet16-120]")
+        raw["datasets"] = [canonical_dataset(d) for d in raw["datasets"]]
+        for key in ("runs_dir", "results", "space"):
+            if key in raw and not isinstance(raw[key], str):
+                raise fail(key, "a string")
+        if raw.get("data") is not None and not isinstance(raw["data"], str):
+            raise fail("data", "the path of a benchmark file")
+        if not isinstance(raw.get("allow_unverified_data", False), bool):
+            raise fail("allow_unverified_data", "true or false")
         try:
-            return cls(**raw)
-        except TypeError as e:
-            raise DiffusionNAGError(f"{p}: {e}") from e
+            check_budget(raw["budget"], get_space(raw.get("space", "nb201")))
+        except ConfigError as e:
+            raise ConfigError(f"{p}: {e}") from None
+        return cls(**raw)
 
     def specs(self) -> list[RunSpec]:
         return [RunSpec(m, d, s, self.budget, self.space, params, self.data)
@@ -84,9 +120,10 @@ _BENCH: dict[str | None, NB201Benchmark] = {}
 
 
 def run_one(spec: RunSpec, runs_dir: str) -> str:
-    """Run one search and write its JSON; returns the file path."""
+    """Run one search and write its JSON; returns the file path. The benchmark file was
+    verified (or allowed) when the sweep started; workers read the same file."""
     torch.set_num_threads(1)
-    bench = _BENCH.get(spec.data) or _BENCH.setdefault(spec.data, NB201Benchmark.load(spec.data))
+    bench = _BENCH.get(spec.data) or _BENCH.setdefault(spec.data, NB201Benchmark.load(spec.data, True))
     optimizer = build_method(spec.method, spec.space, spec.params)
     start = time.perf_counter()
     traj = optimizer.run(lambda a: bench.query(a, spec.dataset), spec.budget, spec.seed)
@@ -117,7 +154,7 @@ def _done(spec: RunSpec, runs_dir: Path) -> bool:
     path = runs_dir / f"{spec.run_id}.json"
     if not path.exists():
         return False
-    recorded = json.loads(path.read_text())["spec"]
+    recorded = read_json(path).get("spec")
     if recorded != asdict(spec):
         raise DiffusionNAGError(
             f"{path} was made with another setting ({recorded}); it is never overwritten: "
@@ -125,11 +162,58 @@ def _done(spec: RunSpec, runs_dir: Path) -> bool:
     return True
 
 
+def _die_with_parent(parent: int) -> None:
+    """Pool initializer: end this worker when the sweep's process is gone (killed, not only
+    exited), so no orphan keeps computing and writing runs nobody waits for."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+@contextmanager
+def sweep_lock(runs_dir: Path) -> Iterator[None]:
+    """One sweep per runs folder at a time: a second one would compute every pending run
+    again (the results would agree, the hours would be lost)."""
+    lock_path = runs_dir / ".sweep.lock"
+    with open(lock_path, "a+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            owner = f.read().strip() or "another process"
+            raise DiffusionNAGError(
+                f"another sweep ({owner}) is running on {runs_dir}; wait for it to finish, or give this "
+                "one another runs_dir") from None
+        f.seek(0)
+        f.truncate()
+        f.write(f"pid {os.getpid()}")
+        f.flush()
+        try:
+            yield
+        finally:
+            f.truncate(0)
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
 def run_sweep(config: SweepConfig, workers: int = 1, backend: str = "process", max_restarts: int = 3,
               progress: bool = True) -> list[str]:
     """Run every unfinished spec; returns the run files of the whole sweep."""
-    runs_dir = Path(config.runs_dir)
-    runs_dir.mkdir(parents=True, exist_ok=True)
+    if backend not in ("process", "ray"):
+        raise ConfigError(f"unknown backend {backend!r}; use 'process' or 'ray'")
+    if workers < 1:
+        raise ConfigError(f"workers is {workers}; use at least 1 worker process")
+    NB201Benchmark.load(config.data, config.allow_unverified_data)  # refuse a wrong data file before any run
+    runs_dir = check_writable(config.runs_dir)
+    with sweep_lock(runs_dir):
+        return _run_pending(config, runs_dir, workers, backend, max_restarts, progress)
+
+
+def _run_pending(config: SweepConfig, runs_dir: Path, workers: int, backend: str, max_restarts: int,
+                 progress: bool) -> list[str]:
     specs = config.specs()
     bar = tqdm(total=len(specs), desc="sweep", disable=not progress)
     failures: list[str] = []
@@ -142,10 +226,9 @@ def run_sweep(config: SweepConfig, workers: int = 1, backend: str = "process", m
         if backend == "ray":
             failures = _run_ray(pending, runs_dir, workers, bar)
             break
-        if backend != "process":
-            raise DiffusionNAGError(f"unknown backend {backend!r}; use 'process' or 'ray'")
         try:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
+                                     initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
                 futures = {pool.submit(run_one, s, str(runs_dir)): s for s in pending}
                 failures = []
                 for fut in as_completed(futures):

@@ -68,6 +68,14 @@ class TrainConfig:
     eps: float = 1e-5  # smallest t drawn in the loss
     seed: int = 0
 
+    def __post_init__(self) -> None:
+        if self.steps < 1 or self.batch_size < 1 or self.warmup < 0 or self.seed < 0:
+            raise ValueError(f"need steps >= 1, batch_size >= 1, warmup >= 0 and seed >= 0, got {self.steps}, "
+                             f"{self.batch_size}, {self.warmup}, {self.seed}")
+        if not (self.lr > 0 and self.grad_clip > 0 and 0 <= self.ema_decay < 1 and 0 < self.eps < 1):
+            raise ValueError(f"need lr > 0, grad_clip > 0, 0 <= ema_decay < 1 and 0 < eps < 1, got {self.lr}, "
+                             f"{self.grad_clip}, {self.ema_decay}, {self.eps}")
+
 
 @dataclass(frozen=True)
 class SamplerConfig:
@@ -115,10 +123,15 @@ class DiffusionConfig:
             if name == "sde" and isinstance(value, str):
                 parts[name] = sde_preset(value)
                 continue
+            if not isinstance(value, dict):
+                raise ValueError(f"config section {name!r} must be a mapping of keys to values, got {value!r}")
             allowed = {f.name for f in fields(typ)}
             bad = set(value) - allowed
             if bad:
                 raise ValueError(f"unknown keys {sorted(bad)} in config section {name!r}; valid: {sorted(allowed)}")
+            for f in fields(typ):
+                if f.name in value and not _has_type(value[f.name], str(f.type)):
+                    raise ValueError(f"{name}.{f.name} is {value[f.name]!r}; it must be of type {f.type}")
             parts[name] = typ(**value)
         return cls(**parts)
 
@@ -139,6 +152,18 @@ class DiffusionConfig:
             if values:
                 cfg = replace(cfg, **{name: replace(getattr(cfg, name), **values)})
         return cfg
+
+
+def _has_type(value: Any, annotation: str) -> bool:
+    """YAML values against the dataclass annotations (strings under postponed evaluation): a
+    quoted number or a list where a number belongs would otherwise fail deep inside training."""
+    if annotation == "bool":
+        return isinstance(value, bool)
+    if annotation == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if annotation == "float":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return isinstance(value, str)  # str and the Literal aliases, whose values __post_init__ checks
 
 
 def sde_preset(name: str) -> SDEConfig:

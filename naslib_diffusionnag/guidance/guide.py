@@ -6,6 +6,7 @@ unchanged: it receives the guided score in both the corrector and the predictor 
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -13,7 +14,7 @@ import torch
 
 from ..diffusion.score_fn import ScoreFn
 from ..diffusion.sde import VESDE
-from ..errors import DiffusionNAGError
+from ..errors import ConfigError, DiffusionNAGError
 from .labels import LabelKind
 from .objectives import Objective
 from .predictors import NoiseAwarePredictor
@@ -31,6 +32,11 @@ class GuidanceTerm:
     predictor: NoiseAwarePredictor
     objective: Objective
     weight: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.weight, (int, float)) and math.isfinite(self.weight) and self.weight > 0):
+            raise ConfigError(f"weight of {self.name} is {self.weight!r}; it must be a finite number > 0 "
+                              "(the objective, @max/@min/@budget/@target, sets the direction)")
 
 
 def guidance_log_likelihood(terms: Sequence[GuidanceTerm], x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
@@ -65,16 +71,29 @@ def guided_score_fn(score_fn: ScoreFn, sde: VESDE, terms: Sequence[GuidanceTerm]
 
 
 # ---- guidance-scale schedules ---------------------------------------------------------------
+def check_scales(scales: Sequence[float]) -> list[float]:
+    """Guidance scales as every schedule uses them: at least one, each finite and >= 0, never
+    increasing (rounds go from following the predictor hard to exploring; an increasing list
+    would do the opposite and is refused rather than run)."""
+    values = [float(s) for s in scales]
+    if not values:
+        raise ConfigError("need at least one guidance scale, e.g. 50 or 50,25,10")
+    bad = [s for s in values if not math.isfinite(s) or s < 0]
+    if bad:
+        raise ConfigError(f"guidance scales must be finite and >= 0, got {bad[0]:g} in {values}")
+    if any(b > a for a, b in zip(values, values[1:], strict=False)):
+        raise ConfigError(f"guidance scales {values} increase; give them in decreasing order (one round "
+                          "each: exploitation first, then exploration), e.g. 50,25,10")
+    return values
+
+
 def scale_schedule(scales: Sequence[float], n: int) -> list[tuple[float, int]]:
     """Split ``n`` samples over rounds, one per scale: ``[(scale, n_round), ...]``.
 
     One scale is a fixed scale. Several, decreasing, give the paper's balanced
     exploitation-exploration: early rounds follow the predictor hard, later ones explore.
     """
-    if not scales:
-        raise ValueError("need at least one guidance scale")
-    if any(s < 0 for s in scales):
-        raise ValueError(f"guidance scales must be >= 0, got {list(scales)}")
+    scales = check_scales(scales)
     k = len(scales)
     sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]
     return [(float(s), m) for s, m in zip(scales, sizes, strict=True) if m > 0]

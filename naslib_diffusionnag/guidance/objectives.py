@@ -6,12 +6,14 @@ with different units share one guidance scale and be mixed by plain weights.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
 import torch
 import torch.nn.functional as F
 
+from ..errors import ConfigError
 from .labels import LabelTransform
 
 Direction = Literal["max", "min", "budget", "target"]
@@ -38,6 +40,10 @@ class Objective:
             raise ValueError(f"objective direction must be max, min, budget or target, got {self.direction!r}")
         if self.direction in ("budget", "target") and self.value is None:
             raise ValueError(f"a {self.direction} objective needs a value, e.g. budget=20")
+        if self.value is not None and not math.isfinite(self.value):
+            raise ConfigError(f"{self.direction} value {self.value!r} is not a finite number")
+        if self.softness is not None and not (math.isfinite(self.softness) and self.softness > 0):
+            raise ConfigError(f"softness {self.softness!r} must be a finite number > 0 (in the property's units)")
 
     def __call__(self, y_norm: torch.Tensor, labels: LabelTransform) -> torch.Tensor:
         if self.direction == "max":

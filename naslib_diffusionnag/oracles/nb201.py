@@ -10,6 +10,8 @@ Two sources are read:
 from __future__ import annotations
 
 import csv
+import hashlib
+import io
 import os
 import pickle
 from collections.abc import Sequence
@@ -21,7 +23,7 @@ import numpy as np
 
 from ..errors import DataFormatError, InvalidArchitectureError, UnknownNameError
 from ..spaces.nb201 import NB201Space
-from .paths import resolve_data_file, sha256
+from .paths import resolve_data_file, sha256, verify_known
 
 DEFAULT_CSV = "nb201/nats_bench.csv"
 DATASETS: tuple[str, ...] = ("cifar10", "cifar100", "ImageNet16-120")
@@ -40,6 +42,48 @@ _PICKLE_KEYS = {
     "cifar100": ("cifar100",),
     "ImageNet16-120": ("ImageNet16-120",),
 }
+
+# sha256 of the cell strings of nats_bench.csv joined by newlines in row order: row i is
+# benchmark index i, so a table whose rows were reordered would silently re-index every cell.
+_INDEX_ORDER_SHA256 = "83abc799e45cf34e9d2163654668ab998b9a54d01c39e72ca1f71f2cdf356d84"
+
+# What NASLib's pickles are made of; any other global (a function, a class with side effects)
+# is refused, so a crafted pickle cannot run code while it is read.
+_PICKLE_GLOBALS = frozenset({
+    ("collections", "OrderedDict"), ("collections", "defaultdict"),
+    ("builtins", "dict"), ("builtins", "list"), ("builtins", "tuple"), ("builtins", "set"),
+    ("builtins", "frozenset"), ("builtins", "float"), ("builtins", "int"), ("builtins", "str"),
+    ("numpy", "ndarray"), ("numpy", "dtype"),
+    ("numpy.core.multiarray", "_reconstruct"), ("numpy.core.multiarray", "scalar"),
+    ("numpy._core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "scalar"),
+})
+
+
+class _RestrictedUnpickler(pickle.Unpickler):
+    """Loads only containers, numbers, strings and numpy arrays/scalars."""
+
+    def find_class(self, module: str, name: str) -> object:
+        if (module, name) not in _PICKLE_GLOBALS:
+            raise pickle.UnpicklingError(
+                f"it refers to {module}.{name}, which a NASLib benchmark pickle never holds "
+                "(refused: loading it could run code)")
+        return super().find_class(module, name)
+
+
+def _check_values(path: Path, acc: dict[str, np.ndarray], archs: list[str]) -> None:
+    """Every value a finite percentage and every cell listed once: a NaN or a duplicate would
+    otherwise reach results (and JSON) unnoticed."""
+    for dataset, values in acc.items():
+        bad = np.flatnonzero(~np.isfinite(values) | (values < 0) | (values > 100))
+        if bad.size:
+            raise DataFormatError(
+                f"{path}: {dataset} accuracy of row {int(bad[0])} is {values[bad[0]]!r}, not a "
+                f"percentage in [0, 100] ({bad.size} such rows); fix or replace the file")
+    if len(set(archs)) != len(archs):
+        seen: set[str] = set()
+        dup = next(a for a in archs if a in seen or seen.add(a))  # type: ignore[func-returns-value]
+        raise DataFormatError(f"{path} lists cell {dup} more than once; each NB201 cell must appear once")
+
 
 ArchLike = Union[str, int, Sequence[int]]  # noqa: UP007 (a runtime alias)
 
@@ -72,15 +116,19 @@ class NB201Benchmark:
 
     # ---- loading -------------------------------------------------------------------
     @classmethod
-    def load(cls, path: str | os.PathLike[str] | None = None) -> NB201Benchmark:
-        """Load ``path`` (CSV or NASLib pickle, by suffix) or the default CSV."""
+    def load(cls, path: str | os.PathLike[str] | None = None, allow_unverified: bool = False) -> NB201Benchmark:
+        """Load ``path`` (CSV or NASLib pickle, by suffix) or the default CSV.
+
+        A NATS-Bench CSV must be the documented file (checksum) unless ``allow_unverified``."""
         resolved = resolve_data_file(DEFAULT_CSV, path)
         if resolved.suffix in (".pickle", ".pkl"):
             return cls.from_naslib_pickle(resolved)
-        return cls.from_csv(resolved)
+        return cls.from_csv(resolved, allow_unverified)
 
     @classmethod
-    def from_csv(cls, path: str | os.PathLike[str] | None = None) -> NB201Benchmark:
+    def from_csv(cls, path: str | os.PathLike[str] | None = None, allow_unverified: bool = False) -> NB201Benchmark:
+        """``nats_bench.csv``; any other table in its layout only with ``allow_unverified``,
+        and then only if its rows are the benchmark's indices, once each, with finite values."""
         resolved = resolve_data_file(DEFAULT_CSV, path)
         space = NB201Space()
         with open(resolved, newline="") as f:
@@ -102,26 +150,36 @@ class NB201Benchmark:
             acc = {d: np.array([float(r[c]) for r in rows]) for d, c in _CSV_COLUMNS.items()}
         except (InvalidArchitectureError, ValueError) as e:
             raise DataFormatError(f"{resolved} has a malformed row: {e}") from e
+        _check_values(resolved, acc, archs)
+        if hashlib.sha256("\n".join(archs).encode()).hexdigest() != _INDEX_ORDER_SHA256:
+            raise DataFormatError(
+                f"{resolved}: its rows are not in NB201 index order (row i must be benchmark index i, "
+                "as in nats_bench.csv); restore the order instead of re-indexing every cell")
+        checksum = verify_known(resolved, DEFAULT_CSV, allow_unverified)
         metric = {d: f"200-epoch test accuracy (%), column {c} of {resolved.name}"
                   for d, c in _CSV_COLUMNS.items()}
         unique = [r["UniqueString"] for r in rows] if "UniqueString" in rows[0] else None
-        return cls(resolved, sha256(resolved), metric, acc, archs, space, unique)
+        return cls(resolved, checksum, metric, acc, archs, space, unique)
 
     @classmethod
     def from_naslib_pickle(cls, path: str | os.PathLike[str]) -> NB201Benchmark:
-        """NASLib's ``nb201_*_full_training.pickle`` (``{arch_str: {split: {...}}}``)."""
+        """NASLib's ``nb201_*_full_training.pickle`` (``{arch_str: {split: {...}}}``), read by a
+        restricted unpickler that admits only the containers and numpy types of that layout."""
         resolved = resolve_data_file(DEFAULT_CSV, path)
         try:
-            with open(resolved, "rb") as f:
-                data = pickle.load(f)
-        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError) as e:
-            raise DataFormatError(f"{resolved} is not a readable pickle: {e}") from e
+            data = _RestrictedUnpickler(io.BytesIO(resolved.read_bytes())).load()
+        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError,
+                IndexError, KeyError, MemoryError) as e:
+            raise DataFormatError(f"{resolved} is not a readable NASLib benchmark pickle: {e}") from e
         if not isinstance(data, dict) or not data:
             raise DataFormatError(
                 f"{resolved} is not in NASLib's nb201 layout (a dict arch_str -> split -> metrics)"
             )
         space = NB201Space()
-        archs = [space.parse(a) for a in data]
+        try:
+            archs = [space.parse(a) for a in data]
+        except (InvalidArchitectureError, TypeError) as e:
+            raise DataFormatError(f"{resolved} has a key that is not an NB201 cell string: {e}") from e
         first = next(iter(data.values()))
         acc: dict[str, np.ndarray] = {}
         metric: dict[str, str] = {}
@@ -139,6 +197,7 @@ class NB201Benchmark:
             raise DataFormatError(
                 f"{resolved} holds none of the splits {sorted(sum(_PICKLE_KEYS.values(), ()))}"
             )
+        _check_values(resolved, acc, archs)
         return cls(resolved, sha256(resolved), metric, acc, archs, space)
 
     # ---- queries -------------------------------------------------------------------

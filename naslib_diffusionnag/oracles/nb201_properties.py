@@ -137,4 +137,10 @@ def labels_from_csv(path: str | os.PathLike[str], bench: NB201Benchmark | None =
         raise DataFormatError(f"{p}: {e}") from e
     if len(set(archs)) != len(archs):
         raise DataFormatError(f"{p} lists an architecture twice; give one value per architecture")
+    if not values.size or not np.isfinite(values).all():
+        raise DataFormatError(f"{p} has no values or a value that is not a finite number (NaN/inf); "
+                              "give one number per architecture")
+    if np.ptp(values) == 0:
+        raise DataFormatError(f"{p}: all {values.size} values are {values[0]:g}; a predictor cannot learn "
+                              "which architectures are better from equal labels")
     return PropertyTable(f"file:{p.name}", archs, values, f"user values from {p.name}", str(p), sha256(p))

@@ -9,9 +9,19 @@ import hashlib
 import os
 from pathlib import Path
 
-from ..errors import DataNotFoundError
+from ..errors import DataFormatError, DataNotFoundError
 
 DATA_DIR_ENV = "DIFFUSIONNAG_DATA_DIR"
+ALLOW_UNVERIFIED_FLAG = "--allow-unverified-data"
+
+# sha256 of the data files whose numbers every committed result rests on: nats_bench.csv as
+# documented in ../shared/data/nb201/README.md; the HELP latency and FLOPs/params tables as
+# delivered in ../shared/data/nb201 (2026-12-01). A file read in their place must match.
+KNOWN_SHA256: dict[str, str] = {
+    "nb201/nats_bench.csv": "cb5d777ec3368be83c8f9b3aa4d520696051cb0eb8d94b8f85b519f9ea4afa3e",
+    "nb201/latency_help_27devices.csv": "4b16bf8bdeb7a0841ded831ea713b33b2573472c4726852bd6cd7cde33e53003",
+    "nb201/cost_flops_params.csv": "29c187311b1080f5575a3b89260c612b673d6cdc0a4ccb76a8679f7a612e47f5",
+}
 _REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -53,3 +63,20 @@ def sha256(path: str | os.PathLike[str]) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def verify_known(path: str | os.PathLike[str], relative: str, allow_unverified: bool = False) -> str:
+    """The sha256 of ``path``, read in place of the known file ``relative``.
+
+    A file whose checksum differs from the documented one (an altered value, another
+    version, a hand-made copy) is refused unless ``allow_unverified``: results built on it
+    would be cited as the benchmark's. Returns the checksum so callers hash the file once."""
+    digest = sha256(path)
+    expected = KNOWN_SHA256.get(relative)
+    if expected is not None and digest != expected and not allow_unverified:
+        raise DataFormatError(
+            f"{path} is not the documented {Path(relative).name} (sha256 {digest[:12]}..., expected "
+            f"{expected[:12]}...): it was altered or is another version. Use the file in "
+            f"../shared/data/{relative}, or pass {ALLOW_UNVERIFIED_FLAG} to use it anyway "
+            "(results then record its checksum, not the benchmark's)")
+    return digest

@@ -1,0 +1,277 @@
+"""Bad input and faults: one clear line, exit code 2, nothing written, no code run, no orphan.
+
+Each case is what a user actually typed or met (issue: no crash, hang, silent error or code
+execution on bad input). The CLI is run as a subprocess where the exit path matters.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from naslib_diffusionnag.bo.report import check_same_data, load_runs
+from naslib_diffusionnag.bo.sweep import SweepConfig, run_sweep, sweep_lock
+from naslib_diffusionnag.cli import main
+from naslib_diffusionnag.errors import ConfigError, DataFormatError, DiffusionNAGError
+from naslib_diffusionnag.oracles import NB201Benchmark
+from naslib_diffusionnag.resultsio import to_json
+
+CLI = [sys.executable, "-m", "naslib_diffusionnag.cli"]
+CELL_A = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
+CELL_B = "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|"
+
+
+def _one_line_error(capsys, argv: list[str], cwd: Path) -> str:
+    """Run the CLI in ``cwd``; assert exit 2, one stderr line, no traceback, no new file."""
+    before = sorted(cwd.rglob("*"))
+    old = Path.cwd()
+    os.chdir(cwd)
+    try:
+        try:
+            code = main(argv)
+        except SystemExit as e:  # argparse errors
+            code = e.code
+    finally:
+        os.chdir(old)
+    err = capsys.readouterr().err
+    lines = [ln for ln in err.splitlines() if ln.strip() and "it/s]" not in ln and "%|" not in ln]
+    assert code == 2, err
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    assert sorted(cwd.rglob("*")) == before, "a failed command left files behind"
+    return lines[0]
+
+
+@pytest.fixture()
+def files(tmp_path: Path) -> Path:
+    """A scratch folder holding the inputs the bad cases point at."""
+    (tmp_path / "const.csv").write_text(f"arch,value\n{CELL_A},1\n{CELL_B},1\n")
+    (tmp_path / "nan.csv").write_text(f"arch,value\n{CELL_A},nan\n{CELL_B},1\n")
+    (tmp_path / "wrongtype.yaml").write_text("train:\n  batch_size: big\n")
+    (tmp_path / "notamapping.yaml").write_text("model: 5\n")
+    (tmp_path / "afile").write_text("")
+    return tmp_path
+
+
+SAMPLE = ["sample", "--space", "nb201", "--steps", "2", "--n", "4"]
+CASES = [
+    (["sample", "--space", "nb201", "--n", "0"], "--n: must be an integer >= 1, got 0"),
+    (["sample", "--space", "nb201", "--n", "-5"], "--n: must be an integer >= 1, got -5"),
+    ([*SAMPLE, "--guide", "accuracy:cifar10", "--labels", "-3"], "--labels: must be an integer >= 2, got -3"),
+    ([*SAMPLE, "--guide", "accuracy:cifar10", "--labels", "20000"], "more than the 15,625 architectures"),
+    ([*SAMPLE, "--guide", "accuracy:cifar10", "--scale", "10,50"], "increase; give them in decreasing order"),
+    ([*SAMPLE, "--guide", "accuracy:cifar10", "--scale", "-5"], "must be finite and >= 0"),
+    ([*SAMPLE, "--guide", "accuracy:cifar10", "--scale", "fast"], "not a comma list of numbers"),
+    ([*SAMPLE, "--guide", "accuracy:cifar10,weight=nan"], "must be a finite number > 0"),
+    ([*SAMPLE, "--guide", "accuracy:cifar10@max,weight=-2"], "must be a finite number > 0"),
+    ([*SAMPLE, "--guide", "latency:pixel3@budget=-1"], "below its smallest value"),
+    ([*SAMPLE, "--guide", "latency:pixel3@budget=nan"], "not a finite number"),
+    ([*SAMPLE, "--guide", "file:const.csv", "--labels", "2"], "all 2 values are 1"),
+    ([*SAMPLE, "--guide", "file:nan.csv", "--labels", "2"], "not a finite number"),
+    (["train", "--space", "nb201", "--out", "m.pt", "--steps", "0"], "--steps: must be an integer >= 1"),
+    (["train", "--space", "nb201", "--out", "m.pt", "--config", "wrongtype.yaml"],
+     "train.batch_size is 'big'; it must be of type int"),
+    (["train", "--space", "nb201", "--out", "m.pt", "--config", "notamapping.yaml"], "must be a mapping"),
+    (["train", "--space", "nb201", "--out", "afile/m.pt", "--steps", "5"], "afile is a file, not a folder"),
+    (["search", "--dataset", "cifar10", "--budget", "20000"], "between 1 and 15,625"),
+    (["search", "--dataset", "cifar10", "--budget", "0"], "--budget: must be an integer >= 1"),
+    (["search", "--dataset", "cifar10", "--budget", "-4"], "--budget: must be an integer >= 1"),
+    (["bench", "--config", "sweep.yaml", "--workers", "0"], "--workers: must be an integer >= 1"),
+]
+
+
+@pytest.mark.parametrize("argv, message", CASES, ids=[" ".join(a[:1] + a[-2:]) for a, _ in CASES])
+def test_bad_cli_input_gives_one_line_and_exit_2(capsys, files, argv, message):
+    assert message in _one_line_error(capsys, argv, files)
+
+
+# ---- the benchmark file -----------------------------------------------------------------
+def _nats_copy(tmp_path: Path, bench: NB201Benchmark, edit) -> Path:
+    with open(bench.source, newline="") as f:
+        rows = list(csv.reader(f))
+    edit(rows)
+    path = tmp_path / "nats_bench.csv"
+    with open(path, "w", newline="") as f:
+        csv.writer(f).writerows(rows)
+    return path
+
+
+def test_a_changed_value_is_refused_unless_allowed(tmp_path, bench, capsys):
+    def change(rows):
+        rows[1 + 6111][0] = "99.0"  # the CIFAR-10 optimum "improved"
+
+    path = _nats_copy(tmp_path, bench, change)
+    with pytest.raises(DataFormatError, match="not the documented nats_bench.csv.*--allow-unverified-data"):
+        NB201Benchmark.load(path)
+    code = main(["search", "--dataset", "cifar10", "--budget", "5", "--method", "rs", "--data", str(path)])
+    assert code == 2 and "--allow-unverified-data" in capsys.readouterr().err
+    allowed = NB201Benchmark.load(path, allow_unverified=True)
+    assert allowed.query(6111, "cifar10") == 99.0 and allowed.checksum != bench.checksum
+    assert main(["search", "--dataset", "cifar10", "--budget", "5", "--method", "rs", "--data", str(path),
+                 "--allow-unverified-data", "--json", "--no-progress"]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["benchmark"]["sha256"] == allowed.checksum  # the result names the file it used
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda rows: rows[5].__setitem__(1, "nan"), "not a percentage"),
+    (lambda rows: rows[5].__setitem__(2, "-3"), "not a percentage"),
+    (lambda rows: rows.__setitem__(9, list(rows[8])), "more than once"),
+    (lambda rows: rows.__setitem__(slice(3, 5), [rows[4], rows[3]]), "not in NB201 index order"),
+], ids=["nan", "negative", "duplicate", "swapped rows"])
+def test_broken_tables_are_refused_even_when_allowed(tmp_path, bench, edit, message):
+    path = _nats_copy(tmp_path, bench, edit)
+    with pytest.raises(DataFormatError, match=message):
+        NB201Benchmark.load(path, allow_unverified=True)
+
+
+class _Payload:
+    """What a crafted pickle does: run a command while it is being read."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_a_pickle_that_would_run_code_is_refused(tmp_path):
+    marker = tmp_path / "pwned"
+    path = tmp_path / "nb201_cifar10_full_training.pickle"
+    path.write_bytes(pickle.dumps({CELL_A: {"cifar10-valid": {"eval_acc1es": [_Payload(marker)]}}}))
+    with pytest.raises(DataFormatError, match="refused: loading it could run code"):
+        NB201Benchmark.load(path)
+    assert not marker.exists()
+
+
+def test_the_restricted_unpickler_reads_numpy_values(tmp_path, bench):
+    import numpy as np
+
+    data = {a: {"cifar100": {"eval_acc1es": np.array([1.0, float(v)]), "epochs": np.int64(200)}}
+            for a, v in zip(bench.archs, bench.accuracy["cifar100"], strict=True)}
+    path = tmp_path / "nb201_cifar100_full_training.pickle"
+    path.write_bytes(pickle.dumps(data))
+    nas = NB201Benchmark.load(path)
+    assert nas.query(9930, "cifar100") == pytest.approx(bench.query(9930, "cifar100"))
+
+
+def test_json_output_has_no_nan_tokens_and_sorted_keys():
+    text = to_json({"b": float("nan"), "a": [1.0, float("inf")]})
+    assert text == '{"a": [1.0, null], "b": null}'
+    json.loads(text)
+
+
+# ---- sweeps -------------------------------------------------------------------------------
+def _sweep(tmp_path: Path, **overrides) -> Path:
+    cfg = {"budget": 12, "seeds": 1, "datasets": ["cifar10"], "methods": {"rs": {}},
+           "runs_dir": str(tmp_path / "runs"), "results": str(tmp_path / "res" / "bo"), **overrides}
+    path = tmp_path / "sweep.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"budget": 20000}, "between 1 and 15,625"),
+    ({"budget": "ten"}, "budget 'ten'"),
+    ({"seeds": 0}, "seeds is 0"),
+    ({"seeds": ["a"]}, "seeds is"),
+    ({"datasets": "cifar10"}, "datasets is 'cifar10'"),
+    ({"methods": {"rs": 3}}, "parameters of rs"),
+    ({"allow_unverified_data": "yes"}, "true or false"),
+])
+def test_bad_sweep_settings_fail_when_the_config_is_read(tmp_path, overrides, message):
+    with pytest.raises(ConfigError, match=message):
+        SweepConfig.from_yaml(_sweep(tmp_path, **overrides))
+
+
+def test_unwritable_folders_fail_before_any_run(tmp_path, capsys):
+    (tmp_path / "afile").write_text("")
+    path = _sweep(tmp_path, runs_dir=str(tmp_path / "afile" / "runs"))
+    with pytest.raises(ConfigError, match="afile is a file, not a folder"):
+        run_sweep(SweepConfig.from_yaml(path), progress=False)
+    path = _sweep(tmp_path, results=str(tmp_path / "afile" / "res" / "bo"))
+    assert main(["bench", "--config", str(path), "--no-progress"]) == 2
+    assert "afile is a file, not a folder" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists()  # nothing was computed
+
+
+def test_a_damaged_run_file_is_named(tmp_path):
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    (runs / "cifar10__rs__s0.json").write_text('{"spec": {"method": "rs"')
+    with pytest.raises(DataFormatError, match="cifar10__rs__s0.json is not valid JSON.*delete it"):
+        load_runs(runs)
+    with pytest.raises(DataFormatError, match="cifar10__rs__s0.json"):
+        run_sweep(SweepConfig.from_yaml(_sweep(tmp_path)), progress=False)
+
+
+def test_aggregating_runs_made_on_other_data_is_refused(tmp_path, bench, capsys):
+    path = _sweep(tmp_path)
+    run_sweep(SweepConfig.from_yaml(path), progress=False)
+    runs = load_runs(tmp_path / "runs")
+    check_same_data(runs, tmp_path / "runs", bench.checksum)  # same data: accepted
+    record = runs[0]
+    record["benchmark"]["sha256"] = "0" * 64
+    (tmp_path / "runs" / "cifar10__rs__s0.json").write_text(json.dumps(record))
+    assert main(["bench", "--config", str(path), "--aggregate-only"]) == 2
+    assert "made on another data file" in capsys.readouterr().err
+    assert not list((tmp_path / "res").iterdir())  # no table or plot written
+
+
+def test_one_sweep_per_runs_folder(tmp_path):
+    path = _sweep(tmp_path)
+    (tmp_path / "runs").mkdir()
+    with sweep_lock(tmp_path / "runs"):
+        with pytest.raises(DiffusionNAGError, match=f"another sweep \\(pid {os.getpid()}\\) is running"):
+            run_sweep(SweepConfig.from_yaml(path), progress=False)
+    assert run_sweep(SweepConfig.from_yaml(path), progress=False)  # free again once released
+
+
+def _workers_of(pid: int) -> list[int]:
+    kids = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        kids += [int(k) for k in (task / "children").read_text().split()]
+    return [k for k in kids if b"spawn_main" in Path(f"/proc/{k}/cmdline").read_bytes()
+            and b"resource_tracker" not in Path(f"/proc/{k}/cmdline").read_bytes()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc to find worker processes")
+def test_killing_a_sweep_ends_its_workers(tmp_path):
+    path = _sweep(tmp_path, budget=150, seeds=4,  # runs of minutes: a surviving worker would outlive the wait
+                  methods={"diffusion-bo": {"n_init": 10, "k": 10, "ensemble": 2, "predictor_steps": 150,
+                                            "candidates": 60}})
+    proc = subprocess.Popen([*CLI, "bench", "--config", str(path), "--workers", "2", "--no-progress"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers: list[int] = []
+    deadline = time.time() + 120  # generous: under load, starting Python with torch takes a while
+    while time.time() < deadline and len(workers) < 2:
+        time.sleep(0.1)
+        workers = _workers_of(proc.pid)
+    assert len(workers) == 2, "the sweep's workers never appeared"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.time() + 60  # a worker still importing starts its parent watch when done
+    while time.time() < deadline and any(_alive(w) for w in workers):
+        time.sleep(0.2)
+    alive = [w for w in workers if _alive(w)]
+    for w in alive:
+        os.kill(w, signal.SIGKILL)
+    assert not alive, "workers outlived the killed sweep"
+    assert not list((tmp_path / "runs").glob("*.json")), "a worker went on to finish and write a run"
