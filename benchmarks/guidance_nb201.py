@@ -53,6 +53,7 @@ from naslib_diffusionnag.guidance import (
 from naslib_diffusionnag.metrics import generation_metrics, summary_stats
 from naslib_diffusionnag.oracles import NB201Benchmark
 from naslib_diffusionnag.oracles.nb201_properties import PropertyTable, nb201_property
+from naslib_diffusionnag.oracles.properties import draw_labels
 from naslib_diffusionnag.resultsio import cached_json, write_json_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,11 +78,6 @@ def stats(archs: list[str], table: PropertyTable) -> dict[str, float]:
     return summary_stats([lookup[a] for a in archs], [lookup[a] for a in set(archs)])
 
 
-def draw_labels(table: PropertyTable, k: int, seed: int) -> tuple[list[str], np.ndarray]:
-    idx = np.random.default_rng(seed).choice(len(table.archs), size=k, replace=False)
-    return [table.archs[i] for i in idx], table.values[idx]
-
-
 def sample_then_filter(gen: ArchitectureGenerator, predictor: Any, seconds: float, seed: int) -> tuple[list[str], int]:
     rng = np.random.default_rng(seed + 12345)
     scored: dict[str, float] = {}
@@ -99,7 +95,7 @@ def sample_then_filter(gen: ArchitectureGenerator, predictor: Any, seconds: floa
 def run_accuracy(gen, tables, dataset, k, seed, scales=SCHEDULE, baselines=True,
                  labels: str = LABELS[0]) -> dict[str, Any]:
     table = tables[f"accuracy:{dataset}"]
-    archs, values = draw_labels(table, k, seed)
+    archs, values = draw_labels(table, gen.space, k, np.random.default_rng(seed))
     t0 = time.perf_counter()
     pred = gen.fit_predictor(archs, values, PredictorConfig(labels=labels), seed=seed)
     fit_s = time.perf_counter() - t0
@@ -122,7 +118,7 @@ def run_accuracy(gen, tables, dataset, k, seed, scales=SCHEDULE, baselines=True,
 def run_budget(gen, tables, device, seed, budget, acc_labels: str, scales: list[float], weight: float,
                baseline: bool = True) -> dict[str, Any]:
     acc, lat = tables["accuracy:cifar10"], tables[f"latency:{device}"]
-    archs, _ = draw_labels(acc, 100, seed)
+    archs, _ = draw_labels(acc, gen.space, 100, np.random.default_rng(seed))
     lookup_acc, lookup_lat = acc.lookup(), lat.lookup()
     p_acc = gen.fit_predictor(archs, [lookup_acc[a] for a in archs], PredictorConfig(labels=acc_labels), seed=seed)
     p_lat = gen.fit_predictor(archs, [lookup_lat[a] for a in archs], PredictorConfig(labels="zscore"), seed=seed)

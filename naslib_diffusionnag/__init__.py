@@ -3,12 +3,53 @@
 The package is layered so that each arrow points one way:
 ``spaces`` (architectures <-> tensors) and ``oracles`` (real benchmark data) feed
 ``diffusion`` (SDE, score network, losses, sampler), which knows nothing of either.
+
+The names below are the public API. They are imported on first use, so ``import
+naslib_diffusionnag`` (and the CLI's ``--help``) does not pay for torch::
+
+    import naslib_diffusionnag as dn
+    gen = dn.ArchitectureGenerator.load("nb201")
+    acc = dn.space_property("nb201", "accuracy:cifar10")
+    fitted = dn.fit_guidance(gen, [dn.GuideRequest(acc, dn.Objective("max"))], n_labels=100, seed=0)
+    run, archs = dn.generate(gen, 100, seed=0, terms=fitted.terms, scales=fitted.scales, distinct=True)
 """
+from __future__ import annotations
+
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 try:
     __version__ = version("naslib-diffusionnag")
 except PackageNotFoundError:  # running from a source tree that was not installed
     __version__ = "0.0.0+source"
 
-__all__ = ["__version__"]
+# public name -> the module that defines it
+_EXPORTS: dict[str, str] = {
+    "ArchitectureGenerator": "generation", "Generation": "generation",
+    "DiffusionConfig": "diffusion", "SamplerConfig": "diffusion",
+    "SearchSpace": "spaces", "get_space": "spaces", "SPACES": "spaces",
+    "NB201Benchmark": "oracles", "ArchProperty": "oracles", "space_property": "oracles",
+    "GuidanceTerm": "guidance", "Objective": "guidance", "PredictorConfig": "guidance",
+    "GuideRequest": "guided", "FittedGuidance": "guided", "fit_guidance": "guided", "generate": "guided",
+    "summarize": "guided",
+    "build_method": "bo.methods",
+    "DiffusionNAGError": "errors", "ConfigError": "errors", "CheckpointError": "errors",
+    "DataFormatError": "errors", "DataNotFoundError": "errors", "InvalidArchitectureError": "errors",
+    "UnknownNameError": "errors",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value  # later lookups skip this hook
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
+
+
+__all__ = ["__version__", *_EXPORTS]

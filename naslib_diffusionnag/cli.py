@@ -12,20 +12,19 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-import numpy as np
-
 from . import __version__
 from .bo.methods import METHOD_NAMES
 from .diffusion import DiffusionConfig
 from .errors import ConfigError, DiffusionNAGError
-from .generation import ArchitectureGenerator, Generation
-from .guidance import GuidanceTerm, Objective, PredictorConfig
-from .guidance.guide import check_scales, default_guidance
+from .generation import ArchitectureGenerator
+from .guidance import Objective
+from .guidance.guide import check_scales
 from .guidance.labels import LABEL_KINDS
-from .metrics import generation_metrics, summary_stats
+from .guided import FittedGuidance, GuideRequest, fit_guidance, generate, summarize
+from .metrics import generation_metrics
 from .oracles import DATA_DIR_ENV, ArchProperty, NB201Benchmark, canonical_dataset, space_property
 from .oracles.paths import ALLOW_UNVERIFIED_FLAG
-from .oracles.properties import accuracy_for, draw_labels, natural_direction
+from .oracles.properties import accuracy_for, natural_direction
 from .resultsio import check_writable, to_json, write_text_atomic
 from .spaces import SPACES, get_space
 
@@ -107,40 +106,6 @@ def _property_options(args: argparse.Namespace, space: str, out: dict[str, Any])
     return {}
 
 
-def _check_guide(prop: ArchProperty, objective: Objective, n_labels: int) -> None:
-    """Settings that would make a guided run meaningless, refused before any predictor is
-    fitted: more labels than the property has values, a budget no architecture can meet."""
-    if prop.domain is not None and n_labels > len(prop.domain):
-        raise DiffusionNAGError(f"--labels {n_labels} is more than the {len(prop.domain):,} architectures "
-                                f"{prop.name} has values for; use at most {len(prop.domain):,}")
-    if objective.direction != "budget" or objective.value is None:
-        return
-    if prop.domain is not None:
-        lowest = float(np.nanmin(prop.evaluate(list(prop.domain))))
-        if objective.value < lowest:
-            raise DiffusionNAGError(f"budget {objective.value:g} for {prop.name} is below its smallest value "
-                                    f"({lowest:g}): no architecture can meet it")
-    elif objective.value <= 0:
-        raise DiffusionNAGError(f"budget {objective.value:g} for {prop.name} must be > 0 (it bounds a cost)")
-
-
-def _report(archs: list[str], props: dict[str, ArchProperty], budgets: dict[str, float],
-            into: dict[str, Any]) -> None:
-    """Summaries of each property's values over ``archs`` under its JSON key, then the share
-    of them within each budget. A table may not list every generated cell: only those it
-    lists count (``n_known``)."""
-    known: dict[str, np.ndarray] = {}
-    for key, prop in props.items():
-        values = prop.evaluate(archs)
-        known[prop.name] = values[np.isfinite(values)]
-        first = dict(zip(archs, values.tolist(), strict=True))  # one value per distinct architecture
-        distinct = [v for v in first.values() if np.isfinite(v)]
-        into[key] = dict(summary_stats(known[prop.name].tolist(), distinct), n_known=int(known[prop.name].size))
-    for name, budget in budgets.items():
-        v = known[name]
-        into[f"within_budget_{name}"] = float(np.mean(v <= budget)) if v.size else 0.0
-
-
 def cmd_sample(args: argparse.Namespace) -> dict[str, Any]:
     gen = ArchitectureGenerator.load(args.space, args.checkpoint)
     space = gen.space.name
@@ -152,54 +117,16 @@ def cmd_sample(args: argparse.Namespace) -> dict[str, Any]:
                            "sampler": {"steps": sampler.steps, "corrector_steps": sampler.corrector_steps,
                                        "snr": sampler.snr}}
     options = _property_options(args, space, out) if args.dataset or args.guide else {}
-    terms: list[GuidanceTerm] = []
-    budgets: dict[str, float] = {}
-    guided: dict[str, ArchProperty] = {}
-    scales: list[float] = args.scale or []
-    if args.guide:
-        rng = np.random.default_rng(args.seed)
-        out["guide"] = []
-        specs = []
-        for spec in args.guide:  # every setting checked before the first predictor is fitted
-            name, objective, weight = parse_guide(spec)
-            prop = space_property(space, name, **options)
-            objective = objective or Objective(natural_direction(prop.name))  # type: ignore[arg-type]
-            _check_guide(prop, objective, args.labels)
-            specs.append((prop, objective, weight))
-        auto_labels, auto_scales = default_guidance([o.direction for _, o, _ in specs])
-        labels = auto_labels if args.label_transform == "auto" else args.label_transform
-        scales = args.scale or auto_scales
-        for prop, objective, weight in specs:
-            archs, values = draw_labels(prop, gen.space, args.labels, rng)
-            if np.ptp(values) == 0:
-                raise DiffusionNAGError(f"the {len(archs)} labels of {prop.name} drawn with seed {args.seed} all equal "
-                                        f"{values[0]:g}; a predictor cannot learn a direction from them: draw more "
-                                        "(--labels) or another --seed")
-            predictor = gen.fit_predictor(archs, values, PredictorConfig(labels=labels),  # type: ignore[arg-type]
-                                          seed=args.seed, progress=args.progress)
-            terms.append(GuidanceTerm(prop.name, predictor, objective, weight))
-            guided[prop.name] = prop
-            if objective.direction == "budget" and objective.value is not None:
-                budgets[prop.name] = objective.value
-            out["guide"].append({"property": prop.name, "objective": objective.describe(), "weight": weight,
-                                 "labels": len(archs), "label_transform": labels, "metric": prop.metric, "source": prop.source,
-                                 "sha256": prop.checksum})
-        out["scales"] = scales
-
-    def generate(guide: list[GuidanceTerm], progress: bool) -> tuple[Generation, list[str]]:
-        """The run and the architectures it reports: every valid sample, or with --distinct the
-        first n distinct ones."""
-        if args.distinct:
-            made = gen.sample_distinct(args.n, args.seed, guide, scales if guide else [0.0],
-                                       round_size=args.n, sampler=sampler, progress=progress)
-            return made, made.distinct[:args.n]
-        if guide:
-            made = gen.sample_guided(args.n, args.seed, guide, scales, sampler, progress=progress)
-        else:
-            made = gen.sample(args.n, args.seed, sampler, progress=progress)
-        return made, made.valid
-
-    result, valid = generate(terms, args.progress)
+    requests: list[GuideRequest] = []
+    for spec in args.guide or []:
+        name, objective, weight = parse_guide(spec)
+        prop = space_property(space, name, **options)
+        requests.append(GuideRequest(prop, objective or Objective(natural_direction(prop.name)), weight))  # type: ignore[arg-type]
+    fitted = FittedGuidance([], [])
+    if requests:
+        fitted = fit_guidance(gen, requests, args.labels, args.seed, args.label_transform, args.scale, args.progress)
+        out["guide"], out["scales"] = fitted.records, fitted.scales
+    result, valid = generate(gen, args.n, args.seed, fitted.terms, fitted.scales, sampler, args.distinct, args.progress)
     out.update(generation_metrics(result.archs, gen.training_archs()))
     out["training_split"] = {k: gen.metadata["split"][k] for k in ("kind", "fraction", "size")
                              if k in gen.metadata["split"]}
@@ -213,8 +140,9 @@ def cmd_sample(args: argparse.Namespace) -> dict[str, Any]:
                 "valid_per_second": len(valid) / result.seconds if result.seconds else 0.0})
     # JSON key -> property: the accuracy --dataset names (or the space's only one, when guided)
     # as true_accuracy, then every guided property as true_<name>
+    guided = {r.prop.name: r.prop for r in requests}
     reported: dict[str, ArchProperty] = {}
-    accuracy = accuracy_for(space, args.dataset) if args.dataset or terms else None
+    accuracy = accuracy_for(space, args.dataset) if args.dataset or requests else None
     if accuracy is not None:
         name, out["dataset"] = accuracy
         reported["true_accuracy"] = guided[name] if name in guided else space_property(space, name, **options)
@@ -222,11 +150,11 @@ def cmd_sample(args: argparse.Namespace) -> dict[str, Any]:
     if reported:
         out["properties"] = {key: {"property": p.name, "metric": p.metric, "source": p.source, "sha256": p.checksum}
                              for key, p in reported.items()}
-    _report(valid, reported, budgets, out)
-    if terms and reported:
-        base, base_valid = generate([], False)
-        out["unguided"] = {**generation_metrics(base.archs), "seconds": base.seconds}
-        _report(base_valid, reported, budgets, out["unguided"])
+    out.update(summarize(valid, reported, fitted.budgets()))
+    if requests and reported:
+        base, base_valid = generate(gen, args.n, args.seed, sampler=sampler, distinct=args.distinct)
+        out["unguided"] = {**generation_metrics(base.archs), "seconds": base.seconds,
+                           **summarize(base_valid, reported, fitted.budgets())}
     out["archs"] = valid
     return out
 

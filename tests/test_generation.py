@@ -121,3 +121,19 @@ def test_shipped_mbv3_model_generates_valid_subnets_at_its_default_sampler():
     assert len(set(result.valid)) == len(result.valid)  # ~2e19 subnets: repeats would mean collapse
     cheap = gen.sample(100, seed=11, sampler=gen.config.with_overrides(sampler={"steps": 40}).sampler)
     assert len(cheap.valid) >= 95
+
+
+def test_public_api_is_lazy_and_complete():
+    """Every public name resolves to the object its module defines, and importing the package
+    alone does not import torch (the CLI's --help stays fast)."""
+    import importlib
+    import subprocess
+    import sys
+
+    import naslib_diffusionnag as dn
+
+    for name, module in dn._EXPORTS.items():
+        assert getattr(dn, name) is getattr(importlib.import_module(f"naslib_diffusionnag.{module}"), name)
+    code = "import sys, naslib_diffusionnag; print('torch' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout.strip() == "False"

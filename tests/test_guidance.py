@@ -197,3 +197,36 @@ def test_user_labels_csv(tmp_path, bench):
     (tmp_path / "dup.csv").write_text(f"arch,value\n{bench.archs[0]},1\n{bench.archs[0]},2\n")
     with pytest.raises(DataFormatError, match="twice"):
         labels_from_csv(tmp_path / "dup.csv", bench)
+
+
+def test_guided_generation_as_a_library(gen, bench):
+    """The pipeline behind `sample --guide`, called from code: requests checked up front,
+    predictors fitted on seeded labels, N distinct guided cells better than N unguided ones."""
+    from naslib_diffusionnag.errors import ConfigError
+    from naslib_diffusionnag.guidance import Objective
+    from naslib_diffusionnag.guided import GuideRequest, fit_guidance, generate, summarize
+    from naslib_diffusionnag.oracles import space_property
+
+    acc = space_property("nb201", "accuracy:cifar10", bench=bench)
+    lat = space_property("nb201", "latency:pixel3", bench=bench)
+    with pytest.raises(ConfigError, match="at most 15,625"):
+        fit_guidance(gen, [GuideRequest(acc, Objective("max"))], n_labels=20000, seed=0)
+    with pytest.raises(ConfigError, match="below its smallest value"):
+        fit_guidance(gen, [GuideRequest(lat, Objective("budget", -1.0))], n_labels=50, seed=0)
+    fitted = fit_guidance(gen, [GuideRequest(acc, Objective("max")), GuideRequest(lat, Objective("budget", 8.0))],
+                          n_labels=60, seed=0, scales=[100, 50])
+    assert [r["property"] for r in fitted.records] == ["accuracy:cifar10", "latency:pixel3"]
+    assert fitted.scales == [100.0, 50.0] and fitted.budgets() == {"latency:pixel3": 8.0}
+    assert all(r["label_transform"] == "zscore" for r in fitted.records)  # auto: a budget is guided
+    fast = SamplerConfig(steps=10)
+    _, plain = generate(gen, 30, 0, sampler=fast, distinct=True)
+    _, both = generate(gen, 30, 0, fitted.terms, fitted.scales, fast, distinct=True)
+    only_acc = fit_guidance(gen, [GuideRequest(acc, Objective("max"))], n_labels=60, seed=0)
+    _, up = generate(gen, 30, 0, only_acc.terms, only_acc.scales, fast, distinct=True)
+    assert len(up) == len(set(up)) == 30 == len(plain) == len(both)
+    props = {"acc": acc, "lat": lat}
+    mine, base = summarize(up, props, {}), summarize(plain, props, fitted.budgets())
+    assert mine["acc"]["mean"] == pytest.approx(float(np.mean(bench.query_many(up, "cifar10"))))
+    assert mine["acc"]["mean"] > base["acc"]["mean"]
+    within = summarize(both, props, fitted.budgets())["within_budget_latency:pixel3"]
+    assert within > base["within_budget_latency:pixel3"]

@@ -1,0 +1,131 @@
+"""Guided generation as a library: the pipeline behind ``diffusionnag sample --guide``.
+
+Requests (a property, what to want of it, a weight) are checked before any compute, fitted
+into guidance terms from labels drawn with a seed, then turned into architectures (every
+valid sample, or N distinct ones) and summarised against the properties' real values. The
+CLI and the benchmarks call these functions rather than each re-assembling the steps.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .diffusion import SamplerConfig
+from .errors import ConfigError
+from .generation import ArchitectureGenerator, Generation
+from .guidance import GuidanceTerm, Objective, PredictorConfig
+from .guidance.guide import check_scales, default_guidance
+from .metrics import summary_stats
+from .oracles.properties import ArchProperty, draw_labels
+
+
+@dataclass(frozen=True)
+class GuideRequest:
+    """One property to guide toward, with what to want of it and how strongly."""
+
+    prop: ArchProperty
+    objective: Objective
+    weight: float = 1.0
+
+    def check(self, n_labels: int) -> None:
+        """Refuse what would make the run meaningless before any predictor is fitted: more
+        labels than the property has values, a budget no architecture can meet."""
+        prop, objective = self.prop, self.objective
+        if n_labels < 2:
+            raise ConfigError(f"n_labels is {n_labels}; a predictor needs at least 2 labelled architectures")
+        if prop.domain is not None and n_labels > len(prop.domain):
+            raise ConfigError(f"{n_labels} labels is more than the {len(prop.domain):,} architectures {prop.name} "
+                              f"has values for; use at most {len(prop.domain):,}")
+        if objective.direction != "budget" or objective.value is None:
+            return
+        if prop.domain is not None:
+            lowest = float(np.nanmin(prop.evaluate(list(prop.domain))))
+            if objective.value < lowest:
+                raise ConfigError(f"budget {objective.value:g} for {prop.name} is below its smallest value "
+                                  f"({lowest:g}): no architecture can meet it")
+        elif objective.value <= 0:
+            raise ConfigError(f"budget {objective.value:g} for {prop.name} must be > 0 (it bounds a cost)")
+
+
+@dataclass
+class FittedGuidance:
+    """Guidance terms ready for the sampler, the scale schedule to use them with, and what
+    each term was fitted on (for the JSON record)."""
+
+    terms: list[GuidanceTerm]
+    scales: list[float]
+    records: list[dict[str, Any]] = field(default_factory=list)
+
+    def budgets(self) -> dict[str, float]:
+        """Property name -> budget, for the within-budget share of a report."""
+        return {t.name: float(t.objective.value) for t in self.terms
+                if t.objective.direction == "budget" and t.objective.value is not None}
+
+
+def fit_guidance(gen: ArchitectureGenerator, requests: Sequence[GuideRequest], n_labels: int, seed: int,
+                 label_transform: str = "auto", scales: Sequence[float] | None = None,
+                 progress: bool = False) -> FittedGuidance:
+    """One noise-aware predictor per request, fitted on ``n_labels`` architectures drawn with
+    ``seed`` (only those labels are seen). ``label_transform``/``scales`` default to the
+    benchmarked choice for the requests' directions (``default_guidance``)."""
+    for request in requests:
+        request.check(n_labels)
+    auto_transform, auto_scales = default_guidance([r.objective.direction for r in requests])
+    transform = auto_transform if label_transform == "auto" else label_transform
+    chosen = check_scales(scales) if scales else auto_scales
+    rng = np.random.default_rng(seed)
+    fitted = FittedGuidance([], chosen)
+    for r in requests:
+        archs, values = draw_labels(r.prop, gen.space, n_labels, rng)
+        if np.ptp(values) == 0:
+            raise ConfigError(f"the {len(archs)} labels of {r.prop.name} drawn with seed {seed} all equal "
+                              f"{values[0]:g}; a predictor cannot learn a direction from them: draw more labels "
+                              "or use another seed")
+        predictor = gen.fit_predictor(archs, values, PredictorConfig(labels=transform),  # type: ignore[arg-type]
+                                      seed=seed, progress=progress)
+        fitted.terms.append(GuidanceTerm(r.prop.name, predictor, r.objective, r.weight))
+        fitted.records.append({"property": r.prop.name, "objective": r.objective.describe(), "weight": r.weight,
+                               "labels": len(archs), "label_transform": transform, "metric": r.prop.metric,
+                               "source": r.prop.source, "sha256": r.prop.checksum})
+    return fitted
+
+
+def generate(gen: ArchitectureGenerator, n: int, seed: int, terms: Sequence[GuidanceTerm] = (),
+             scales: Sequence[float] = (0.0,), sampler: SamplerConfig | None = None, distinct: bool = False,
+             progress: bool = False) -> tuple[Generation, list[str]]:
+    """The run and the architectures it yields: every valid sample, or with ``distinct`` the
+    first ``n`` distinct ones (rounds of ``n`` until they exist; the official loop)."""
+    if distinct:
+        made = gen.sample_distinct(n, seed, terms, scales if terms else [0.0], round_size=n, sampler=sampler,
+                                   progress=progress)
+        return made, made.distinct[:n]
+    if terms:
+        made = gen.sample_guided(n, seed, terms, scales, sampler, progress=progress)
+    else:
+        made = gen.sample(n, seed, sampler, progress=progress)
+    return made, made.valid
+
+
+def summarize(archs: Sequence[str], props: Mapping[str, ArchProperty],
+              budgets: Mapping[str, float]) -> dict[str, Any]:
+    """Per key: summary of the property's values over ``archs`` (mean/std over all, max/top-5
+    over distinct architectures, ``n_known`` = how many have a value); then the share within
+    each budget as ``within_budget_<property>``."""
+    out: dict[str, Any] = {}
+    known: dict[str, np.ndarray] = {}
+    for key, prop in props.items():
+        values = prop.evaluate(list(archs))
+        known[prop.name] = values[np.isfinite(values)]
+        first = dict(zip(archs, values.tolist(), strict=True))  # one value per distinct architecture
+        distinct = [v for v in first.values() if np.isfinite(v)]
+        out[key] = dict(summary_stats(known[prop.name].tolist(), distinct), n_known=int(known[prop.name].size))
+    for name, budget in budgets.items():
+        v = known[name]
+        out[f"within_budget_{name}"] = float(np.mean(v <= budget)) if v.size else 0.0
+    return out
+
+
+__all__ = ["FittedGuidance", "GuideRequest", "fit_guidance", "generate", "summarize"]
