@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
 from . import __version__
 from .bo.methods import METHOD_NAMES
@@ -38,7 +39,7 @@ def cmd_train(args: argparse.Namespace) -> dict[str, Any]:
     if out.exists() and not args.overwrite:
         raise DiffusionNAGError(f"{out} exists; pass --overwrite to replace it or choose another --out")
     gen = ArchitectureGenerator.train(space, config, fraction=args.train_split, progress=True,
-                                      size=args.train_size)
+                                      size=args.train_size, device=args.device)
     gen.save(out, overwrite=args.overwrite)
     return {"checkpoint": str(out), "space": space.name, "config": config.to_dict(),
             "split": gen.metadata["split"], "train_seconds": gen.metadata["train_seconds"],
@@ -116,12 +117,12 @@ def _report(archs: list[str], props: dict[str, ArchProperty], budgets: dict[str,
 
 
 def cmd_sample(args: argparse.Namespace) -> dict[str, Any]:
-    gen = ArchitectureGenerator.load(args.space, args.checkpoint)
+    gen = ArchitectureGenerator.load(args.space, args.checkpoint, device=args.device)
     space = gen.space.name
     sampler = gen.config.with_overrides(
         sampler={"steps": args.steps, "corrector_steps": args.corrector_steps, "snr": args.snr}
     ).sampler
-    out: dict[str, Any] = {"space": space, "seed": args.seed,
+    out: dict[str, Any] = {"space": space, "seed": args.seed, "device": str(gen.device),
                            "checkpoint": str(args.checkpoint or "pretrained"),
                            "sampler": {"steps": sampler.steps, "corrector_steps": sampler.corrector_steps,
                                        "snr": sampler.snr}}
@@ -202,10 +203,10 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
 
     bench = NB201Benchmark.load(args.data)
     dataset = canonical_dataset(args.dataset)
-    optimizer = build_method(args.method, args.space, checkpoint=args.checkpoint)
+    optimizer = build_method(args.method, args.space, checkpoint=args.checkpoint, device=args.device)
     traj = optimizer.run(lambda a: bench.query(a, dataset), args.budget, args.seed)
     arch, value = traj.best()
-    return {"method": args.method, "space": args.space, "dataset": dataset, "seed": args.seed,
+    return {"method": args.method, "space": args.space, "dataset": dataset, "seed": args.seed, "device": args.device,
             "budget": args.budget, "queries": len(traj.archs), "best_arch": arch, "best_test_accuracy": value,
             "optimum": bench.best(dataset)[1], "seconds": traj.times[-1] if traj.times else 0.0,
             "metric": bench.metric[dataset], "benchmark": bench.provenance(), "incumbent": traj.incumbent(),
@@ -270,13 +271,29 @@ def _print_human(cmd: str, out: dict[str, Any]) -> None:
               f"top-5 mean {t['top5_mean']:.2f} ({out['properties']['true_accuracy']['metric']})")
 
 
+def _device(name: str) -> str:
+    """``--device``: a torch device name this machine has, refused by the parser otherwise."""
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise argparse.ArgumentTypeError(f"{name!r} is not a torch device; use cpu, cuda or cuda:N") from None
+    if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
+        raise argparse.ArgumentTypeError(
+            f"{name!r}: this machine has {torch.cuda.device_count()} CUDA device(s); use --device cpu")
+    return name
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="diffusionnag", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=__version__)
     sub = parser.add_subparsers(dest="command", required=True)
     spaces = SPACES.names()
+    device = argparse.ArgumentParser(add_help=False)
+    device.add_argument("--device", type=_device, default="cuda" if torch.cuda.is_available() else "cpu",
+                        help="torch device for the score network and predictors, e.g. cpu, cuda, cuda:1 "
+                             "(default: cuda if available, else cpu); results are reproducible per device")
 
-    tr = sub.add_parser("train", help="train a score network on a search space")
+    tr = sub.add_parser("train", help="train a score network on a search space", parents=[device])
     tr.add_argument("--space", required=True, choices=spaces)
     tr.add_argument("--train-split", type=float, default=1.0,
                     help="seeded fraction of the enumerated space to train on (default 1.0)")
@@ -292,7 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--adjacency", help="NB201 only: 'true' (default) or 'official'")
     tr.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
 
-    sa = sub.add_parser("sample", help="generate architectures and report their quality")
+    sa = sub.add_parser("sample", help="generate architectures and report their quality", parents=[device])
     sa.add_argument("--space", required=True, choices=spaces)
     sa.add_argument("--n", type=int, default=1000)
     sa.add_argument("--seed", type=int, default=0)
@@ -327,7 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
     sa.add_argument("--progress", action="store_true", help="show a sampling progress bar")
     sa.add_argument("--json", action="store_true", help="print a JSON object as the last line")
 
-    se = sub.add_parser("search", help="run one NAS method against the NB201 benchmark")
+    se = sub.add_parser("search", help="run one NAS method against the NB201 benchmark", parents=[device])
     se.add_argument("--space", default="nb201", choices=["nb201"],
                     help="search space with a benchmark black box (NB201 for now)")
     se.add_argument("--dataset", required=True)

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
-import torch
 
 from ..spaces import SearchSpace
 from .acquisition import Acquisition
@@ -178,7 +177,6 @@ class BayesianOptimization:
 
     def run(self, black_box: BlackBox, budget: int, seed: int) -> Trajectory:
         rng = np.random.default_rng(seed)
-        torch.manual_seed(seed)
         rec = _Recorder(black_box, budget)
         _random_fill(rec, self.space, rng, self.n_init)
         rnd = 0

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import torch
+
 from ..errors import UnknownNameError
 from ..generation import ArchitectureGenerator
 from ..guidance import PredictorConfig
@@ -24,9 +26,9 @@ BO_DEFAULTS: dict[str, Any] = {"n_init": 10, "k": 10, "acquisition": "its", "ens
 
 
 def _bo(space_name: str, params: dict[str, Any], make_ao: Callable[[ArchitectureGenerator, dict], Any],
-        checkpoint: str | None) -> Optimizer:
+        checkpoint: str | None, device: torch.device | str) -> Optimizer:
     p = {**BO_DEFAULTS, **params}
-    gen = ArchitectureGenerator.load(space_name, checkpoint)
+    gen = ArchitectureGenerator.load(space_name, checkpoint, device=device)
     predictor = PredictorConfig(steps=int(p["predictor_steps"]), labels="zscore")
     surrogate = EnsembleSurrogate(gen, int(p["ensemble"]), predictor)
     return BayesianOptimization(gen.space, surrogate, ACQUISITIONS.get(str(p["acquisition"])),
@@ -34,9 +36,10 @@ def _bo(space_name: str, params: dict[str, Any], make_ao: Callable[[Architecture
 
 
 def build_method(name: str, space_name: str = "nb201", params: dict[str, Any] | None = None,
-                 checkpoint: str | None = None) -> Optimizer:
-    """The optimizer ``name`` with ``params`` over the defaults (see ``METHOD_NAMES``).
-    ``diffusion-bo`` also takes ``scales`` and ``sampler_steps`` (default: the checkpoint's)."""
+                 checkpoint: str | None = None, device: torch.device | str = "cpu") -> Optimizer:
+    """The optimizer ``name`` with ``params`` over the defaults (see ``METHOD_NAMES``); a
+    diffusion model runs on ``device``. ``diffusion-bo`` also takes ``scales`` and
+    ``sampler_steps`` (default: the checkpoint's)."""
     params = dict(params or {})
     space = get_space(space_name)
     if name == "rs":
@@ -46,14 +49,14 @@ def build_method(name: str, space_name: str = "nb201", params: dict[str, Any] | 
     if name == "ls":
         return LocalSearch(space, **params)
     if name == "bananas":
-        return _bo(space_name, params, lambda g, p: MutationAO(g.space, int(p["candidates"])), checkpoint)
+        return _bo(space_name, params, lambda g, p: MutationAO(g.space, int(p["candidates"])), checkpoint, device)
     if name == "bo-random":
-        return _bo(space_name, params, lambda g, p: RandomAO(g.space, int(p["candidates"])), checkpoint)
+        return _bo(space_name, params, lambda g, p: RandomAO(g.space, int(p["candidates"])), checkpoint, device)
     if name == "diffusion-bo":
         return _bo(space_name, params, lambda g, p: DiffusionAO(
             g, int(p["candidates"]), [float(s) for s in p.get("scales", [100.0, 50.0, 25.0])],
             g.config.with_overrides(sampler={"steps": int(p["sampler_steps"])}).sampler
-            if "sampler_steps" in p else None), checkpoint)
+            if "sampler_steps" in p else None), checkpoint, device)
     raise UnknownNameError(f"unknown search method {name!r}; choose one of: {', '.join(METHOD_NAMES)}")
 
 

@@ -7,6 +7,7 @@ the unfinished runs resubmitted), and nothing finished is redone or overwritten.
 """
 from __future__ import annotations
 
+import functools
 import json
 import multiprocessing as mp
 import os
@@ -80,13 +81,19 @@ class SweepConfig:
                 for d in self.datasets for m, params in self.methods.items() for s in self.seeds]
 
 
-_BENCH: dict[str | None, NB201Benchmark] = {}
+@functools.lru_cache(maxsize=2)
+def worker_benchmark(data: str | None) -> NB201Benchmark:
+    """The benchmark a worker process queries, loaded once per process and data file: reading
+    and checksumming the table takes seconds, longer than a whole random-search run. It is
+    only read; ``worker_benchmark.cache_clear()`` drops it."""
+    return NB201Benchmark.load(data)
 
 
-def run_one(spec: RunSpec, runs_dir: str) -> str:
-    """Run one search and write its JSON; returns the file path."""
+def run_one(spec: RunSpec, runs_dir: str, bench: NB201Benchmark | None = None) -> str:
+    """Run one search against ``bench`` (default: ``worker_benchmark(spec.data)``) and write
+    its JSON; returns the file path."""
     torch.set_num_threads(1)
-    bench = _BENCH.get(spec.data) or _BENCH.setdefault(spec.data, NB201Benchmark.load(spec.data))
+    bench = worker_benchmark(spec.data) if bench is None else bench
     optimizer = build_method(spec.method, spec.space, spec.params)
     start = time.perf_counter()
     traj = optimizer.run(lambda a: bench.query(a, spec.dataset), spec.budget, spec.seed)
