@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from . import __version__
-from .bo.methods import METHOD_NAMES
+from .bo.methods import METHODS
 from .diffusion import DiffusionConfig
 from .errors import DiffusionNAGError
 from .generation import ArchitectureGenerator, Generation
@@ -350,7 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--dataset", required=True)
     se.add_argument("--budget", type=int, default=100, help="number of architectures queried")
     se.add_argument("--seed", type=int, default=0)
-    se.add_argument("--method", default="diffusion-bo", choices=list(METHOD_NAMES))
+    se.add_argument("--method", default="diffusion-bo", choices=METHODS.names())
     se.add_argument("--checkpoint", help="score-network checkpoint for diffusion-bo (default: shipped)")
     se.add_argument("--data", help="benchmark file (default ../shared/data/nb201/nats_bench.csv)")
     se.add_argument("--json", action="store_true", help="print a JSON object as the last line")

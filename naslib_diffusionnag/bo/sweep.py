@@ -25,10 +25,10 @@ from tqdm.auto import tqdm
 
 from .. import __version__
 from ..configio import read_yaml_mapping
-from ..errors import DiffusionNAGError
+from ..errors import ConfigError, DiffusionNAGError
 from ..oracles import NB201Benchmark, canonical_dataset
 from ..resultsio import write_json_atomic
-from .methods import METHOD_NAMES, build_method
+from .methods import METHODS, build_method, resolve_params
 
 
 @dataclass(frozen=True)
@@ -67,9 +67,14 @@ class SweepConfig:
         seeds = raw.get("seeds", 1)
         raw["seeds"] = list(range(seeds)) if isinstance(seeds, int) else [int(s) for s in seeds]
         raw["methods"] = {m: (v or {}) for m, v in dict(raw.get("methods") or {}).items()}
-        bad = set(raw["methods"]) - set(METHOD_NAMES)
+        bad = set(raw["methods"]) - set(METHODS.names())
         if bad:
-            raise DiffusionNAGError(f"{p}: unknown methods {sorted(bad)}; choose from {', '.join(METHOD_NAMES)}")
+            raise DiffusionNAGError(f"{p}: unknown methods {sorted(bad)}; choose from {', '.join(METHODS.names())}")
+        for method, params in raw["methods"].items():  # every parameter checked before any run starts
+            try:
+                resolve_params(method, params)
+            except ConfigError as e:
+                raise ConfigError(f"{p}: {e}") from None
         raw["datasets"] = [canonical_dataset(d) for d in raw.get("datasets", [])]
         try:
             return cls(**raw)
@@ -91,7 +96,7 @@ def worker_benchmark(data: str | None) -> NB201Benchmark:
 
 def run_one(spec: RunSpec, runs_dir: str, bench: NB201Benchmark | None = None) -> str:
     """Run one search against ``bench`` (default: ``worker_benchmark(spec.data)``) and write
-    its JSON; returns the file path."""
+    its JSON, which records the method's resolved parameters; returns the file path."""
     torch.set_num_threads(1)
     bench = worker_benchmark(spec.data) if bench is None else bench
     optimizer = build_method(spec.method, spec.space, spec.params)
@@ -100,7 +105,8 @@ def run_one(spec: RunSpec, runs_dir: str, bench: NB201Benchmark | None = None) -
     seconds = time.perf_counter() - start
     best_arch, best_value = traj.best()
     record = {
-        "spec": asdict(spec), "seconds": seconds, "best_arch": best_arch, "best_value": best_value,
+        "spec": asdict(spec), "resolved_params": asdict(resolve_params(spec.method, spec.params)),
+        "seconds": seconds, "best_arch": best_arch, "best_value": best_value,
         "benchmark": bench.provenance(), "metric": bench.metric[spec.dataset],
         "package_version": __version__, "python": platform.python_version(), "torch": str(torch.__version__),
         "machine": {"cpu": cpu_name(), "cores": os.cpu_count(), "threads": torch.get_num_threads()},
