@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from . import __version__
-from .bo.methods import METHOD_NAMES
+from .bo.methods import METHODS
 from .diffusion import DiffusionConfig
 from .errors import ConfigError, DiffusionNAGError
 from .generation import ArchitectureGenerator
@@ -43,7 +43,7 @@ def cmd_train(args: argparse.Namespace) -> dict[str, Any]:
         raise DiffusionNAGError(f"{out} exists; pass --overwrite to replace it or choose another --out")
     check_writable(out.parent)  # before minutes of training, not after
     gen = ArchitectureGenerator.train(space, config, fraction=args.train_split, progress=True,
-                                      size=args.train_size)
+                                      size=args.train_size, device=args.device)
     gen.save(out, overwrite=args.overwrite)
     return {"checkpoint": str(out), "space": space.name, "config": config.to_dict(),
             "split": gen.metadata["split"], "train_seconds": gen.metadata["train_seconds"],
@@ -107,12 +107,12 @@ def _property_options(args: argparse.Namespace, space: str, out: dict[str, Any])
 
 
 def cmd_sample(args: argparse.Namespace) -> dict[str, Any]:
-    gen = ArchitectureGenerator.load(args.space, args.checkpoint)
+    gen = ArchitectureGenerator.load(args.space, args.checkpoint, device=args.device)
     space = gen.space.name
     sampler = gen.config.with_overrides(
         sampler={"steps": args.steps, "corrector_steps": args.corrector_steps, "snr": args.snr}
     ).sampler
-    out: dict[str, Any] = {"space": space, "seed": args.seed,
+    out: dict[str, Any] = {"space": space, "seed": args.seed, "device": str(gen.device),
                            "checkpoint": str(args.checkpoint or "pretrained"),
                            "sampler": {"steps": sampler.steps, "corrector_steps": sampler.corrector_steps,
                                        "snr": sampler.snr}}
@@ -168,7 +168,7 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
     budget = check_budget(args.budget, get_space(args.space))
     dataset = canonical_dataset(args.dataset)
     bench = NB201Benchmark.load(args.data, args.allow_unverified_data)
-    optimizer = build_method(args.method, args.space, checkpoint=args.checkpoint)
+    optimizer = build_method(args.method, args.space, checkpoint=args.checkpoint, device=args.device)
     with tqdm(total=budget, desc=f"{args.method} queries", unit="arch", disable=not args.progress) as bar:
         def black_box(arch: str) -> float:
             bar.update(1)
@@ -176,7 +176,7 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
 
         traj = optimizer.run(black_box, budget, args.seed)
     arch, value = traj.best()
-    return {"method": args.method, "space": args.space, "dataset": dataset, "seed": args.seed,
+    return {"method": args.method, "space": args.space, "dataset": dataset, "seed": args.seed, "device": args.device,
             "budget": budget, "queries": len(traj.archs), "best_arch": arch, "best_test_accuracy": value,
             "optimum": bench.best(dataset)[1], "seconds": traj.times[-1] if traj.times else 0.0,
             "metric": bench.metric[dataset], "benchmark": bench.provenance(), "incumbent": traj.incumbent(),
@@ -312,14 +312,33 @@ class _HelpFormatter(argparse.HelpFormatter):
         return text
 
 
+def _device(name: str) -> str:
+    """``--device``: a torch device name this machine has, refused by the parser otherwise."""
+    import torch
+
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise argparse.ArgumentTypeError(f"{name!r} is not a torch device; use cpu, cuda or cuda:N") from None
+    if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
+        raise argparse.ArgumentTypeError(
+            f"{name!r}: this machine has {torch.cuda.device_count()} CUDA device(s); use --device cpu")
+    return name
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="diffusionnag", description=DESCRIPTION, formatter_class=_HelpFormatter)
     parser.add_argument("--version", action="version", version=__version__)
     sub = parser.add_subparsers(dest="command", required=True)
     spaces = SPACES.names()
+    device = argparse.ArgumentParser(add_help=False)
+    device.add_argument("--device", type=_device, default=None,
+                        help="torch device for the score network and predictors, e.g. cpu, cuda, cuda:1 "
+                             "(default: cuda if available, else cpu); results are reproducible per device")
 
-    def add(name: str, help: str) -> argparse.ArgumentParser:
-        return sub.add_parser(name, help=help, description=help, formatter_class=_HelpFormatter)
+    def add(name: str, help: str, parents: Sequence[argparse.ArgumentParser] = ()) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help, description=help, formatter_class=_HelpFormatter,
+                              parents=list(parents))
 
     def add_data_flags(p: argparse.ArgumentParser) -> None:
         p.add_argument("--data", help="NB201 benchmark file (default ../shared/data/nb201/nats_bench.csv)")
@@ -329,7 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     progress = {"action": argparse.BooleanOptionalAction, "default": True, "help": "show progress bars"}
 
-    tr = add("train", "train a score network on a search space")
+    tr = add("train", "train a score network on a search space", [device])
     tr.add_argument("--space", required=True, choices=spaces)
     tr.add_argument("--train-split", type=float, default=1.0,
                     help="seeded fraction of the enumerated space to train on (default 1.0)")
@@ -345,7 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--adjacency", help="NB201 only: 'true' (default) or 'official'")
     tr.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
 
-    sa = add("sample", "generate architectures and report their quality")
+    sa = add("sample", "generate architectures and report their quality", [device])
     sa.add_argument("--space", required=True, choices=spaces)
     sa.add_argument("--n", type=at_least(1), default=1000, help="number of samples (with --distinct: of "
                                                                "distinct architectures)")
@@ -382,13 +401,13 @@ def build_parser() -> argparse.ArgumentParser:
     sa.add_argument("--progress", **progress)
     sa.add_argument("--json", action="store_true", help="print a JSON object as the last line")
 
-    se = add("search", "run one NAS method against the NB201 benchmark")
+    se = add("search", "run one NAS method against the NB201 benchmark", [device])
     se.add_argument("--space", default="nb201", choices=["nb201"],
                     help="search space with a benchmark black box (NB201 for now)")
     se.add_argument("--dataset", required=True, help="cifar10, cifar100 or ImageNet16-120")
     se.add_argument("--budget", type=at_least(1), default=100, help="number of distinct architectures queried")
     se.add_argument("--seed", type=at_least(0), default=0, help="seed of the run")
-    se.add_argument("--method", default="diffusion-bo", choices=list(METHOD_NAMES), help="search method")
+    se.add_argument("--method", default="diffusion-bo", choices=METHODS.names(), help="search method")
     se.add_argument("--checkpoint", help="score-network checkpoint for diffusion-bo (default: shipped)")
     add_data_flags(se)
     se.add_argument("--progress", **progress)
@@ -409,6 +428,10 @@ COMMANDS = {"train": cmd_train, "sample": cmd_sample, "search": cmd_search, "ben
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "device", "") is None:  # resolved here, not in the parser: --help needs no torch
+        import torch
+
+        args.device = "cuda" if torch.cuda.is_available() else "cpu"
     try:
         out = COMMANDS[args.command](args)
     except (DiffusionNAGError, ValueError) as e:

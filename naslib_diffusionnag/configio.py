@@ -1,9 +1,13 @@
-"""Reading YAML configuration files (configs/): one place for the checks and the errors."""
+"""Reading configuration (YAML files in configs/, parameter mappings into typed dataclasses):
+one place for the checks and the errors."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
 import yaml
 
@@ -22,3 +26,67 @@ def read_yaml_mapping(path: str | os.PathLike[str], example: str) -> dict[str, A
     if not isinstance(data, dict):
         raise ConfigError(f"config file {str(p)!r} must hold a mapping, see {example}")
     return data
+
+
+C = TypeVar("C")
+
+
+def typed_config(cls: type[C], given: Mapping[str, Any], what: str) -> C:
+    """``cls(**given)`` for a dataclass ``cls`` whose fields all have defaults, after checking
+    that every key is one of its fields and every value has the field's type (ints and floats
+    given for float fields become floats; lists given for tuple fields become tuples).
+    Raises ``ConfigError`` naming ``what``, the parameter and the valid ones."""
+    valid = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+    for key in given:
+        if key not in valid:
+            takes = f"valid parameters: {', '.join(valid)}" if valid else "it takes no parameters"
+            raise ConfigError(f"{what}: unknown parameter {key!r}; {takes}")
+    hints = get_type_hints(cls)
+    values = {key: _typed(value, hints[key], f"{what}: parameter {key!r}") for key, value in given.items()}
+    try:
+        return cls(**values)
+    except ConfigError as e:  # a range check in the dataclass's __post_init__
+        raise ConfigError(f"{what}: {e}") from None
+
+
+def _typed(value: Any, hint: Any, where: str) -> Any:
+    """``value`` checked against (and for floats and tuples, converted to) the type ``hint``."""
+    origin, args = get_origin(hint), get_args(hint)
+    if origin in (Union, UnionType):
+        if value is None and type(None) in args:
+            return None
+        (inner,) = [a for a in args if a is not type(None)]
+        if get_origin(inner) is None and _is_a(value, inner):
+            return float(value) if inner is float else value
+    elif origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        if isinstance(value, (list, tuple)):
+            return tuple(_typed(v, args[0], f"{where} (each entry)") for v in value)
+    elif origin is None and _is_a(value, hint):
+        return float(value) if hint is float else value
+    raise ConfigError(f"{where} must be {_describe(hint)}, got {value!r} ({type(value).__name__})")
+
+
+def _is_a(value: Any, hint: type) -> bool:
+    """YAML's scalars against a plain type: an int is a float too; a bool is no number."""
+    if hint not in (int, float, str, bool):
+        raise TypeError(f"typed_config cannot check values of type {hint!r}")
+    if isinstance(value, bool):
+        return hint is bool
+    return isinstance(value, (int, float)) if hint is float else isinstance(value, hint)
+
+
+def _describe(hint: Any) -> str:
+    origin, args = get_origin(hint), get_args(hint)
+    if origin in (Union, UnionType):
+        return " or ".join(_describe(a) if a is not type(None) else "null" for a in args)
+    if origin is tuple:
+        return f"a list of {_describe(args[0]).split(' ', 1)[1]}s"
+    return {int: "an integer", float: "a number", str: "a string", bool: "true or false"}[hint]
+
+
+def require_at_least(config: Any, minimum: float, *names: str) -> None:
+    """``ConfigError`` naming the first of ``names`` whose value on ``config`` is below ``minimum``."""
+    for name in names:
+        value = getattr(config, name)
+        if value is not None and value < minimum:
+            raise ConfigError(f"parameter {name!r} must be >= {minimum}, got {value!r}")

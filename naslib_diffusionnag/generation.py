@@ -29,6 +29,7 @@ from .diffusion import (
     load_checkpoint,
     pc_sample,
     save_checkpoint,
+    scoped_seed,
     to_model_scale,
     train_score_model,
 )
@@ -129,7 +130,9 @@ class Generation:
 
 # ---- the generator -----------------------------------------------------------------------
 class ArchitectureGenerator:
-    """A score network, its SDE and its search space: samples architecture strings."""
+    """A score network, its SDE and its search space: samples architecture strings. It samples
+    and fits predictors on the device its model is on (``load``/``train`` take a ``device``);
+    architectures and labels stay on the CPU."""
 
     def __init__(self, space: SearchSpace, config: DiffusionConfig, model: ScoreTransformer,
                  metadata: dict[str, Any]) -> None:
@@ -141,14 +144,21 @@ class ArchitectureGenerator:
     def build_model(space: SearchSpace, config: DiffusionConfig) -> ScoreTransformer:
         return ScoreTransformer(space.n_tokens, space.adjacency(), space.positions(), config.model)
 
+    @property
+    def device(self) -> torch.device:
+        return next(self.model.parameters()).device
+
     @classmethod
     def train(cls, space: SearchSpace, config: DiffusionConfig, fraction: float = 1.0,
-              progress: bool = True, size: int | None = None) -> ArchitectureGenerator:
-        """Train on a seeded fraction of the enumerated space, or on ``size`` uniformly
-        sampled architectures of a large space (seed ``config.train.seed``)."""
+              progress: bool = True, size: int | None = None,
+              device: torch.device | str = "cpu") -> ArchitectureGenerator:
+        """Train on ``device`` on a seeded fraction of the enumerated space, or on ``size``
+        uniformly sampled architectures of a large space (seed ``config.train.seed``). The
+        weights are initialised on the CPU from that seed, so every device starts alike."""
         archs, split = training_split(space, fraction, config.train.seed, size)
-        torch.manual_seed(config.train.seed)
-        model = cls.build_model(space, config)
+        with scoped_seed(config.train.seed):
+            model = cls.build_model(space, config)
+        model.to(device)
         result = train_score_model(model, VESDE(config.sde), space.encode(archs), config.train,
                                    progress=progress)
         metadata = {
@@ -164,8 +174,10 @@ class ArchitectureGenerator:
                                overwrite=overwrite)
 
     @classmethod
-    def load(cls, space_name: str, path: str | os.PathLike[str] | None = None) -> ArchitectureGenerator:
-        """Load ``path`` (default: the shipped checkpoint) and check it was made for ``space_name``."""
+    def load(cls, space_name: str, path: str | os.PathLike[str] | None = None,
+             device: torch.device | str = "cpu") -> ArchitectureGenerator:
+        """Load ``path`` (default: the shipped checkpoint) onto ``device`` and check it was made
+        for ``space_name``."""
         path = Path(path) if path is not None else pretrained_path(space_name)
         ckpt = load_checkpoint(path)
         recorded = ckpt.metadata.get("space", {})
@@ -180,7 +192,7 @@ class ArchitectureGenerator:
             model.load_state_dict(ckpt.state_dict)
         except RuntimeError as e:
             raise CheckpointError(f"checkpoint {path} does not fit its recorded config: {e}") from e
-        return cls(space, ckpt.config, model, ckpt.metadata)
+        return cls(space, ckpt.config, model.to(device), ckpt.metadata)
 
     def training_archs(self) -> set[str]:
         return set(split_from_spec(self.space, self.metadata["split"]))
@@ -192,14 +204,16 @@ class ArchitectureGenerator:
     def sample(self, n: int, seed: int, sampler: SamplerConfig | None = None,
                score_fn: ScoreFn | None = None, progress: bool = False) -> Generation:
         """``n`` samples (one batch) from seed ``seed``; ``score_fn`` replaces the model's own
-        (this is how guidance plugs in; it enables autograd for itself). Deterministic on
-        CPU for a given seed and ``n``."""
+        (this is how guidance plugs in; it enables autograd for itself). Deterministic on a
+        device for a given seed and ``n``: the noise comes from a CPU generator seeded by ``seed``."""
         sampler = sampler or self.config.sampler
         generator = torch.Generator().manual_seed(seed)
         start = time.perf_counter()
         shape = (n, self.space.n_nodes, self.space.n_tokens)
-        x = pc_sample(score_fn or self.score_fn(), self.sde, shape, sampler, generator, progress)
-        archs = self.space.decode(self.space.discretize(from_model_scale(x)))
+        param = next(self.model.parameters())
+        x = pc_sample(score_fn or self.score_fn(), self.sde, shape, sampler, generator, progress,
+                      device=param.device, dtype=param.dtype)
+        archs = self.space.decode(self.space.discretize(from_model_scale(x.cpu())))
         return Generation(archs, time.perf_counter() - start, sampler.nfe)
 
     def fit_predictor(self, archs: Sequence[str], values: Sequence[float],
@@ -208,7 +222,8 @@ class ArchitectureGenerator:
         """A noise-aware predictor of ``values`` on this space, fitted with this model's SDE
         (guidance needs both to agree on sigma)."""
         return fit_predictor(self.space.encode(archs), np.asarray(values, dtype=float),
-                             self.space.adjacency(), self.sde, config or PredictorConfig(), seed, progress)
+                             self.space.adjacency(), self.sde, config or PredictorConfig(), seed, progress,
+                             device=self.device)
 
     def sample_guided(self, n: int, seed: int, terms: Sequence[GuidanceTerm], scales: Sequence[float],
                       sampler: SamplerConfig | None = None, progress: bool = False) -> Generation:

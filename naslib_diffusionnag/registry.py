@@ -1,8 +1,14 @@
-"""A small explicit registry: refuses duplicates, lists valid names in its errors."""
+"""One small explicit registry type for every plug-in point: search spaces, property sets,
+search methods, acquisition functions, NASLib adapters and runner optimizers.
+
+A registry maps names to entries of one kind (a class, a function, a small record), refuses
+duplicates, and lists the valid names in its errors; the CLI takes its choices from the
+registries, so a registered entry is usable everywhere at once.
+"""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any, Generic, TypeVar
+from collections.abc import Iterator
+from typing import Generic, TypeVar
 
 from .errors import UnknownNameError
 
@@ -10,25 +16,32 @@ T = TypeVar("T")
 
 
 class Registry(Generic[T]):
-    """Maps names to factories of one kind (search spaces, predictors, ...)."""
+    """Name -> entry of one kind. ``hint`` is appended to unknown-name errors (how to add one)."""
 
-    def __init__(self, kind: str) -> None:
-        self.kind = kind
-        self._items: dict[str, Callable[..., T]] = {}
+    def __init__(self, kind: str, hint: str = "") -> None:
+        self.kind, self.hint = kind, hint
+        self._items: dict[str, T] = {}
 
-    def register(self, name: str, factory: Callable[..., T]) -> None:
+    def register(self, name: str, entry: T) -> T:
+        """Add ``entry`` as ``name``; returns it. A name is registered once (unregister first)."""
         if name in self._items:
             raise ValueError(f"{self.kind} {name!r} is already registered")
-        self._items[name] = factory
+        self._items[name] = entry
+        return entry
 
-    def get(self, name: str, **options: Any) -> T:
+    def unregister(self, name: str) -> T:
+        """Remove ``name`` (e.g. a plug-in or test undoing its registration); returns its entry."""
+        entry = self.get(name)
+        del self._items[name]
+        return entry
+
+    def get(self, name: str) -> T:
         try:
-            factory = self._items[name]
+            return self._items[name]
         except KeyError:
             raise UnknownNameError(
-                f"unknown {self.kind} {name!r}; choose one of: {', '.join(sorted(self._items))}"
+                f"unknown {self.kind} {name!r}; choose one of: {', '.join(self.names())}{self.hint}"
             ) from None
-        return factory(**options)
 
     def names(self) -> list[str]:
         return sorted(self._items)

@@ -8,16 +8,17 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
 
-from naslib_diffusionnag.bo import ACQUISITIONS, build_method, report
+from naslib_diffusionnag.bo import ACQUISITIONS, build_method, report, resolve_params
 from naslib_diffusionnag.bo.sweep import SweepConfig, run_sweep
 from naslib_diffusionnag.cli import main
-from naslib_diffusionnag.errors import DiffusionNAGError, UnknownNameError
+from naslib_diffusionnag.errors import ConfigError, DiffusionNAGError, UnknownNameError
 
 SMALL_BO = {"n_init": 10, "k": 10, "ensemble": 2, "predictor_steps": 150, "candidates": 60}
 
@@ -197,3 +198,35 @@ def test_unknown_backend(tmp_path):
     path = _config(tmp_path, {"rs": {}}, seeds=1)
     with pytest.raises(DiffusionNAGError, match="unknown backend"):
         run_sweep(SweepConfig.from_yaml(path), backend="dask", progress=False)
+
+
+# ---- typed method parameters ---------------------------------------------------------------
+def test_method_defaults_are_the_committed_settings():
+    """The defaults every committed result was made with (benchmarks_results/bo_nb201.md)."""
+    bo = {"n_init": 10, "k": 10, "acquisition": "its", "ensemble": 3, "predictor_steps": 300, "candidates": 100}
+    assert asdict(resolve_params("rs")) == {}
+    assert asdict(resolve_params("re")) == {"population_size": 30, "sample_size": 10}
+    assert asdict(resolve_params("ls")) == {"n_init": 10}
+    assert asdict(resolve_params("bananas")) == asdict(resolve_params("bo-random")) == bo
+    assert asdict(resolve_params("diffusion-bo")) == {**bo, "scales": (100.0, 50.0, 25.0), "sampler_steps": None}
+    assert resolve_params("diffusion-bo", {"scales": [100, 50, 25]}) == resolve_params("diffusion-bo")
+
+
+@pytest.mark.parametrize("methods, message", [
+    ({"ls": {"n_inti": 5}}, "method 'ls': unknown parameter 'n_inti'; valid parameters: n_init"),
+    ({"rs": {"n_init": 10}}, "method 'rs': unknown parameter 'n_init'; it takes no parameters"),
+    ({"bananas": {"scales": [10]}}, "method 'bananas': unknown parameter 'scales'; valid parameters: n_init, k,"),
+    ({"ls": {"n_init": "ten"}}, "method 'ls': parameter 'n_init' must be an integer, got 'ten' (str)"),
+    ({"re": {"population_size": 30.5}}, "parameter 'population_size' must be an integer, got 30.5"),
+    ({"diffusion-bo": {"scales": [100, "high"]}}, "parameter 'scales' (each entry) must be a number, got 'high'"),
+    ({"diffusion-bo": {"scales": 100}}, "parameter 'scales' must be a list of numbers, got 100"),
+    ({"diffusion-bo": {"sampler_steps": True}}, "parameter 'sampler_steps' must be an integer or null"),
+    ({"bo-random": {"acquisition": "pi"}}, "parameter 'acquisition' must be one of ei, its, ucb, got 'pi'"),
+    ({"re": {"sample_size": 0}}, "method 're': parameter 'sample_size' must be >= 1, got 0"),
+])
+def test_bad_method_parameters_are_refused_when_the_sweep_config_is_read(tmp_path, methods, message):
+    path = _config(tmp_path, methods, seeds=1)
+    with pytest.raises(ConfigError) as e:
+        SweepConfig.from_yaml(path)
+    assert message in str(e.value) and str(path) in str(e.value)
+    assert not (tmp_path / "runs").exists()  # refused before any run started

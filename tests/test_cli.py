@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 import yaml
 
 from naslib_diffusionnag.cli import main
@@ -136,3 +137,13 @@ def test_train_on_a_sampled_mbv3_set(capsys, tmp_path):
     assert code == 0 and res["n"] == 8 and res["space"] == "mbv3"
     code, _, err = run(capsys, "train", "--space", "mbv3", "--train-split", "0.5", "--out", str(tmp_path / "x.pt"))
     assert code == 2 and "give --train-size" in err
+
+
+def test_device_option(capsys):
+    missing = f"cuda:{torch.cuda.device_count()}"  # one past the last CUDA device this machine has
+    for device, message in ((missing, "CUDA device(s); use --device cpu"), ("banana", "is not a torch device")):
+        with pytest.raises(SystemExit) as e:
+            main(["sample", "--space", "nb201", "--device", device])
+        assert e.value.code == 2 and message in capsys.readouterr().err
+    code, out, _ = run(capsys, "sample", "--space", "nb201", "--n", "8", "--steps", "2", "--device", "cpu", "--json")
+    assert code == 0 and out["device"] == "cpu"

@@ -19,10 +19,13 @@ from naslib_diffusionnag.diffusion import (
     dsm_loss,
     get_score_fn,
     load_checkpoint,
+    normal_like,
     pc_sample,
     save_checkpoint,
+    scoped_seed,
     sde_preset,
     train_score_model,
+    uniform_like,
 )
 from naslib_diffusionnag.diffusion.ema import EMA
 from naslib_diffusionnag.errors import CheckpointError, UnknownNameError
@@ -169,3 +172,72 @@ def test_checkpoint_round_trip_and_errors(tmp_path):
     (tmp_path / "junk.pt").write_text("not a checkpoint")
     with pytest.raises(CheckpointError, match="not a readable"):
         load_checkpoint(tmp_path / "junk.pt")
+
+
+# ---- device / dtype agnosticism and RNG hygiene --------------------------------------------
+def _gaussian_score(sde: VESDE, mu: float, s0: float):
+    """Exact score of p_t = N(mu, s0^2 + sigma(t)^2) per entry (data N(mu, s0^2), VE perturbation)."""
+    def score(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        return -(x - mu) / (s0**2 + sde.sigma(t)[:, None, None] ** 2)
+    return score
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_pc_predictor_matches_the_exact_gaussian_recursion(dtype):
+    """Known values: with a Gaussian data distribution and its exact score, each Euler-Maruyama
+    step is the linear map x' = x - k (x - mu) + g sqrt(1/steps) z, k = g^2 / (steps v(t)), so
+    the sample mean and variance after the sampler follow a recursion computed here without any
+    sampling; they must also land near the data's N(mu, s0^2). Also: the dtype is kept."""
+    sde, mu, s0, steps = VESDE(SDEConfig(0.01, 10.0)), 2.0, 0.5, 100
+    cfg = SamplerConfig(steps=steps, corrector_steps=0)
+    x = pc_sample(_gaussian_score(sde, mu, s0), sde, (4000, 2, 2), cfg, torch.Generator().manual_seed(0), dtype=dtype)
+    assert x.dtype == dtype
+    m, q = 0.0, sde.sigma_max**2  # the prior N(0, sigma_max^2)
+    for i, t in enumerate(torch.linspace(1.0, cfg.eps, steps, dtype=torch.float64)):
+        g2 = float(sde.sde(torch.zeros(1), t[None])[1][0]) ** 2
+        k = g2 / (steps * (s0**2 + float(sde.sigma(t)) ** 2))
+        m, q = m - k * (m - mu), (1 - k) ** 2 * q + (g2 / steps if i < steps - 1 else 0.0)  # noise removal
+    n = x.numel()
+    assert float(x.mean()) == pytest.approx(m, abs=4 * math.sqrt(q / n))
+    assert float(x.var()) == pytest.approx(q, rel=4 * math.sqrt(2 / n))
+    assert m == pytest.approx(mu, abs=0.05) and q == pytest.approx(s0**2, rel=0.1)
+
+
+def test_sampler_and_loss_keep_float64():
+    sde = VESDE(SDEConfig())
+    net = _net().double()
+    fn = get_score_fn(net, sde)
+    with torch.no_grad():
+        x = pc_sample(fn, sde, (3, 5, 3), SamplerConfig(steps=3), torch.Generator().manual_seed(0),
+                      dtype=torch.float64)
+    assert x.dtype == torch.float64 and torch.isfinite(x).all()
+    x0 = torch.randn(4, 5, 3, dtype=torch.float64)
+    loss = dsm_loss(fn, sde, x0, torch.Generator().manual_seed(0))
+    assert loss.dtype == torch.float64
+    loss.backward()
+    assert next(net.parameters()).grad.dtype == torch.float64
+
+
+def test_float32_cpu_noise_is_the_stream_committed_results_used():
+    """Noise made like a float32 CPU tensor is exactly ``torch.randn(shape, generator=g)``, the
+    draw every committed result was made with."""
+    like = torch.empty(3, 4)
+    assert torch.equal(normal_like(like, torch.Generator().manual_seed(5)),
+                       torch.randn((3, 4), generator=torch.Generator().manual_seed(5)))
+    assert torch.equal(uniform_like(like, torch.Generator().manual_seed(5), (7,)),
+                       torch.rand(7, generator=torch.Generator().manual_seed(5)))
+    assert normal_like(like.double(), torch.Generator().manual_seed(5)).dtype == torch.float64
+
+
+def test_training_leaves_the_global_rng_alone():
+    data = torch.zeros(16, 5, 3)
+    data[:, :, 0] = 1
+    net = _net(dropout=0.1).train()  # _net seeds the global RNG itself
+    torch.manual_seed(123)
+    state = torch.get_rng_state()
+    train_score_model(net, VESDE(SDEConfig()), data, TrainConfig(steps=3, batch_size=4), progress=False)
+    assert torch.equal(torch.get_rng_state(), state)
+    with scoped_seed(7):
+        a = torch.rand(3)
+    assert torch.equal(a, torch.rand(3, generator=torch.Generator().manual_seed(7)))  # seeded inside
+    assert torch.equal(torch.get_rng_state(), state)

@@ -141,6 +141,17 @@ def test_nan_guard_reports_instead_of_propagating(gen):
         gen.sample(8, seed=0, sampler=SamplerConfig(steps=2), score_fn=fn)
 
 
+def test_fitting_a_predictor_is_seeded_and_leaves_the_global_rng_alone(gen):
+    archs = gen.space.sample(8, np.random.default_rng(0))
+    torch.manual_seed(5)
+    state = torch.get_rng_state()
+    fits = [gen.fit_predictor(archs, np.arange(8.0), PredictorConfig(steps=5), seed=s) for s in (3, 3, 4)]
+    assert torch.equal(torch.get_rng_state(), state)
+    x = gen.space.encode(archs)
+    preds = [predict_clean(p, x, gen.sde) for p in fits]
+    assert np.array_equal(preds[0], preds[1]) and not np.array_equal(preds[0], preds[2])
+
+
 def test_schedule_arithmetic():
     assert scale_schedule([300.0, 200.0, 100.0], 10) == [(300.0, 4), (200.0, 3), (100.0, 3)]
     assert scale_schedule([5.0], 7) == [(5.0, 7)]

@@ -102,7 +102,7 @@ def test_adapter_conversions_and_proxies_without_naslib(nb201, bench):
         assert proxy.get_hash() == op and adapter.to_arch(proxy) == arch
         seen.add(arch)
     assert seen == set(bench.archs)
-    with pytest.raises(UnknownNameError, match="no adapter"):
+    with pytest.raises(UnknownNameError, match="adapter 'nasbench101'; choose one of: nasbench201. Add one"):
         get_adapter("nasbench101")
 
 

@@ -10,9 +10,10 @@ from .loop import (
                    RegularizedEvolution,
                    Trajectory,
 )
-from .methods import METHOD_NAMES, build_method
+from .methods import METHODS, Method, build_method, resolve_params
 from .surrogate import EnsembleSurrogate
 
 __all__ = ["ACQUISITIONS", "ei", "its", "ucb", "DiffusionAO", "MutationAO", "RandomAO",
            "BayesianOptimization", "BlackBox", "LocalSearch", "Optimizer", "RandomSearch",
-           "RegularizedEvolution", "Trajectory", "METHOD_NAMES", "build_method", "EnsembleSurrogate"]
+           "RegularizedEvolution", "Trajectory", "METHODS", "Method", "build_method", "resolve_params",
+           "EnsembleSurrogate"]

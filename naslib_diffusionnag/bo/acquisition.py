@@ -37,5 +37,6 @@ def ei(mean: np.ndarray, std: np.ndarray, best: float, rng: np.random.Generator)
 
 
 ACQUISITIONS: Registry[Acquisition] = Registry("acquisition function")
-for _name, _fn in (("its", its), ("ucb", ucb), ("ei", ei)):
-    ACQUISITIONS.register(_name, lambda fn=_fn: fn)
+ACQUISITIONS.register("its", its)
+ACQUISITIONS.register("ucb", ucb)
+ACQUISITIONS.register("ei", ei)

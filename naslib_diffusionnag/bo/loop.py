@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
-import torch
 
 from ..errors import ConfigError
 from ..spaces import SearchSpace
@@ -188,7 +187,6 @@ class BayesianOptimization:
 
     def run(self, black_box: BlackBox, budget: int, seed: int) -> Trajectory:
         rng = np.random.default_rng(seed)
-        torch.manual_seed(seed)
         rec = _Recorder(black_box, check_budget(budget, self.space))
         _random_fill(rec, self.space, rng, self.n_init)
         rnd = 0

@@ -4,57 +4,140 @@
 noise-aware predictors refitted each round) and the acquisition function; they differ only in
 the acquisition optimizer (mutation / random / guided diffusion), so a difference in results is
 the acquisition optimizer's.
+
+Each method declares its parameters as a frozen dataclass whose defaults are the settings of
+the committed results (``benchmarks_results/bo_nb201.md``); ``resolve_params`` checks a
+mapping of parameters against it, so a misspelt or foreign parameter, or a value of the wrong
+type, is refused when a config is read, not inside a worker.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from ..errors import UnknownNameError
+import torch
+
+from ..configio import require_at_least, typed_config
+from ..errors import ConfigError
 from ..generation import ArchitectureGenerator
 from ..guidance import PredictorConfig
+from ..registry import Registry
 from ..spaces import get_space
 from .acquisition import ACQUISITIONS
 from .candidates import DiffusionAO, MutationAO, RandomAO
 from .loop import BayesianOptimization, LocalSearch, Optimizer, RandomSearch, RegularizedEvolution
 from .surrogate import EnsembleSurrogate
 
-BO_DEFAULTS: dict[str, Any] = {"n_init": 10, "k": 10, "acquisition": "its", "ensemble": 3,
-                               "predictor_steps": 300, "candidates": 100}
+
+@dataclass(frozen=True)
+class NoParams:
+    """Random search has no parameters."""
 
 
-def _bo(space_name: str, params: dict[str, Any], make_ao: Callable[[ArchitectureGenerator, dict], Any],
-        checkpoint: str | None) -> Optimizer:
-    p = {**BO_DEFAULTS, **params}
-    gen = ArchitectureGenerator.load(space_name, checkpoint)
-    predictor = PredictorConfig(steps=int(p["predictor_steps"]), labels="zscore")
-    surrogate = EnsembleSurrogate(gen, int(p["ensemble"]), predictor)
-    return BayesianOptimization(gen.space, surrogate, ACQUISITIONS.get(str(p["acquisition"])),
-                                make_ao(gen, p), int(p["n_init"]), int(p["k"]))
+@dataclass(frozen=True)
+class REParams:
+    """Regularised evolution (NASLib's defaults)."""
+
+    population_size: int = 30
+    sample_size: int = 10
+
+    def __post_init__(self) -> None:
+        require_at_least(self, 1, "population_size", "sample_size")
 
 
-def build_method(name: str, space_name: str = "nb201", params: dict[str, Any] | None = None,
-                 checkpoint: str | None = None) -> Optimizer:
-    """The optimizer ``name`` with ``params`` over the defaults (see ``METHOD_NAMES``).
-    ``diffusion-bo`` also takes ``scales`` and ``sampler_steps`` (default: the checkpoint's)."""
-    params = dict(params or {})
-    space = get_space(space_name)
-    if name == "rs":
-        return RandomSearch(space)
-    if name == "re":
-        return RegularizedEvolution(space, **params)
-    if name == "ls":
-        return LocalSearch(space, **params)
-    if name == "bananas":
-        return _bo(space_name, params, lambda g, p: MutationAO(g.space, int(p["candidates"])), checkpoint)
-    if name == "bo-random":
-        return _bo(space_name, params, lambda g, p: RandomAO(g.space, int(p["candidates"])), checkpoint)
-    if name == "diffusion-bo":
-        return _bo(space_name, params, lambda g, p: DiffusionAO(
-            g, int(p["candidates"]), [float(s) for s in p.get("scales", [100.0, 50.0, 25.0])],
-            g.config.with_overrides(sampler={"steps": int(p["sampler_steps"])}).sampler
-            if "sampler_steps" in p else None), checkpoint)
-    raise UnknownNameError(f"unknown search method {name!r}; choose one of: {', '.join(METHOD_NAMES)}")
+@dataclass(frozen=True)
+class LSParams:
+    """Local search: random cells before the first climb."""
+
+    n_init: int = 10
+
+    def __post_init__(self) -> None:
+        require_at_least(self, 1, "n_init")
 
 
-METHOD_NAMES = ("rs", "re", "ls", "bananas", "bo-random", "diffusion-bo")
+@dataclass(frozen=True)
+class BOParams:
+    """The shared BO settings: random initial queries, queries per round, acquisition
+    function, surrogate ensemble size and fit steps, candidates per round."""
+
+    n_init: int = 10
+    k: int = 10
+    acquisition: str = "its"
+    ensemble: int = 3
+    predictor_steps: int = 300
+    candidates: int = 100
+
+    def __post_init__(self) -> None:
+        require_at_least(self, 1, "n_init", "k", "ensemble", "predictor_steps", "candidates")
+        if self.acquisition not in ACQUISITIONS:
+            raise ConfigError(f"parameter 'acquisition' must be one of {', '.join(ACQUISITIONS.names())}, "
+                              f"got {self.acquisition!r}")
+
+
+@dataclass(frozen=True)
+class DiffusionBOParams(BOParams):
+    """BO settings plus the guidance-scale schedule of the diffusion acquisition optimizer and
+    its sampler steps (None: the checkpoint's sampler)."""
+
+    scales: tuple[float, ...] = (100.0, 50.0, 25.0)
+    sampler_steps: int | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        require_at_least(self, 1, "sampler_steps")
+        if not self.scales or min(self.scales) < 0:
+            raise ConfigError(f"parameter 'scales' must be a non-empty list of numbers >= 0, got {list(self.scales)}")
+
+
+Build = Callable[..., Optimizer]
+
+
+@dataclass(frozen=True)
+class Method:
+    """A search method: its parameter dataclass and ``build(space_name, params, checkpoint,
+    device)``."""
+
+    params: type
+    build: Build
+
+
+def _bo(make_ao: Callable[[ArchitectureGenerator, Any], Any]) -> Build:
+    """``build`` of a BO method: the shared surrogate and acquisition, ``make_ao``'s candidates."""
+
+    def build(space_name: str, p: BOParams, checkpoint: str | None, device: torch.device | str) -> Optimizer:
+        gen = ArchitectureGenerator.load(space_name, checkpoint, device=device)
+        surrogate = EnsembleSurrogate(gen, p.ensemble, PredictorConfig(steps=p.predictor_steps, labels="zscore"))
+        return BayesianOptimization(gen.space, surrogate, ACQUISITIONS.get(p.acquisition), make_ao(gen, p),
+                                    p.n_init, p.k)
+
+    return build
+
+
+def _diffusion_ao(gen: ArchitectureGenerator, p: DiffusionBOParams) -> DiffusionAO:
+    sampler = (gen.config.with_overrides(sampler={"steps": p.sampler_steps}).sampler
+               if p.sampler_steps is not None else None)
+    return DiffusionAO(gen, p.candidates, list(p.scales), sampler)
+
+
+METHODS: Registry[Method] = Registry("search method")
+METHODS.register("rs", Method(NoParams, lambda space, p, ckpt, dev: RandomSearch(get_space(space))))
+METHODS.register("re", Method(REParams, lambda space, p, ckpt, dev: RegularizedEvolution(
+    get_space(space), p.population_size, p.sample_size)))
+METHODS.register("ls", Method(LSParams, lambda space, p, ckpt, dev: LocalSearch(get_space(space), p.n_init)))
+METHODS.register("bananas", Method(BOParams, _bo(lambda g, p: MutationAO(g.space, p.candidates))))
+METHODS.register("bo-random", Method(BOParams, _bo(lambda g, p: RandomAO(g.space, p.candidates))))
+METHODS.register("diffusion-bo", Method(DiffusionBOParams, _bo(_diffusion_ao)))
+
+
+def resolve_params(name: str, params: Mapping[str, Any] | None = None) -> Any:
+    """Method ``name``'s parameter dataclass with ``params`` over its defaults; ``ConfigError``
+    for a parameter it does not take or a value of the wrong type."""
+    return typed_config(METHODS.get(name).params, params or {}, f"method {name!r}")
+
+
+def build_method(name: str, space_name: str = "nb201", params: Mapping[str, Any] | None = None,
+                 checkpoint: str | None = None, device: torch.device | str = "cpu") -> Optimizer:
+    """The optimizer ``name`` (see ``METHODS``) with ``params`` over its defaults; a diffusion
+    model (``checkpoint``, default: the shipped one) runs on ``device``."""
+    return METHODS.get(name).build(space_name, resolve_params(name, params), checkpoint, device)

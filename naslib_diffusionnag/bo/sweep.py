@@ -8,6 +8,7 @@ the unfinished runs resubmitted), and nothing finished is redone or overwritten.
 from __future__ import annotations
 
 import fcntl
+import functools
 import multiprocessing as mp
 import os
 import platform
@@ -32,7 +33,7 @@ from ..oracles import NB201Benchmark, canonical_dataset
 from ..resultsio import check_writable, read_json, write_json_atomic
 from ..spaces import get_space
 from .loop import check_budget
-from .methods import METHOD_NAMES, build_method
+from .methods import METHODS, build_method, resolve_params
 
 
 @dataclass(frozen=True)
@@ -89,12 +90,16 @@ class SweepConfig:
         if not isinstance(raw["methods"], dict) or not raw["methods"]:
             raise fail("methods", "a mapping of method names to their parameters")
         raw["methods"] = {m: (v or {}) for m, v in raw["methods"].items()}
-        bad = set(raw["methods"]) - set(METHOD_NAMES)
+        bad = set(raw["methods"]) - set(METHODS.names())
         if bad:
-            raise ConfigError(f"{p}: unknown methods {sorted(bad)}; choose from {', '.join(METHOD_NAMES)}")
-        for m, params in raw["methods"].items():
+            raise ConfigError(f"{p}: unknown methods {sorted(bad)}; choose from {', '.join(METHODS.names())}")
+        for m, params in raw["methods"].items():  # every parameter checked before any run starts
             if not isinstance(params, dict):
                 raise ConfigError(f"{p}: parameters of {m} are {params!r}; they must be a mapping")
+            try:
+                resolve_params(m, params)
+            except ConfigError as e:
+                raise ConfigError(f"{p}: {e}") from None
         if not isinstance(raw["datasets"], list) or not raw["datasets"]:
             raise fail("datasets", "a non-empty list such as [cifar10, cifar100, ImageNet16-120]")
         raw["datasets"] = [canonical_dataset(d) for d in raw["datasets"]]
@@ -116,21 +121,28 @@ class SweepConfig:
                 for d in self.datasets for m, params in self.methods.items() for s in self.seeds]
 
 
-_BENCH: dict[str | None, NB201Benchmark] = {}
+@functools.lru_cache(maxsize=2)
+def worker_benchmark(data: str | None) -> NB201Benchmark:
+    """The benchmark a worker process queries, loaded once per process and data file: reading
+    and checksumming the table takes seconds, longer than a whole random-search run. It is
+    only read; ``worker_benchmark.cache_clear()`` drops it."""
+    return NB201Benchmark.load(data, allow_unverified=True)  # checked when the sweep started
 
 
-def run_one(spec: RunSpec, runs_dir: str) -> str:
-    """Run one search and write its JSON; returns the file path. The benchmark file was
-    verified (or allowed) when the sweep started; workers read the same file."""
+def run_one(spec: RunSpec, runs_dir: str, bench: NB201Benchmark | None = None) -> str:
+    """Run one search against ``bench`` (default: ``worker_benchmark(spec.data)``) and write
+    its JSON, which records the method's resolved parameters; returns the file path. The
+    benchmark file was verified (or allowed) when the sweep started; workers read the same file."""
     torch.set_num_threads(1)
-    bench = _BENCH.get(spec.data) or _BENCH.setdefault(spec.data, NB201Benchmark.load(spec.data, True))
+    bench = worker_benchmark(spec.data) if bench is None else bench
     optimizer = build_method(spec.method, spec.space, spec.params)
     start = time.perf_counter()
     traj = optimizer.run(lambda a: bench.query(a, spec.dataset), spec.budget, spec.seed)
     seconds = time.perf_counter() - start
     best_arch, best_value = traj.best()
     record = {
-        "spec": asdict(spec), "seconds": seconds, "best_arch": best_arch, "best_value": best_value,
+        "spec": asdict(spec), "resolved_params": asdict(resolve_params(spec.method, spec.params)),
+        "seconds": seconds, "best_arch": best_arch, "best_value": best_value,
         "benchmark": bench.provenance(), "metric": bench.metric[spec.dataset],
         "package_version": __version__, "python": platform.python_version(), "torch": str(torch.__version__),
         "machine": {"cpu": cpu_name(), "cores": os.cpu_count(), "threads": torch.get_num_threads()},

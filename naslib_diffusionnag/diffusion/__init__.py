@@ -10,6 +10,7 @@ from .config import (
                      sde_preset,
 )
 from .losses import dsm_loss
+from .rng import normal_like, scoped_seed, uniform_like
 from .sampling import EulerMaruyamaPredictor, LangevinCorrector, pc_sample
 from .score_fn import ScoreFn, get_score_fn
 from .score_net import ScoreTransformer, attention_mask
@@ -34,9 +35,12 @@ __all__ = [
                      "from_model_scale",
                      "get_score_fn",
                      "load_checkpoint",
+                     "normal_like",
                      "pc_sample",
                      "save_checkpoint",
+                     "scoped_seed",
                      "sde_preset",
                      "to_model_scale",
                      "train_score_model",
+                     "uniform_like",
 ]

@@ -12,6 +12,7 @@ import torch
 from tqdm.auto import tqdm
 
 from .config import SamplerConfig
+from .rng import normal_like
 from .score_fn import ScoreFn
 from .sde import VESDE, expand
 
@@ -24,11 +25,9 @@ class EulerMaruyamaPredictor:
 
     def update(self, x: torch.Tensor, t: torch.Tensor, score_fn: ScoreFn,
                generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-        drift, g = self.sde.sde(x, t)
-        g = expand(g, x)
-        reverse_drift = drift - g**2 * score_fn(x, t)
+        reverse_drift, g = self.sde.reverse(x, t, score_fn(x, t))
         x_mean = x + reverse_drift * self.dt
-        z = torch.randn(x.shape, generator=generator)
+        z = normal_like(x, generator)
         return x_mean + g * math.sqrt(-self.dt) * z, x_mean
 
 
@@ -48,7 +47,7 @@ class LangevinCorrector:
         x_mean = x
         for _ in range(self.n_steps):
             grad = score_fn(x, t)
-            z = torch.randn(x.shape, generator=generator)
+            z = normal_like(x, generator)
             grad_norm = grad.flatten(1).norm(dim=-1).mean()
             noise_norm = z.flatten(1).norm(dim=-1).mean()
             step = 2 * alpha * (self.snr * noise_norm / grad_norm.clamp_min(1e-12)) ** 2
@@ -58,16 +57,19 @@ class LangevinCorrector:
 
 
 def pc_sample(score_fn: ScoreFn, sde: VESDE, shape: tuple[int, ...], config: SamplerConfig,
-              generator: torch.Generator, progress: bool = False) -> torch.Tensor:
-    """Draw ``shape`` (``B x N x F``) samples in the model's scale.
+              generator: torch.Generator, progress: bool = False, device: torch.device | str | None = None,
+              dtype: torch.dtype | None = None) -> torch.Tensor:
+    """Draw ``shape`` (``B x N x F``) samples in the model's scale, as ``dtype`` on ``device``
+    (default: torch's default dtype, on the CPU), where ``score_fn`` is evaluated.
 
     At each of ``config.steps`` times ``t_i = linspace(1, eps)``: corrector, then predictor.
     With ``noise_removal`` the last predictor's noise-free mean is returned.
     """
     predictor = EulerMaruyamaPredictor(sde, config.steps)
     corrector = LangevinCorrector(sde, config.snr, config.corrector_steps)
-    x = sde.prior_sampling(shape, generator)
-    timesteps = torch.linspace(1.0, config.eps, config.steps)
+    like = torch.empty(0, device=device, dtype=dtype)
+    x = sde.prior_sampling(shape, generator, like)
+    timesteps = torch.linspace(1.0, config.eps, config.steps, device=like.device, dtype=like.dtype)
     x_mean = x
     for t_scalar in tqdm(timesteps, desc="sampling", disable=not progress, leave=False):
         t = t_scalar.expand(shape[0])

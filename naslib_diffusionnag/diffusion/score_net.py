@@ -18,10 +18,12 @@ from .config import ModelConfig
 
 
 def sinusoidal_embedding(values: torch.Tensor, dim: int) -> torch.Tensor:
-    """``[sin(v f_k), cos(v f_k)]`` with ``f_k = 10000^(-k/(dim/2 - 1))``: ``B -> B x dim``."""
+    """``[sin(v f_k), cos(v f_k)]`` with ``f_k = 10000^(-k/(dim/2 - 1))``: ``B -> B x dim``, on
+    ``values``' device, in its dtype when floating (float32 otherwise)."""
     half = dim // 2
-    freqs = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32) / max(half - 1, 1))
-    args = values.float()[:, None] * freqs[None, :]
+    dtype = values.dtype if values.is_floating_point() else torch.float32
+    freqs = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=dtype, device=values.device) / max(half - 1, 1))
+    args = values.to(dtype)[:, None] * freqs[None, :]
     return torch.cat([torch.sin(args), torch.cos(args)], dim=-1)
 
 

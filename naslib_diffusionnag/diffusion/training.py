@@ -1,6 +1,7 @@
 """Training loop for the score network: Adam with linear warm-up, gradient clipping, EMA."""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import torch
@@ -10,6 +11,7 @@ from tqdm.auto import tqdm
 from .config import TrainConfig
 from .ema import EMA
 from .losses import dsm_loss
+from .rng import scoped_seed
 from .score_fn import get_score_fn
 from .sde import VESDE
 
@@ -35,14 +37,20 @@ def train_score_model(model: nn.Module, sde: VESDE, data01: torch.Tensor, config
                       progress: bool = True, log_every: int = 100) -> TrainResult:
     """Fit ``model`` by denoising score matching on ``data01`` (``M x N x F``, 0/1).
 
-    Batches are drawn with replacement from a generator seeded by ``config.seed``, so a
-    run is reproducible on CPU. Returns the EMA copy, which is what sampling uses.
+    Trains where ``model`` is (its device and dtype; the data is moved there). Batches and
+    noise come from a CPU generator seeded by ``config.seed``; dropout draws from torch's
+    global RNG, seeded with ``config.seed`` for this call only. So a run is reproducible on a
+    device and leaves its caller's random state alone. Returns the EMA copy, which is what
+    sampling uses.
     """
-    import time
+    param = next(model.parameters())
+    with scoped_seed(config.seed, param.device):
+        return _train(model, sde, to_model_scale(data01.to(param)), config, progress, log_every)
 
-    torch.manual_seed(config.seed)  # dropout draws from the global generator
+
+def _train(model: nn.Module, sde: VESDE, data: torch.Tensor, config: TrainConfig, progress: bool,
+           log_every: int) -> TrainResult:
     gen = torch.Generator().manual_seed(config.seed)
-    data = to_model_scale(data01.float())
     opt = torch.optim.Adam(model.parameters(), lr=config.lr)
     ema = EMA(model, config.ema_decay)
     score_fn = get_score_fn(model, sde)

@@ -41,7 +41,7 @@ class GuidanceTerm:
 
 def guidance_log_likelihood(terms: Sequence[GuidanceTerm], x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
     """``sum_i w_i g_i(f_i(x, sigma))`` per sample (``B``)."""
-    total = torch.zeros(x.shape[0])
+    total = x.new_zeros(x.shape[0])
     for term in terms:
         y = term.predictor(x, sigma)
         total = total + term.weight * term.objective(y, term.predictor.labels)

@@ -19,8 +19,9 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from ..diffusion.rng import normal_like, scoped_seed, uniform_like
 from ..diffusion.score_net import sinusoidal_embedding
-from ..diffusion.sde import VESDE, expand
+from ..diffusion.sde import VESDE
 from ..diffusion.training import to_model_scale
 from .labels import LABEL_KINDS, LabelKind, LabelTransform, fit_labels
 
@@ -90,16 +91,19 @@ class DirectedGCNPredictor(nn.Module):
         return self.head(h.mean(1)).squeeze(-1)
 
     def predict(self, x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
-        """Prediction in the property's own units (not differentiable)."""
-        return torch.as_tensor(self.labels.inverse(self(x, sigma).detach().numpy()), dtype=torch.float32)
+        """Prediction in the property's own units (not differentiable), float32 on the CPU (the
+        label transform is numpy)."""
+        return torch.as_tensor(self.labels.inverse(self(x, sigma).detach().cpu().numpy()), dtype=torch.float32)
 
 
 def fit_predictor(x01: torch.Tensor, y: np.ndarray, adjacency: torch.Tensor, sde: VESDE,
                   cfg: PredictorConfig = PredictorConfig(), seed: int = 0,
-                  progress: bool = False) -> DirectedGCNPredictor:
+                  progress: bool = False, device: torch.device | str = "cpu") -> DirectedGCNPredictor:
     """Fit on labelled architectures (``x01``: ``M x N x F`` 0/1, ``y``: ``M``) with the
     noisy-regression objective on ``cfg.labels``-transformed labels; the transform and the
-    labels' mean/std are recorded on the predictor. Deterministic per seed on CPU."""
+    labels' mean/std are recorded on the predictor, which is fitted and left on ``device``.
+    Deterministic per seed on a device: weights are initialised on the CPU and batches and
+    noise drawn from a CPU generator, all from ``seed``, without touching the global RNG."""
     y_arr = np.asarray(y, dtype=np.float64)
     if x01.shape[0] != y_arr.shape[0] or y_arr.shape[0] < 2:
         raise ValueError(f"need at least 2 labelled architectures with one label each, got "
@@ -107,32 +111,38 @@ def fit_predictor(x01: torch.Tensor, y: np.ndarray, adjacency: torch.Tensor, sde
     if not np.all(np.isfinite(y_arr)):
         raise ValueError("labels contain NaN or infinite values; drop those architectures first")
     labels = fit_labels(cfg.labels, y_arr)
-    torch.manual_seed(seed)
+    with scoped_seed(seed, device):
+        model = DirectedGCNPredictor(x01.shape[-1], adjacency, cfg, labels, float(y_arr.mean()),
+                                     float(y_arr.std())).to(device)
+        _fit(model, to_model_scale(x01.float()).to(device), torch.tensor(labels.forward(y_arr), dtype=torch.float32,
+                                                                       device=device), sde, cfg, seed, progress)
+    model.eval()
+    return model
+
+
+def _fit(model: DirectedGCNPredictor, x0: torch.Tensor, target: torch.Tensor, sde: VESDE,
+         cfg: PredictorConfig, seed: int, progress: bool) -> None:
+    """The noisy-regression loop; dropout draws from the (scoped) global RNG."""
     gen = torch.Generator().manual_seed(seed)
-    model = DirectedGCNPredictor(x01.shape[-1], adjacency, cfg, labels, float(y_arr.mean()), float(y_arr.std()))
-    x0 = to_model_scale(x01.float())
-    target = torch.tensor(labels.forward(y_arr), dtype=torch.float32)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(s / cfg.steps, 1.0))))
     model.train()
     batch = min(cfg.batch_size, x0.shape[0])
     for _ in tqdm(range(cfg.steps), desc="fitting predictor", disable=not progress, leave=False):
-        idx = torch.randint(0, x0.shape[0], (batch,), generator=gen)
-        t = torch.rand(batch, generator=gen) * (1 - cfg.eps) + cfg.eps
-        sigma = sde.sigma(t)
-        xt = x0[idx] + expand(sigma, x0[idx]) * torch.randn(x0[idx].shape, generator=gen)
+        idx = torch.randint(0, x0.shape[0], (batch,), generator=gen).to(x0.device)
+        t = uniform_like(x0, gen, (batch,)) * (1 - cfg.eps) + cfg.eps
+        xt, sigma = sde.perturb(x0[idx], t, normal_like(x0[idx], gen))
         loss = (model(xt, sigma) - target[idx]).pow(2).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         sched.step()
-    model.eval()
-    return model
 
 
 @torch.no_grad()
 def predict_clean(predictor: DirectedGCNPredictor, x01: torch.Tensor, sde: VESDE) -> np.ndarray:
-    """Predictions (property units) for clean architectures, at the smallest noise level."""
-    sigma = torch.full((x01.shape[0],), sde.sigma_min)
-    return predictor.predict(to_model_scale(x01.float()), sigma).numpy()
+    """Predictions (property units) for clean architectures, at the smallest noise level, on
+    the predictor's device."""
+    x = to_model_scale(x01.float()).to(next(predictor.parameters()).device)
+    return predictor.predict(x, torch.full((x.shape[0],), sde.sigma_min, device=x.device)).numpy()

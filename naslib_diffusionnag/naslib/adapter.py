@@ -5,7 +5,7 @@ NASLib graph into our string (then our tensors via ``SearchSpace.encode``), buil
 graph from a string, and makes a *proxy*: a light stand-in that NASLib's predictors and
 encodings accept, so thousands of generated candidates are scored without ``clone()`` (a
 0.1-0.3 s deepcopy per graph); only the architectures actually queried become graphs.
-New NASLib spaces join by subclassing ``GraphAdapter`` and registering in ``ADAPTERS``.
+New NASLib spaces join by subclassing ``GraphAdapter`` and registering it in ``ADAPTERS``.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any
 
-from ..errors import UnknownNameError
+from ..registry import Registry
 from ..spaces import SearchSpace, get_space
 
 
@@ -91,15 +91,14 @@ class _NB201Proxy:
         return encode_201(self) if encoding_type is None else encode_201(self, encoding_type=encoding_type)
 
 
-ADAPTERS: dict[str, type[GraphAdapter]] = {NB201Adapter.naslib_type: NB201Adapter}
+ADAPTERS: Registry[type[GraphAdapter]] = Registry(
+    "NASLib search-space adapter",
+    hint=". Add one by subclassing naslib_diffusionnag.naslib.GraphAdapter and registering it in ADAPTERS")
+ADAPTERS.register(NB201Adapter.naslib_type, NB201Adapter)
 
 
 def get_adapter(search_space: Any | str) -> GraphAdapter:
     """The adapter for a NASLib search space object (by ``get_type()``) or type name."""
     kind = search_space if isinstance(search_space, str) else search_space.get_type()
-    if kind not in ADAPTERS:
-        raise UnknownNameError(
-            f"no adapter for NASLib search space {kind!r}; supported: {', '.join(ADAPTERS)}. "
-            "Add one by subclassing naslib_diffusionnag.naslib.GraphAdapter and registering it in ADAPTERS.")
-    return ADAPTERS[kind]()
+    return ADAPTERS.get(kind)()
 

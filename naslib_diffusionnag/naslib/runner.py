@@ -20,11 +20,13 @@ import platform
 import sys
 import time
 from collections.abc import Callable, Sequence
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
 from ..errors import ConfigError, UnknownNameError
+from ..registry import Registry
 from ._require import naslib_info, require_naslib
 from .adapter import get_adapter
 from .dataset_api import DATASET_API_INFO_KEY, load_dataset_api
@@ -33,15 +35,25 @@ SEARCH_SPACES = {"nasbench201": "NasBench201SearchSpace"}  # spaces with an adap
 RUN_INFO = "run_info.json"
 
 
-def optimizers() -> dict[str, Callable[[Any], Any]]:
-    """Optimizer name -> constructor: NASLib's discrete optimizers and ours."""
-    from naslib.optimizers import Bananas, LocalSearch, Npenas, RandomSearch, RegularizedEvolution
+OPTIMIZERS: Registry[Callable[[Any], Any]] = Registry("runner optimizer")
+"""Optimizer name -> ``make(config)``: NASLib's discrete optimizers and ours. Each imports
+NASLib when called, so the registry (and this module) imports without it."""
 
-    from .optimizers import BananasDiffusion, DiffusionNAG
 
-    return {"rs": RandomSearch, "re": RegularizedEvolution, "ls": LocalSearch, "bananas": Bananas,
-            "npenas": Npenas, "diffusionnag": DiffusionNAG,
-            "bananas_diffusion": lambda c: BananasDiffusion(c, acq_fn_optimization="diffusion")}
+def _lazy(module: str, class_name: str, **kwargs: Any) -> Callable[[Any], Any]:
+    """``make(config)`` importing ``module`` (NASLib's, or ours, which imports NASLib) only when called."""
+
+    def make(config: Any) -> Any:
+        return getattr(import_module(module, __package__), class_name)(config, **kwargs)
+
+    return make
+
+
+for _name, _class in (("rs", "RandomSearch"), ("re", "RegularizedEvolution"), ("ls", "LocalSearch"),
+                      ("bananas", "Bananas"), ("npenas", "Npenas")):
+    OPTIMIZERS.register(_name, _lazy("naslib.optimizers", _class))
+OPTIMIZERS.register("diffusionnag", _lazy(".optimizers", "DiffusionNAG"))
+OPTIMIZERS.register("bananas_diffusion", _lazy(".optimizers", "BananasDiffusion", acq_fn_optimization="diffusion"))
 
 
 def run(argv: Sequence[str] | None = None) -> dict[str, Any]:
@@ -55,9 +67,7 @@ def run(argv: Sequence[str] | None = None) -> dict[str, Any]:
     if args.config_file is None:
         raise ConfigError("pass --config-file (e.g. configs/naslib_nb201.yaml)")
     config = utils.get_config_from_args(args, config_type="nas")
-    makers = optimizers()
-    if config.optimizer not in makers:
-        raise UnknownNameError(f"unknown optimizer {config.optimizer!r}; choose one of: {', '.join(makers)}")
+    make_optimizer = OPTIMIZERS.get(config.optimizer)
     if config.search_space not in SEARCH_SPACES:
         raise UnknownNameError(f"search space {config.search_space!r} is not supported by this runner; "
                                f"supported: {', '.join(SEARCH_SPACES)}")
@@ -75,7 +85,7 @@ def run(argv: Sequence[str] | None = None) -> dict[str, Any]:
     logger.info(f"dataset_api: {api_info}")
     utils.set_seed(config.seed)
     search_space = getattr(spaces, SEARCH_SPACES[config.search_space])()
-    optimizer = makers[config.optimizer](config)
+    optimizer = make_optimizer(config)
     optimizer.adapt_search_space(search_space, dataset_api=dataset_api)
 
     start = time.perf_counter()

@@ -169,9 +169,6 @@ def _resolution(r: int) -> int:
     return int(r)
 
 
-_SPACE = MBv3Space()
-
-
 def net_shape(arch: str, resolution: int = 224, width: float = 1.2) -> NetShape:
     """The layer walk of OFA's MobileNetV3 for ``arch``: stride-2 convs with 'same' padding map
     a side n to ceil(n / 2); a stage's first layer carries the stage stride."""
@@ -179,7 +176,7 @@ def net_shape(arch: str, resolution: int = 224, width: float = 1.2) -> NetShape:
     f = -(-r // 2)
     blocks = [Block(f, f, w.first, w.first, 1, 3, 1, False, False)]
     cin = w.first
-    for s, stage in enumerate(_SPACE.layers(arch)):
+    for s, stage in enumerate(MBv3Space().layers(arch)):
         for j, (k, e) in enumerate(stage):
             stride = STRIDES[s] if j == 0 else 1
             fout = -(-f // stride)
@@ -227,7 +224,7 @@ class OFACost:
     def __init__(self, width: float = 1.2) -> None:
         self.widths = ofa_widths(width)
         self.width = self.widths.mult
-        self.space = _SPACE
+        self.space = MBv3Space()
         self.metric = {"flops": f"FLOPs (multiply-accumulates, OFA's count_net_flops convention) of the OFA "
                                 f"MobileNetV3 w{self.width} subnet, counted analytically",
                        "params": f"parameters (incl. BN, OFA's count_parameters) of the OFA MobileNetV3 "
@@ -289,7 +286,7 @@ class _LayerTableLatency:
             raise InvalidArchitectureError(
                 f"the {self.device} latency table was measured on the w{'/w'.join(map(str, self.width_mults))} "
                 f"network only, not w{width}; use width={self.width_mults[-1]}")
-        self.space = _SPACE
+        self.space = MBv3Space()
 
     def resolutions(self) -> list[int]:
         raise NotImplementedError

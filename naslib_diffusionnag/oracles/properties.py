@@ -9,11 +9,12 @@ sampler and the reports are written once, not once per space.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
 
-from ..errors import UnknownNameError
+from ..registry import Registry
 from ..spaces.base import SearchSpace
 from . import mbv3_properties, nb201_properties
 
@@ -75,31 +76,29 @@ def draw_labels(prop: ArchProperty, space: SearchSpace, k: int,
     return archs, prop.evaluate(archs)
 
 
-# Per space: (name, **options) -> property; --dataset -> (accuracy property name, dataset) or None.
-Factory = Callable[..., ArchProperty]
-AccuracyFor = Callable[[str | None], tuple[str, str] | None]
-_SPACES: dict[str, tuple[Factory, AccuracyFor]] = {
-    "nb201": (nb201_properties.nb201_property, nb201_properties.accuracy_for),
-    "mbv3": (mbv3_properties.mbv3_property, mbv3_properties.accuracy_for),
-}
+@dataclass(frozen=True)
+class SpaceProperties:
+    """One search space's properties: ``make(name, **options) -> ArchProperty``, and
+    ``accuracy_for(--dataset) -> (accuracy property name, canonical dataset) or None``."""
+
+    make: Callable[..., ArchProperty]
+    accuracy_for: Callable[[str | None], tuple[str, str] | None]
 
 
-def _space(space_name: str) -> tuple[Factory, AccuracyFor]:
-    try:
-        return _SPACES[space_name]
-    except KeyError:
-        raise UnknownNameError(f"search space {space_name!r} has no properties; spaces with properties: "
-                               f"{', '.join(sorted(_SPACES))}") from None
+PROPERTIES: Registry[SpaceProperties] = Registry(
+    "search space with properties", hint=" (register a SpaceProperties for the space in PROPERTIES)")
+PROPERTIES.register("nb201", SpaceProperties(nb201_properties.nb201_property, nb201_properties.accuracy_for))
+PROPERTIES.register("mbv3", SpaceProperties(mbv3_properties.mbv3_property, mbv3_properties.accuracy_for))
 
 
 def space_property(space_name: str, name: str, **options: Any) -> ArchProperty:
     """The property ``name`` of ``space_name``'s architectures. ``options`` go to the space's
     factory: NB201 ``bench``, ``data_dir`` (``nb201_property``); MBv3 ``resolution``,
     ``width`` (``mbv3_property``). Unknown names raise ``UnknownNameError`` listing valid ones."""
-    return _space(space_name)[0](name, **options)
+    return PROPERTIES.get(space_name).make(name, **options)
 
 
 def accuracy_for(space_name: str, dataset: str | None) -> tuple[str, str] | None:
     """``(accuracy property name, canonical dataset)`` for ``--dataset``. Without a dataset:
     the space's only accuracy when it has one (MBv3: ImageNet), else None (NB201 has three)."""
-    return _space(space_name)[1](dataset)
+    return PROPERTIES.get(space_name).accuracy_for(dataset)
