@@ -333,8 +333,8 @@ def standin_needed(name: str, folder: Path) -> bool:
     if spec is None or spec.origin is None:
         return True
     origin = Path(spec.origin).resolve()
-    if folder.resolve() in origin.parents:
-        return True
+    if folder.resolve() in origin.parents or any(p.name == STANDIN_FOLDER for p in origin.parents):
+        return True  # ours, here or in the environment a --system-site-packages venv sees
     probe = {"torchvision": "torchvision.transforms", "tensorwatch": "tensorwatch"}[name]
     error = _import_check(probe)
     if error is not None:
@@ -500,6 +500,8 @@ def run(args: argparse.Namespace) -> list[str]:
     lines = [check_commit(root, args.any_commit)]
     plans = plan_patches(root)
     standins = None if args.no_standins else plan_standins(args.standins_dir)
+    if not args.no_install:  # a missing torch is found before anything is written
+        constraints_text({n: installed_version(n) for n in HELD})
     changed = write_plans(plans)
     for plan in plans:
         rel = plan.path.relative_to(root)

@@ -378,6 +378,9 @@ def test_standins_yield_to_a_real_package(tmp_path, monkeypatch):
     ours = type("Spec", (), {"origin": str(folder / "torchvision" / "__init__.py")})()
     monkeypatch.setattr(sn.importlib.util, "find_spec", lambda name: ours)
     assert sn.standin_needed("torchvision", folder)
+    system = type("Spec", (), {"origin": str(tmp_path / "sys" / sn.STANDIN_FOLDER / "torchvision" / "__init__.py")})()
+    monkeypatch.setattr(sn.importlib.util, "find_spec", lambda name: system)
+    assert sn.standin_needed("torchvision", folder)  # a venv seeing the system's stand-in gets its own
     real = type("Spec", (), {"origin": str(tmp_path / "site" / "torchvision" / "__init__.py")})()
     monkeypatch.setattr(sn.importlib.util, "find_spec", lambda name: real)
     monkeypatch.setattr(sn, "_import_check", lambda module: None)
@@ -423,3 +426,11 @@ def test_module_imports_neither_torch_nor_naslib():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                          cwd=Path(__file__).resolve().parents[1])
     assert out.returncode == 0 and out.stdout.strip() == "[]", out.stderr
+
+
+def test_missing_torch_is_found_before_anything_is_written(tree, capsys, monkeypatch):
+    monkeypatch.setattr(sn, "installed_version", lambda name: None if name == "torch" else "1.0")
+    before = snapshot(tree.parent)
+    assert sn.main([str(tree), "--any-commit", "--standins-dir", str(tree.parent / "standins")]) == 2
+    assert "torch not installed" in capsys.readouterr().err
+    assert snapshot(tree.parent) == before
