@@ -31,7 +31,7 @@ import os
 import subprocess
 import sys
 import sysconfig
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -438,29 +438,37 @@ def pip(args: Sequence[str]) -> None:
                          "the cause (network to PyPI, disk space) and run this command again")
 
 
-def install(root: Path, constraints: Path) -> list[str]:
-    """pip-install NASLib's dependencies under the constraints, then NASLib itself; return what ran."""
+def install(root: Path, constraints: Path, say: Callable[[str], None]) -> int:
+    """pip-install NASLib's dependencies under the constraints, then NASLib itself; return the changes."""
     held = {n: installed_version(n) for n in HELD}
-    done = []
+    changes = 0
     if write_constraints(constraints, held):
-        done.append(f"wrote {constraints}")
+        say(f"wrote {constraints} ({', '.join(f'{n}=={v}' for n, v in held.items())})")
+        changes += 1
     missing = missing_requirements()
     with_deps = [r.spec for r in missing if not r.no_deps]
     without = [r.spec for r in missing if r.no_deps]
     if with_deps:
         pip(["-c", str(constraints), *with_deps])
-        done.append("installed " + " ".join(with_deps))
+        changes += 1
     if without:
         pip(["--no-deps", "-c", str(constraints), *without])
-        done.append("installed without dependencies " + " ".join(without))
-    if naslib_install_location() != root.resolve():
+        changes += 1
+    if not missing:
+        say("NASLib's import-time dependencies are installed (pip not run)")
+    location = naslib_install_location()
+    if location != root.resolve():
+        if location is not None:
+            say(f"replacing the NASLib installed from {location}")
         pip(["--no-deps", "-e", str(root)])
-        done.append(f"installed NASLib editable from {root}")
+        changes += 1
+    else:
+        say(f"NASLib is installed editable from {root} (pip not run)")
     after = {n: installed_version(n) for n in HELD}
     if after != held:
         raise SetupError(f"pip changed {held} to {after}; reinstall the previous versions "
                          f"(pip install {' '.join(f'{n}=={v}' for n, v in held.items())})")
-    return done
+    return changes
 
 
 def verify() -> str:
@@ -493,50 +501,46 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return ap.parse_args(argv)
 
 
-def run(args: argparse.Namespace) -> list[str]:
-    """Everything, checks first; return the lines to print."""
+def run(args: argparse.Namespace, say: Callable[[str], None] = print) -> None:
+    """Everything, every check before the first write; report each step through ``say``."""
     root = args.checkout.resolve()
     check_checkout(root)
-    lines = [check_commit(root, args.any_commit)]
+    commit_line = check_commit(root, args.any_commit)
     plans = plan_patches(root)
     standins = None if args.no_standins else plan_standins(args.standins_dir)
     if not args.no_install:  # a missing torch is found before anything is written
         constraints_text({n: installed_version(n) for n in HELD})
-    changed = write_plans(plans)
+    say(commit_line)
+    changes = write_plans(plans)
     for plan in plans:
-        rel = plan.path.relative_to(root)
         for p in plan.applied:
-            lines.append(f"fixed {rel}: {p.why}")
+            say(f"fixed {plan.path.relative_to(root)}: {p.why}")
     n_already = sum(len(p.already) for p in plans)
     if n_already:
-        lines.append(f"{n_already} of {len(PATCHES)} source fixes were already in place")
-    activity = changed
+        say(f"{n_already} of {len(PATCHES)} source fixes were already in place")
     if standins is not None:
         folder, needed, real = standins
         pth = None if args.standins_dir is not None else folder.parent / f"{STANDIN_FOLDER}.pth"
         written = install_standins(folder, needed, pth)
-        activity += len(written)
-        lines += [f"stand-in {n} written to {folder}" if n in STANDIN_PACKAGES
-                  else f"wrote {folder.parent / n} (puts {folder} on sys.path, after site-packages)"
-                  for n in written]
-        lines += [f"real {n} imports; no stand-in for it" for n in real]
+        changes += len(written)
+        for n in written:
+            say(f"stand-in {n} written to {folder}" if n in STANDIN_PACKAGES
+                else f"wrote {folder.parent / n} (puts {folder} on sys.path, after site-packages)")
+        for n in real:
+            say(f"real {n} imports; no stand-in for it")
         if args.standins_dir is not None:
-            lines.append(f"put {folder} on PYTHONPATH for NASLib to import")
+            say(f"put {folder} on PYTHONPATH for NASLib to import")
     if not args.no_install:
-        done = install(root, args.constraints or root / CONSTRAINTS_NAME)
-        activity += len(done)
-        lines += done
-        lines.append(verify())
-    if activity == 0:
-        lines.append("already set up: nothing changed")
-    return lines
+        changes += install(root, args.constraints or root / CONSTRAINTS_NAME, say)
+        say(verify())
+    if changes == 0:
+        say("already set up: nothing changed")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        for line in run(args):
-            print(line)
+        run(args, lambda line: print(line, flush=True))
     except SetupError as e:
         print(f"setup_naslib: error: {e}", file=sys.stderr)
         return 2
