@@ -238,7 +238,12 @@ def plan_file(root: Path, rel: str, patches: Sequence[Patch]) -> FilePlan:
         raise SetupError(f"{rel}: file missing in {root}, so this is not the NASLib layout these fixes "
                          f"know; nothing was changed (check out NASLib {KNOWN_COMMIT[:8]})")
     before = path.read_bytes()
-    text = before.decode("utf-8")
+    try:
+        text = before.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise SetupError(f"{rel}: not UTF-8 text ({e.reason} at byte {e.start}), so it is not NASLib "
+                         f"{KNOWN_COMMIT[:8]}'s file; nothing was changed; restore it with "
+                         f"'git -C {root} checkout -- {rel}'") from e
     applied: list[Patch] = []
     already: list[Patch] = []
     for p in patches:

@@ -161,7 +161,7 @@ FIXTURE["naslib/predictors/omni_seminas.py"] = _UPSAMPLE.format(name="OmniSemiNA
 def make_tree(root: Path, files: dict[str, str] = FIXTURE) -> Path:
     for rel, text in files.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
+        (root / rel).write_bytes(text.encode("utf-8", "surrogateescape"))
     return root
 
 
@@ -256,6 +256,10 @@ def _three_iterables(files: dict[str, str]) -> None:
     files[wl] = files[wl].replace("collections.Iterable)", "collections.abc.Iterable)", 1)
 
 
+def _binary(files: dict[str, str]) -> None:
+    files["naslib/utils/zerocost.py"] = "\udcff"  # written as a lone 0xff byte below
+
+
 def _missing(files: dict[str, str]) -> None:
     del files["naslib/defaults/predictor_evaluator.py"]
 
@@ -264,6 +268,7 @@ def _missing(files: dict[str, str]) -> None:
     (_unexpected, "naslib/predictors/omni_seminas.py"),
     (_three_iterables, "naslib/predictors/gp/gpwl_utils/wl_kernel.py"),
     (_missing, "naslib/defaults/predictor_evaluator.py"),
+    (_binary, "naslib/utils/zerocost.py"),
 ])
 def test_unexpected_file_is_refused_and_nothing_is_modified(tmp_path, capsys, change, named):
     files = dict(FIXTURE)
