@@ -10,9 +10,10 @@ from ..errors import DiffusionNAGError
 
 INSTALL_HINT = (
     "NASLib is not importable. It is not on PyPI and its setup.py refuses Python > 3.9: clone "
-    "https://github.com/automl/NASLib, remove the Python version gate (and the 'pip install git+' "
-    "calls) from its setup.py, install it with 'pip install --no-deps -e <NASLib>' plus the "
-    "dependencies listed in this project's README ('NASLib plugin' section), then retry."
+    "https://github.com/automl/NASLib (tested at 0b51bc18) and run "
+    "'python -m naslib_diffusionnag.setup_naslib <NASLib>', which fixes its sources for modern "
+    "Python and runs 'pip install --no-deps -e <NASLib>' plus its dependencies with torch and numpy "
+    "held (README, 'NASLib plugin'), then retry."
 )
 
 

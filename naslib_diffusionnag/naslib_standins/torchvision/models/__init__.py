@@ -1,0 +1,8 @@
+"""Stand-in ``torchvision.models``: every model is a placeholder that fails when built."""
+from __future__ import annotations
+
+from .._standin import module_getattr
+
+
+def __getattr__(name: str) -> type:
+    return module_getattr(__name__, name)
