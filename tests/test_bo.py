@@ -13,10 +13,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 import yaml
 
 from naslib_diffusionnag.bo import ACQUISITIONS, build_method, report, resolve_params
-from naslib_diffusionnag.bo.sweep import SweepConfig, run_sweep
+from naslib_diffusionnag.bo.sweep import SweepConfig, run_one, run_sweep
 from naslib_diffusionnag.cli import main
 from naslib_diffusionnag.errors import ConfigError, DiffusionNAGError, UnknownNameError
 
@@ -35,6 +36,7 @@ def black_box(bench):
     return f
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method, budget, params", [
     ("rs", 80, {}), ("re", 80, {}), ("ls", 80, {}),
     ("bananas", 30, SMALL_BO), ("bo-random", 30, SMALL_BO), ("diffusion-bo", 30, SMALL_BO),
@@ -58,6 +60,7 @@ def test_budget_no_requery_and_determinism(bench, method, budget, params):
     assert other.archs != traj.archs
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method, budget, params", [
     ("re", 100, {}), ("ls", 100, {}), ("bananas", 40, SMALL_BO), ("diffusion-bo", 40, SMALL_BO),
 ])
@@ -88,14 +91,17 @@ def test_acquisition_functions():
         build_method("hyperband")
 
 
-def _config(tmp_path: Path, methods: dict, seeds: int, budget: int = 20) -> Path:
+def _config(tmp_path: Path, methods: dict, seeds: int, budget: int = 20, data: Path | None = None) -> Path:
     cfg = {"budget": budget, "seeds": seeds, "datasets": ["cifar10"], "methods": methods,
            "runs_dir": str(tmp_path / "runs"), "results": str(tmp_path / "res" / "bo")}
+    if data is not None:
+        cfg["data"] = str(data)
     path = tmp_path / "sweep.yaml"
     path.write_text(yaml.safe_dump(cfg))
     return path
 
 
+@pytest.mark.slow
 def test_sweep_resumes_and_never_overwrites(tmp_path, bench):
     path = _config(tmp_path, {"rs": {}, "re": {}}, seeds=2)
     files = run_sweep(SweepConfig.from_yaml(path), workers=1, progress=False)
@@ -142,6 +148,7 @@ def _children(pid: int) -> list[int]:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc to find worker processes")
 def test_sweep_survives_a_killed_worker(tmp_path):
     path = _config(tmp_path, {"diffusion-bo": SMALL_BO}, seeds=2, budget=40)
@@ -169,6 +176,7 @@ def test_sweep_survives_a_killed_worker(tmp_path):
     assert json.loads(out.strip().splitlines()[-1])["runs"] == 2
 
 
+@pytest.mark.slow
 def test_search_cli_json(capsys, bench):
     assert main(["search", "--dataset", "cifar100", "--budget", "30", "--seed", "1", "--method", "re", "--json"]) == 0
     out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
@@ -178,6 +186,7 @@ def test_search_cli_json(capsys, bench):
     assert out["best_test_accuracy"] == max(out["trajectory"]["values"])
 
 
+@pytest.mark.slow
 def test_ray_backend_runs_the_same_sweep(tmp_path):
     ray = pytest.importorskip("ray", reason="the optional Ray backend needs `pip install ray`")
     path = _config(tmp_path, {"rs": {}, "ls": {}}, seeds=2)
@@ -230,3 +239,24 @@ def test_bad_method_parameters_are_refused_when_the_sweep_config_is_read(tmp_pat
         SweepConfig.from_yaml(path)
     assert message in str(e.value) and str(path) in str(e.value)
     assert not (tmp_path / "runs").exists()  # refused before any run started
+
+
+def test_sweep_runs_record_their_resolved_parameters(tmp_path, toy_bench_csv, toy_bench):
+    """Runs of a sweep on a table in the real layout (in this process, the benchmark passed
+    explicitly): every run file records the method's parameters as given (``spec``, compared
+    on resume) and resolved over the defaults."""
+    path = _config(tmp_path, {"rs": {}, "re": {"population_size": 8}}, seeds=1, budget=12, data=toy_bench_csv)
+    config = SweepConfig.from_yaml(path)
+    Path(config.runs_dir).mkdir(parents=True)
+    threads = torch.get_num_threads()
+    try:
+        files = [run_one(spec, config.runs_dir, bench=toy_bench) for spec in config.specs()]
+    finally:
+        torch.set_num_threads(threads)  # run_one pins a worker process to one thread
+    records = {json.loads(Path(f).read_text())["spec"]["method"]: json.loads(Path(f).read_text()) for f in files}
+    assert records["re"]["spec"]["params"] == {"population_size": 8}
+    assert records["re"]["resolved_params"] == {"population_size": 8, "sample_size": 10}
+    assert records["rs"]["resolved_params"] == {}
+    assert records["re"]["benchmark"]["sha256"] == toy_bench.checksum
+    traj = build_method("re", params={"population_size": 8}).run(lambda a: toy_bench.query(a, "cifar10"), 12, 0)
+    assert records["re"]["trajectory"]["archs"] == traj.archs
