@@ -63,20 +63,21 @@ def files(tmp_path: Path) -> Path:
 
 
 SAMPLE = ["sample", "--space", "nb201", "--steps", "2", "--n", "4"]
+SLOW = pytest.mark.slow  # reads ../shared/data
 CASES = [
     (["sample", "--space", "nb201", "--n", "0"], "--n: must be an integer >= 1, got 0"),
     (["sample", "--space", "nb201", "--n", "-5"], "--n: must be an integer >= 1, got -5"),
     ([*SAMPLE, "--guide", "accuracy:cifar10", "--labels", "-3"], "--labels: must be an integer >= 2, got -3"),
-    ([*SAMPLE, "--guide", "accuracy:cifar10", "--labels", "20000"], "more than the 15,625 architectures"),
+    pytest.param([*SAMPLE, "--guide", "accuracy:cifar10", "--labels", "20000"], "more than the 15,625 architectures", marks=SLOW),
     ([*SAMPLE, "--guide", "accuracy:cifar10", "--scale", "10,50"], "increase; give them in decreasing order"),
     ([*SAMPLE, "--guide", "accuracy:cifar10", "--scale", "-5"], "must be finite and >= 0"),
     ([*SAMPLE, "--guide", "accuracy:cifar10", "--scale", "fast"], "not a comma list of numbers"),
-    ([*SAMPLE, "--guide", "accuracy:cifar10,weight=nan"], "must be a finite number > 0"),
-    ([*SAMPLE, "--guide", "accuracy:cifar10@max,weight=-2"], "must be a finite number > 0"),
-    ([*SAMPLE, "--guide", "latency:pixel3@budget=-1"], "below its smallest value"),
-    ([*SAMPLE, "--guide", "latency:pixel3@budget=nan"], "not a finite number"),
-    ([*SAMPLE, "--guide", "file:const.csv", "--labels", "2"], "all 2 values are 1"),
-    ([*SAMPLE, "--guide", "file:nan.csv", "--labels", "2"], "not a finite number"),
+    pytest.param([*SAMPLE, "--guide", "accuracy:cifar10,weight=nan"], "must be a finite number > 0", marks=SLOW),
+    pytest.param([*SAMPLE, "--guide", "accuracy:cifar10@max,weight=-2"], "must be a finite number > 0", marks=SLOW),
+    pytest.param([*SAMPLE, "--guide", "latency:pixel3@budget=-1"], "below its smallest value", marks=SLOW),
+    pytest.param([*SAMPLE, "--guide", "latency:pixel3@budget=nan"], "not a finite number", marks=SLOW),
+    pytest.param([*SAMPLE, "--guide", "file:const.csv", "--labels", "2"], "all 2 values are 1", marks=SLOW),
+    pytest.param([*SAMPLE, "--guide", "file:nan.csv", "--labels", "2"], "not a finite number", marks=SLOW),
     (["train", "--space", "nb201", "--out", "m.pt", "--steps", "0"], "--steps: must be an integer >= 1"),
     (["train", "--space", "nb201", "--out", "m.pt", "--config", "wrongtype.yaml"],
      "train.batch_size is 'big'; it must be of type int"),
@@ -89,7 +90,12 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("argv, message", CASES, ids=[" ".join(a[:1] + a[-2:]) for a, _ in CASES])
+def _case_id(case) -> str:
+    argv = case.values[0] if hasattr(case, "values") else case[0]
+    return " ".join(argv[:1] + argv[-2:])
+
+
+@pytest.mark.parametrize("argv, message", CASES, ids=[_case_id(c) for c in CASES])
 def test_bad_cli_input_gives_one_line_and_exit_2(capsys, files, argv, message):
     assert message in _one_line_error(capsys, argv, files)
 
@@ -105,6 +111,7 @@ def _nats_copy(tmp_path: Path, bench: NB201Benchmark, edit) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_a_changed_value_is_refused_unless_allowed(tmp_path, bench, capsys):
     def change(rows):
         rows[1 + 6111][0] = "99.0"  # the CIFAR-10 optimum "improved"
@@ -122,16 +129,27 @@ def test_a_changed_value_is_refused_unless_allowed(tmp_path, bench, capsys):
     assert out["benchmark"]["sha256"] == allowed.checksum  # the result names the file it used
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("edit, message", [
     (lambda rows: rows[5].__setitem__(1, "nan"), "not a percentage"),
     (lambda rows: rows[5].__setitem__(2, "-3"), "not a percentage"),
     (lambda rows: rows.__setitem__(9, list(rows[8])), "more than once"),
-    (lambda rows: rows.__setitem__(slice(3, 5), [rows[4], rows[3]]), "not in NB201 index order"),
-], ids=["nan", "negative", "duplicate", "swapped rows"])
+], ids=["nan", "negative", "duplicate"])
 def test_broken_tables_are_refused_even_when_allowed(tmp_path, bench, edit, message):
     path = _nats_copy(tmp_path, bench, edit)
     with pytest.raises(DataFormatError, match=message):
         NB201Benchmark.load(path, allow_unverified=True)
+
+
+@pytest.mark.slow
+def test_swapped_rows_are_refused_unless_allowed_and_then_said(tmp_path, bench):
+    path = _nats_copy(tmp_path, bench, lambda rows: rows.__setitem__(slice(4, 6), [rows[5], rows[4]]))
+    with pytest.raises(DataFormatError, match="not the documented nats_bench.csv"):
+        NB201Benchmark.load(path)
+    swapped = NB201Benchmark.load(path, allow_unverified=True)
+    assert swapped.arch(3) == bench.arch(4) and swapped.query(bench.arch(4), "cifar10") == bench.query(4, "cifar10")
+    assert all("NOT in NB201 index order" in m for m in swapped.metric.values())
+    assert "index order" not in bench.metric["cifar10"]
 
 
 class _Payload:
@@ -153,6 +171,7 @@ def test_a_pickle_that_would_run_code_is_refused(tmp_path):
     assert not marker.exists()
 
 
+@pytest.mark.slow
 def test_the_restricted_unpickler_reads_numpy_values(tmp_path, bench):
     import numpy as np
 
@@ -204,16 +223,18 @@ def test_unwritable_folders_fail_before_any_run(tmp_path, capsys):
     assert not (tmp_path / "runs").exists()  # nothing was computed
 
 
-def test_a_damaged_run_file_is_named(tmp_path):
+def test_a_damaged_run_file_is_named(tmp_path, toy_bench_csv):
     runs = tmp_path / "runs"
     runs.mkdir()
     (runs / "cifar10__rs__s0.json").write_text('{"spec": {"method": "rs"')
     with pytest.raises(DataFormatError, match="cifar10__rs__s0.json is not valid JSON.*delete it"):
         load_runs(runs)
     with pytest.raises(DataFormatError, match="cifar10__rs__s0.json"):
-        run_sweep(SweepConfig.from_yaml(_sweep(tmp_path)), progress=False)
+        run_sweep(SweepConfig.from_yaml(_sweep(tmp_path, data=str(toy_bench_csv), allow_unverified_data=True)),
+                  progress=False)
 
 
+@pytest.mark.slow
 def test_aggregating_runs_made_on_other_data_is_refused(tmp_path, bench, capsys):
     path = _sweep(tmp_path)
     run_sweep(SweepConfig.from_yaml(path), progress=False)
@@ -227,8 +248,8 @@ def test_aggregating_runs_made_on_other_data_is_refused(tmp_path, bench, capsys)
     assert not list((tmp_path / "res").iterdir())  # no table or plot written
 
 
-def test_one_sweep_per_runs_folder(tmp_path):
-    path = _sweep(tmp_path)
+def test_one_sweep_per_runs_folder(tmp_path, toy_bench_csv):
+    path = _sweep(tmp_path, data=str(toy_bench_csv), allow_unverified_data=True)
     (tmp_path / "runs").mkdir()
     with sweep_lock(tmp_path / "runs"):
         with pytest.raises(DiffusionNAGError, match=f"another sweep \\(pid {os.getpid()}\\) is running"):
@@ -252,6 +273,7 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+@pytest.mark.slow  # a real sweep in subprocesses
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc to find worker processes")
 def test_killing_a_sweep_ends_its_workers(tmp_path):
     path = _sweep(tmp_path, budget=150, seeds=4,  # runs of minutes: a surviving worker would outlive the wait

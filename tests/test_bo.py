@@ -13,10 +13,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 import yaml
 
 from naslib_diffusionnag.bo import ACQUISITIONS, build_method, report, resolve_params
-from naslib_diffusionnag.bo.sweep import SweepConfig, run_sweep
+from naslib_diffusionnag.bo.sweep import SweepConfig, run_one, run_sweep
 from naslib_diffusionnag.cli import main
 from naslib_diffusionnag.errors import ConfigError, DiffusionNAGError, UnknownNameError
 
@@ -35,6 +36,7 @@ def black_box(bench):
     return f
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method, budget, params", [
     ("rs", 80, {}), ("re", 80, {}), ("ls", 80, {}),
     ("bananas", 30, SMALL_BO), ("bo-random", 30, SMALL_BO), ("diffusion-bo", 30, SMALL_BO),
@@ -58,6 +60,7 @@ def test_budget_no_requery_and_determinism(bench, method, budget, params):
     assert other.archs != traj.archs
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method, budget, params", [
     ("re", 100, {}), ("ls", 100, {}), ("bananas", 40, SMALL_BO), ("diffusion-bo", 40, SMALL_BO),
 ])
@@ -88,14 +91,17 @@ def test_acquisition_functions():
         build_method("hyperband")
 
 
-def _config(tmp_path: Path, methods: dict, seeds: int, budget: int = 20) -> Path:
+def _config(tmp_path: Path, methods: dict, seeds: int, budget: int = 20, data: Path | None = None) -> Path:
     cfg = {"budget": budget, "seeds": seeds, "datasets": ["cifar10"], "methods": methods,
            "runs_dir": str(tmp_path / "runs"), "results": str(tmp_path / "res" / "bo")}
+    if data is not None:  # a made-up table in the real layout: not the documented file
+        cfg.update(data=str(data), allow_unverified_data=True)
     path = tmp_path / "sweep.yaml"
     path.write_text(yaml.safe_dump(cfg))
     return path
 
 
+@pytest.mark.slow
 def test_sweep_resumes_and_never_overwrites(tmp_path, bench):
     path = _config(tmp_path, {"rs": {}, "re": {}}, seeds=2)
     files = run_sweep(SweepConfig.from_yaml(path), workers=1, progress=False)
@@ -142,6 +148,7 @@ def _children(pid: int) -> list[int]:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc to find worker processes")
 def test_sweep_survives_a_killed_worker(tmp_path):
     path = _config(tmp_path, {"diffusion-bo": SMALL_BO}, seeds=2, budget=40)
@@ -169,6 +176,7 @@ def test_sweep_survives_a_killed_worker(tmp_path):
     assert json.loads(out.strip().splitlines()[-1])["runs"] == 2
 
 
+@pytest.mark.slow
 def test_search_cli_json(capsys, bench):
     assert main(["search", "--dataset", "cifar100", "--budget", "30", "--seed", "1", "--method", "re", "--json"]) == 0
     out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
@@ -178,20 +186,30 @@ def test_search_cli_json(capsys, bench):
     assert out["best_test_accuracy"] == max(out["trajectory"]["values"])
 
 
-def test_ray_backend_runs_the_same_sweep(tmp_path):
-    ray = pytest.importorskip("ray", reason="the optional Ray backend needs `pip install ray`")
-    path = _config(tmp_path, {"rs": {}, "ls": {}}, seeds=2)
-    try:
-        files = run_sweep(SweepConfig.from_yaml(path), workers=2, backend="ray", progress=False)
-    finally:
-        ray.shutdown()
-    assert len(files) == 4 and all(Path(f).is_file() for f in files)
-    records = [json.loads(Path(f).read_text()) for f in files]
-    ref = {r["spec"]["method"]: r for r in records if r["spec"]["seed"] == 0}
-    from naslib_diffusionnag.oracles import NB201Benchmark
-    bench = NB201Benchmark.load()
-    again = build_method("ls").run(lambda a: bench.query(a, "cifar10"), 20, 0)
-    assert ref["ls"]["trajectory"]["archs"] == again.archs  # same result as in-process
+def _outcome(run_file: str) -> dict:
+    """What a run computed (not when, where or how fast)."""
+    r = json.loads(Path(run_file).read_text())
+    return {"spec": r["spec"], "resolved_params": r["resolved_params"], "best": (r["best_arch"], r["best_value"]),
+            "sha256": r["benchmark"]["sha256"],
+            "trajectory": {k: v for k, v in r["trajectory"].items() if k != "times"}}
+
+
+@pytest.mark.slow  # starts a local Ray instance
+def test_ray_backend_runs_the_same_sweep(tmp_path, toy_bench_csv):
+    """Two runs through a local Ray instance equal the same two runs in the process pool."""
+    ray = pytest.importorskip("ray", reason="the optional Ray backend needs `pip install ray` (.ci/run installs it)")
+    results = {}
+    for backend in ("ray", "process"):
+        (tmp_path / backend).mkdir()
+        config = SweepConfig.from_yaml(_config(tmp_path / backend, {"ls": {"n_init": 5}}, seeds=2, data=toy_bench_csv))
+        try:
+            results[backend] = [_outcome(f) for f in run_sweep(config, workers=2, backend=backend, progress=False)]
+        finally:
+            if backend == "ray":
+                ray.shutdown()
+    assert len(results["ray"]) == 2 and [r["spec"]["seed"] for r in results["ray"]] == [0, 1]
+    assert results["ray"] == results["process"]
+    assert results["ray"][0]["trajectory"]["archs"] != results["ray"][1]["trajectory"]["archs"]
 
 
 def test_unknown_backend(tmp_path):
@@ -230,3 +248,24 @@ def test_bad_method_parameters_are_refused_when_the_sweep_config_is_read(tmp_pat
         SweepConfig.from_yaml(path)
     assert message in str(e.value) and str(path) in str(e.value)
     assert not (tmp_path / "runs").exists()  # refused before any run started
+
+
+def test_sweep_runs_record_their_resolved_parameters(tmp_path, toy_bench_csv, toy_bench):
+    """Runs of a sweep on a table in the real layout (in this process, the benchmark passed
+    explicitly): every run file records the method's parameters as given (``spec``, compared
+    on resume) and resolved over the defaults."""
+    path = _config(tmp_path, {"rs": {}, "re": {"population_size": 8}}, seeds=1, budget=12, data=toy_bench_csv)
+    config = SweepConfig.from_yaml(path)
+    Path(config.runs_dir).mkdir(parents=True)
+    threads = torch.get_num_threads()
+    try:
+        files = [run_one(spec, config.runs_dir, bench=toy_bench) for spec in config.specs()]
+    finally:
+        torch.set_num_threads(threads)  # run_one pins a worker process to one thread
+    records = {json.loads(Path(f).read_text())["spec"]["method"]: json.loads(Path(f).read_text()) for f in files}
+    assert records["re"]["spec"]["params"] == {"population_size": 8}
+    assert records["re"]["resolved_params"] == {"population_size": 8, "sample_size": 10}
+    assert records["rs"]["resolved_params"] == {}
+    assert records["re"]["benchmark"]["sha256"] == toy_bench.checksum
+    traj = build_method("re", params={"population_size": 8}).run(lambda a: toy_bench.query(a, "cifar10"), 12, 0)
+    assert records["re"]["trajectory"]["archs"] == traj.archs

@@ -23,6 +23,7 @@ def run(capsys, *argv: str) -> tuple[int, dict | None, str]:
     return code, out, captured.err
 
 
+@pytest.mark.slow
 def test_sample_json_contract_and_true_accuracy(capsys, bench):
     code, out, _ = run(capsys, "sample", "--space", "nb201", "--n", "200", "--seed", "3",
                        "--steps", "20", "--dataset", "cifar10", "--json")
@@ -67,7 +68,8 @@ def test_train_writes_a_checkpoint_and_refuses_to_overwrite(capsys, tmp_path):
 
 @pytest.mark.parametrize("argv, message", [
     (["sample", "--space", "nb201", "--checkpoint", "/nonexistent/m.pt"], "does not exist"),
-    (["sample", "--space", "nb201", "--n", "5", "--steps", "2", "--dataset", "svhn"], "unknown NB201 dataset 'svhn'"),
+    pytest.param(["sample", "--space", "nb201", "--n", "5", "--steps", "2", "--dataset", "svhn"],
+                 "unknown NB201 dataset 'svhn'", marks=pytest.mark.slow),  # reads the real table first
     (["sample", "--space", "nb201", "--n", "5", "--steps", "2", "--dataset", "cifar10",
       "--data", "/nonexistent/nats.csv"], "/nonexistent/nats.csv' does not exist"),
     (["train", "--space", "nb201", "--out", "x.pt", "--config", "/nonexistent.yaml"], "config file"),
@@ -86,6 +88,7 @@ def test_unknown_space_is_rejected_by_the_parser(capsys):
     assert "nb201" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_guided_sample_json_reports_guided_and_unguided(capsys, bench):
     code, out, _ = run(capsys, "sample", "--space", "nb201", "--n", "48", "--seed", "2", "--steps", "10",
                        "--guide", "accuracy:cifar10", "--guide", "latency:pixel3@budget=8,weight=0.5",
@@ -101,6 +104,7 @@ def test_guided_sample_json_reports_guided_and_unguided(capsys, bench):
     assert out["true_accuracy"]["mean"] == pytest.approx(accs.mean())
 
 
+@pytest.mark.slow
 def test_distinct_guided_sample_reports_n_distinct_cells(capsys, bench):
     code, out, _ = run(capsys, "sample", "--space", "nb201", "--n", "30", "--seed", "4", "--steps", "10",
                        "--guide", "accuracy:cifar10", "--labels", "60", "--scale", "200,20",
@@ -114,6 +118,7 @@ def test_distinct_guided_sample_reports_n_distinct_cells(capsys, bench):
     assert out["unguided"]["true_accuracy"]["mean"] < out["true_accuracy"]["mean"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("spec, message", [
     ("accuracy:cifar10@up", "bad --guide option 'up'"),
     ("speed:cifar10", "unknown NB201 property 'speed:cifar10'"),

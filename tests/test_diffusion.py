@@ -122,6 +122,7 @@ def test_sampler_is_deterministic_per_seed():
     assert cfg.nfe == 10
 
 
+@pytest.mark.slow
 def test_training_lowers_the_loss_and_is_reproducible():
     sde = VESDE(SDEConfig())
     data = torch.zeros(64, 5, 3)

@@ -8,6 +8,8 @@ import pytest
 from naslib_diffusionnag.bo.evolution import OFAEvolution
 from naslib_diffusionnag.oracles.mbv3 import Note10Latency, OFAAccuracyPredictor
 
+pytestmark = pytest.mark.slow  # every test here reads ../shared/data/mbv3
+
 
 @pytest.fixture(scope="module")
 def oracles():

@@ -30,6 +30,7 @@ def test_shipped_checkpoint_is_small_and_described(shipped):
     torch.load(path, weights_only=True)
 
 
+@pytest.mark.slow
 def test_shipped_checkpoint_generates_valid_unique_cells(shipped, bench):
     result = shipped.sample(1000, seed=0)
     m = generation_metrics(result.archs, shipped.training_archs())
@@ -70,6 +71,7 @@ def test_generation_metrics_definitions():
     assert m == {"n": 5, "valid": 4, "validity": 0.8, "uniqueness": 0.75, "novelty": pytest.approx(2 / 3)}
 
 
+@pytest.mark.slow
 def test_tiny_training_run_learns_valid_cells(tmp_path):
     """A small model trained briefly on a 20 % split already produces mostly valid cells,
     and its checkpoint reloads to the same samples."""
@@ -113,6 +115,7 @@ def test_shipped_checkpoint_config_is_the_committed_config(space):
     assert ArchitectureGenerator.load(space).config == DiffusionConfig.from_yaml(root / "configs" / f"{space}.yaml")
 
 
+@pytest.mark.slow
 def test_shipped_mbv3_model_generates_valid_subnets_at_its_default_sampler():
     gen = ArchitectureGenerator.load("mbv3")
     result = gen.sample(100, seed=11)

@@ -38,6 +38,7 @@ def _fit(gen, table, k, seed):
     return gen.fit_predictor([table.archs[i] for i in idx], table.values[idx], seed=seed), idx
 
 
+@pytest.mark.slow
 def test_predictor_ranks_held_out_cells(gen, bench):
     table = nb201_property("accuracy:cifar10", bench)
     pred, idx = _fit(gen, table, 200, seed=0)
@@ -51,6 +52,7 @@ def test_predictor_ranks_held_out_cells(gen, bench):
     assert np.array_equal(predict_clean(again, x, gen.sde), predict_clean(pred, x, gen.sde))
 
 
+@pytest.mark.slow
 def test_normal_scores_rank_the_best_cells_better_than_zscores(gen, bench):
     """With 100 labels, z-scored accuracy is dominated by the few broken cells; normal scores
     put the predictor's top-100 of the whole space on better cells."""
@@ -86,6 +88,7 @@ def test_label_transforms_are_monotone_and_invertible():
     assert default_guidance(["max", "budget"]) == default_guidance(["target"]) == ("zscore", [100.0, 50.0, 25.0])
 
 
+@pytest.mark.slow
 def test_guided_samples_beat_unguided_on_true_accuracy(gen, bench):
     table = nb201_property("accuracy:cifar10", bench)
     pred, _ = _fit(gen, table, 100, seed=1)
@@ -98,6 +101,7 @@ def test_guided_samples_beat_unguided_on_true_accuracy(gen, bench):
     assert np.median(g) > np.median(u)
 
 
+@pytest.mark.slow
 def test_sample_distinct_draws_rounds_until_n_distinct(gen, bench):
     table = nb201_property("accuracy:cifar10", bench)
     pred, _ = _fit(gen, table, 100, seed=3)
@@ -116,6 +120,7 @@ def test_sample_distinct_draws_rounds_until_n_distinct(gen, bench):
         gen.sample_distinct(5, 0, [term], [])
 
 
+@pytest.mark.slow
 def test_budget_objective_moves_latency_under_the_budget(gen, bench):
     table = nb201_property("latency:pixel3", bench)
     budget = float(np.quantile(table.values, 0.25))
@@ -182,6 +187,7 @@ def test_objective_gradients_point_the_right_way():
         Objective("up")  # type: ignore[arg-type]
 
 
+@pytest.mark.slow
 def test_properties_come_from_the_real_files(bench):
     flops = nb201_property("flops:cifar10", bench)
     params = nb201_property("params:cifar10", bench)
@@ -196,6 +202,7 @@ def test_properties_come_from_the_real_files(bench):
         nb201_property("speed:cifar10", bench)
 
 
+@pytest.mark.slow
 def test_user_labels_csv(tmp_path, bench):
     path = tmp_path / "mine.csv"
     rows = "\n".join(f"{a},{i}" for i, a in enumerate(bench.archs[:30]))
@@ -210,6 +217,7 @@ def test_user_labels_csv(tmp_path, bench):
         labels_from_csv(tmp_path / "dup.csv", bench)
 
 
+@pytest.mark.slow
 def test_guided_generation_as_a_library(gen, bench):
     """The pipeline behind `sample --guide`, called from code: requests checked up front,
     predictors fitted on seeded labels, N distinct guided cells better than N unguided ones."""

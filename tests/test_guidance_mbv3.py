@@ -20,6 +20,8 @@ from naslib_diffusionnag.oracles.nb201_properties import labels_from_csv, nb201_
 from naslib_diffusionnag.oracles.properties import accuracy_for, draw_labels
 from naslib_diffusionnag.spaces import MBv3Space
 
+pytestmark = pytest.mark.slow  # every test here reads ../shared/data/mbv3
+
 SPACE = MBv3Space()
 NAMES = ("accuracy", "latency:note10", "latency:i7", "flops", "params")
 

@@ -39,6 +39,7 @@ def api_c10():
 
 
 # ---- no NASLib needed ----------------------------------------------------------------------
+@pytest.mark.slow
 def test_dataset_api_holds_test_accuracy_under_naslib_keys(bench, api_c10):
     data = api_c10["nb201_data"]
     assert len(data) == 15625 and set(data) == set(bench.archs)
@@ -57,6 +58,7 @@ def test_dataset_api_holds_test_accuracy_under_naslib_keys(bench, api_c10):
     assert "test accuracy" in info["metric"] and info["sha256"] == bench.checksum
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dataset", ["cifar100", "ImageNet16-120"])
 def test_dataset_api_other_datasets(bench, dataset):
     api = build_nb201_dataset_api(dataset)
@@ -64,6 +66,7 @@ def test_dataset_api_other_datasets(bench, dataset):
     assert api["nb201_data"][arch][NASLIB_SPLIT[dataset]]["eval_acc1es"][-1] == value
 
 
+@pytest.mark.slow
 def test_naslib_pickles_are_accepted_and_bad_sources_refused(tmp_path, api_c10, bench):
     subset = dict(list(api_c10["nb201_data"].items())[:40])
     good = tmp_path / "nb201_cifar10_full_training.pickle"
@@ -92,6 +95,7 @@ def test_runner_config_has_what_each_optimizer_reads():
         assert key in s, key
 
 
+@pytest.mark.slow
 def test_adapter_conversions_and_proxies_without_naslib(nb201, bench):
     adapter = get_adapter("nasbench201")
     assert isinstance(adapter, NB201Adapter)
@@ -117,6 +121,7 @@ def test_package_imports_without_naslib_and_says_how_to_install():
 
 
 # ---- with NASLib ---------------------------------------------------------------------------
+@pytest.mark.slow
 @needs_naslib
 def test_adapter_matches_naslib_on_all_cells(bench, api_c10):
     from naslib.search_spaces import NasBench201SearchSpace
@@ -156,6 +161,7 @@ SMALL = ("search.epochs", "14", "search.num_init", "4", "search.k", "5", "search
          "search.diffusion_predictor_steps", "60")
 
 
+@pytest.mark.slow
 @needs_naslib
 @pytest.mark.parametrize("optimizer", ["diffusionnag", "bananas_diffusion"])
 def test_plugin_optimizers_search_through_naslibs_trainer(tmp_path, bench, optimizer):
@@ -169,6 +175,7 @@ def test_plugin_optimizers_search_through_naslibs_trainer(tmp_path, bench, optim
         _run(tmp_path, optimizer, *SMALL)
 
 
+@pytest.mark.slow
 @needs_naslib
 def test_diffusionnag_queries_materialised_graphs_once_each():
     from naslib.search_spaces import NasBench201SearchSpace

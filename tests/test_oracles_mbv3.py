@@ -13,6 +13,7 @@ from naslib_diffusionnag.errors import DataFormatError, DataNotFoundError, Inval
 from naslib_diffusionnag.oracles import resolve_data_file
 from naslib_diffusionnag.oracles.mbv3 import OFAAccuracyPredictor
 
+pytestmark = pytest.mark.slow  # every test here reads ../shared/data/mbv3
 
 @pytest.fixture(scope="module")
 def predictor() -> OFAAccuracyPredictor:

@@ -12,6 +12,7 @@ from naslib_diffusionnag.oracles import DATA_DIR_ENV, NB201Benchmark, canonical_
 README_SHA256 = "cb5d777ec3368be83c8f9b3aa4d520696051cb0eb8d94b8f85b519f9ea4afa3e"  # data README
 
 
+@pytest.mark.slow
 def test_known_optima_and_checksum(bench):
     assert bench.checksum == README_SHA256
     assert bench.query(6111, "cifar10") == pytest.approx(94.3733, abs=1e-3)
@@ -22,6 +23,7 @@ def test_known_optima_and_checksum(bench):
     assert "test accuracy" in bench.metric["cifar10"]
 
 
+@pytest.mark.slow
 def test_every_query_form_agrees(bench):
     arch = bench.arch(6111)
     ops = bench.space.to_op_indices(arch)
@@ -53,6 +55,7 @@ def test_data_dir_env_is_used(tmp_path, monkeypatch):
         NB201Benchmark.load()
 
 
+@pytest.mark.slow
 def test_wrong_format_and_bad_rows(tmp_path, bench):
     bad = tmp_path / "bad.csv"
     bad.write_text("x,y\n1,2\n")
@@ -70,6 +73,7 @@ def test_wrong_format_and_bad_rows(tmp_path, bench):
         NB201Benchmark.load(junk)
 
 
+@pytest.mark.slow
 def test_unknown_arch_and_index(bench):
     from naslib_diffusionnag.errors import InvalidArchitectureError
     with pytest.raises(InvalidArchitectureError, match="out of range"):
@@ -78,6 +82,7 @@ def test_unknown_arch_and_index(bench):
         bench.query("|conv~0|+|none~0|none~1|+|none~0|none~1|none~2|", "cifar10")
 
 
+@pytest.mark.slow
 def test_naslib_pickle_layout(tmp_path, bench):
     """A pickle in NASLib's nb201 layout (arch_str -> split -> eval_acc1es), filled with the
     real CSV values, reads back the same numbers and says which split it read."""
@@ -97,6 +102,7 @@ def test_naslib_pickle_layout(tmp_path, bench):
         nas.query(0, "ImageNet16-120")
 
 
+@pytest.mark.slow
 def test_csv_rows_are_benchmark_indices(bench):
     """Row i of nats_bench.csv is index i: the HELP latency file, keyed by index, lists the
     same number of cells and index 6111 is the CIFAR-10 optimum in the FLOPs file too."""

@@ -35,6 +35,7 @@ def _active_equal(ofa_a: dict, ofa_b: dict) -> bool:
     return True
 
 
+@pytest.mark.slow  # reads ../shared/data/mbv3
 def test_published_ofa_nets_round_trip(mbv3):
     nets = [r for r in _rows("ofa_specialized_summary.csv") if r["net_name"] == "MobileNetV3"]
     assert len(nets) == 34
@@ -48,6 +49,7 @@ def test_published_ofa_nets_round_trip(mbv3):
         assert int(x.sum()) == sum(ofa["d"])  # one token per active layer, zero rows elsewhere
 
 
+@pytest.mark.slow  # reads ../shared/data/mbv3
 def test_measured_subnets_parse_and_inactive_slots_are_ignored(mbv3):
     """The file's 2,223 rows are distinct as raw lists, but some differ only in the values of
     inactive slots, which OFA ignores: the adapter must merge exactly those."""

@@ -18,12 +18,14 @@ def test_registry_lists_names_for_unknown_space():
         get_space("nb999")
 
 
+@pytest.mark.slow
 def test_enumeration_is_exactly_the_benchmark(nb201, bench):
     listed = list(nb201.enumerate())
     assert len(listed) == len(set(listed)) == nb201.size == 15625
     assert set(listed) == set(bench.archs)
 
 
+@pytest.mark.slow
 def test_tensor_round_trip_all_cells(nb201, bench):
     x = nb201.encode(bench.archs)
     assert x.shape == (15625, 8, 7)
@@ -40,6 +42,7 @@ def test_string_rows_follow_the_string_order(nb201):
                       "avg_pool_3x3", "none", "output"]
 
 
+@pytest.mark.slow
 def test_index_and_op_indices_round_trip_all_cells(nb201, bench):
     for i, arch in enumerate(bench.archs):
         t = nb201.to_op_indices(arch)
@@ -48,6 +51,7 @@ def test_index_and_op_indices_round_trip_all_cells(nb201, bench):
         assert bench.arch(i) == arch
 
 
+@pytest.mark.slow
 def test_op_indices_match_naslib_own_file(nb201, bench):
     """NASLib's zero-cost file pairs its op-index tuples with cell strings and NB201 indices."""
     path = resolve_data_file("nb201/val_acc_200ep_naslib_zc_subset.csv")
@@ -129,6 +133,7 @@ def test_true_adjacency_is_the_cell_graph_and_official_swaps_3_and_4():
         NB201Space("swapped")
 
 
+@pytest.mark.slow
 def test_iso_key_coarsens_natsbench_unique_string(nb201, bench):
     classes: dict[str, set[str]] = {}
     for arch, unique in zip(bench.archs, bench.unique_strings, strict=True):

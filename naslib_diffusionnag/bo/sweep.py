@@ -218,8 +218,8 @@ def run_sweep(config: SweepConfig, workers: int = 1, backend: str = "process", m
         raise ConfigError(f"unknown backend {backend!r}; use 'process' or 'ray'")
     if workers < 1:
         raise ConfigError(f"workers is {workers}; use at least 1 worker process")
-    NB201Benchmark.load(config.data, config.allow_unverified_data)  # refuse a wrong data file before any run
     runs_dir = check_writable(config.runs_dir)
+    NB201Benchmark.load(config.data, config.allow_unverified_data)  # refuse a wrong data file before any run
     with sweep_lock(runs_dir):
         return _run_pending(config, runs_dir, workers, backend, max_restarts, progress)
 
