@@ -202,7 +202,9 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
 
     bench = NB201Benchmark.load(args.data)
     dataset = canonical_dataset(args.dataset)
-    optimizer = build_method(args.method, args.space, checkpoint=args.checkpoint)
+    optimizer = build_method(args.method, args.space, checkpoint=args.checkpoint,
+                             params={"target": dataset, "meta_checkpoint": args.meta_checkpoint}
+                             if args.method == "transfer-bo" else None)
     traj = optimizer.run(lambda a: bench.query(a, dataset), args.budget, args.seed)
     arch, value = traj.best()
     return {"method": args.method, "space": args.space, "dataset": dataset, "seed": args.seed,
@@ -286,7 +288,7 @@ def _add_transfer_parsers(sub: Any, spaces: list[str]) -> None:
                        help="what describes a task: its class-name embeddings or a few probe cells' accuracies")
         p.add_argument("--task-input", default="full", choices=["full", "zero", "shuffle"],
                        help="ablation: feed each task its descriptor, zeros, or another task's")
-        p.add_argument("--steps", type=int, default=2000, help="meta-training iterations")
+        p.add_argument("--steps", type=int, default=600, help="meta-training iterations")
         p.add_argument("--seed", type=int, default=0)
         p.add_argument("--checkpoint", help="score-network checkpoint (default: the shipped one)")
         p.add_argument("--json", action="store_true", help="print a JSON object as the last line")
@@ -407,6 +409,8 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--method", default="diffusion-bo", choices=list(METHOD_NAMES))
     se.add_argument("--checkpoint", help="score-network checkpoint for diffusion-bo (default: shipped)")
     se.add_argument("--data", help="benchmark file (default ../shared/data/nb201/nats_bench.csv)")
+    se.add_argument("--meta-checkpoint", help="transfer-bo: meta-predictor from `diffusionnag meta-train` "
+                    "(default: meta-train on meta-train-db first, a few minutes)")
     se.add_argument("--json", action="store_true", help="print a JSON object as the last line")
 
     be = sub.add_parser("bench", help="run a resumable sweep of methods x datasets x seeds and aggregate it")

@@ -54,7 +54,27 @@ def build_method(name: str, space_name: str = "nb201", params: dict[str, Any] | 
             g, int(p["candidates"]), [float(s) for s in p.get("scales", [100.0, 50.0, 25.0])],
             g.config.with_overrides(sampler={"steps": int(p["sampler_steps"])}).sampler
             if "sampler_steps" in p else None), checkpoint)
+    if name == "transfer-bo":
+        return _transfer_bo(space_name, params, checkpoint)
     raise UnknownNameError(f"unknown search method {name!r}; choose one of: {', '.join(METHOD_NAMES)}")
 
 
-METHOD_NAMES = ("rs", "re", "ls", "bananas", "bo-random", "diffusion-bo")
+def _transfer_bo(space_name: str, params: dict[str, Any], checkpoint: str | None) -> Optimizer:
+    """BO warm-started by a meta-predictor (``transfer.transfer_bo``). ``target`` (the dataset
+    searched) is required; ``meta_checkpoint`` (from ``diffusionnag meta-train``) or else
+    ``sources`` (default ``meta-train-db``) to meta-train now; the leakage guard checks either."""
+    from ..transfer import build_meta_predictor, prepare, transfer_bo
+    from ..transfer.meta_train import TrainedMetaPredictor
+
+    p = dict(params)
+    if "target" not in p:
+        raise UnknownNameError("transfer-bo needs the target dataset (params target=...), to describe it and "
+                               "to keep its values out of the sources")
+    target, meta_ckpt, sources = p.pop("target"), p.pop("meta_checkpoint", None), p.pop("sources", "meta-train-db")
+    gen = ArchitectureGenerator.load(space_name, checkpoint)
+    trained = (TrainedMetaPredictor.load(meta_ckpt, gen.space) if meta_ckpt else
+               build_meta_predictor([sources], gen, target=target, progress=True))
+    return transfer_bo(prepare(target, trained, gen), **p)
+
+
+METHOD_NAMES = ("rs", "re", "ls", "bananas", "bo-random", "diffusion-bo", "transfer-bo")

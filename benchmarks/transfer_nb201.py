@@ -1,0 +1,237 @@
+"""Transferable NAS on NB201: find a good cell for CIFAR-10 / CIFAR-100 from other tasks only.
+
+Protocol (values: NB201 200-epoch test accuracy, ../shared/data/nb201/nats_bench.csv; sources:
+../shared/data/transfer/meta_train_db.csv and the NB201 tables of non-target datasets; sha256 of
+every file recorded in the output):
+- Meta-predictors (``naslib_diffusionnag.transfer``; MetaPredictorConfig defaults, STEPS
+  iterations, meta-training seed 0), one per row and target, trained once and shared by the
+  seeds; every source set passes the leakage guard (no table of the target dataset):
+  (i) meta-train-db + class-name embeddings; (ii) the same, task input zeroed / shuffled;
+  (iii) the ImageNet16-120 table only / every non-target NB201 table, class-name descriptors;
+  (iv) every non-target table with few-shot descriptors (10 probe cells drawn with seed 0; the
+  target's descriptor costs those 10 probe trainings, not counted in the columns).
+- Per seed s in 0..9: the transfer pipeline generates 100 distinct valid cells under the
+  meta-predictor's guidance (scales 100/50/25, round seed s), ranks them by its prediction and
+  "trains" them in rank order (benchmark look-up); best true accuracy after 1, 2, 5, 10.
+- (v) no transfer, from scratch: diffusion-bo (configs/bo_nb201.yaml defaults) and local search
+  (ls), seed s: best after the first 1, 2, 5, 10 queries; queries to the optimum.
+- (vi) the meta-predictor's exhaustive top-K over all 15,625 cells (no generation; the ceiling
+  for generation with that predictor), for the (i) and (iii) predictors; deterministic.
+- Transfer-BO (``transfer.transfer_bo``, warm start = the pipeline's top 10, prior-mean
+  surrogate, mutation candidates) with the (i) and (iii, all non-target) predictors: queries
+  until the optimum, budget BO_BUDGET. A run stops when it queries the optimum (the count is all
+  this column needs); "reached" counts seeds that found it within the budget.
+- Spearman: the meta-predictor's clean predictions against the target's true accuracy over all
+  15,625 cells (evaluation only).
+- Settings (scales, steps) are the package defaults; no setting was tuned on the reported seeds.
+Each finished run is written to benchmarks/.cache/transfer_nb201/<run>.json, so an interrupted
+sweep resumes. Run: python benchmarks/transfer_nb201.py [--seeds 10] [--phases ...]
+"""
+from __future__ import annotations
+
+import argparse
+import platform
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from naslib_diffusionnag import __version__
+from naslib_diffusionnag.bo.methods import build_method
+from naslib_diffusionnag.generation import ArchitectureGenerator
+from naslib_diffusionnag.oracles import NB201Benchmark
+from naslib_diffusionnag.resultsio import cached_json, write_json_atomic
+from naslib_diffusionnag.transfer import MetaPredictorConfig, TrainedMetaPredictor, build_meta_predictor, prepare
+from naslib_diffusionnag.transfer.pipeline import best_after
+from naslib_diffusionnag.transfer.transfer_bo import transfer_bo
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = ROOT / "benchmarks" / ".cache" / "transfer_nb201" / "v1"
+RESULTS = ROOT / "benchmarks_results" / "transfer_nb201"
+TARGETS = ("cifar10", "cifar100")
+OTHERS = {"cifar10": "nb201:cifar100,nb201:ImageNet16-120", "cifar100": "nb201:cifar10,nb201:ImageNet16-120"}
+STEPS = 600
+BO_BUDGET = 100
+AT = (1, 2, 5, 10)
+
+# row key -> (label, sources per target, descriptor, task input)
+ROWS: dict[str, tuple[str, Any, str, str]] = {
+    "i": ("(i) meta-train-db, class names", lambda t: "meta-train-db", "class-names", "full"),
+    "ii-zero": ("(ii) meta-train-db, task input zeroed", lambda t: "meta-train-db", "class-names", "zero"),
+    "ii-shuffle": ("(ii) meta-train-db, task input shuffled", lambda t: "meta-train-db", "class-names", "shuffle"),
+    "iii-in16": ("(iii) ImageNet16-120 table only", lambda t: "nb201:ImageNet16-120", "class-names", "full"),
+    "iii-all": ("(iii) all non-target NB201 tables", lambda t: OTHERS[t], "class-names", "full"),
+    "iv": ("(iv) all non-target tables, few-shot (10 probes)", lambda t: OTHERS[t], "few-shot", "full"),
+}
+ORDER = ("i", "iii-in16", "iii-all", "ii-zero", "ii-shuffle", "iv")  # most important first
+CEILING_ROWS = ("i", "iii-in16", "iii-all")
+
+
+class _Reached(Exception):
+    """Raised by the black box once the optimum is queried: the run's answer is known."""
+
+
+def meta_predictor(row: str, target: str, gen: ArchitectureGenerator, bench: NB201Benchmark) -> TrainedMetaPredictor:
+    _, sources, descriptor, task_input = ROWS[row]
+    src = sources(target)
+    path = CACHE / "meta" / f"{src.replace(',', '+').replace(':', '_')}_{descriptor}_{task_input}_{STEPS}.pt"
+    if path.exists():
+        return TrainedMetaPredictor.load(path, gen.space)
+    trained = build_meta_predictor([src], gen, descriptor, MetaPredictorConfig(steps=STEPS, task_input=task_input),
+                                   seed=0, bench=bench, target=target, progress=True)
+    trained.save(path, overwrite=True)
+    return trained
+
+
+def search_run(method_run, bench: NB201Benchmark, target: str, budget: int) -> dict[str, Any]:
+    """Queries of one search run until the optimum or the budget; best after AT; seconds."""
+    optimum = bench.best(target)[1]
+    values: list[float] = []
+
+    def black_box(arch: str) -> float:
+        v = bench.query(arch, target)
+        values.append(v)
+        if v >= optimum:
+            raise _Reached
+        return v
+
+    start = time.perf_counter()
+    try:
+        method_run(black_box, budget)
+    except _Reached:
+        pass
+    best = best_after(values)
+    return {"values": values, "best_after": {str(k): best[str(min(k, len(values)))] for k in AT},
+            "to_optimum": len(values) if values and values[-1] >= optimum else None,
+            "seconds": time.perf_counter() - start}
+
+
+PHASES = ("rows", "scratch:ls", "tbo:iii-all", "scratch:diffusion-bo", "tbo:i")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument("--phases", nargs="*", default=list(PHASES),
+                    help=f"what to run, in order (default: all): {', '.join(PHASES)}; then aggregate")
+    args = ap.parse_args()
+    torch.set_num_threads(1)  # 2 shared cores: more threads only spin
+    seeds = list(range(args.seeds))
+    bench = NB201Benchmark.load()
+    gen = ArchitectureGenerator.load("nb201")
+    (CACHE / "runs").mkdir(parents=True, exist_ok=True)
+
+    def cached(name: str, compute) -> Any:
+        return cached_json(CACHE / "runs" / f"{name}.json", compute)
+
+    for phase in args.phases:
+        kind, _, which = phase.partition(":")
+        if kind == "rows":
+            for row in ORDER:
+                for target in TARGETS:
+                    trained = meta_predictor(row, target, gen, bench)
+                    transfer = prepare(target, trained, gen, bench)
+                    cached(f"spearman_{row}_{target}", lambda: {
+                        "spearman": transfer.spearman(), "meta_train_seconds": trained.metadata["train_seconds"],
+                        "eval_spearman": trained.metadata.get("eval_spearman"), "sources": trained.metadata["sources"]})
+                    if row in CEILING_ROWS:
+                        cached(f"ceiling_{row}_{target}", lambda: {"best_after": best_after(
+                            bench.query_many(transfer.exhaustive_top(10), target).tolist())})
+                    for s in tqdm(seeds, desc=f"{row} {target}"):
+                        cached(f"pipeline_{row}_{target}_{s}", lambda: transfer.run(100, 10, s).to_dict())
+        elif kind == "tbo":
+            for target in TARGETS:
+                opt = transfer_bo(prepare(target, meta_predictor(which, target, gen, bench), gen, bench))
+                for s in tqdm(seeds, desc=f"transfer-bo {which} {target}"):
+                    cached(f"tbo_{which}_{target}_{s}",
+                           lambda: search_run(lambda bb, b: opt.run(bb, b, s), bench, target, BO_BUDGET))
+        elif kind == "scratch":
+            opt = build_method(which, "nb201")
+            for target in TARGETS:
+                for s in tqdm(seeds, desc=f"{which} {target}"):
+                    cached(f"scratch_{which}_{target}_{s}",
+                           lambda: search_run(lambda bb, b: opt.run(bb, b, s), bench, target, BO_BUDGET))
+        else:
+            raise SystemExit(f"unknown phase {phase!r}; choose from {', '.join(PHASES)}")
+    res = aggregate(bench, seeds)
+    write_json_atomic(f"{RESULTS}.json", res)
+    Path(f"{RESULTS}.md").write_text(to_markdown(res))
+
+
+def _load(name: str) -> Any:
+    import json
+
+    p = CACHE / "runs" / f"{name}.json"
+    return json.loads(p.read_text()) if p.exists() else None
+
+
+def _stat(values: list[float]) -> str:
+    return f"{np.mean(values):.2f} ± {np.std(values):.2f}" if values else "–"
+
+
+def aggregate(bench: NB201Benchmark, seeds: list[int]) -> dict[str, Any]:
+    table: dict[str, list[dict[str, Any]]] = {}
+    for target in TARGETS:
+        rows = []
+        for row in ORDER:
+            runs = [r for s in seeds if (r := _load(f"pipeline_{row}_{target}_{s}"))]
+            sp = _load(f"spearman_{row}_{target}") or {}
+            tbo = [r for s in seeds if (r := _load(f"tbo_{row}_{target}_{s}"))]
+            rows.append({"row": ROWS[row][0], "seeds": len(runs),
+                         "best_after": {str(k): [r["best_after"][str(k)] for r in runs] for k in AT},
+                         "spearman": sp.get("spearman"), "meta_eval_spearman": sp.get("eval_spearman"),
+                         "meta_train_seconds": sp.get("meta_train_seconds"), "sources": sp.get("sources"),
+                         "seconds": [r["seconds"] for r in runs],
+                         "tbo_to_optimum": [r["to_optimum"] for r in tbo], "tbo_seeds": len(tbo)})
+            ceil = _load(f"ceiling_{row}_{target}")
+            if ceil:
+                rows.append({"row": f"(vi) exhaustive top-K of {ROWS[row][0][ROWS[row][0].index(')') + 2:]}",
+                             "seeds": "deterministic", "best_after": {str(k): [ceil["best_after"][str(k)]] for k in AT},
+                             "spearman": sp.get("spearman")})
+        for method in ("diffusion-bo", "ls"):
+            runs = [r for s in seeds if (r := _load(f"scratch_{method}_{target}_{s}"))]
+            rows.append({"row": f"(v) no transfer: {method} from scratch", "seeds": len(runs),
+                         "best_after": {str(k): [r["best_after"][str(k)] for r in runs] for k in AT},
+                         "tbo_to_optimum": [r["to_optimum"] for r in runs], "tbo_seeds": len(runs),
+                         "seconds": [r["seconds"] for r in runs]})
+        table[target] = rows
+    meta = {"package_version": __version__, "torch": str(torch.__version__), "python": platform.python_version(),
+            "machine": f"{platform.machine()}, {torch.get_num_threads()} torch thread, 2 CPU cores shared with other jobs",
+            "benchmark": bench.provenance(), "seeds": seeds, "steps": STEPS, "bo_budget": BO_BUDGET,
+            "optima": {t: bench.best(t)[1] for t in TARGETS}, "protocol": __doc__}
+    return {"meta": meta, "table": table}
+
+
+def to_markdown(res: dict[str, Any]) -> str:
+    meta = res["meta"]
+    lines = ["# Transferable NAS on NB201 (sources exclude the target)", "",
+             f"Produced by `python benchmarks/transfer_nb201.py` (package {meta['package_version']}, torch "
+             f"{meta['torch']}, {meta['machine']}).", "", "```", meta["protocol"].strip(), "```", ""]
+    for target, rows in res["table"].items():
+        opt = meta["optima"][target]
+        lines += [f"## {target} (optimum {opt:.2f}; metric: 200-epoch test accuracy, "
+                  f"{Path(meta['benchmark']['source']).name} sha256 {meta['benchmark']['sha256'][:12]}…)", "",
+                  "| row | seeds | best after 1 | 2 | 5 | 10 trained | optimum within 10 | queries to optimum "
+                  "(median, reached/seeds) | Spearman on target | s / run | meta-train s |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|"]
+        for r in rows:
+            b = r["best_after"]
+            within = (f"{sum(v >= opt - 1e-9 for v in b['10'])}/{len(b['10'])}" if b["10"] else "–")
+            tbo = r.get("tbo_to_optimum") or []
+            reached = [q for q in tbo if q is not None]
+            q = (f"{np.median(reached):.0f} ({len(reached)}/{len(tbo)})" if reached else
+                 (f"– (0/{len(tbo)})" if tbo else "not run"))
+            sp = f"{r['spearman']:.3f}" if r.get("spearman") is not None else "–"
+            secs = f"{np.median(r['seconds']):.1f}" if r.get("seconds") else "–"
+            mts = f"{r['meta_train_seconds']:.0f}" if r.get("meta_train_seconds") else "–"
+            lines.append(f"| {r['row']} | {r['seeds']} | {_stat(b['1'])} | {_stat(b['2'])} | {_stat(b['5'])} | "
+                         f"{_stat(b['10'])} | {within} | {q} | {sp} | {secs} | {mts} |")
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()
