@@ -13,13 +13,17 @@ every file recorded in the output):
 - Per seed s in 0..9: the transfer pipeline generates 100 distinct valid cells under the
   meta-predictor's guidance (scales 100/50/25, round seed s), ranks them by its prediction and
   "trains" them in rank order (benchmark look-up); best true accuracy after 1, 2, 5, 10.
-- (v) no transfer, from scratch: diffusion-bo (configs/bo_nb201.yaml defaults) and local search
-  (ls), seed s: best after the first 1, 2, 5, 10 queries; queries to the optimum.
+- (v) no transfer, from scratch, seed s: best after the first 1, 2, 5, 10 queries; queries to the
+  optimum within BO_BUDGET. Local search (ls) is run here; diffusion-bo and bananas are read from
+  the committed sweep benchmarks_results/bo_nb201/runs (configs/bo_nb201.yaml: same harness,
+  black box file and seeds; its wall times are from that sweep's 16-core machine), because
+  repeating 20 BO runs did not fit the 2 shared CPU cores this benchmark had.
 - (vi) the meta-predictor's exhaustive top-K over all 15,625 cells (no generation; the ceiling
   for generation with that predictor), for the (i) and (iii) predictors; deterministic.
-- Transfer-BO (``transfer.transfer_bo``, warm start = the pipeline's top 10, prior-mean
-  surrogate, mutation candidates) with the (i) and (iii, all non-target) predictors: queries
-  until the optimum, budget BO_BUDGET. A run stops when it queries the optimum (the count is all
+- Transfer-BO (``transfer.transfer_bo``, warm start = the pipeline's top 10 for seed s, prior-mean
+  surrogate with a residual ensemble of 3 predictors fitted TBO_PREDICTOR_STEPS steps, ITS,
+  mutation candidates) with the (iii, all non-target) predictor (phase tbo:i exists for row (i)):
+  queries until the optimum, budget BO_BUDGET. A run stops when it queries the optimum (the count is all
   this column needs); "reached" counts seeds that found it within the budget.
 - Spearman: the meta-predictor's clean predictions against the target's true accuracy over all
   15,625 cells (evaluation only).
@@ -55,6 +59,8 @@ TARGETS = ("cifar10", "cifar100")
 OTHERS = {"cifar10": "nb201:cifar100,nb201:ImageNet16-120", "cifar100": "nb201:cifar10,nb201:ImageNet16-120"}
 STEPS = 600
 BO_BUDGET = 100
+TBO_PREDICTOR_STEPS = 100  # residual ensemble fits (BO_DEFAULTS: 300), to fit the CPU time we had
+SWEEP_RUNS = ROOT / "benchmarks_results" / "bo_nb201" / "runs"  # the committed BO sweep (same harness)
 AT = (1, 2, 5, 10)
 
 # row key -> (label, sources per target, descriptor, task input)
@@ -109,7 +115,8 @@ def search_run(method_run, bench: NB201Benchmark, target: str, budget: int) -> d
             "seconds": time.perf_counter() - start}
 
 
-PHASES = ("rows", "scratch:ls", "tbo:iii-all", "scratch:diffusion-bo", "tbo:i")
+PHASES = ("rows", "scratch:ls", "tbo:iii-all", "unmeasurable", "tbo:i", "scratch:diffusion-bo")
+UNMEASURABLE = ("aircraft", "pets")  # class names known, accuracies not reachable offline
 
 
 def main() -> None:
@@ -144,7 +151,8 @@ def main() -> None:
                         cached(f"pipeline_{row}_{target}_{s}", lambda: transfer.run(100, 10, s).to_dict())
         elif kind == "tbo":
             for target in TARGETS:
-                opt = transfer_bo(prepare(target, meta_predictor(which, target, gen, bench), gen, bench))
+                opt = transfer_bo(prepare(target, meta_predictor(which, target, gen, bench), gen, bench),
+                                  predictor_steps=TBO_PREDICTOR_STEPS)
                 for s in tqdm(seeds, desc=f"transfer-bo {which} {target}"):
                     cached(f"tbo_{which}_{target}_{s}",
                            lambda: search_run(lambda bb, b: opt.run(bb, b, s), bench, target, BO_BUDGET))
@@ -154,6 +162,10 @@ def main() -> None:
                 for s in tqdm(seeds, desc=f"{which} {target}"):
                     cached(f"scratch_{which}_{target}_{s}",
                            lambda: search_run(lambda bb, b: opt.run(bb, b, s), bench, target, BO_BUDGET))
+        elif kind == "unmeasurable":
+            for target in UNMEASURABLE:
+                trained = meta_predictor("i", target, gen, bench)
+                cached(f"unmeasurable_{target}_0", lambda: prepare(target, trained, gen, bench).run(100, 10, 0).to_dict())
         else:
             raise SystemExit(f"unknown phase {phase!r}; choose from {', '.join(PHASES)}")
     res = aggregate(bench, seeds)
@@ -168,7 +180,31 @@ def _load(name: str) -> Any:
     return json.loads(p.read_text()) if p.exists() else None
 
 
+def _sweep_runs(method: str, target: str, seeds: list[int], bench: NB201Benchmark) -> list[dict[str, Any]]:
+    """Runs of ``method`` from the committed sweep (``diffusionnag bench --config
+    configs/bo_nb201.yaml``: same harness, black box and seeds, budget 150): too slow to repeat
+    on the 2 shared cores we had. Cut at the optimum / BO_BUDGET like ``search_run``."""
+    import json
+
+    optimum, out = bench.best(target)[1], []
+    for s in seeds:
+        p = SWEEP_RUNS / f"{target}__{method}__s{s}.json"
+        if not p.exists():
+            continue
+        run = json.loads(p.read_text())
+        if run["benchmark"]["sha256"] != bench.checksum:
+            raise SystemExit(f"{p} was made on another benchmark file")
+        values = run["trajectory"]["values"][:BO_BUDGET]
+        hit = next((i + 1 for i, v in enumerate(values) if v >= optimum), None)
+        best = best_after(values[: hit or len(values)])
+        out.append({"best_after": {str(k): best[str(min(k, len(best)))] for k in AT}, "to_optimum": hit,
+                    "seconds": run["seconds"]})
+    return out
+
+
 def _stat(values: list[float]) -> str:
+    if len(values) == 1:
+        return f"{values[0]:.2f}"
     return f"{np.mean(values):.2f} ± {np.std(values):.2f}" if values else "–"
 
 
@@ -191,18 +227,37 @@ def aggregate(bench: NB201Benchmark, seeds: list[int]) -> dict[str, Any]:
                 rows.append({"row": f"(vi) exhaustive top-K of {ROWS[row][0][ROWS[row][0].index(')') + 2:]}",
                              "seeds": "deterministic", "best_after": {str(k): [ceil["best_after"][str(k)]] for k in AT},
                              "spearman": sp.get("spearman")})
-        for method in ("diffusion-bo", "ls"):
-            runs = [r for s in seeds if (r := _load(f"scratch_{method}_{target}_{s}"))]
+        for method, runs in (("diffusion-bo", _sweep_runs("diffusion-bo", target, seeds, bench)),
+                             ("bananas", _sweep_runs("bananas", target, seeds, bench)),
+                             ("ls", [r for s in seeds if (r := _load(f"scratch_ls_{target}_{s}"))])):
             rows.append({"row": f"(v) no transfer: {method} from scratch", "seeds": len(runs),
                          "best_after": {str(k): [r["best_after"][str(k)] for r in runs] for k in AT},
                          "tbo_to_optimum": [r["to_optimum"] for r in runs], "tbo_seeds": len(runs),
                          "seconds": [r["seconds"] for r in runs]})
         table[target] = rows
+    others = {t: r for t in UNMEASURABLE if (r := _load(f"unmeasurable_{t}_0"))}
     meta = {"package_version": __version__, "torch": str(torch.__version__), "python": platform.python_version(),
             "machine": f"{platform.machine()}, {torch.get_num_threads()} torch thread, 2 CPU cores shared with other jobs",
             "benchmark": bench.provenance(), "seeds": seeds, "steps": STEPS, "bo_budget": BO_BUDGET,
             "optima": {t: bench.best(t)[1] for t in TARGETS}, "protocol": __doc__}
-    return {"meta": meta, "table": table}
+    return {"meta": meta, "table": table, "unmeasurable": others,
+            "optima_in_meta_train_db": optima_in_meta_train_db(bench)}
+
+
+def optima_in_meta_train_db(bench: NB201Benchmark) -> dict[str, Any]:
+    """Whether each target's best cell is among the meta-training database's cells, and how
+    its records there rank (what this means for a "1 trained architecture" claim)."""
+    from naslib_diffusionnag.transfer import load_meta_train_db
+
+    db = load_meta_train_db()
+    cells = set(db.archs)
+    out = {}
+    for t in TARGETS:
+        best = bench.best(t)[0]
+        rows = [i for i, a in enumerate(db.archs) if a == best]
+        out[t] = {"optimum_cell": best, "in_db": best in cells, "records": len(rows), "db_cells": len(cells),
+                  "share_of_space": len(cells) / len(bench.archs)}
+    return out
 
 
 def to_markdown(res: dict[str, Any]) -> str:
@@ -229,6 +284,42 @@ def to_markdown(res: dict[str, Any]) -> str:
             mts = f"{r['meta_train_seconds']:.0f}" if r.get("meta_train_seconds") else "–"
             lines.append(f"| {r['row']} | {r['seeds']} | {_stat(b['1'])} | {_stat(b['2'])} | {_stat(b['5'])} | "
                          f"{_stat(b['10'])} | {within} | {q} | {sp} | {secs} | {mts} |")
+        lines.append("")
+    lines += ["## Goals of issue 11 (medians over the seeds run)", ""]
+    goals = {"cifar10": (94.30, 94.37), "cifar100": (73.40, 73.51)}
+    for target, rows in res["table"].items():
+        opt = meta["optima"][target]
+        for r in rows:
+            b = r["best_after"]
+            if not b["1"] or r["seeds"] == "deterministic":
+                continue
+            first = float(np.median(b["1"]))
+            k_opt = [next((k for k, v in zip(AT, vals) if v >= opt - 1e-9), None)
+                     for vals in zip(*[b[str(k)] for k in AT])]
+            lines.append(f"- {target}, {r['row']}: median after 1 = {first:.2f} (goal >= {goals[target][0]:.2f}: "
+                         f"{'met' if first >= goals[target][0] else 'missed'}); optimum within 5 on "
+                         f"{sum(k is not None and k <= 5 for k in k_opt)}/{len(k_opt)} seeds (goal: median <= 5)")
+    lines += ["", "## The optima and the official meta-training cell set", ""]
+    for t, o in res["optima_in_meta_train_db"].items():
+        lines.append(f"- {t}: the optimum cell {'is' if o['in_db'] else 'is not'} among the {o['db_cells']} "
+                     f"distinct cells of meta_train_db.csv ({100 * o['share_of_space']:.1f} % of the space; "
+                     f"{o['records']} records of it there).")
+    lines += ["", "What this means for the paper's '1 trained architecture' claim: the official meta-training "
+              "cells are a tenth of the space, biased toward good cells, and contain both optima, so a "
+              "meta-predictor fitted on them (and a generator or ranker that favours them) can put an optimum "
+              "first without transferring anything about the target dataset; reaching 94.37 / 73.51 after 1 "
+              "trained cell is then evidence about that cell set's prior at least as much as about the "
+              "target. Here the score network is the shipped one, trained on all 15,625 cells (not on the "
+              "meta-training cells), so only the meta-predictor carries that prior; rows (ii) (task input "
+              "zeroed / shuffled) measure how much of the result the task descriptor itself carries.", ""]
+    if res.get("unmeasurable"):
+        lines += ["## Aircraft and Pets (generated from class names; accuracy cannot be measured offline)", "",
+                  "Row (i) meta-predictor, seed 0, 100 generated cells, top 3 by the meta-predictor. No NB201 "
+                  "table exists for these datasets here, so these cells are proposals only: their accuracy is "
+                  "unknown until someone trains them.", ""]
+        for t, r in res["unmeasurable"].items():
+            lines.append(f"- {t} ({r['protocol']['descriptor'].get('classes')} classes): "
+                         + "; ".join(f"`{a}`" for a in r["ranked"][:3]))
         lines.append("")
     return "\n".join(lines) + "\n"
 

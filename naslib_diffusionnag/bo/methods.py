@@ -3,7 +3,8 @@
 ``bananas``, ``bo-random`` and ``diffusion-bo`` share the surrogate (an ensemble of
 noise-aware predictors refitted each round) and the acquisition function; they differ only in
 the acquisition optimizer (mutation / random / guided diffusion), so a difference in results is
-the acquisition optimizer's.
+the acquisition optimizer's. ``transfer-bo`` starts that loop from a meta-predictor learned on
+other datasets (``transfer.transfer_bo``).
 """
 from __future__ import annotations
 
