@@ -52,7 +52,12 @@ from naslib_diffusionnag.bo.methods import build_method
 from naslib_diffusionnag.generation import ArchitectureGenerator
 from naslib_diffusionnag.oracles import NB201Benchmark
 from naslib_diffusionnag.resultsio import cached_json, write_json_atomic
-from naslib_diffusionnag.transfer import MetaPredictorConfig, TrainedMetaPredictor, build_meta_predictor, prepare
+from naslib_diffusionnag.transfer import (
+    MetaPredictorConfig,
+    TrainedMetaPredictor,
+    build_meta_predictor,
+    prepare,
+)
 from naslib_diffusionnag.transfer.pipeline import best_after
 from naslib_diffusionnag.transfer.transfer_bo import transfer_bo
 
@@ -118,7 +123,7 @@ def search_run(method_run, bench: NB201Benchmark, target: str, budget: int) -> d
             "seconds": time.perf_counter() - start}
 
 
-PHASES = ("rows", "scratch:ls", "tbo:iii-all", "unmeasurable", "tbo:i", "scratch:diffusion-bo")
+PHASES = ("rows", "scratch:ls", "unmeasurable", "tbo:iii-all", "tbo:i")  # + predictors:<row>
 UNMEASURABLE = ("aircraft", "pets")  # class names known, accuracies not reachable offline
 
 
@@ -135,6 +140,8 @@ def main() -> None:
     (CACHE / "runs").mkdir(parents=True, exist_ok=True)
 
     def cached(name: str, compute) -> Any:
+        """Every ``compute`` below runs at once (or not at all), so its closure over loop
+        variables is safe (hence the B023 exemptions)."""
         return cached_json(CACHE / "runs" / f"{name}.json", compute)
 
     for phase in args.phases:
@@ -145,29 +152,29 @@ def main() -> None:
                     trained = meta_predictor(row, target, gen, bench)
                     transfer = prepare(target, trained, gen, bench)
                     cached(f"spearman_{row}_{target}", lambda: {
-                        "spearman": transfer.spearman(), "meta_train_seconds": trained.metadata["train_seconds"],
-                        "eval_spearman": trained.metadata.get("eval_spearman"), "sources": trained.metadata["sources"]})
+                        "spearman": transfer.spearman(), "meta_train_seconds": trained.metadata["train_seconds"],  # noqa: B023
+                        "eval_spearman": trained.metadata.get("eval_spearman"), "sources": trained.metadata["sources"]})  # noqa: B023
                     cached(f"ceiling_{row}_{target}", lambda: {"best_after": best_after(
-                        bench.query_many(transfer.exhaustive_top(10), target).tolist())})
+                        bench.query_many(transfer.exhaustive_top(10), target).tolist())})  # noqa: B023
                     for s in tqdm(seeds if kind == "rows" else (), desc=f"{row} {target}"):
-                        cached(f"pipeline_{row}_{target}_{s}", lambda: transfer.run(100, 10, s).to_dict())
+                        cached(f"pipeline_{row}_{target}_{s}", lambda: transfer.run(100, 10, s).to_dict())  # noqa: B023
         elif kind == "tbo":
             for target in TARGETS:
                 opt = transfer_bo(prepare(target, meta_predictor(which, target, gen, bench), gen, bench),
                                   predictor_steps=TBO_PREDICTOR_STEPS)
                 for s in tqdm(seeds, desc=f"transfer-bo {which} {target}"):
                     cached(f"tbo_{which}_{target}_{s}",
-                           lambda: search_run(lambda bb, b: opt.run(bb, b, s), bench, target, BO_BUDGET))
+                           lambda: search_run(lambda bb, b: opt.run(bb, b, s), bench, target, BO_BUDGET))  # noqa: B023
         elif kind == "scratch":
             opt = build_method(which, "nb201")
             for target in TARGETS:
                 for s in tqdm(seeds, desc=f"{which} {target}"):
                     cached(f"scratch_{which}_{target}_{s}",
-                           lambda: search_run(lambda bb, b: opt.run(bb, b, s), bench, target, BO_BUDGET))
+                           lambda: search_run(lambda bb, b: opt.run(bb, b, s), bench, target, BO_BUDGET))  # noqa: B023
         elif kind == "unmeasurable":
             for target in UNMEASURABLE:
                 trained = meta_predictor("i", target, gen, bench)
-                cached(f"unmeasurable_{target}_0", lambda: prepare(target, trained, gen, bench).run(100, 10, 0).to_dict())
+                cached(f"unmeasurable_{target}_0", lambda: prepare(target, trained, gen, bench).run(100, 10, 0).to_dict())  # noqa: B023
         else:
             raise SystemExit(f"unknown phase {phase!r}; choose from {', '.join(PHASES)}")
     res = aggregate(bench, seeds)
@@ -302,8 +309,8 @@ def to_markdown(res: dict[str, Any]) -> str:
             if not b["1"] or r["row"].startswith("(v)"):
                 continue
             first = float(np.median(b["1"]))
-            k_opt = [next((k for k, v in zip(AT, vals) if v >= opt - 1e-9), None)
-                     for vals in zip(*[b[str(k)] for k in AT])]
+            k_opt = [next((k for k, v in zip(AT, vals, strict=True) if v >= opt - 1e-9), None)
+                     for vals in zip(*[b[str(k)] for k in AT], strict=True)]
             lines.append(f"- {target}, {r['row']}: median after 1 = {first:.2f} (goal >= {goals[target][0]:.2f}: "
                          f"{'met' if first >= goals[target][0] else 'missed'}); optimum within 5 on "
                          f"{sum(k is not None and k <= 5 for k in k_opt)}/{len(k_opt)} seeds (goal: median <= 5)")

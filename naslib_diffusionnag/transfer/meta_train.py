@@ -31,8 +31,8 @@ from ..errors import CheckpointError
 from ..spaces import SearchSpace
 from .descriptors import TaskDescriptor
 from .meta_predictor import MetaPredictor, MetaPredictorConfig
-from .set_encoder import ClassTable
 from .metadata import MetaDataset, Task, check_no_leakage
+from .set_encoder import ClassTable
 
 FORMAT = "diffusionnag-meta-predictor/1"
 
@@ -122,10 +122,11 @@ def predict_records(model: MetaPredictor, x0: torch.Tensor, task_emb: torch.Tens
 
 
 def meta_train(meta: MetaDataset, descriptor: TaskDescriptor, space: SearchSpace, sde: VESDE,
-               cfg: MetaPredictorConfig = MetaPredictorConfig(), seed: int = 0,
+               cfg: MetaPredictorConfig | None = None, seed: int = 0,
                progress: bool = False) -> TrainedMetaPredictor:
     """Fit a meta-predictor on ``meta``'s ``train`` records; report the Spearman on its
     ``eval`` records (when it has any). Deterministic per seed on CPU."""
+    cfg = cfg or MetaPredictorConfig()
     if meta.space != space.name:
         raise CheckpointError(f"meta-dataset of search space {meta.space!r} cannot train a predictor "
                               f"for {space.name!r}")

@@ -163,7 +163,7 @@ class TransferNAS:
 
 
 def build_meta_predictor(sources: Sequence[str], generator: ArchitectureGenerator,
-                         descriptor: str = "class-names", config: MetaPredictorConfig = MetaPredictorConfig(),
+                         descriptor: str = "class-names", config: MetaPredictorConfig | None = None,
                          seed: int = 0, bench: NB201Benchmark | None = None, n_probes: int = 10,
                          target: str | None = None, progress: bool = False) -> TrainedMetaPredictor:
     """Meta-train on ``sources`` (see ``metadata.parse_sources``) with ``class-names`` or
@@ -178,7 +178,7 @@ def build_meta_predictor(sources: Sequence[str], generator: ArchitectureGenerato
         desc = FewShot.draw(generator.space, bench or NB201Benchmark.load(), n_probes, seed)
     else:
         raise ConfigError(f"unknown descriptor {descriptor!r}; choose class-names or few-shot")
-    return meta_train(meta, desc, generator.space, generator.sde, config, seed, progress)
+    return meta_train(meta, desc, generator.space, generator.sde, config or MetaPredictorConfig(), seed, progress)
 
 
 def prepare(target: str, trained: TrainedMetaPredictor, generator: ArchitectureGenerator,
@@ -221,7 +221,7 @@ def transfer_nas(target: str, sources: Sequence[str] | None = None, space: str =
                  task_features: str | os.PathLike[str] | None = None, n: int = 100, train_top: int = 10,
                  seed: int = 0, scales: Sequence[float] = DEFAULT_SCALES,
                  checkpoint: str | os.PathLike[str] | None = None,
-                 config: MetaPredictorConfig = MetaPredictorConfig(), progress: bool = False) -> TransferResult:
+                 config: MetaPredictorConfig | None = None, progress: bool = False) -> TransferResult:
     """The whole pipeline in one call (the ``diffusionnag transfer`` command): meta-train on
     ``sources`` (or load ``meta_checkpoint``), describe the target, generate, rank, "train" the
     top ``train_top``. ``checkpoint`` is the score network (default: the shipped one)."""
