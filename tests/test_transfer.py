@@ -219,3 +219,16 @@ def test_transfer_bo_starts_from_the_meta_predictors_ranking(small_meta, generat
     assert traj.archs[:10] == ranked[:10]
     with pytest.raises(LeakageError):
         build_method("transfer-bo", "nb201", {**params, "target": "ImageNet16-120"})
+
+
+def test_few_shot_descriptor_reads_probe_accuracies(bench, meta_db) -> None:
+    from naslib_diffusionnag.transfer import FewShot
+    from naslib_diffusionnag.transfer.metadata import dataset_task
+
+    shot = FewShot.draw(get_space("nb201"), bench, 10, seed=0)
+    x = shot(dataset_task("cifar100"))
+    assert x.shape == (10, 1, shot.dim) and shot.dim == 57
+    acc = bench.query_many(shot.probes, "cifar100")
+    assert np.allclose(x[:, 0, -1].numpy(), (acc - acc.mean()) / acc.std(), atol=1e-5)
+    with pytest.raises(DescriptorError, match="few-shot"):
+        shot(meta_db.tasks[0])

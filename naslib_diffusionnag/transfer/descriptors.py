@@ -148,7 +148,7 @@ class FewShot:
         return cls(space, bench, space.sample(n_probes, np.random.default_rng(seed)))
 
     def __call__(self, task: Task) -> torch.Tensor:
-        if task.dataset not in self.bench.datasets:
+        if task.dataset not in self.bench.datasets():
             raise DescriptorError(
                 f"few-shot descriptors need the probe cells' accuracies on task {task.name!r}, and the "
                 f"benchmark table has none for {task.dataset!r}; use class-name descriptors for it")

@@ -57,8 +57,10 @@ class TrainedMetaPredictor:
         if out.exists() and not overwrite:
             raise CheckpointError(f"{out} exists; pass overwrite=True (--overwrite) or choose another path")
         out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")  # complete or absent, never half-written
         torch.save({"format": FORMAT, "config": self.model.cfg.to_dict(), "state_dict": self.model.state_dict(),
-                    "metadata": self.metadata}, out)
+                    "metadata": self.metadata}, tmp)
+        os.replace(tmp, out)
         return out
 
     @classmethod
