@@ -31,7 +31,7 @@ from ..errors import CheckpointError
 from ..spaces import SearchSpace
 from .descriptors import TaskDescriptor
 from .meta_predictor import MetaPredictor, MetaPredictorConfig
-from .metadata import MetaDataset, Task, check_no_leakage
+from .metadata import LeakageError, MetaDataset, Task, check_no_leakage
 from .set_encoder import ClassTable
 
 FORMAT = "diffusionnag-meta-predictor/1"
@@ -50,7 +50,11 @@ class TrainedMetaPredictor:
 
     def check_target(self, target: str) -> None:
         """The leakage guard against every task this predictor saw."""
-        check_no_leakage(self.tasks, target)
+        try:
+            check_no_leakage(self.tasks, target)
+        except LeakageError as e:
+            raise LeakageError(f"this meta-predictor was meta-trained on the target's values ({e}); meta-train "
+                               f"one whose --sources exclude {target}") from None
 
     def save(self, path: str | os.PathLike[str], overwrite: bool = False) -> Path:
         out = Path(path)
