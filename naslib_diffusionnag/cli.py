@@ -168,7 +168,9 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
     budget = check_budget(args.budget, get_space(args.space))
     dataset = canonical_dataset(args.dataset)
     bench = NB201Benchmark.load(args.data, args.allow_unverified_data)
-    optimizer = build_method(args.method, args.space, checkpoint=args.checkpoint, device=args.device)
+    optimizer = build_method(args.method, args.space, checkpoint=args.checkpoint, device=args.device,
+                             params={"target": dataset, "meta_checkpoint": args.meta_checkpoint}
+                             if args.method == "transfer-bo" else None)
     with tqdm(total=budget, desc=f"{args.method} queries", unit="arch", disable=not args.progress) as bar:
         def black_box(arch: str) -> float:
             bar.update(1)
@@ -220,6 +222,65 @@ def cmd_bench(args: argparse.Namespace) -> dict[str, Any]:
             "summary": {d: {m: v["at"] for m, v in t.items()} for d, t in table.items()}}
 
 
+def cmd_meta_train(args: argparse.Namespace) -> dict[str, Any]:
+    from .transfer import MetaPredictorConfig, build_meta_predictor
+
+    out = Path(args.out)
+    if out.exists() and not args.overwrite:
+        raise DiffusionNAGError(f"{out} exists; pass --overwrite to replace it or choose another --out")
+    config = MetaPredictorConfig(steps=args.steps, task_input=args.task_input)
+    gen = ArchitectureGenerator.load(args.space, args.checkpoint)
+    trained = build_meta_predictor(args.sources, gen, args.descriptor, config, args.seed, n_probes=args.probes,
+                                   progress=True)
+    trained.save(out, overwrite=args.overwrite)
+    return {"meta_checkpoint": str(out), **{k: v for k, v in trained.metadata.items() if k != "tasks"},
+            "n_tasks": len(trained.metadata["tasks"])}
+
+
+def cmd_transfer(args: argparse.Namespace) -> dict[str, Any]:
+    from .transfer import MetaPredictorConfig, transfer_nas
+
+    result = transfer_nas(args.target, args.sources, args.space, args.meta_checkpoint, args.descriptor,
+                          args.class_names, args.task_features, args.n, args.train_top, args.seed,
+                          args.scale or (100.0, 50.0, 25.0), args.checkpoint,
+                          MetaPredictorConfig(steps=args.steps, task_input=args.task_input), args.progress)
+    return result.to_dict()
+
+
+def _add_transfer_parsers(sub: Any, spaces: list[str]) -> None:
+    """``meta-train`` and ``transfer``: Transferable NAS (naslib_diffusionnag.transfer)."""
+    sources_help = ("source tasks, comma list or repeated: meta-train-db (DiffusionNAG's NB201 meta-training "
+                    "set), nb201:<dataset> (a whole table), nb201:<dataset>@K (K cells drawn with --seed)")
+    for name in ("meta-train", "transfer"):
+        text = ("meta-train a dataset-aware predictor on source tasks" if name == "meta-train"
+                else "find architectures for a target dataset from what source tasks know")
+        p = sub.add_parser(name, help=text, description=text, formatter_class=_HelpFormatter)
+        p.add_argument("--space", default="nb201", choices=spaces)
+        p.add_argument("--sources", action="append", required=name == "meta-train", help=sources_help)
+        p.add_argument("--descriptor", default="class-names", choices=["class-names", "few-shot"],
+                       help="what describes a task: its class-name embeddings or a few probe cells' accuracies")
+        p.add_argument("--task-input", default="full", choices=["full", "zero", "shuffle"],
+                       help="ablation: feed each task its descriptor, zeros, or another task's")
+        p.add_argument("--steps", type=at_least(1), default=600, help="meta-training iterations")
+        p.add_argument("--seed", type=at_least(0), default=0, help="seed of the run")
+        p.add_argument("--checkpoint", help="score-network checkpoint (default: the shipped one)")
+        p.add_argument("--json", action="store_true", help="print a JSON object as the last line")
+        if name == "meta-train":
+            p.add_argument("--probes", type=at_least(1), default=10, help="few-shot: probe cells drawn with --seed")
+            p.add_argument("--out", required=True, help="meta-predictor checkpoint to write")
+            p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+            continue
+        p.add_argument("--target", required=True, help="target dataset (cifar10, cifar100, ImageNet16-120, "
+                       "aircraft, pets, or any name with --class-names / --task-features)")
+        p.add_argument("--meta-checkpoint", help="meta-predictor from `diffusionnag meta-train` (instead of --sources)")
+        d = p.add_mutually_exclusive_group()
+        d.add_argument("--class-names", help="file with the target's class names, one per line")
+        d.add_argument("--task-features", help="target's per-class features, classes x samples x d (.pt / .npy)")
+        p.add_argument("--n", type=at_least(1), default=100, help="distinct cells to generate")
+        p.add_argument("--train-top", type=at_least(1), default=10, help="cells to 'train' (benchmark look-up), best ranked first")
+        p.add_argument("--scale", type=scale_list, default=None,
+                       help="guidance scales, one round each (default 100,50,25)")
+        p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=True, help="show progress bars")
 def _describe_values(label: str, summary: dict[str, Any], within: float | None) -> str:
     text = f"{label}: mean {summary['mean']:.2f}, best {summary['max']:.2f}, top-5 mean {summary['top5_mean']:.2f}"
     return text + (f", {100 * within:.1f} % within budget" if within is not None else "")
@@ -260,6 +321,17 @@ def _print_human(cmd: str, out: dict[str, Any]) -> None:
         return
     if cmd == "bench":
         print(f"{out['runs']} runs aggregated into: {', '.join(out['results'])}")
+        return
+    if cmd == "meta-train":
+        print(f"saved {out['meta_checkpoint']} ({out['n_tasks']} tasks from {', '.join(out['datasets'])}, "
+              f"{out['train_seconds']:.0f} s)")
+        return
+    if cmd == "transfer":
+        best = out["best_after"]
+        print(f"{out['target']} from {', '.join(s['source'] for s in out['sources'])}: "
+              + (f"best after 1/{len(best)} trained: {best['1']:.2f}/{best[str(len(best))]:.2f} "
+                 f"(optimum {out['optimum']:.2f})" if best else "accuracy not measurable offline")
+              + "\n" + "\n".join(out["ranked"]))
         return
     if cmd == "train":
         print(f"saved {out['checkpoint']} ({out['n_parameters']} parameters, "
@@ -411,6 +483,8 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--checkpoint", help="score-network checkpoint for diffusion-bo (default: shipped)")
     add_data_flags(se)
     se.add_argument("--progress", **progress)
+    se.add_argument("--meta-checkpoint", help="transfer-bo: meta-predictor from `diffusionnag meta-train` "
+                    "(default: meta-train on meta-train-db first, a few minutes)")
     se.add_argument("--json", action="store_true", help="print a JSON object as the last line")
 
     be = add("bench", "run a resumable sweep of methods x datasets x seeds and aggregate it")
@@ -420,10 +494,12 @@ def build_parser() -> argparse.ArgumentParser:
     be.add_argument("--progress", **progress)
     be.add_argument("--aggregate-only", action="store_true", help="only aggregate the runs on disk")
     be.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
+    _add_transfer_parsers(sub, spaces)
     return parser
 
 
-COMMANDS = {"train": cmd_train, "sample": cmd_sample, "search": cmd_search, "bench": cmd_bench}
+COMMANDS = {"train": cmd_train, "sample": cmd_sample, "search": cmd_search, "bench": cmd_bench,
+            "meta-train": cmd_meta_train, "transfer": cmd_transfer}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -170,6 +170,9 @@ class BayesianOptimization:
     optimizer: AcquisitionOptimizer
     n_init: int = 10
     k: int = 10
+    initial_design: Callable[[int, int], list[str]] | None = None
+    """``(n, seed) -> architectures`` queried first instead of random ones (e.g. a
+    meta-predictor's ranking, ``transfer.transfer_bo``); random cells fill any shortfall."""
 
     def propose_batch(self, history: list[tuple[str, float]], rng: np.random.Generator,
                       fit_seed: int, n: int) -> list[str]:
@@ -188,7 +191,9 @@ class BayesianOptimization:
     def run(self, black_box: BlackBox, budget: int, seed: int) -> Trajectory:
         rng = np.random.default_rng(seed)
         rec = _Recorder(black_box, check_budget(budget, self.space))
-        _random_fill(rec, self.space, rng, self.n_init)
+        for arch in (self.initial_design(self.n_init, seed) if self.initial_design else [])[: self.n_init]:
+            rec.query(arch)
+        _random_fill(rec, self.space, rng, self.n_init - len(rec.traj.archs))
         rnd = 0
         while rec.left > 0:
             batch = self.propose_batch(rec.history(), rng, seed * 7919 + rnd, min(self.k, rec.left))

@@ -3,7 +3,8 @@
 ``bananas``, ``bo-random`` and ``diffusion-bo`` share the surrogate (an ensemble of
 noise-aware predictors refitted each round) and the acquisition function; they differ only in
 the acquisition optimizer (mutation / random / guided diffusion), so a difference in results is
-the acquisition optimizer's.
+the acquisition optimizer's. ``transfer-bo`` starts that loop from a meta-predictor learned on
+other datasets (``transfer.transfer_bo``).
 
 Each method declares its parameters as a frozen dataclass whose defaults are the settings of
 the committed results (``benchmarks_results/bo_nb201.md``); ``resolve_params`` checks a
@@ -90,6 +91,25 @@ class DiffusionBOParams(BOParams):
             raise ConfigError(f"parameter 'scales' must be a non-empty list of numbers >= 0, got {list(self.scales)}")
 
 
+@dataclass(frozen=True)
+class TransferBOParams(BOParams):
+    """BO settings plus what transfer-BO starts from: the ``target`` dataset (required: it is
+    described to the meta-predictor and kept out of its sources), a meta-predictor checkpoint
+    from ``diffusionnag meta-train`` or else the ``sources`` to meta-train on now, and how many
+    cells the warm start generates to pick its first queries from."""
+
+    target: str = ""
+    meta_checkpoint: str | None = None
+    sources: str = "meta-train-db"
+    n_generate: int = 100
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        require_at_least(self, 1, "n_generate")
+        if not self.target:
+            raise ConfigError("parameter 'target' is required: the dataset searched (e.g. cifar10)")
+
+
 Build = Callable[..., Optimizer]
 
 
@@ -120,6 +140,19 @@ def _diffusion_ao(gen: ArchitectureGenerator, p: DiffusionBOParams) -> Diffusion
     return DiffusionAO(gen, p.candidates, list(p.scales), sampler)
 
 
+def _transfer_bo(space_name: str, p: TransferBOParams, checkpoint: str | None,
+                 device: torch.device | str) -> Optimizer:
+    """BO warm-started by a meta-predictor; the leakage guard checks its sources against the target."""
+    from ..transfer import build_meta_predictor, prepare, transfer_bo
+    from ..transfer.meta_train import TrainedMetaPredictor
+
+    gen = ArchitectureGenerator.load(space_name, checkpoint, device=device)
+    trained = (TrainedMetaPredictor.load(p.meta_checkpoint, gen.space) if p.meta_checkpoint else
+               build_meta_predictor([p.sources], gen, target=p.target, progress=True))
+    return transfer_bo(prepare(p.target, trained, gen), p.n_init, p.k, p.ensemble, p.predictor_steps,
+                       p.candidates, p.acquisition, p.n_generate)
+
+
 METHODS: Registry[Method] = Registry("search method")
 METHODS.register("rs", Method(NoParams, lambda space, p, ckpt, dev: RandomSearch(get_space(space))))
 METHODS.register("re", Method(REParams, lambda space, p, ckpt, dev: RegularizedEvolution(
@@ -128,6 +161,7 @@ METHODS.register("ls", Method(LSParams, lambda space, p, ckpt, dev: LocalSearch(
 METHODS.register("bananas", Method(BOParams, _bo(lambda g, p: MutationAO(g.space, p.candidates))))
 METHODS.register("bo-random", Method(BOParams, _bo(lambda g, p: RandomAO(g.space, p.candidates))))
 METHODS.register("diffusion-bo", Method(DiffusionBOParams, _bo(_diffusion_ao)))
+METHODS.register("transfer-bo", Method(TransferBOParams, _transfer_bo))
 
 
 def resolve_params(name: str, params: Mapping[str, Any] | None = None) -> Any:

@@ -83,12 +83,17 @@ class DirectedGCNPredictor(nn.Module):
         self.y_mean, self.y_std = float(y_mean), float(y_std)
         self.cfg = cfg
 
-    def forward(self, x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+    def embed(self, x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+        """The pooled graph embedding (``B x hidden``) the head reads; dataset-aware
+        predictors (``transfer.meta_predictor``) add their task embedding to it."""
         t = self.sigma_embed(sinusoidal_embedding(10.0 * torch.log(sigma), self.cfg.hidden))
         h = self.inp(x) + t[:, None, :]
         for fwd, bwd in zip(self.fwd, self.bwd, strict=True):
             h = h + self.drop(0.5 * (torch.relu(self.a_fwd @ fwd(h)) + torch.relu(self.a_bwd @ bwd(h))))
-        return self.head(h.mean(1)).squeeze(-1)
+        return h.mean(1)
+
+    def forward(self, x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+        return self.head(self.embed(x, sigma)).squeeze(-1)
 
     def predict(self, x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
         """Prediction in the property's own units (not differentiable), float32 on the CPU (the

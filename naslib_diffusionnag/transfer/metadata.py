@@ -1,0 +1,210 @@
+"""The meta-dataset: typed (task, architecture, value) records from source tasks, and the
+leakage guard that keeps the target's own values out of it.
+
+A *task* is one dataset an architecture was trained on (a 20-class ImageNet-32 subset of
+DiffusionNAG's meta-training database, or a whole NB201 dataset); its classes are keys into the
+class-name embedding file (``imagenet32:<1-based label>``, ``cifar100:<index>``), so every
+descriptor can be computed from the task alone. Records keep the official ``split`` and the
+meta-training database's ``protocol_batch`` (``A``/``B``; empty for benchmark tables).
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import DataFormatError, DiffusionNAGError, InvalidArchitectureError, UnknownNameError
+from ..oracles import NB201Benchmark, canonical_dataset, resolve_data_file, sha256
+from ..spaces import get_space
+
+META_TRAIN_DB = "transfer/meta_train_db.csv"
+META_TRAIN_DB_SHA256 = "98e9e91390aa73cee6f9ae4d3fa9a06ce1ec765124300355a5c60d58cd2aa72b"
+META_TRAIN_DB_NAME = "meta-train-db"
+IMAGENET16_120_LABELS = 120  # NB201's ImageNet16-120 keeps ImageNet-32 labels 1..120
+N_CLASSES = {"cifar10": 10, "cifar100": 100, "ImageNet16-120": 120}
+
+
+class LeakageError(DiffusionNAGError, ValueError):
+    """The sources hold values measured on the target dataset (or on its classes)."""
+
+
+@dataclass(frozen=True)
+class Task:
+    """One source or target task: its name, the dataset its values are measured on, and its
+    classes as keys into the class-name embedding file."""
+
+    name: str
+    dataset: str
+    classes: tuple[str, ...]
+
+
+def dataset_task(dataset: str) -> Task:
+    """The task of a whole NB201 dataset (its classes: CIFAR in torchvision order;
+    ImageNet16-120 = ImageNet-32 labels 1..120)."""
+    ds = canonical_dataset(dataset)
+    if ds == "ImageNet16-120":
+        classes = tuple(f"imagenet32:{i}" for i in range(1, IMAGENET16_120_LABELS + 1))
+    else:
+        classes = tuple(f"{ds}:{i}" for i in range(N_CLASSES[ds]))
+    return Task(f"nb201:{ds}", ds, classes)
+
+
+@dataclass
+class MetaDataset:
+    """Records ``(tasks[task[i]], archs[i], values[i])`` with their split and protocol batch,
+    for one search space, and the provenance of every source (file, sha256, spec)."""
+
+    space: str
+    tasks: list[Task]
+    task: np.ndarray  # int, per record
+    archs: list[str]
+    values: np.ndarray  # float64, per record
+    split: np.ndarray  # "train" / "eval", per record
+    batch: np.ndarray  # protocol batch ("A"/"B"; "" for benchmark tables), per record
+    sources: list[dict[str, str]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.archs)
+
+    @property
+    def datasets(self) -> list[str]:
+        return sorted({t.dataset for t in self.tasks})
+
+    def select(self, mask: np.ndarray) -> MetaDataset:
+        """The records where ``mask`` is true (tasks and sources kept as they are)."""
+        idx = np.flatnonzero(mask)
+        return MetaDataset(self.space, self.tasks, self.task[idx], [self.archs[i] for i in idx],
+                           self.values[idx], self.split[idx], self.batch[idx], self.sources)
+
+    def digest(self) -> str:
+        """sha256 of the records' content (task, arch, value, split, batch), recorded in every
+        checkpoint trained on this meta-dataset."""
+        h = hashlib.sha256(self.space.encode())
+        for t, a, v, s, b in zip(self.task, self.archs, self.values, self.split, self.batch, strict=True):
+            task = self.tasks[int(t)]
+            h.update(f"{task.name}|{task.dataset}|{a}|{v:.6f}|{s}|{b}\n".encode())
+        return h.hexdigest()
+
+    @staticmethod
+    def concat(parts: Sequence[MetaDataset]) -> MetaDataset:
+        if not parts:
+            raise ValueError("need at least one source to build a meta-dataset")
+        spaces = {p.space for p in parts}
+        if len(spaces) > 1:
+            raise DataFormatError(f"cannot mix meta-datasets of search spaces {sorted(spaces)}")
+        tasks: list[Task] = []
+        task_ids = []
+        for p in parts:
+            task_ids.append(p.task + len(tasks))
+            tasks += p.tasks
+        return MetaDataset(parts[0].space, tasks, np.concatenate(task_ids), [a for p in parts for a in p.archs],
+                           np.concatenate([p.values for p in parts]), np.concatenate([p.split for p in parts]),
+                           np.concatenate([p.batch for p in parts]), [s for p in parts for s in p.sources])
+
+
+def _check_space(space: str, source: str) -> None:
+    if space != "nb201":
+        raise DataFormatError(
+            f"{source} holds NB201 cells, not architectures of search space {space!r}; "
+            "use --space nb201 or a meta-dataset of that space")
+
+
+def load_meta_train_db(path: str | os.PathLike[str] | None = None, space: str = "nb201",
+                       expected_sha256: str | None = META_TRAIN_DB_SHA256) -> MetaDataset:
+    """DiffusionNAG's NB201 meta-training database (``transfer/meta_train_db.csv``): 4,630
+    records of 3,031 ImageNet-32 20-class tasks. Its sha256 is checked against the published
+    one (``expected_sha256=None`` skips that for a file of your own)."""
+    _check_space(space, "the meta-training database")
+    file = resolve_data_file(META_TRAIN_DB, path)
+    digest = sha256(file)
+    if expected_sha256 is not None and digest != expected_sha256:
+        raise DataFormatError(
+            f"{file} has sha256 {digest}, not the published {expected_sha256}; restore the "
+            "original file (../shared/data/transfer/README.md) or pass expected_sha256=None")
+    nb201 = get_space("nb201")
+    tasks: dict[str, int] = {}
+    task_list: list[Task] = []
+    task, archs, values, split, batch = [], [], [], [], []
+    with open(file, newline="") as f:
+        rows = csv.DictReader(f)
+        need = {"task_id", "arch_str", "acc", "split", "protocol_batch", *(f"c{i:02d}" for i in range(20))}
+        if rows.fieldnames is None or not need <= set(rows.fieldnames):
+            raise DataFormatError(f"{file} lacks columns {sorted(need - set(rows.fieldnames or []))}; "
+                                  "expected DiffusionNAG's meta-training database CSV")
+        for r in rows:
+            name = f"imagenet32-task{int(r['task_id'])}"
+            if name not in tasks:
+                tasks[name] = len(task_list)
+                task_list.append(Task(name, "imagenet32-subset",
+                                      tuple(f"imagenet32:{int(r[f'c{i:02d}'])}" for i in range(20))))
+            try:
+                archs.append(nb201.parse(r["arch_str"]))
+            except InvalidArchitectureError as e:
+                raise DataFormatError(f"{file}: row {r.get('row')}: {e}") from e
+            task.append(tasks[name])
+            values.append(float(r["acc"]))
+            split.append(r["split"])
+            batch.append(r["protocol_batch"])
+    return MetaDataset(space, task_list, np.asarray(task), archs, np.asarray(values), np.asarray(split),
+                       np.asarray(batch), [{"source": META_TRAIN_DB_NAME, "file": str(file), "sha256": digest}])
+
+
+def from_benchmark_table(bench: NB201Benchmark, dataset: str, k: int | None = None, seed: int = 0,
+                         space: str = "nb201") -> MetaDataset:
+    """One NB201 dataset's benchmark table as a source task: every cell, or ``k`` cells drawn
+    without replacement with ``seed``. All records are ``train``."""
+    _check_space(space, "an NB201 benchmark table")
+    task = dataset_task(dataset)
+    col = bench.column(task.dataset)
+    idx = np.arange(len(col))
+    if k is not None:
+        if not 1 <= k <= len(col):
+            raise ValueError(f"cells drawn from a table must be in 1..{len(col)}, got {k}")
+        idx = np.sort(np.random.default_rng(seed).choice(len(col), size=k, replace=False))
+    spec = f"nb201:{task.dataset}" + (f"@{k}:seed{seed}" if k is not None else "")
+    return MetaDataset(space, [task], np.zeros(len(idx), dtype=int), [bench.archs[i] for i in idx],
+                       col[idx].astype(np.float64), np.full(len(idx), "train"), np.full(len(idx), ""),
+                       [{"source": spec, "file": str(bench.source), "sha256": bench.checksum,
+                         "metric": bench.metric[task.dataset]}])
+
+
+def parse_sources(specs: Sequence[str], bench: NB201Benchmark | None = None, space: str = "nb201",
+                  seed: int = 0) -> MetaDataset:
+    """The meta-dataset of source specs: ``meta-train-db`` (the official CSV), ``nb201:<dataset>``
+    (a whole table) or ``nb201:<dataset>@K`` (K cells drawn with ``seed``). Comma lists allowed."""
+    parts = []
+    for spec in (s.strip() for item in specs for s in item.split(",") if s.strip()):
+        if spec == META_TRAIN_DB_NAME:
+            parts.append(load_meta_train_db(space=space))
+        elif spec.startswith("nb201:"):
+            name, _, k = spec[len("nb201:"):].partition("@")
+            try:
+                cells = int(k) if k else None
+            except ValueError:
+                raise UnknownNameError(f"bad cell count in source {spec!r}; write nb201:<dataset>@K") from None
+            parts.append(from_benchmark_table(bench or NB201Benchmark.load(), name, cells, seed, space))
+        else:
+            raise UnknownNameError(f"unknown source {spec!r}; use {META_TRAIN_DB_NAME}, nb201:<dataset> "
+                                   "or nb201:<dataset>@K (datasets: cifar10, cifar100, ImageNet16-120)")
+    return MetaDataset.concat(parts)
+
+
+def check_no_leakage(tasks: Sequence[Task], target: str) -> None:
+    """Refuse sources that hold the target's values: a table of the target dataset, or (for
+    ImageNet16-120) any task drawn from its 120 ImageNet-32 classes."""
+    try:
+        ds = canonical_dataset(target)
+    except UnknownNameError:  # a dataset outside NB201 (e.g. aircraft): compare by name
+        ds = target
+    for t in tasks:
+        if t.dataset == ds:
+            raise LeakageError(f"source task {t.name!r} holds {ds} values, the target's own; remove it "
+                               "from --sources (sources must exclude the target dataset)")
+        if ds == "ImageNet16-120" and any(c.startswith("imagenet32:") and
+                                          int(c.split(":")[1]) <= IMAGENET16_120_LABELS for c in t.classes):
+            raise LeakageError(f"source task {t.name!r} uses ImageNet-32 classes 1..120, which are "
+                               "ImageNet16-120's own; use sources outside its classes")

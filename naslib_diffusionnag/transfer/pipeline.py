@@ -1,0 +1,242 @@
+"""The Transferable NAS pipeline: generate -> rank -> "train" the top K.
+
+1. Bind the meta-predictor to the target's descriptor (its sources never include the target:
+   the leakage guard runs first).
+2. Generate ``n`` distinct valid cells with the meta-predictor's gradient as guidance.
+3. Rank them by the meta-predictor's clean prediction.
+4. "Train" the top ``K`` in order: on NB201 targets a benchmark look-up, counted; the result is
+   the best true accuracy after 1..K trained cells. Other targets (Aircraft, Pets) cannot be
+   measured offline: the ranked cells are returned for the user to train.
+"""
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from scipy.stats import spearmanr
+
+from ..diffusion import to_model_scale
+from ..errors import ConfigError
+from ..generation import ArchitectureGenerator, Generation
+from ..guidance import GuidanceTerm, Objective
+from ..oracles import NB201_DATASETS, NB201Benchmark, canonical_dataset
+from .descriptors import ClassNameEmbeddings, FewShot, load_task_features, name_task, read_class_names
+from .meta_predictor import BoundMetaPredictor, MetaPredictorConfig
+from .meta_train import TrainedMetaPredictor, meta_train
+from .metadata import Task, check_no_leakage, dataset_task, parse_sources
+
+DEFAULT_SCALES: tuple[float, ...] = (100.0, 50.0, 25.0)  # z-score units, as the package's zscore default
+
+
+def is_nb201_dataset(name: str) -> bool:
+    try:
+        return canonical_dataset(name) in NB201_DATASETS
+    except KeyError:
+        return False
+
+
+def target_task(target: str, embeddings: ClassNameEmbeddings | None = None) -> Task:
+    """The target as a task: an NB201 dataset, or a dataset with class names in the embedding
+    file (``aircraft``, ``pets``)."""
+    if is_nb201_dataset(target):
+        return dataset_task(target)
+    keys = sorted((k for k in (embeddings.by_key if embeddings else {}) if k.startswith(f"{target}:")),
+                  key=lambda k: int(k.split(":")[1]))
+    if not keys:
+        raise ConfigError(f"unknown target {target!r}: not an NB201 dataset (cifar10, cifar100, "
+                          "ImageNet16-120) and without class names in the embedding file; pass --class-names "
+                          "FILE or --task-features FILE")
+    return Task(target, target, tuple(keys))
+
+
+@torch.no_grad()
+def predict_cells(predictor: BoundMetaPredictor, generator: ArchitectureGenerator, archs: Sequence[str],
+                  batch: int = 4096) -> np.ndarray:
+    """The bound predictor's clean predictions (``M``, z-score units) for cells."""
+    out = []
+    for i in range(0, len(archs), batch):
+        x = to_model_scale(generator.space.encode(list(archs[i:i + batch])).float())
+        out.append(predictor(x, torch.full((x.shape[0],), generator.sde.sigma_min)))
+    return torch.cat(out).numpy() if out else np.zeros(0)
+
+
+def best_after(values: Sequence[float]) -> dict[str, float]:
+    """``{"1": v1, "2": max(v1, v2), ...}``: best true accuracy after k trained cells."""
+    return {str(k + 1): float(v) for k, v in enumerate(np.maximum.accumulate(np.asarray(values, dtype=float)))}
+
+
+@dataclass
+class TransferResult:
+    """One transfer run; ``to_dict`` is the CLI's JSON."""
+
+    target: str
+    sources: list[dict[str, Any]]
+    datasets_seen: list[str]
+    ranked: list[str]  # the top K, in training order
+    values: list[float] | None  # their true accuracies (None: not measurable offline)
+    best_after: dict[str, float] | None
+    optimum: float | None
+    seconds: float
+    n_generated: int
+    samples_drawn: int
+    spearman_on_target: float | None
+    protocol: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class TransferNAS:
+    """A score network, a meta-predictor bound to the target, and the target's benchmark."""
+
+    generator: ArchitectureGenerator
+    trained: TrainedMetaPredictor
+    target: str
+    predictor: BoundMetaPredictor
+    bench: NB201Benchmark | None
+    descriptor_info: dict[str, Any]
+
+    def run(self, n: int = 100, train_top: int = 10, seed: int = 0,
+            scales: Sequence[float] = DEFAULT_SCALES, progress: bool = False) -> TransferResult:
+        """Generate ``n`` distinct cells under guidance, rank them, "train" the top ``train_top``."""
+        if n < 1 or not 1 <= train_top <= n:
+            raise ConfigError(f"need n >= 1 and 1 <= --train-top <= n, got n={n}, train-top={train_top}")
+        start = time.perf_counter()
+        candidates, made = self.propose(n, seed, scales, progress)
+        ranked = candidates[:train_top]
+        seconds = time.perf_counter() - start
+        values = optimum = rho = None
+        if self.bench is not None:
+            ds = canonical_dataset(self.target)
+            values = self.bench.query_many(ranked, ds).tolist()
+            optimum = self.bench.best(ds)[1]
+            rho = self.spearman()
+        return TransferResult(
+            target=self.target, sources=self.trained.metadata["sources"], datasets_seen=self.trained.metadata["datasets"],
+            ranked=ranked, values=values, best_after=best_after(values) if values is not None else None,
+            optimum=optimum, seconds=seconds, n_generated=len(candidates), samples_drawn=len(made.archs),
+            spearman_on_target=rho, protocol=self.protocol(n, train_top, seed, scales))
+
+    def propose(self, n: int, seed: int, scales: Sequence[float] = DEFAULT_SCALES,
+                progress: bool = False) -> tuple[list[str], Generation]:
+        """``n`` distinct valid cells generated under the meta-predictor's guidance, best
+        predicted first, and the generation run that made them."""
+        term = GuidanceTerm("meta-predictor", self.predictor, Objective("max"))
+        made = self.generator.sample_distinct(n, seed, [term], list(scales), round_size=n, progress=progress)
+        candidates = made.distinct[:n]
+        scores = predict_cells(self.predictor, self.generator, candidates)
+        return [candidates[i] for i in np.argsort(-scores, kind="stable")], made
+
+    def spearman(self) -> float:
+        """Spearman of the clean predictions with the target's true accuracy over every cell of
+        the table (evaluation only: the target's values never reach the predictor)."""
+        assert self.bench is not None
+        ds = canonical_dataset(self.target)
+        return float(spearmanr(predict_cells(self.predictor, self.generator, self.bench.archs),
+                               self.bench.column(ds)).statistic)
+
+    def exhaustive_top(self, k: int) -> list[str]:
+        """The predictor's own top ``k`` over the whole table (the ceiling for generation)."""
+        assert self.bench is not None
+        scores = predict_cells(self.predictor, self.generator, self.bench.archs)
+        return [self.bench.archs[i] for i in np.argsort(-scores, kind="stable")[:k]]
+
+    def protocol(self, n: int, train_top: int, seed: int, scales: Sequence[float]) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "space": self.generator.space.name, "n": n, "train_top": train_top, "seed": seed, "scales": list(scales),
+            "descriptor": self.descriptor_info, "meta_dataset_sha256": self.trained.metadata["meta_dataset_sha256"],
+            "meta_predictor": {k: self.trained.metadata[k] for k in ("seed", "task_input", "train_seconds")},
+            "training": "benchmark look-up of each ranked cell, in rank order, counted",
+        }
+        if self.bench is not None:
+            ds = canonical_dataset(self.target)
+            out.update(metric=self.bench.metric[ds], data_file=str(self.bench.source), data_sha256=self.bench.checksum)
+        else:
+            out["metric"] = f"{self.target} accuracy cannot be measured offline: train the ranked cells yourself"
+        return out
+
+
+def build_meta_predictor(sources: Sequence[str], generator: ArchitectureGenerator,
+                         descriptor: str = "class-names", config: MetaPredictorConfig | None = None,
+                         seed: int = 0, bench: NB201Benchmark | None = None, n_probes: int = 10,
+                         target: str | None = None, progress: bool = False) -> TrainedMetaPredictor:
+    """Meta-train on ``sources`` (see ``metadata.parse_sources``) with ``class-names`` or
+    ``few-shot`` (``n_probes`` cells drawn with ``seed``) descriptors; with a ``target``, the
+    leakage guard refuses sources holding its values before any training."""
+    meta = parse_sources(sources, bench, generator.space.name, seed)
+    if target is not None:
+        check_no_leakage(meta.tasks, target)
+    if descriptor == "class-names":
+        desc: Any = ClassNameEmbeddings.load()
+    elif descriptor == "few-shot":
+        desc = FewShot.draw(generator.space, bench or NB201Benchmark.load(), n_probes, seed)
+    else:
+        raise ConfigError(f"unknown descriptor {descriptor!r}; choose class-names or few-shot")
+    return meta_train(meta, desc, generator.space, generator.sde, config or MetaPredictorConfig(), seed, progress)
+
+
+def prepare(target: str, trained: TrainedMetaPredictor, generator: ArchitectureGenerator,
+            bench: NB201Benchmark | None = None, class_names: str | os.PathLike[str] | None = None,
+            task_features: str | os.PathLike[str] | None = None) -> TransferNAS:
+    """Check the sources against the target, build the target's descriptor the way the
+    meta-predictor was trained (class names / a feature file / few-shot probes) and bind it."""
+    trained.check_target(target)
+    kind = trained.metadata["descriptor"]["kind"]
+    info: dict[str, Any] = {"kind": kind}
+    on_nb201 = is_nb201_dataset(target)
+    if bench is None and on_nb201:
+        bench = NB201Benchmark.load()
+    if task_features is not None:
+        task_set = load_task_features(task_features, int(trained.metadata["dim_task"]))
+        info.update(kind="task-features", file=str(task_features))
+    elif kind == "few-shot":
+        if not on_nb201 or bench is None:
+            raise ConfigError(f"few-shot descriptors measure probe cells on the target; {target!r} has no "
+                              "benchmark table here: use a class-name meta-predictor")
+        probes = list(trained.metadata["descriptor"]["probes"])
+        task_set = FewShot(generator.space, bench, probes)(dataset_task(target))
+        info.update(probes=probes, probe_evaluations=len(probes))
+    else:
+        embeddings = ClassNameEmbeddings.load()
+        task = (name_task(target, read_class_names(class_names)) if class_names is not None
+                else target_task(target, embeddings))
+        task_set = embeddings(task)
+        info.update(classes=len(task.classes), file=str(embeddings.path), sha256=embeddings.checksum,
+                    class_names=str(class_names) if class_names else "provided file")
+    if trained.metadata["task_input"] == "zero":
+        task_set = torch.zeros_like(task_set)
+    return TransferNAS(generator, trained, target, trained.model.bind(task_set),
+                       bench if on_nb201 else None, info)
+
+
+def transfer_nas(target: str, sources: Sequence[str] | None = None, space: str = "nb201",
+                 meta_checkpoint: str | os.PathLike[str] | None = None, descriptor: str = "class-names",
+                 class_names: str | os.PathLike[str] | None = None,
+                 task_features: str | os.PathLike[str] | None = None, n: int = 100, train_top: int = 10,
+                 seed: int = 0, scales: Sequence[float] = DEFAULT_SCALES,
+                 checkpoint: str | os.PathLike[str] | None = None,
+                 config: MetaPredictorConfig | None = None, progress: bool = False) -> TransferResult:
+    """The whole pipeline in one call (the ``diffusionnag transfer`` command): meta-train on
+    ``sources`` (or load ``meta_checkpoint``), describe the target, generate, rank, "train" the
+    top ``train_top``. ``checkpoint`` is the score network (default: the shipped one)."""
+    if (sources is None) == (meta_checkpoint is None):
+        raise ConfigError("give either --sources (meta-train now) or --meta-checkpoint (a meta-predictor made "
+                          "by `diffusionnag meta-train`), not both and not neither")
+    generator = ArchitectureGenerator.load(space, checkpoint)
+    bench = NB201Benchmark.load() if space == "nb201" else None
+    if meta_checkpoint is not None:
+        trained = TrainedMetaPredictor.load(meta_checkpoint, generator.space)
+    else:
+        assert sources is not None
+        trained = build_meta_predictor(sources, generator, descriptor, config, seed, bench, target=target,
+                                       progress=progress)
+    result = prepare(target, trained, generator, bench, class_names, task_features).run(
+        n, train_top, seed, scales, progress)
+    result.protocol["meta_train_seconds"] = trained.metadata["train_seconds"] if meta_checkpoint is None else 0.0
+    return result

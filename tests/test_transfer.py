@@ -1,0 +1,236 @@
+"""Transferable NAS on the real files of ../shared/data/transfer and ../shared/data/nb201."""
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from naslib_diffusionnag.cli import main
+from naslib_diffusionnag.errors import CheckpointError, DataFormatError
+from naslib_diffusionnag.generation import ArchitectureGenerator
+from naslib_diffusionnag.spaces import get_space
+from naslib_diffusionnag.transfer import (
+    ClassNameEmbeddings,
+    DescriptorError,
+    LeakageError,
+    MetaPredictorConfig,
+    SetEncoder,
+    TrainedMetaPredictor,
+    build_meta_predictor,
+    check_no_leakage,
+    load_meta_train_db,
+    load_task_features,
+    parse_sources,
+    prepare,
+)
+from naslib_diffusionnag.transfer.descriptors import name_task
+from naslib_diffusionnag.transfer.metadata import META_TRAIN_DB_SHA256, from_benchmark_table
+
+pytestmark = pytest.mark.slow  # every test here reads ../shared/data (transfer/, nb201/) or meta-trains
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """One torch thread: on a few shared cores more threads spin and train several times slower."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def meta_db():
+    return load_meta_train_db()
+
+
+@pytest.fixture(scope="module")
+def generator() -> ArchitectureGenerator:
+    return ArchitectureGenerator.load("nb201")
+
+
+@pytest.fixture(scope="module")
+def embeddings() -> ClassNameEmbeddings:
+    return ClassNameEmbeddings.load()
+
+
+@pytest.fixture(scope="module")
+def small_meta(generator, bench) -> TrainedMetaPredictor:
+    """Meta-trained on 300 ImageNet16-120 cells (seed 0), 150 steps: the smallest real transfer
+    (CIFAR-10 Spearman 0.79 over all cells when measured)."""
+    return build_meta_predictor(["nb201:ImageNet16-120@300"], generator, config=MetaPredictorConfig(steps=150),
+                                seed=0, bench=bench)
+
+
+# ---- meta-dataset ------------------------------------------------------------------------------
+def test_meta_train_db_counts_split_batch_and_checksum(meta_db) -> None:
+    assert len(meta_db) == 4630 and len(meta_db.tasks) == 3031
+    assert (meta_db.split == "train").sum() == 4230 and (meta_db.split == "eval").sum() == 400
+    assert (meta_db.batch == "A").sum() == 4152 and (meta_db.batch == "B").sum() == 478
+    assert len(set(meta_db.archs)) == 1553
+    assert meta_db.sources[0]["sha256"] == META_TRAIN_DB_SHA256
+    assert all(len(t.classes) == 20 and t.dataset == "imagenet32-subset" for t in meta_db.tasks)
+    assert 40.9 <= meta_db.values.min() and meta_db.values.max() <= 86.1  # "41.0-86.0 %"
+
+
+def test_meta_train_db_refuses_altered_checksum() -> None:
+    with pytest.raises(DataFormatError, match="sha256"):
+        load_meta_train_db(expected_sha256="0" * 64)
+
+
+def test_benchmark_table_source_draws_k_cells_reproducibly(bench) -> None:
+    a, b = from_benchmark_table(bench, "cifar100", 50, seed=3), from_benchmark_table(bench, "cifar100", 50, seed=3)
+    assert a.archs == b.archs and len(a) == 50 and a.digest() == b.digest()
+    assert from_benchmark_table(bench, "cifar100", 50, seed=4).archs != a.archs
+    assert np.allclose(a.values, bench.query_many(a.archs, "cifar100"))
+    assert len(from_benchmark_table(bench, "ImageNet16-120")) == 15625
+
+
+# ---- leakage guard -----------------------------------------------------------------------------
+def test_leakage_guard_refuses_target_table_and_overlapping_classes(bench, meta_db) -> None:
+    leaking = parse_sources(["nb201:cifar100,nb201:cifar10@20"], bench)
+    with pytest.raises(LeakageError, match="cifar10"):
+        check_no_leakage(leaking.tasks, "CIFAR-10")
+    check_no_leakage(leaking.tasks, "ImageNet16-120")  # neither table is ImageNet16-120's
+    check_no_leakage(meta_db.tasks, "cifar10")
+    with pytest.raises(LeakageError, match="ImageNet16-120"):
+        check_no_leakage(meta_db.tasks, "ImageNet16-120")
+
+
+def test_transfer_cli_refuses_leaking_sources_in_one_line(capsys) -> None:
+    rc = main(["transfer", "--target", "cifar10", "--sources", "nb201:ImageNet16-120,nb201:cifar10", "--json"])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and len(err.splitlines()) == 1
+    assert "nb201:cifar10" in err and "--sources" in err
+
+
+def test_checkpoint_leakage_is_checked_against_the_tasks_it_saw(small_meta) -> None:
+    with pytest.raises(LeakageError):
+        small_meta.check_target("ImageNet16-120")
+    small_meta.check_target("cifar10")
+
+
+# ---- set encoder -------------------------------------------------------------------------------
+def test_set_encoder_is_invariant_to_class_and_sample_order() -> None:
+    torch.manual_seed(0)
+    enc = SetEncoder(12, 16, 4).eval()
+    x = torch.randn(1, 7, 5, 12)
+    g = torch.Generator().manual_seed(1)
+    perm_classes = torch.randperm(7, generator=g)
+    shuffled = torch.stack([c[torch.randperm(5, generator=g)] for c in x[0, perm_classes]])[None]
+    with torch.no_grad():
+        a, b = enc(x), enc(shuffled)
+        other = enc(x + torch.randn_like(x))
+    assert torch.allclose(a, b, atol=1e-5)
+    assert not torch.allclose(a, other, atol=1e-3)
+
+
+# ---- the meta-predictor ------------------------------------------------------------------------
+def test_meta_predictor_learns_a_target_ranking(small_meta, generator, bench) -> None:
+    """300 ImageNet16-120 cells -> CIFAR-10's ranking of all 15,625 cells (held out: no CIFAR-10
+    value is seen)."""
+    transfer = prepare("cifar10", small_meta, generator, bench)
+    assert transfer.spearman() > 0.7
+
+
+def test_meta_predictor_learns_on_the_meta_training_set(meta_db, generator, embeddings) -> None:
+    """Official split: Spearman on the 400 eval records after a short meta-training."""
+    from naslib_diffusionnag.transfer import meta_train
+
+    train = meta_db.split == "train"
+    sub = meta_db.select(~train | (np.cumsum(train) <= 1200))
+    trained = meta_train(sub, embeddings, generator.space, generator.sde, MetaPredictorConfig(steps=200), seed=0)
+    assert trained.metadata["eval_records"] == 400
+    assert trained.metadata["eval_spearman"] > 0.15
+
+
+def test_checkpoint_round_trip_with_weights_only(small_meta, generator, tmp_path) -> None:
+    path = small_meta.save(tmp_path / "meta.pt")
+    torch.load(path, weights_only=True)  # loads without unpickling code
+    again = TrainedMetaPredictor.load(path, generator.space)
+    assert again.metadata["meta_dataset_sha256"] == small_meta.metadata["meta_dataset_sha256"]
+    assert again.metadata["datasets"] == ["ImageNet16-120"]
+    x = torch.rand(4, 8, 7)
+    s, emb = torch.full((4,), 0.1), torch.randn(4, 56)
+    assert torch.allclose(again.model(x, s, emb), small_meta.model(x, s, emb))
+    with pytest.raises(CheckpointError, match="mbv3"):
+        TrainedMetaPredictor.load(path, get_space("mbv3"))
+
+
+# ---- the pipeline and its CLI ------------------------------------------------------------------
+def test_transfer_cli_json(capsys, tmp_path, small_meta) -> None:
+    meta = small_meta.save(tmp_path / "meta.pt")
+    rc = main(["transfer", "--target", "cifar10", "--meta-checkpoint", str(meta), "--n", "8", "--train-top", "3",
+               "--scale", "50", "--seed", "1", "--json"])
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert rc == 0
+    assert {"target", "sources", "best_after", "optimum", "seconds", "protocol"} <= out.keys()
+    assert list(out["best_after"]) == ["1", "2", "3"]
+    assert np.all(np.diff(list(out["best_after"].values())) >= 0)
+    assert out["optimum"] == pytest.approx(94.3733, abs=1e-3)
+    assert out["sources"][0]["source"] == "nb201:ImageNet16-120@300:seed0"
+    assert out["protocol"]["data_sha256"] and "200" in out["protocol"]["metric"]
+
+
+# ---- bad input ---------------------------------------------------------------------------------
+def test_task_features_of_the_wrong_shape(tmp_path) -> None:
+    np.save(tmp_path / "f.npy", np.zeros((10, 20, 5), dtype=np.float32))
+    with pytest.raises(DescriptorError, match=r"classes x samples x 384"):
+        load_task_features(tmp_path / "f.npy", 384)
+    np.save(tmp_path / "g.npy", np.zeros((10, 384), dtype=np.float32))
+    with pytest.raises(DescriptorError, match=r"\(10, 384\)"):
+        load_task_features(tmp_path / "g.npy", 384)
+    assert load_task_features(tmp_path / "f.npy", 5).shape == (10, 20, 5)
+
+
+def test_unknown_class_name_without_the_optional_extra(embeddings, monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # as if not installed
+    with pytest.raises(DescriptorError, match=r"'flux capacitor'.*pip install sentence-transformers"):
+        embeddings(name_task("mine", ["airplane", "flux capacitor"]))
+    assert embeddings(name_task("mine", ["Airplane", "tabby"])).shape == (2, 1, 384)
+
+
+def test_meta_dataset_of_another_space() -> None:
+    with pytest.raises(DataFormatError, match="mbv3"):
+        load_meta_train_db(space="mbv3")
+    with pytest.raises(DataFormatError, match="mbv3"):
+        parse_sources(["nb201:cifar100@5"], space="mbv3")
+
+
+def test_cli_bad_descriptor_is_one_line(capsys, tmp_path, small_meta) -> None:
+    meta = small_meta.save(tmp_path / "meta.pt")
+    np.save(tmp_path / "f.npy", np.zeros((10, 3), dtype=np.float32))
+    rc = main(["transfer", "--target", "cifar10", "--meta-checkpoint", str(meta), "--task-features",
+               str(tmp_path / "f.npy")])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and len(err.splitlines()) == 1 and "classes x samples x 384" in err
+
+
+# ---- transfer-BO -------------------------------------------------------------------------------
+def test_transfer_bo_starts_from_the_meta_predictors_ranking(small_meta, generator, bench, tmp_path) -> None:
+    from naslib_diffusionnag.bo.methods import build_method
+
+    meta = small_meta.save(tmp_path / "meta.pt")
+    params = {"target": "cifar10", "meta_checkpoint": str(meta), "n_generate": 20, "predictor_steps": 30,
+              "ensemble": 2, "k": 2}
+    traj = build_method("transfer-bo", "nb201", params).run(lambda a: bench.query(a, "cifar10"), 12, seed=3)
+    assert len(traj.archs) == 12 == len(set(traj.archs))
+    ranked = prepare("cifar10", small_meta, generator, bench).propose(20, 3)[0]
+    assert traj.archs[:10] == ranked[:10]
+    with pytest.raises(LeakageError):
+        build_method("transfer-bo", "nb201", {**params, "target": "ImageNet16-120"})
+
+
+def test_few_shot_descriptor_reads_probe_accuracies(bench, meta_db) -> None:
+    from naslib_diffusionnag.transfer import FewShot
+    from naslib_diffusionnag.transfer.metadata import dataset_task
+
+    shot = FewShot.draw(get_space("nb201"), bench, 10, seed=0)
+    x = shot(dataset_task("cifar100"))
+    assert x.shape == (10, 1, shot.dim) and shot.dim == 57
+    acc = bench.query_many(shot.probes, "cifar100")
+    assert np.allclose(x[:, 0, -1].numpy(), (acc - acc.mean()) / acc.std(), atol=1e-5)
+    with pytest.raises(DescriptorError, match="few-shot"):
+        shot(meta_db.tasks[0])
