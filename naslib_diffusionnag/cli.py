@@ -282,7 +282,7 @@ def _add_transfer_parsers(sub: Any, spaces: list[str]) -> None:
                        help="guidance scales, one round each (default 100,50,25)")
         p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=True, help="show progress bars")
 def _describe_values(label: str, summary: dict[str, Any], within: float | None) -> str:
-    text = f"{label}: mean {summary['mean']:.2f}, best {summary['max']:.2f}, top-5 mean {summary['top5_mean']:.2f}"
+    text = f"{label}: mean {summary['mean']:.2f}, max {summary['max']:.2f}, mean of the 5 largest {summary['top5_mean']:.2f}"
     return text + (f", {100 * within:.1f} % within budget" if within is not None else "")
 
 
