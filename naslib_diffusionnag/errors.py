@@ -30,3 +30,7 @@ class CheckpointError(DiffusionNAGError, ValueError):
 
 class ConfigError(DiffusionNAGError, ValueError):
     """A configuration file is missing or malformed."""
+
+
+class SpaceTooLargeError(ConfigError):
+    """An operation needs every architecture of a space that is too large to list (MBv3)."""

@@ -11,7 +11,7 @@ import pytest
 
 from naslib_diffusionnag.cli import main
 from naslib_diffusionnag.diffusion import DiffusionConfig
-from naslib_diffusionnag.errors import InvalidArchitectureError, UnknownNameError
+from naslib_diffusionnag.errors import ConfigError, UnknownNameError
 from naslib_diffusionnag.generation import ArchitectureGenerator, Generation
 from naslib_diffusionnag.guidance import GuidanceTerm, Objective, PredictorConfig
 from naslib_diffusionnag.oracles import resolve_data_file, sha256, space_property
@@ -90,13 +90,13 @@ def test_unknown_names_and_queries_without_data_fail_before_sampling():
         space_property("mbv3", "latency:pixel3")
     with pytest.raises(UnknownNameError, match="search space with properties 'nb999'; choose one of: mbv3, nb201"):
         space_property("nb999", "accuracy")
-    with pytest.raises(InvalidArchitectureError, match="no note10 latency table for resolution 300"):
+    with pytest.raises(ConfigError, match="no note10 latency table for resolution 300"):
         space_property("mbv3", "latency:note10", resolution=300)
-    with pytest.raises(InvalidArchitectureError, match="112..239"):
+    with pytest.raises(ConfigError, match="112..239"):
         space_property("mbv3", "accuracy", resolution=260)
-    with pytest.raises(InvalidArchitectureError, match="w1.2 supernet only, not w1.0"):
+    with pytest.raises(ConfigError, match="w1.2 supernet only, not w1.0"):
         space_property("mbv3", "accuracy", width=1.0)
-    with pytest.raises(InvalidArchitectureError, match="w1.2 network only"):
+    with pytest.raises(ConfigError, match="w1.2 network only"):
         space_property("mbv3", "latency:note10", width=1.0)
     with pytest.raises(UnknownNameError, match="use --dataset imagenet"):
         accuracy_for("mbv3", "cifar10")

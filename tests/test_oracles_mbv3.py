@@ -9,7 +9,12 @@ import numpy as np
 import pytest
 from scipy.stats import spearmanr
 
-from naslib_diffusionnag.errors import DataFormatError, DataNotFoundError, InvalidArchitectureError
+from naslib_diffusionnag.errors import (
+    ConfigError,
+    DataFormatError,
+    DataNotFoundError,
+    InvalidArchitectureError,
+)
 from naslib_diffusionnag.oracles import resolve_data_file
 from naslib_diffusionnag.oracles.mbv3 import OFAAccuracyPredictor
 
@@ -53,7 +58,7 @@ def test_feature_encoding(predictor):
     bigger = predictor.predict([predictor.space.from_ofa([7] * 20, [6] * 20, [4] * 5)])[0]
     smaller = predictor.predict([predictor.space.from_ofa([3] * 20, [3] * 20, [2] * 5)])[0]
     assert bigger > smaller
-    with pytest.raises(InvalidArchitectureError, match="112..239"):
+    with pytest.raises(ConfigError, match="112..239"):
         predictor.features(arch, 260)
 
 
@@ -97,7 +102,7 @@ def test_note10_latency_monotone_in_depth_and_kernel(note10):
     deepest = note10.latency(sp.from_ofa([3] * 20, [4] * 20, [4] * 5))
     wide_kernel = note10.latency(sp.from_ofa([7] * 20, [4] * 20, [4] * 5))
     assert shallow < deeper < deepest < wide_kernel
-    with pytest.raises(InvalidArchitectureError, match="no note10 latency table for resolution 300"):
+    with pytest.raises(ConfigError, match="no note10 latency table for resolution 300"):
         note10.latency(sp.from_ofa([3] * 20, [4] * 20, [2] * 5), 300)
 
 
@@ -182,16 +187,16 @@ def test_i7_errors_name_problem_and_fix(i7, tmp_path):
     from naslib_diffusionnag.oracles.mbv3 import I7Latency, Note10Latency
     arch = _uniform(i7[1.2].space, 3, 4, 2)
     for r in (300, 98, 64):
-        with pytest.raises(InvalidArchitectureError, match=f"no i7-8700K latency table for resolution {r}; "
+        with pytest.raises(ConfigError, match=f"no i7-8700K latency table for resolution {r}; "
                                                              "available: 96-256 step 4. Use one of those"):
             i7[1.2].latency(arch, r)
-    with pytest.raises(InvalidArchitectureError, match="positive integer"):
+    with pytest.raises(ConfigError, match="positive integer"):
         i7[1.2].latency(arch, 224.0)
     with pytest.raises(InvalidArchitectureError, match="malformed MBv3 string"):
         i7[1.2].latency("3-3-3", 224)
-    with pytest.raises(InvalidArchitectureError, match="not a released supernet; use one of"):
+    with pytest.raises(ConfigError, match="not a released supernet; use one of"):
         I7Latency(width=1.1)
-    with pytest.raises(InvalidArchitectureError, match="w1.2 network only, not w1.0; use width=1.2"):
+    with pytest.raises(ConfigError, match="w1.2 network only, not w1.0; use width=1.2"):
         Note10Latency(width=1.0)
     partial = tmp_path / "lut.yaml"  # a table holding only the first conv of r=224, w1.2
     partial.write_text("first_conv-input:224x224x3-output:112x112x24: {mean: 0.2, var: 0.0}\n")
@@ -266,9 +271,9 @@ def test_cost_widths_and_errors():
     arch = _uniform(cost.space, 3, 3, 2)
     assert cost.flops(arch, 160) < cost.flops(arch, 224) < cost.flops(arch, 300)  # any resolution
     for bad in (0, -4, 224.5, "224", True):
-        with pytest.raises(InvalidArchitectureError, match="positive integer"):
+        with pytest.raises(ConfigError, match="positive integer"):
             cost.flops(arch, bad)
     with pytest.raises(InvalidArchitectureError, match="stage 1 .* needs depth 2-4"):
         cost.params("2-3-3_" + "0-0-0_" * 18 + "0-0-0")
-    with pytest.raises(InvalidArchitectureError, match="not a released supernet"):
+    with pytest.raises(ConfigError, match="not a released supernet"):
         OFACost(0.75)

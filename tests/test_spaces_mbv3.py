@@ -143,3 +143,11 @@ def test_training_split_of_a_large_space_is_a_seeded_sample(mbv3):
         training_split(mbv3, 0.5, seed=0)
     with pytest.raises(ValueError, match="use --train-split"):
         training_split(NB201Space(), 1.0, seed=0, size=100)
+
+
+def test_enumerating_a_space_too_large_to_list_says_so():
+    from naslib_diffusionnag.errors import ConfigError, SpaceTooLargeError
+
+    with pytest.raises(SpaceTooLargeError, match="cannot be enumerated; draw a training set with sample"):
+        next(iter(MBv3Space().enumerate()))
+    assert issubclass(SpaceTooLargeError, ConfigError)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from naslib_diffusionnag.errors import InvalidArchitectureError, UnknownNameError
+from naslib_diffusionnag.errors import ConfigError, InvalidArchitectureError, UnknownNameError
 from naslib_diffusionnag.oracles import resolve_data_file
 from naslib_diffusionnag.spaces import NB201Space, get_space
 
@@ -129,7 +129,7 @@ def test_true_adjacency_is_the_cell_graph_and_official_swaps_3_and_4():
     perm = [0, 1, 2, 4, 3, 5, 6, 7]
     assert torch.equal(true[perm][:, perm], official)
     assert not torch.equal(true, official)
-    with pytest.raises(InvalidArchitectureError, match="official"):
+    with pytest.raises(ConfigError, match="official"):
         NB201Space("swapped")
 
 

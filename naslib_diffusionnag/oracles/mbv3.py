@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..errors import DataFormatError, InvalidArchitectureError
+from ..errors import ConfigError, DataFormatError
 from ..spaces.mbv3 import EXPANDS, KERNELS, SLOTS, MBv3Space
 from .paths import resolve_data_file, sha256
 
@@ -64,7 +64,7 @@ class OFAAccuracyPredictor:
         before anything is sampled."""
         r = _resolution(resolution)
         if not 112 <= r < 240:
-            raise InvalidArchitectureError(f"OFA predictor resolution must be in 112..239, got {resolution}")
+            raise ConfigError(f"OFA predictor resolution must be in 112..239, got {resolution}")
         return r
 
     @torch.no_grad()
@@ -110,7 +110,7 @@ def ofa_widths(mult: float) -> Widths:
     """Widths as OFA derives them (``make_divisible(base * mult, 8)``). Only w1.0 and w1.2 are
     accepted: they are the supernets that exist, and every table was measured on one of them."""
     if mult not in WIDTH_MULTS:
-        raise InvalidArchitectureError(
+        raise ConfigError(
             f"OFA MobileNetV3 width multiplier {mult!r} is not a released supernet; use one of {WIDTH_MULTS}")
     m = float(mult)
     return Widths(m, make_divisible(BASE_FIRST * m), tuple(make_divisible(c * m) for c in BASE_STAGES),
@@ -165,7 +165,7 @@ class NetShape:
 
 def _resolution(r: int) -> int:
     if isinstance(r, bool) or not isinstance(r, (int, np.integer)) or int(r) < 1:
-        raise InvalidArchitectureError(f"MBv3 input resolution must be a positive integer (e.g. 224), got {r!r}")
+        raise ConfigError(f"MBv3 input resolution must be a positive integer (e.g. 224), got {r!r}")
     return int(r)
 
 
@@ -283,7 +283,7 @@ class _LayerTableLatency:
     def __init__(self, width: float) -> None:
         self.width = ofa_widths(width).mult
         if self.width not in self.width_mults:
-            raise InvalidArchitectureError(
+            raise ConfigError(
                 f"the {self.device} latency table was measured on the w{'/w'.join(map(str, self.width_mults))} "
                 f"network only, not w{width}; use width={self.width_mults[-1]}")
         self.space = MBv3Space()
@@ -312,7 +312,7 @@ class _LayerTableLatency:
         before anything is sampled."""
         r = _resolution(r)
         if r not in self.resolutions():
-            raise InvalidArchitectureError(
+            raise ConfigError(
                 f"no {self.device} latency table for resolution {r}; available: {_span(self.resolutions())}. "
                 "Use one of those resolutions (FLOPs from OFACost work at any resolution)")
         return r

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import InvalidArchitectureError, UnknownNameError
+from ..errors import ConfigError, UnknownNameError
 from .mbv3 import I7Latency, Note10Latency, OFAAccuracyPredictor, OFACost
 from .paths import sha256
 
@@ -64,7 +64,7 @@ def mbv3_property(name: str, resolution: int = 224, width: float = 1.2) -> Oracl
         raise UnknownNameError(f"unknown MBv3 property {name!r}; use one of: {', '.join(NAMES)}")
     if name == "accuracy":
         if width != PREDICTOR_WIDTH:
-            raise InvalidArchitectureError(
+            raise ConfigError(
                 f"OFA's accuracy predictor was trained on the w{PREDICTOR_WIDTH} supernet only, not w{width}; "
                 f"use width={PREDICTOR_WIDTH}")
         acc = OFAAccuracyPredictor()

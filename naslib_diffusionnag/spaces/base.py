@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 import torch
 
-from ..errors import InvalidArchitectureError
+from ..errors import SpaceTooLargeError
 
 
 class SearchSpace(ABC):
@@ -83,7 +83,7 @@ class SearchSpace(ABC):
 
     def enumerate(self) -> Iterator[str]:
         """Every architecture, in a fixed order; only for spaces small enough to list."""
-        raise InvalidArchitectureError(
+        raise SpaceTooLargeError(
             f"search space {self.name!r} has {self.size:.3g} architectures and cannot be "
             "enumerated; draw a training set with sample() instead"
         )

@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 import torch
 
-from ..errors import InvalidArchitectureError
+from ..errors import ConfigError, InvalidArchitectureError
 from .base import SearchSpace
 
 OPS: tuple[str, ...] = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
@@ -53,7 +53,7 @@ class NB201Space(SearchSpace):
 
     def __init__(self, adjacency: str = "true") -> None:
         if adjacency not in ADJACENCIES:
-            raise InvalidArchitectureError(
+            raise ConfigError(
                 f"unknown NB201 adjacency {adjacency!r}; choose one of {sorted(ADJACENCIES)}"
             )
         self.adjacency_name = adjacency
