@@ -171,7 +171,7 @@ class NB201Benchmark:
             data = _RestrictedUnpickler(io.BytesIO(resolved.read_bytes())).load()
         except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError,
                 IndexError, KeyError, MemoryError) as e:
-            raise DataFormatError(f"{resolved} is not a readable NASLib benchmark pickle: {e}") from e
+            raise DataFormatError(f"{resolved} is not a readable pickle of a NASLib benchmark: {e}") from e
         if not isinstance(data, dict) or not data:
             raise DataFormatError(
                 f"{resolved} is not in NASLib's nb201 layout (a dict arch_str -> split -> metrics)"
