@@ -14,13 +14,10 @@ from ..errors import DataFormatError, DataNotFoundError
 DATA_DIR_ENV = "DIFFUSIONNAG_DATA_DIR"
 ALLOW_UNVERIFIED_FLAG = "--allow-unverified-data"
 
-# sha256 of the data files whose numbers every committed result rests on: nats_bench.csv as
-# documented in ../shared/data/nb201/README.md; the HELP latency and FLOPs/params tables as
-# delivered in ../shared/data/nb201 (2026-12-01). A file read in their place must match.
+# sha256 of the data files whose numbers every committed result rests on, as documented in
+# ../shared/data (nb201/README.md). A file read in their place must match.
 KNOWN_SHA256: dict[str, str] = {
     "nb201/nats_bench.csv": "cb5d777ec3368be83c8f9b3aa4d520696051cb0eb8d94b8f85b519f9ea4afa3e",
-    "nb201/latency_help_27devices.csv": "4b16bf8bdeb7a0841ded831ea713b33b2573472c4726852bd6cd7cde33e53003",
-    "nb201/cost_flops_params.csv": "29c187311b1080f5575a3b89260c612b673d6cdc0a4ccb76a8679f7a612e47f5",
 }
 _REPO_ROOT = Path(__file__).resolve().parents[2]
 
