@@ -8,6 +8,7 @@ from .guide import (
                     linear_schedule,
                     scale_schedule,
 )
+from .exact import ExpectedCostPredictor, SoftCost, entry_posterior
 from .labels import LabelTransform, NormalScores, ZScore, fit_labels
 from .objectives import Objective
 from .predictors import (
@@ -21,4 +22,5 @@ from .predictors import (
 __all__ = ["GuidanceTerm", "NonFiniteGuidanceError", "guidance_log_likelihood", "guided_score_fn",
            "linear_schedule", "scale_schedule", "Objective", "DirectedGCNPredictor",
            "NoiseAwarePredictor", "PredictorConfig", "fit_predictor", "predict_clean",
-           "LabelTransform", "NormalScores", "ZScore", "fit_labels", "default_guidance"]
+           "LabelTransform", "NormalScores", "ZScore", "fit_labels", "default_guidance",
+           "ExpectedCostPredictor", "SoftCost", "entry_posterior"]
