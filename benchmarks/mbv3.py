@@ -69,7 +69,7 @@ SELECT_SEED, SELECT_TIGHTEN, SELECT_BUDGETS = 100, (0.0, 0.5, 1.0), (20.0, 25.0,
 EXACT_SEEDS = 3  # the exact-cost rows: seeds 0-2 (what fit in the time; settings chosen on seed 100)
 CALLS, K, LAT_WEIGHT, ROUNDS = 1000, 300, 3.0, 4
 SCHEDULE = [100.0, 50.0, 25.0]
-PREDICTOR = PredictorConfig(labels="zscore")  # the committed part (b) results regress z-scored labels
+PREDICTOR = PredictorConfig(label_transform="zscore")  # the committed part (b) results regress z-scored labels
 OFA_DEFAULT_CALLS = 50_000
 BO_METHODS = ("bo-random", "bananas", "diffusion-bo")
 BO_BUDGET, BO_AT = 100, (40, 60, 80, 100)

@@ -1,7 +1,9 @@
-"""Command line: diffusionnag train | sample | search | bench.
+"""Command line: diffusionnag train | sample | search | bench | meta-train | transfer.
 
 Every command that reports numbers can print one JSON object as its last line (--json)
 recording what produced them (space, checkpoint, seed, sampler settings, data file checksum).
+The parser imports no torch: ``--help`` and argument errors answer at once, and each command
+imports what it runs.
 """
 from __future__ import annotations
 
@@ -10,29 +12,29 @@ import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import __version__
 from .bo.methods import METHODS
-from .diffusion import DiffusionConfig
 from .errors import ConfigError, DiffusionNAGError
-from .generation import ArchitectureGenerator
-from .guidance import Objective
-from .guidance.guide import check_scales
 from .guidance.labels import LABEL_KINDS
-from .guided import PREDICTOR_KINDS, FittedGuidance, GuideRequest, fit_guidance, generate, summarize
-from .metrics import generation_metrics
-from .oracles import DATA_DIR_ENV, ArchProperty, NB201Benchmark, canonical_dataset, space_property
-from .oracles.paths import ALLOW_UNVERIFIED_FLAG
-from .oracles.properties import accuracy_for, natural_direction
+from .guidance.schedule import check_scales
+from .oracles.paths import ALLOW_UNVERIFIED_FLAG, DATA_DIR_ENV
 from .resultsio import check_writable, to_json, write_text_atomic
 from .spaces import SPACES, get_space
+
+if TYPE_CHECKING:
+    from .guidance import Objective
+    from .oracles import ArchProperty
 
 DESCRIPTION = ("DiffusionNAG: train a score-based diffusion model over architectures, generate (guided) "
                "architectures, and run NAS on real benchmark data.")
 
 
 def cmd_train(args: argparse.Namespace) -> dict[str, Any]:
+    from .diffusion import DiffusionConfig
+    from .generation import ArchitectureGenerator
+
     config = (DiffusionConfig.from_yaml(args.config) if args.config else DiffusionConfig()).with_overrides(
         train={"steps": args.steps, "seed": args.seed},
         model={"positional": False} if args.no_positional else {},
@@ -57,6 +59,9 @@ def parse_guide(spec: str) -> tuple[str, Objective | None, float, str]:
     ``predictor``: ``auto`` (default: the exact expected cost where the property has one),
     ``exact`` or ``learned``.
     """
+    from .guidance import Objective
+    from .guided import PREDICTOR_KINDS
+
     head, _, rest = spec.partition("@")
     opts = [o for o in rest.split(",") if o] if rest else []
     if not rest and "," in head:
@@ -95,6 +100,8 @@ def _property_options(args: argparse.Namespace, space: str, out: dict[str, Any])
     """What ``space_property`` needs besides a name, from the flags that belong to one space:
     NB201's properties share one benchmark file (``--data``, recorded under ``benchmark``);
     MBv3's oracles are queried at an input resolution (``--resolution``)."""
+    from .oracles import NB201Benchmark
+
     if space != "mbv3" and args.resolution is not None:
         raise DiffusionNAGError(f"--resolution is the input resolution of MBv3's oracles; space is {space!r}")
     if space == "nb201":
@@ -111,6 +118,13 @@ def _property_options(args: argparse.Namespace, space: str, out: dict[str, Any])
 
 
 def cmd_sample(args: argparse.Namespace) -> dict[str, Any]:
+    from .generation import ArchitectureGenerator
+    from .guidance import Objective
+    from .guided import FittedGuidance, GuideRequest, fit_guidance, generate, summarize
+    from .metrics import generation_metrics
+    from .oracles import space_property
+    from .oracles.properties import accuracy_for, natural_direction
+
     gen = ArchitectureGenerator.load(args.space, args.checkpoint, device=args.device)
     space = gen.space.name
     sampler = gen.config.with_overrides(
@@ -129,7 +143,7 @@ def cmd_sample(args: argparse.Namespace) -> dict[str, Any]:
                                      predictor))  # type: ignore[arg-type]
     fitted = FittedGuidance([], [])
     if requests:
-        fitted = fit_guidance(gen, requests, args.labels, args.seed, args.label_transform, args.scale, args.progress)
+        fitted = fit_guidance(gen, requests, args.n_labels, args.seed, args.label_transform, args.scale, args.progress)
         out["guide"], out["scales"] = fitted.records, fitted.scales
     result, valid = generate(gen, args.n, args.seed, fitted.terms, fitted.scales, sampler, args.distinct, args.progress)
     out.update(generation_metrics(result.archs, gen.training_archs()))
@@ -169,6 +183,7 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
 
     from .bo.loop import check_budget
     from .bo.methods import build_method
+    from .oracles import NB201Benchmark, canonical_dataset
 
     budget = check_budget(args.budget, get_space(args.space))
     dataset = canonical_dataset(args.dataset)
@@ -196,6 +211,7 @@ def cmd_bench(args: argparse.Namespace) -> dict[str, Any]:
 
     from .bo import report
     from .bo.sweep import SweepConfig, run_sweep
+    from .oracles import NB201Benchmark
 
     config = SweepConfig.from_yaml(args.config)
     results = Path(config.results)
@@ -228,6 +244,7 @@ def cmd_bench(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_meta_train(args: argparse.Namespace) -> dict[str, Any]:
+    from .generation import ArchitectureGenerator
     from .transfer import MetaPredictorConfig, build_meta_predictor
 
     out = Path(args.out)
@@ -236,7 +253,7 @@ def cmd_meta_train(args: argparse.Namespace) -> dict[str, Any]:
     config = MetaPredictorConfig(steps=args.steps, task_input=args.task_input)
     gen = ArchitectureGenerator.load(args.space, args.checkpoint)
     trained = build_meta_predictor(args.sources, gen, args.descriptor, config, args.seed, n_probes=args.probes,
-                                   progress=True)
+                                   progress=True, allow_unverified=args.allow_unverified_data)
     trained.save(out, overwrite=args.overwrite)
     return {"meta_checkpoint": str(out), **{k: v for k, v in trained.metadata.items() if k != "tasks"},
             "n_tasks": len(trained.metadata["tasks"])}
@@ -248,7 +265,8 @@ def cmd_transfer(args: argparse.Namespace) -> dict[str, Any]:
     result = transfer_nas(args.target, args.sources, args.space, args.meta_checkpoint, args.descriptor,
                           args.class_names, args.task_features, args.n, args.train_top, args.seed,
                           args.scale or (100.0, 50.0, 25.0), args.checkpoint,
-                          MetaPredictorConfig(steps=args.steps, task_input=args.task_input), args.progress)
+                          MetaPredictorConfig(steps=args.steps, task_input=args.task_input), args.progress,
+                          args.allow_unverified_data)
     return result.to_dict()
 
 
@@ -270,6 +288,9 @@ def _add_transfer_parsers(sub: Any, spaces: list[str]) -> None:
         p.add_argument("--seed", type=at_least(0), default=0, help="seed of the run")
         p.add_argument("--checkpoint", help="score-network checkpoint (default: the shipped one)")
         p.add_argument("--json", action="store_true", help="print a JSON object as the last line")
+        p.add_argument(ALLOW_UNVERIFIED_FLAG, action="store_true",
+                       help="accept data files (meta-training set, NB201 table) that are not the documented ones; "
+                            "results then record their checksums")
         if name == "meta-train":
             p.add_argument("--probes", type=at_least(1), default=10, help="few-shot: probe cells drawn with --seed")
             p.add_argument("--out", required=True, help="meta-predictor checkpoint to write")
@@ -306,7 +327,7 @@ def _sample_lines(out: dict[str, Any]) -> list[str]:
         lines.append(f"{out['n_distinct']} distinct architectures from {out['samples_drawn']} samples")
     for g in out.get("guide", []):
         how = ("exact expected value, no labels" if g["predictor"] == "exact"
-               else f"predictor fitted on {g['labels']} labels, {g['label_transform']}")
+               else f"predictor fitted on {g['n_labels']} labels, {g['label_transform']}")
         lines.append(f"guided by {g['property']} ({g['objective']}, weight {g['weight']:g}; {how}), "
                      f"scales {out['scales']}")
     for key, prop in out.get("properties", {}).items():
@@ -465,7 +486,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "latency:<device>, flops:<dataset>, params:<dataset>, file:<csv arch,value>; MBv3: "
                          "accuracy, latency:note10, latency:i7, flops, params. Latency / FLOPs / params are "
                          "guided by their exact expected value (no labels) unless predictor=learned")
-    sa.add_argument("--labels", type=at_least(2), default=100,
+    sa.add_argument("--n-labels", type=at_least(2), default=100,
                     help="fit each guiding predictor on this many labelled architectures drawn with --seed "
                          "(NB201: cells of the table; MBv3: uniform samples labelled by the oracle)")
     sa.add_argument("--label-transform", choices=("auto", *LABEL_KINDS), default="auto",

@@ -17,7 +17,7 @@ from .diffusion import SamplerConfig
 from .errors import ConfigError
 from .generation import ArchitectureGenerator, Generation
 from .guidance import GuidanceTerm, Objective, PredictorConfig
-from .guidance.guide import check_scales, default_guidance
+from .guidance.schedule import check_scales, default_guidance
 from .metrics import summary_stats
 from .oracles.properties import ArchProperty, draw_labels
 
@@ -105,17 +105,17 @@ def fit_guidance(gen: ArchitectureGenerator, requests: Sequence[GuideRequest], n
         if r.exact:
             assert r.prop.soft is not None  # checked above
             fitted.terms.append(GuidanceTerm(r.prop.name, gen.exact_predictor(r.prop.soft), r.objective, r.weight))
-            fitted.records.append({**record, "predictor": "exact", "labels": 0})
+            fitted.records.append({**record, "predictor": "exact", "n_labels": 0})
             continue
         archs, values = draw_labels(r.prop, gen.space, n_labels, rng)
         if np.ptp(values) == 0:
             raise ConfigError(f"the {len(archs)} labels of {r.prop.name} drawn with seed {seed} all equal "
                               f"{values[0]:g}; a predictor cannot learn a direction from them: draw more labels "
                               "or use another seed")
-        predictor = gen.fit_predictor(archs, values, PredictorConfig(labels=transform),  # type: ignore[arg-type]
+        predictor = gen.fit_predictor(archs, values, PredictorConfig(label_transform=transform),  # type: ignore[arg-type]
                                       seed=seed, progress=progress)
         fitted.terms.append(GuidanceTerm(r.prop.name, predictor, r.objective, r.weight))
-        fitted.records.append({**record, "predictor": "learned", "labels": len(archs), "label_transform": transform})
+        fitted.records.append({**record, "predictor": "learned", "n_labels": len(archs), "label_transform": transform})
     return fitted
 
 

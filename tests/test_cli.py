@@ -81,6 +81,23 @@ def test_bad_input_gives_one_clear_error(capsys, argv, message):
     assert message in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize("argv, code", [
+    (["--help"], 0), (["sample", "--help"], 0), (["search", "--help"], 0), (["transfer", "--help"], 0),
+    (["sample", "--space", "nb999"], 2), (["search", "--dataset", "cifar10", "--budget", "-4"], 2),
+    (["search", "--dataset", "cifar10", "--method", "bogus"], 2), (["sample", "--space", "nb201", "--scale", "1,5"], 2),
+])
+def test_help_and_argument_errors_import_no_torch(argv, code):
+    """The parser takes its choices from the registries without importing what they name, so
+    ``--help`` and argument errors answer without loading torch (seconds on a busy machine)."""
+    probe = ("import sys\nfrom naslib_diffusionnag.cli import main\n"
+             "try:\n    main(sys.argv[1:])\nexcept SystemExit as e:\n    code = e.code\n"
+             "print('exit', code, 'torch' in sys.modules, file=sys.stderr)")
+    proc = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True, text=True)
+    assert proc.stderr.strip().splitlines()[-1] == f"exit {code} False", proc.stderr
+    if code == 2:
+        assert "Traceback" not in proc.stderr and "error:" in proc.stderr
+
+
 def test_unknown_space_is_rejected_by_the_parser(capsys):
     with pytest.raises(SystemExit) as e:
         main(["sample", "--space", "nb999"])
@@ -92,12 +109,12 @@ def test_unknown_space_is_rejected_by_the_parser(capsys):
 def test_guided_sample_json_reports_guided_and_unguided(capsys, bench):
     code, out, _ = run(capsys, "sample", "--space", "nb201", "--n", "48", "--seed", "2", "--steps", "10",
                        "--guide", "accuracy:cifar10", "--guide", "latency:pixel3@budget=8,weight=0.5,predictor=learned",
-                       "--labels", "60", "--scale", "100,50", "--dataset", "cifar10", "--json")
+                       "--n-labels", "60", "--scale", "100,50", "--dataset", "cifar10", "--json")
     assert code == 0
     assert {"true_accuracy", "true_latency:pixel3", "within_budget_latency:pixel3", "unguided", "guide"} <= set(out)
     assert [g["property"] for g in out["guide"]] == ["accuracy:cifar10", "latency:pixel3"]
     assert out["guide"][1]["objective"] == "budget=8" and out["guide"][1]["weight"] == 0.5
-    assert all(g["labels"] == 60 for g in out["guide"]) and out["scales"] == [100.0, 50.0]
+    assert all(g["n_labels"] == 60 for g in out["guide"]) and out["scales"] == [100.0, 50.0]
     assert [g["label_transform"] for g in out["guide"]] == ["zscore", "zscore"]  # auto: a budget is guided
     assert {"true_accuracy", "true_latency:pixel3", "validity"} <= set(out["unguided"])
     accs = bench.query_many(out["archs"], "cifar10")
@@ -107,7 +124,7 @@ def test_guided_sample_json_reports_guided_and_unguided(capsys, bench):
 @pytest.mark.slow
 def test_distinct_guided_sample_reports_n_distinct_cells(capsys, bench):
     code, out, _ = run(capsys, "sample", "--space", "nb201", "--n", "30", "--seed", "4", "--steps", "10",
-                       "--guide", "accuracy:cifar10", "--labels", "60", "--scale", "200,20",
+                       "--guide", "accuracy:cifar10", "--n-labels", "60", "--scale", "200,20",
                        "--label-transform", "zscore", "--distinct", "--dataset", "cifar10", "--json")
     assert code == 0
     assert len(out["archs"]) == len(set(out["archs"])) == out["n_distinct"] == 30

@@ -191,11 +191,11 @@ def _run(capsys, *argv: str) -> tuple[int, dict | None, str]:
 
 def test_cli_guided_mbv3_reports_oracle_values_guided_and_unguided(capsys, checkpoint, note10, budget):
     code, out, _ = _run(capsys, "sample", "--space", "mbv3", "--checkpoint", checkpoint, "--n", "40", "--seed", "0",
-                        "--guide", f"latency:note10@budget={budget:.2f}", "--labels", "60", "--scale", "50", "--json")
+                        "--guide", f"latency:note10@budget={budget:.2f}", "--n-labels", "60", "--scale", "50", "--json")
     assert code == 0 and out["space"] == "mbv3" and out["resolution"] == 224 and out["dataset"] == "imagenet"
     (g,) = out["guide"]
     assert g["property"] == "latency:note10" and g["objective"] == f"budget={float(f'{budget:.2f}'):g}"
-    assert g["predictor"] == "exact" and g["labels"] == 0  # a latency table needs no labels
+    assert g["predictor"] == "exact" and g["n_labels"] == 0  # a latency table needs no labels
     assert g["sha256"] == sha256(note10.table_file(224)) and out["scales"] == [50.0]
     for block in (out, out["unguided"]):
         assert {"true_accuracy", "true_latency:note10", "within_budget_latency:note10", "validity"} <= set(block)

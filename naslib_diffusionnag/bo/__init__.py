@@ -1,19 +1,18 @@
-"""NAS by Bayesian optimisation with DiffusionNAG as the acquisition optimizer, and baselines."""
-from .acquisition import ACQUISITIONS, ei, its, ucb
-from .candidates import DiffusionAO, MutationAO, RandomAO
-from .loop import (
-                   BayesianOptimization,
-                   BlackBox,
-                   LocalSearch,
-                   Optimizer,
-                   RandomSearch,
-                   RegularizedEvolution,
-                   Trajectory,
-)
-from .methods import METHODS, Method, build_method, resolve_params
-from .surrogate import EnsembleSurrogate
+"""NAS by Bayesian optimisation with DiffusionNAG as the acquisition optimizer, and baselines.
 
-__all__ = ["ACQUISITIONS", "ei", "its", "ucb", "DiffusionAO", "MutationAO", "RandomAO",
-           "BayesianOptimization", "BlackBox", "LocalSearch", "Optimizer", "RandomSearch",
-           "RegularizedEvolution", "Trajectory", "METHODS", "Method", "build_method", "resolve_params",
-           "EnsembleSurrogate"]
+Names are imported on first use, so listing the methods (the CLI's choices) loads no torch."""
+from __future__ import annotations
+
+from ..lazy import lazy_exports
+
+_EXPORTS = {
+    "ACQUISITIONS": "acquisition", "ei": "acquisition", "its": "acquisition", "ucb": "acquisition",
+    "DiffusionAO": "candidates", "MutationAO": "candidates", "RandomAO": "candidates",
+    "BayesianOptimization": "loop", "BlackBox": "loop", "LocalSearch": "loop", "Optimizer": "loop",
+    "RandomSearch": "loop", "RegularizedEvolution": "loop", "Trajectory": "loop",
+    "METHODS": "methods", "Method": "methods", "build_method": "methods", "resolve_params": "methods",
+    "EnsembleSurrogate": "surrogate",
+}
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS)
+
+__all__ = list(_EXPORTS)

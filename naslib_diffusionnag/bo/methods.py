@@ -9,26 +9,26 @@ other datasets (``transfer.transfer_bo``).
 Each method declares its parameters as a frozen dataclass whose defaults are the settings of
 the committed results (``benchmarks_results/bo_nb201.md``); ``resolve_params`` checks a
 mapping of parameters against it, so a misspelt or foreign parameter, or a value of the wrong
-type, is refused when a config is read, not inside a worker.
+type, is refused when a config is read, not inside a worker. What a method runs (torch, the
+diffusion model) is imported when it is built, so naming the methods stays cheap.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
-
-import torch
+from typing import TYPE_CHECKING, Any
 
 from ..configio import require_at_least, typed_config
 from ..errors import ConfigError
-from ..generation import ArchitectureGenerator
-from ..guidance import PredictorConfig
 from ..registry import Registry
 from ..spaces import get_space
-from .acquisition import ACQUISITIONS
-from .candidates import DiffusionAO, MutationAO, RandomAO
-from .loop import BayesianOptimization, LocalSearch, Optimizer, RandomSearch, RegularizedEvolution
-from .surrogate import EnsembleSurrogate
+
+if TYPE_CHECKING:
+    import torch
+
+    from ..generation import ArchitectureGenerator
+    from .candidates import DiffusionAO
+    from .loop import Optimizer
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,8 @@ class BOParams:
     candidates: int = 100
 
     def __post_init__(self) -> None:
+        from .acquisition import ACQUISITIONS  # its math libraries load when a config is resolved
+
         require_at_least(self, 1, "n_init", "k", "ensemble", "predictor_steps", "candidates")
         if self.acquisition not in ACQUISITIONS:
             raise ConfigError(f"parameter 'acquisition' must be one of {', '.join(ACQUISITIONS.names())}, "
@@ -110,7 +112,7 @@ class TransferBOParams(BOParams):
             raise ConfigError("parameter 'target' is required: the dataset searched (e.g. cifar10)")
 
 
-Build = Callable[..., Optimizer]
+Build = Callable[..., "Optimizer"]
 
 
 @dataclass(frozen=True)
@@ -126,8 +128,14 @@ def _bo(make_ao: Callable[[ArchitectureGenerator, Any], Any]) -> Build:
     """``build`` of a BO method: the shared surrogate and acquisition, ``make_ao``'s candidates."""
 
     def build(space_name: str, p: BOParams, checkpoint: str | None, device: torch.device | str) -> Optimizer:
+        from ..generation import ArchitectureGenerator
+        from ..guidance import PredictorConfig
+        from .acquisition import ACQUISITIONS
+        from .loop import BayesianOptimization
+        from .surrogate import EnsembleSurrogate
+
         gen = ArchitectureGenerator.load(space_name, checkpoint, device=device)
-        surrogate = EnsembleSurrogate(gen, p.ensemble, PredictorConfig(steps=p.predictor_steps, labels="zscore"))
+        surrogate = EnsembleSurrogate(gen, p.ensemble, PredictorConfig(steps=p.predictor_steps, label_transform="zscore"))
         return BayesianOptimization(gen.space, surrogate, ACQUISITIONS.get(p.acquisition), make_ao(gen, p),
                                     p.n_init, p.k)
 
@@ -135,6 +143,8 @@ def _bo(make_ao: Callable[[ArchitectureGenerator, Any], Any]) -> Build:
 
 
 def _diffusion_ao(gen: ArchitectureGenerator, p: DiffusionBOParams) -> DiffusionAO:
+    from .candidates import DiffusionAO
+
     sampler = (gen.config.with_overrides(sampler={"steps": p.sampler_steps}).sampler
                if p.sampler_steps is not None else None)
     return DiffusionAO(gen, p.candidates, list(p.scales), sampler)
@@ -143,6 +153,7 @@ def _diffusion_ao(gen: ArchitectureGenerator, p: DiffusionBOParams) -> Diffusion
 def _transfer_bo(space_name: str, p: TransferBOParams, checkpoint: str | None,
                  device: torch.device | str) -> Optimizer:
     """BO warm-started by a meta-predictor; the leakage guard checks its sources against the target."""
+    from ..generation import ArchitectureGenerator
     from ..transfer import build_meta_predictor, prepare, transfer_bo
     from ..transfer.meta_train import TrainedMetaPredictor
 
@@ -153,13 +164,42 @@ def _transfer_bo(space_name: str, p: TransferBOParams, checkpoint: str | None,
                        p.candidates, p.acquisition, p.n_generate)
 
 
+def _random_search(space_name: str, p: NoParams, checkpoint: str | None, device: torch.device | str) -> Optimizer:
+    from .loop import RandomSearch
+
+    return RandomSearch(get_space(space_name))
+
+
+def _evolution(space_name: str, p: REParams, checkpoint: str | None, device: torch.device | str) -> Optimizer:
+    from .loop import RegularizedEvolution
+
+    return RegularizedEvolution(get_space(space_name), p.population_size, p.sample_size)
+
+
+def _local_search(space_name: str, p: LSParams, checkpoint: str | None, device: torch.device | str) -> Optimizer:
+    from .loop import LocalSearch
+
+    return LocalSearch(get_space(space_name), p.n_init)
+
+
+def _mutation_ao(gen: ArchitectureGenerator, p: BOParams) -> Any:
+    from .candidates import MutationAO
+
+    return MutationAO(gen.space, p.candidates)
+
+
+def _random_ao(gen: ArchitectureGenerator, p: BOParams) -> Any:
+    from .candidates import RandomAO
+
+    return RandomAO(gen.space, p.candidates)
+
+
 METHODS: Registry[Method] = Registry("search method")
-METHODS.register("rs", Method(NoParams, lambda space, p, ckpt, dev: RandomSearch(get_space(space))))
-METHODS.register("re", Method(REParams, lambda space, p, ckpt, dev: RegularizedEvolution(
-    get_space(space), p.population_size, p.sample_size)))
-METHODS.register("ls", Method(LSParams, lambda space, p, ckpt, dev: LocalSearch(get_space(space), p.n_init)))
-METHODS.register("bananas", Method(BOParams, _bo(lambda g, p: MutationAO(g.space, p.candidates))))
-METHODS.register("bo-random", Method(BOParams, _bo(lambda g, p: RandomAO(g.space, p.candidates))))
+METHODS.register("rs", Method(NoParams, _random_search))
+METHODS.register("re", Method(REParams, _evolution))
+METHODS.register("ls", Method(LSParams, _local_search))
+METHODS.register("bananas", Method(BOParams, _bo(_mutation_ao)))
+METHODS.register("bo-random", Method(BOParams, _bo(_random_ao)))
 METHODS.register("diffusion-bo", Method(DiffusionBOParams, _bo(_diffusion_ao)))
 METHODS.register("transfer-bo", Method(TransferBOParams, _transfer_bo))
 

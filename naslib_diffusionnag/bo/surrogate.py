@@ -23,7 +23,7 @@ class EnsembleSurrogate:
 
     generator: ArchitectureGenerator
     size: int = 3
-    config: PredictorConfig = field(default_factory=lambda: PredictorConfig(steps=300, labels="zscore"))
+    config: PredictorConfig = field(default_factory=lambda: PredictorConfig(steps=300, label_transform="zscore"))
     members: list[DirectedGCNPredictor] = field(default_factory=list)
 
     def fit(self, archs: Sequence[str], values: Sequence[float], seed: int) -> None:

@@ -47,13 +47,13 @@ def entry_posterior(x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
 
 class ExpectedCostPredictor:
     """The ``NoiseAwarePredictor`` interface over an exact cost: ``(x_t, sigma) ->`` expected
-    cost in ``labels`` units (a z-score, so guidance scales and the default budget softness
+    cost in ``transform`` units (a z-score, so guidance scales and the default budget softness
     mean what they mean for a fitted predictor). Nothing is learned: no labels, no oracle calls."""
 
-    def __init__(self, cost: SoftCost, labels: ZScore, temper: float = 1.0) -> None:
+    def __init__(self, cost: SoftCost, transform: ZScore, temper: float = 1.0) -> None:
         if not temper > 0:
             raise ValueError(f"temper must be > 0 (a noise level), got {temper!r}")
-        self.cost, self.labels, self.temper = cost, labels, float(temper)
+        self.cost, self.transform, self.temper = cost, transform, float(temper)
 
     def expected(self, x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
         """Expected cost (``B``, the property's units) of ``x`` at noise ``sigma``: the exact
@@ -63,4 +63,4 @@ class ExpectedCostPredictor:
         return soft + (exact - soft).detach()
 
     def __call__(self, x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
-        return (self.expected(x, sigma) - self.labels.mean) / self.labels.std
+        return (self.expected(x, sigma) - self.transform.mean) / self.transform.std
