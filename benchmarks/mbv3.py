@@ -71,6 +71,7 @@ CALLS, K, LAT_WEIGHT, ROUNDS = 1000, 300, 3.0, 4
 SCHEDULE = [100.0, 50.0, 25.0]
 PREDICTOR = PredictorConfig(label_transform="zscore")  # the committed part (b) results regress z-scored labels
 OFA_DEFAULT_CALLS = 50_000
+FIRST_RUN = "2026-11-23"  # parts a, b, c: reused by (b2)'s run through benchmarks/.cache
 BO_METHODS = ("bo-random", "bananas", "diffusion-bo")
 BO_BUDGET, BO_AT = 100, (40, 60, 80, 100)
 
@@ -310,7 +311,9 @@ def to_markdown(res: dict[str, Any], parts: set[str], seeds: list[int]) -> str:
              f"Produced by `python benchmarks/mbv3.py` (checkpoint {m['checkpoint']}) on {m['date']} ({m['cpu']}, "
              f"torch {m['torch']}). Protocol in the script's docstring. Accuracy = ImageNet top-1 (%) predicted by "
              f"OFA's accuracy predictor at r = {m['resolution']} (not measured); latency = Note10 look-up tables "
-             "(w1.2, r = 224). Mean ± std over seeds.", ""]
+             "(w1.2, r = 224). Mean ± std over seeds. Parts (a), (b) (learned latency predictor) and (c) are the "
+             f"runs first made on {FIRST_RUN}, reused through the run cache (same protocol and code path); part "
+             "(b2) and its selection runs are new.", ""]
     if "a" in parts:
         a = [runs[f"a_s{s}"] for s in range(3)]
         rows = {f"diffusion, {st} steps": [r[f"diffusion, {st} steps"] for r in a] for st in SAMPLER_STEPS}

@@ -118,7 +118,8 @@ def test_mbv3_expected_cost_equals_the_oracle_on_random_subnets(name, r):
     assert np.allclose(value.detach().numpy(), prop.evaluate(archs), rtol=1e-12, atol=1e-9)
     (grad,) = torch.autograd.grad(value.sum(), q)
     assert torch.isfinite(grad).all() and grad.abs().sum() > 0
-    smallest = ["_".join((["2-3-3"] * 2 + ["0-0-0"] * 2) * 5)][0]
+    cheapest = prop.soft.table.argmin(-1).view(5, 4)[:, :2]  # the cheapest token of each mandatory slot
+    smallest = "_".join("_".join([f"2-{MBV3.vocab[int(t)]}" for t in stage] + ["0-0-0"] * 2) for stage in cheapest)
     assert prop.soft.minimum() == pytest.approx(float(prop.evaluate([smallest])[0]), rel=1e-12)
     assert prop.soft.minimum() <= prop.evaluate(archs).min()
 

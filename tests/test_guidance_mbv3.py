@@ -159,9 +159,9 @@ def test_exact_latency_guidance_moves_note10_latency_under_the_budget(tiny, note
     """No labels: the Note10 table read in expectation over the sampler's soft architecture."""
     prop = space_property("mbv3", "latency:note10")
     term = GuidanceTerm(prop.name, tiny.exact_predictor(prop.soft), Objective("budget", budget))
-    guided, plain = tiny.sample_guided(200, seed=1, terms=[term], scales=[50.0]), tiny.sample(200, seed=1)
+    guided, plain = tiny.sample_guided(200, seed=1, terms=[term], scales=[10.0]), tiny.sample(200, seed=1)
     g, u = note10.predict(guided.valid), note10.predict(plain.valid)
-    assert len(guided.valid) >= 100 and len(plain.valid) >= 100
+    assert len(guided.valid) >= 90 and len(plain.valid) >= 100  # exact guidance costs some validity (mbv3.md, b2)
     assert np.mean(u <= budget) < 0.4
     assert np.mean(g <= budget) > np.mean(u <= budget) + 0.4
     assert g.mean() < 0.9 * u.mean()
