@@ -12,11 +12,10 @@ odds the posterior of "on" is ``sigmoid(2 x_t / sigma^2)``. At the sampler's sma
 clean 0/1 matrix is its own posterior (to float precision), so the value is the table's.
 
 That posterior is nearly 0/1 once sigma is small, so its gradient vanishes exactly where the
-sampler commits to a token, and a cost it would pay to change stays invisible (measured on
-MBv3, ``benchmarks_results/mbv3.md``: stages were never made shallower). The gradient is
-therefore taken at ``max(sigma, temper)`` while the value stays exact (a straight-through
-estimator): the objective sees the true expected cost, and the direction comes from a reading
-soft enough to see the cheaper alternatives.
+sampler commits to a token, and a cheaper alternative (a skipped slot, another kernel) stays
+invisible to it. The gradient is therefore taken at ``max(sigma, temper)`` while the value stays
+exact (a straight-through estimator): the objective sees the true expected cost, and the
+direction comes from a reading soft enough to see the cheaper alternatives.
 """
 from __future__ import annotations
 
