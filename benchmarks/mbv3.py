@@ -22,6 +22,14 @@ Protocol (all oracles offline from ../shared/data/mbv3, sha256 recorded in the o
   the uniform labels' range is out of reach of predictors fitted on those alone).
   Reported: best oracle top-1 among subnets within B, and wall time. OFA's evolution at its
   default 50,000 calls (100 x 500) is the reference line.
+- (b2) the same comparison with latency guided by its exact expected value (the Note10 table
+  read over the sampler's soft architecture; no latency labels), budgets 20-40 ms, seeds 0-2
+  (EXACT_SEEDS; settings chosen on seed 100, ``part_b_select``): K0 = 100 uniform accuracy
+  labels, then rounds of 300 guided samples with the accuracy predictor refitted on all labels
+  so far, until CALLS accuracy calls or 6 rounds; subnets over the budget are rejected by the
+  table before they cost an accuracy call (as evolution's infeasible draws). The OFA evolution
+  columns are part (b)'s runs; ``b_feasible`` measures the share of OFA-random subnets within
+  each budget (2,000,000 draws), which decides whether evolution can start.
 - (c) ``bananas`` (mutation), ``bo-random`` and ``diffusion-bo`` of ``naslib_diffusionnag.bo``
   (3-member surrogate ensemble, ITS, 10 initial, k 10, 100 candidates), black box = the OFA
   predictor at r = 224, 100 queries, seeds 0-9; incumbent at 40/60/80/100 queries.
@@ -53,11 +61,17 @@ ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "benchmarks" / ".cache" / "mbv3"
 OUT = ROOT / "benchmarks_results"
 R = 224
-BUDGETS = (25.0, 30.0, 35.0, 40.0)
+BUDGETS = (25.0, 30.0, 35.0, 40.0)  # the learned-latency rows (committed, reused)
+EXACT_BUDGETS = (20.0, 25.0, 30.0, 35.0, 40.0)
+EXACT_LAT_WEIGHT, EXACT_TIGHTEN = 3.0, 1.0  # chosen on seed 100 (benchmarks_results/mbv3.md)
+EXACT_K0, EXACT_ROUND, EXACT_ROUNDS = 100, 300, 6
+SELECT_SEED, SELECT_TIGHTEN, SELECT_BUDGETS = 100, (0.0, 0.5, 1.0), (20.0, 25.0, 30.0)
+EXACT_SEEDS = 3  # the exact-cost rows: seeds 0-2 (what fit in the time; settings chosen on seed 100)
 CALLS, K, LAT_WEIGHT, ROUNDS = 1000, 300, 3.0, 4
 SCHEDULE = [100.0, 50.0, 25.0]
 PREDICTOR = PredictorConfig(label_transform="zscore")  # the committed part (b) results regress z-scored labels
 OFA_DEFAULT_CALLS = 50_000
+FIRST_RUN = "2026-11-23 (AMD EPYC)"  # parts a, b, c: reused by (b2)'s run through benchmarks/.cache
 BO_METHODS = ("bo-random", "bananas", "diffusion-bo")
 BO_BUDGET, BO_AT = 100, (40, 60, 80, 100)
 
@@ -110,6 +124,74 @@ def part_b_diffusion(gen: ArchitectureGenerator, acc: ArchProperty, lat: ArchPro
             "seconds": time.perf_counter() - start}
 
 
+def part_b_exact(gen: ArchitectureGenerator, acc: ArchProperty, lat: ArchProperty, seed: int, budget: float,
+                 lat_weight: float = EXACT_LAT_WEIGHT, k0: int = EXACT_K0) -> dict[str, Any]:
+    """Latency guided by its exact expected value (the Note10 table read over the sampler's
+    soft architecture, ``guidance.exact``: no latency labels), accuracy by a predictor refitted
+    each round on every subnet labelled so far: ``k0`` uniform labels, then rounds of
+    EXACT_ROUND guided samples until CALLS accuracy calls (at most EXACT_ROUNDS rounds). A
+    generated subnet over the budget is rejected by the table before it costs an accuracy call
+    (as OFA's evolution redraws infeasible subnets); the share of generated subnets within the
+    budget is reported before that rejection."""
+    start = time.perf_counter()
+    fast = gen.config.with_overrides(sampler={"steps": FAST_STEPS}).sampler
+    labelled, y_acc = draw_labels(acc, gen.space, k0, np.random.default_rng(seed))
+    labelled, y_lat = list(labelled), lat.evaluate(labelled)
+    guide = gen.exact_predictor(lat.soft)
+    generated: list[str] = []
+    made_n = 0
+    for r in range(EXACT_ROUNDS):
+        if len(labelled) >= CALLS:
+            break
+        round_seed = seed + 7919 * r
+        terms = [GuidanceTerm(acc.name, gen.fit_predictor(labelled, y_acc, PREDICTOR, seed=round_seed), Objective("max")),
+                 GuidanceTerm(lat.name, guide, Objective("budget", budget), lat_weight, EXACT_TIGHTEN)]
+        made = gen.sample_guided(EXACT_ROUND, round_seed, terms, SCHEDULE, fast)
+        made_n += len(made.archs)
+        generated += made.valid
+        seen = set(labelled)
+        new = [a for a in dict.fromkeys(made.valid) if a not in seen]
+        lt = lat.evaluate(new)
+        inside = [a for a, v in zip(new, lt, strict=True) if v <= budget][:CALLS - len(labelled)]
+        labelled += inside
+        y_acc = np.concatenate([y_acc, acc.evaluate(inside)])
+        y_lat = np.concatenate([y_lat, lat.evaluate(inside)])
+    ok = y_lat <= budget
+    gen_lat = lat.evaluate(generated)
+    return {"best": float(y_acc[ok].max()) if ok.any() else None, "accuracy_calls": len(labelled),
+            "rounds": r + 1, "validity": len(generated) / max(made_n, 1),
+            "within_budget_generated": float(np.mean(gen_lat <= budget)) if len(gen_lat) else 0.0,
+            "generated_latency_mean": float(gen_lat.mean()) if len(gen_lat) else None,
+            "seconds": time.perf_counter() - start}
+
+
+def part_b_select(gen: ArchitectureGenerator, lat: ArchProperty, tighten: float, budget: float) -> dict[str, Any]:
+    """The penalty schedule, measured on the selection seed (SELECT_SEED, never reported as a
+    result): 200 samples guided by the exact latency alone (scale 100, weight 1), the budget
+    penalty constant (tighten 0) or growing as (sigma_max / sigma)^tighten."""
+    fast = gen.config.with_overrides(sampler={"steps": FAST_STEPS}).sampler
+    term = GuidanceTerm(lat.name, gen.exact_predictor(lat.soft), Objective("budget", budget), 1.0, tighten)
+    made = gen.sample_guided(200, SELECT_SEED, [term], [100.0], fast)
+    values = lat.evaluate(made.valid)
+    return {"validity": len(made.valid) / len(made.archs), "within_budget": float(np.mean(values <= budget)),
+            "latency_mean": float(values.mean())}
+
+
+def part_b_feasible(lat: ArchProperty, draws: int = 2_000_000, seed: int = 0) -> dict[str, Any]:
+    """Share of OFA-random subnets (every kernel, expand and depth gene uniform, OFA's sampler)
+    within each budget, read from the latency table by its exact additive form: whether OFA's
+    evolution, which builds its first population by redrawing such subnets (at most 200,000
+    draws each), can start at a budget."""
+    rng = np.random.default_rng(seed)
+    tokens = torch.from_numpy(3 * rng.integers(0, 3, (draws, 20)) + rng.integers(0, 3, (draws, 20)))
+    depth = torch.from_numpy(rng.integers(2, 5, (draws, 5)))
+    active = (torch.arange(4)[None, None, :] < depth[:, :, None]).flatten(1)
+    q = torch.zeros(draws, 20, 9, dtype=torch.float64).scatter_(2, tokens[..., None], 1.0) * active[..., None]
+    values = torch.cat([lat.soft(chunk) for chunk in q.split(200_000)]).numpy()
+    return {"draws": draws, "within": {f"{b:g}": float(np.mean(values <= b)) for b in EXACT_BUDGETS},
+            "min": float(values.min())}
+
+
 def part_b_evolution(acc: ArchProperty, lat: ArchProperty, seed: int, budget: float, calls: int) -> dict[str, Any]:
     start = time.perf_counter()
     res = OFAEvolution().run(acc.evaluate, lat.evaluate, budget, calls, seed)
@@ -150,6 +232,12 @@ def main() -> None:
             jobs += [(f"b_evo_{b:g}_s{s}", lambda b=b, s=s: part_b_evolution(acc, lat, s, b, CALLS)) for s in seeds]
             jobs += [(f"b_evo50k_{b:g}_s{s}", lambda b=b, s=s: part_b_evolution(acc, lat, s, b, OFA_DEFAULT_CALLS))
                      for s in seeds[:3]]
+        jobs.append(("b_feasible", lambda: part_b_feasible(lat)))
+        jobs += [(f"b_select_t{p:g}_{b:g}", lambda p=p, b=b: part_b_select(gen, lat, p, b))
+                 for p in SELECT_TIGHTEN for b in SELECT_BUDGETS]
+        for b in EXACT_BUDGETS:
+            jobs += [(f"b_exact_{b:g}_s{s}", lambda b=b, s=s: part_b_exact(gen, acc, lat, s, b))
+                     for s in seeds[:EXACT_SEEDS]]
     if "c" in parts:
         jobs += [(f"c_{m}_s{s}", lambda m=m, s=s: part_c(m, checkpoint, acc, s)) for m in BO_METHODS for s in seeds]
     if args.only:
@@ -176,6 +264,49 @@ def _ms(values: list[float]) -> str:
     return f"{v.mean():.2f} ± {v.std():.2f} (n={len(v)})" if len(v) else "–"
 
 
+def exact_markdown(runs: dict[str, Any], seeds: list[int]) -> list[str]:
+    """Part (b) with exact latency guidance, beside OFA's evolution at the same calls."""
+    feasible = runs["b_feasible"]
+    lines = ["### (b2) Exact latency guidance (no latency labels; accuracy predictor refitted in rounds)", "",
+             f"Latency guided by the Note10 table read in expectation over the sampler's soft architecture "
+             f"(`guidance.exact`, weight {EXACT_LAT_WEIGHT:g}, tightening (sigma_max/sigma)^{EXACT_TIGHTEN:g}); "
+             f"accuracy by a noise-aware predictor fitted on {EXACT_K0} uniform labels, then refitted before each "
+             f"round of {EXACT_ROUND} guided samples on every subnet labelled so far (at most {EXACT_ROUNDS} "
+             f"rounds, {CALLS} accuracy calls); generated subnets over the budget are rejected by the table "
+             "before any accuracy call, as OFA's evolution redraws infeasible ones. Settings chosen on seed 100 "
+             f"(not reported); seeds {seeds[0]}-{seeds[-1]} (n = {len(seeds)} per cell).", "",
+             "| budget (ms) | exact guidance, rounds | OFA evolution (same calls) | OFA evolution (50,000 calls) | "
+             "generated within budget | validity | accuracy calls used | diffusion s | OFA-random subnets within budget |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for b in EXACT_BUDGETS:
+        d = [runs[f"b_exact_{b:g}_s{s}"] for s in seeds]
+        evo = [runs[k]["best"] for s in range(10) if (k := f"b_evo_{b:g}_s{s}") in runs]
+        e50 = [runs[k]["best"] for s in range(3) if (k := f"b_evo50k_{b:g}_s{s}") in runs]
+        share = feasible["within"][f"{b:g}"]
+        lines.append(f"| {b:g} | {_ms([r['best'] for r in d])} | {_ms(evo) if evo else 'cannot start'} | "
+                     f"{_ms(e50) if e50 else 'cannot start'} | "
+                     f"{100 * np.mean([r['within_budget_generated'] for r in d]):.1f} % | "
+                     f"{100 * np.mean([r['validity'] for r in d]):.1f} % | "
+                     f"{np.mean([r['accuracy_calls'] for r in d]):.0f} | {np.mean([r['seconds'] for r in d]):.0f} | "
+                     f"{100 * share:.4f} % |")
+    select = [f"{p:g}: " + ", ".join(
+        f"{b:g} ms {100 * runs[f'b_select_t{p:g}_{b:g}']['within_budget']:.0f} % within / "
+        f"{100 * runs[f'b_select_t{p:g}_{b:g}']['validity']:.0f} % valid" for b in SELECT_BUDGETS)
+        for p in SELECT_TIGHTEN]
+    lines += ["", f"Penalty schedule (seed {SELECT_SEED}, exact latency alone, 200 samples; tighten p: within "
+              f"budget / validity): {'; '.join(select)}. A tightening penalty keeps more subnets within budget at "
+              f"some validity cost; p = {EXACT_TIGHTEN:g} is used, with rejection by the table at the end (free). "
+              "Latency weight (seed 100, 25 ms, `part_b_exact` with tighten 0, one run each, recorded by hand from "
+              "the selection run): weight 3: best 80.18, 37 % within, 94 % valid; weight 6: best 80.04, 49 % within, "
+              "71 % valid; weight 3 is used."]
+    lines += ["", f"OFA-random subnets within budget: share of {feasible['draws']:,} subnets drawn with OFA's sampler "
+              "(every gene uniform), read from the table; OFA's evolution redraws at most 200,000 times per member of "
+              "its first population, so it cannot start where that share is about 0 ('cannot start'). OFA evolution "
+              "columns: the runs of the table above (seeds 0-9 / 0-2), same protocol. Wall times with 2-3 "
+              "processes sharing 2 cores.", ""]
+    return lines
+
+
 def to_markdown(res: dict[str, Any], parts: set[str], seeds: list[int]) -> str:
     m, runs = res["meta"], res["runs"]
     gen_steps = m["default_sampler_steps"]
@@ -183,7 +314,9 @@ def to_markdown(res: dict[str, Any], parts: set[str], seeds: list[int]) -> str:
              f"Produced by `python benchmarks/mbv3.py` (checkpoint {m['checkpoint']}) on {m['date']} ({m['cpu']}, "
              f"torch {m['torch']}). Protocol in the script's docstring. Accuracy = ImageNet top-1 (%) predicted by "
              f"OFA's accuracy predictor at r = {m['resolution']} (not measured); latency = Note10 look-up tables "
-             "(w1.2, r = 224). Mean ± std over seeds.", ""]
+             "(w1.2, r = 224). Mean ± std over seeds. Parts (a), (b) (learned latency predictor) and (c) are the "
+             f"runs first made on {FIRST_RUN}, reused through the run cache (same protocol and code path); part "
+             "(b2) and its selection runs are new.", ""]
     if "a" in parts:
         a = [runs[f"a_s{s}"] for s in range(3)]
         rows = {f"diffusion, {st} steps": [r[f"diffusion, {st} steps"] for r in a] for st in SAMPLER_STEPS}
@@ -224,6 +357,7 @@ def to_markdown(res: dict[str, Any], parts: set[str], seeds: list[int]) -> str:
                   "'–': none did. Evolution's latency-table calls are not counted in the budget (it redraws "
                   "infeasible subnets through the table: about 113,000 draws per run at 25 ms, 5,600 at 30 ms (means over the seeds)). "
                   "Wall times were taken with 2-3 benchmark processes sharing 2 cores, 1 thread each.", ""]
+        lines += exact_markdown(runs, seeds[:EXACT_SEEDS])
     if "c" in parts:
         lines += ["## (c) BO with the OFA predictor as the black box (predicted top-1 of the incumbent)", "",
                   "| method | " + " | ".join(f"{q} queries" for q in BO_AT) + " | s / run |",

@@ -52,19 +52,22 @@ def cmd_train(args: argparse.Namespace) -> dict[str, Any]:
             "final_loss": gen.metadata["losses"][-1], "n_parameters": gen.metadata["n_parameters"]}
 
 
-def parse_guide(spec: str) -> tuple[str, Objective | None, float]:
-    """``PROPERTY[:QUALIFIER][@max|@min|@budget=V|@target=V][,weight=W][,softness=S]``.
+def parse_guide(spec: str) -> tuple[str, Objective | None, float, str]:
+    """``PROPERTY[:QUALIFIER][@max|@min|@budget=V|@target=V][,weight=W][,softness=S][,predictor=P]``.
 
     Without ``@...`` the property's natural direction is used (accuracy up, costs down).
+    ``predictor``: ``auto`` (default: the exact expected cost where the property has one),
+    ``exact`` or ``learned``.
     """
     from .guidance import Objective
+    from .guided import PREDICTOR_KINDS
 
     head, _, rest = spec.partition("@")
     opts = [o for o in rest.split(",") if o] if rest else []
     if not rest and "," in head:
         head, *opts = head.split(",")
     objective: Objective | None = None
-    weight, softness = 1.0, None
+    weight, softness, predictor = 1.0, None, "auto"
     direction, value = None, None
     for opt in opts:
         key, eq, val = opt.partition("=")
@@ -80,15 +83,17 @@ def parse_guide(spec: str) -> tuple[str, Objective | None, float]:
                                             "(@max/@min/@budget/@target set the direction)")
             elif key == "softness" and eq:
                 softness = float(val)
+            elif key == "predictor" and val in PREDICTOR_KINDS:
+                predictor = val
             else:
                 raise ValueError
         except ValueError:
             raise DiffusionNAGError(
                 f"bad --guide option {opt!r} in {spec!r}; use @max, @min, @budget=V or @target=V, "
-                "then ,weight=W and ,softness=S") from None
+                f"then ,weight=W, ,softness=S and ,predictor={'|'.join(PREDICTOR_KINDS)}") from None
     if direction is not None:
         objective = Objective(direction, value, softness)  # type: ignore[arg-type]
-    return head, objective, weight
+    return head, objective, weight, predictor
 
 
 def _property_options(args: argparse.Namespace, space: str, out: dict[str, Any]) -> dict[str, Any]:
@@ -132,9 +137,10 @@ def cmd_sample(args: argparse.Namespace) -> dict[str, Any]:
     options = _property_options(args, space, out) if args.dataset or args.guide else {}
     requests: list[GuideRequest] = []
     for spec in args.guide or []:
-        name, objective, weight = parse_guide(spec)
+        name, objective, weight, predictor = parse_guide(spec)
         prop = space_property(space, name, **options)
-        requests.append(GuideRequest(prop, objective or Objective(natural_direction(prop.name)), weight))  # type: ignore[arg-type]
+        requests.append(GuideRequest(prop, objective or Objective(natural_direction(prop.name)), weight,  # type: ignore[arg-type]
+                                     predictor))  # type: ignore[arg-type]
     fitted = FittedGuidance([], [])
     if requests:
         fitted = fit_guidance(gen, requests, args.n_labels, args.seed, args.label_transform, args.scale, args.progress)
@@ -320,8 +326,10 @@ def _sample_lines(out: dict[str, Any]) -> list[str]:
     if "n_distinct" in out:
         lines.append(f"{out['n_distinct']} distinct architectures from {out['samples_drawn']} samples")
     for g in out.get("guide", []):
-        lines.append(f"guided by {g['property']} ({g['objective']}, weight {g['weight']:g}; predictor fitted "
-                     f"on {g['n_labels']} labels, {g['label_transform']}), scales {out['scales']}")
+        how = ("exact expected value, no labels" if g["predictor"] == "exact"
+               else f"predictor fitted on {g['n_labels']} labels, {g['label_transform']}")
+        lines.append(f"guided by {g['property']} ({g['objective']}, weight {g['weight']:g}; {how}), "
+                     f"scales {out['scales']}")
     for key, prop in out.get("properties", {}).items():
         name = prop["property"]
         within = out.get(f"within_budget_{name}")
@@ -474,9 +482,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="MBv3: input resolution of the accuracy / latency / FLOPs oracles (default 224)")
     sa.add_argument("--guide", action="append", metavar="SPEC",
                     help="guide toward a property, repeatable: PROPERTY[:QUALIFIER][@max|@min|@budget=V|"
-                         "@target=V][,weight=W]; NB201: accuracy:<dataset>, latency:<device>, "
-                         "flops:<dataset>, params:<dataset>, file:<csv arch,value>; MBv3: accuracy, "
-                         "latency:note10, latency:i7, flops, params")
+                         "@target=V][,weight=W][,predictor=auto|exact|learned]; NB201: accuracy:<dataset>, "
+                         "latency:<device>, flops:<dataset>, params:<dataset>, file:<csv arch,value>; MBv3: "
+                         "accuracy, latency:note10, latency:i7, flops, params. Latency / FLOPs / params are "
+                         "guided by their exact expected value (no labels) unless predictor=learned")
     sa.add_argument("--n-labels", type=at_least(2), default=100,
                     help="fit each guiding predictor on this many labelled architectures drawn with --seed "
                          "(NB201: cells of the table; MBv3: uniform samples labelled by the oracle)")

@@ -34,7 +34,9 @@ from .diffusion import (
     train_score_model,
 )
 from .errors import CheckpointError
+from .guidance.exact import ExpectedCostPredictor, SoftCost
 from .guidance.guide import GuidanceTerm, guided_score_fn
+from .guidance.labels import ZScore
 from .guidance.predictors import DirectedGCNPredictor, PredictorConfig, fit_predictor
 from .guidance.schedule import check_scales, scale_schedule
 from .metrics import generation_metrics
@@ -225,6 +227,12 @@ class ArchitectureGenerator:
         return fit_predictor(self.space.encode(archs), np.asarray(values, dtype=float),
                              self.space.adjacency(), self.sde, config or PredictorConfig(), seed, progress,
                              device=self.device)
+
+    def exact_predictor(self, cost: SoftCost, temper: float = 1.0, n: int = 2000) -> ExpectedCostPredictor:
+        """The exact guide of ``cost`` on this space (``guidance.exact``), in z-score units of
+        ``n`` uniformly drawn architectures (seed 0: costs only, no oracle calls)."""
+        values = cost(self.space.encode(self.space.sample(n, np.random.default_rng(0))).double()).numpy()
+        return ExpectedCostPredictor(cost, ZScore.fit(values), temper)
 
     def sample_guided(self, n: int, seed: int, terms: Sequence[GuidanceTerm], scales: Sequence[float],
                       sampler: SamplerConfig | None = None, progress: bool = False) -> Generation:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -21,19 +21,36 @@ from .guidance.schedule import check_scales, default_guidance
 from .metrics import summary_stats
 from .oracles.properties import ArchProperty, draw_labels
 
+PredictorKind = Literal["auto", "exact", "learned"]
+PREDICTOR_KINDS: tuple[str, ...] = ("auto", "exact", "learned")
+
 
 @dataclass(frozen=True)
 class GuideRequest:
-    """One property to guide toward, with what to want of it and how strongly."""
+    """One property to guide toward, with what to want of it and how strongly. ``predictor``:
+    ``exact`` guides by the property's exact expected value over the soft architecture (a
+    hardware cost with a table or count, ``prop.soft``; no labels), ``learned`` fits a
+    noise-aware predictor on labels, ``auto`` is exact where the property has it."""
 
     prop: ArchProperty
     objective: Objective
     weight: float = 1.0
+    predictor: PredictorKind = "auto"
+
+    @property
+    def exact(self) -> bool:
+        """Whether this request is guided by the exact expected value."""
+        return self.predictor == "exact" or (self.predictor == "auto" and self.prop.soft is not None)
 
     def check(self, n_labels: int) -> None:
         """Refuse what would make the run meaningless before any predictor is fitted: more
         labels than the property has values, a budget no architecture can meet."""
         prop, objective = self.prop, self.objective
+        if self.predictor not in PREDICTOR_KINDS:
+            raise ConfigError(f"predictor={self.predictor!r} for {prop.name}; use one of {', '.join(PREDICTOR_KINDS)}")
+        if self.predictor == "exact" and prop.soft is None:
+            raise ConfigError(f"{prop.name} has no exact expected value (only hardware costs with a table or count "
+                              "do); use predictor=learned")
         if n_labels < 2:
             raise ConfigError(f"n_labels is {n_labels}; a predictor needs at least 2 labelled architectures")
         if prop.domain is not None and n_labels > len(prop.domain):
@@ -41,12 +58,15 @@ class GuideRequest:
                               f"has values for; use at most {len(prop.domain):,}")
         if objective.direction != "budget" or objective.value is None:
             return
-        if prop.domain is not None:
+        lowest = None
+        if prop.soft is not None:
+            lowest = prop.soft.minimum()
+        elif prop.domain is not None:
             lowest = float(np.nanmin(prop.evaluate(list(prop.domain))))
-            if objective.value < lowest:
-                raise ConfigError(f"budget {objective.value:g} for {prop.name} is below its smallest value "
-                                  f"({lowest:g}): no architecture can meet it")
-        elif objective.value <= 0:
+        if lowest is not None and objective.value < lowest:
+            raise ConfigError(f"budget {objective.value:g} for {prop.name} is below its smallest value "
+                              f"({lowest:.4g}): no architecture can meet it")
+        if objective.value <= 0:
             raise ConfigError(f"budget {objective.value:g} for {prop.name} must be > 0 (it bounds a cost)")
 
 
@@ -68,7 +88,8 @@ class FittedGuidance:
 def fit_guidance(gen: ArchitectureGenerator, requests: Sequence[GuideRequest], n_labels: int, seed: int,
                  label_transform: str = "auto", scales: Sequence[float] | None = None,
                  progress: bool = False) -> FittedGuidance:
-    """One noise-aware predictor per request, fitted on ``n_labels`` architectures drawn with
+    """One guide per request: the exact expected cost where the request asks for it (no
+    labels), else a noise-aware predictor fitted on ``n_labels`` architectures drawn with
     ``seed`` (only those labels are seen). ``label_transform``/``scales`` default to the
     benchmarked choice for the requests' directions (``default_guidance``)."""
     for request in requests:
@@ -79,6 +100,13 @@ def fit_guidance(gen: ArchitectureGenerator, requests: Sequence[GuideRequest], n
     rng = np.random.default_rng(seed)
     fitted = FittedGuidance([], chosen)
     for r in requests:
+        record = {"property": r.prop.name, "objective": r.objective.describe(), "weight": r.weight,
+                  "metric": r.prop.metric, "source": r.prop.source, "sha256": r.prop.checksum}
+        if r.exact:
+            assert r.prop.soft is not None  # checked above
+            fitted.terms.append(GuidanceTerm(r.prop.name, gen.exact_predictor(r.prop.soft), r.objective, r.weight))
+            fitted.records.append({**record, "predictor": "exact", "n_labels": 0})
+            continue
         archs, values = draw_labels(r.prop, gen.space, n_labels, rng)
         if np.ptp(values) == 0:
             raise ConfigError(f"the {len(archs)} labels of {r.prop.name} drawn with seed {seed} all equal "
@@ -87,9 +115,7 @@ def fit_guidance(gen: ArchitectureGenerator, requests: Sequence[GuideRequest], n
         predictor = gen.fit_predictor(archs, values, PredictorConfig(label_transform=transform),  # type: ignore[arg-type]
                                       seed=seed, progress=progress)
         fitted.terms.append(GuidanceTerm(r.prop.name, predictor, r.objective, r.weight))
-        fitted.records.append({"property": r.prop.name, "objective": r.objective.describe(), "weight": r.weight,
-                               "n_labels": len(archs), "label_transform": transform, "metric": r.prop.metric,
-                               "source": r.prop.source, "sha256": r.prop.checksum})
+        fitted.records.append({**record, "predictor": "learned", "n_labels": len(archs), "label_transform": transform})
     return fitted
 
 

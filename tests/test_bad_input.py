@@ -64,6 +64,7 @@ def files(tmp_path: Path) -> Path:
 
 SAMPLE = ["sample", "--space", "nb201", "--steps", "2", "--n", "4"]
 SLOW = pytest.mark.slow  # reads ../shared/data
+MBV3 = ["sample", "--space", "mbv3", "--steps", "2", "--n", "4"]
 CASES = [
     (["sample", "--space", "nb201", "--n", "0"], "--n: must be an integer >= 1, got 0"),
     (["sample", "--space", "nb201", "--n", "-5"], "--n: must be an integer >= 1, got -5"),
@@ -78,6 +79,12 @@ CASES = [
     pytest.param([*SAMPLE, "--guide", "latency:pixel3@budget=nan"], "not a finite number", marks=SLOW),
     pytest.param([*SAMPLE, "--guide", "file:const.csv", "--n-labels", "2"], "all 2 values are 1", marks=SLOW),
     pytest.param([*SAMPLE, "--guide", "file:nan.csv", "--n-labels", "2"], "not a finite number", marks=SLOW),
+    pytest.param([*MBV3, "--guide", "latency:note10@budget=-1"], "below its smallest value (17.77)", marks=SLOW),
+    pytest.param([*MBV3, "--guide", "latency:note10@budget=15"], "below its smallest value (17.77)", marks=SLOW),
+    pytest.param([*MBV3, "--guide", "latency:note10@budget=nan"], "not a finite number", marks=SLOW),
+    pytest.param([*MBV3, "--guide", "latency:note10@budget=inf"], "not a finite number", marks=SLOW),
+    pytest.param([*MBV3, "--guide", "latency:note10@budget=30,predictor=magic"], "bad --guide option", marks=SLOW),
+    pytest.param([*MBV3, "--guide", "accuracy,predictor=exact"], "accuracy has no exact expected value", marks=SLOW),
     (["train", "--space", "nb201", "--out", "m.pt", "--steps", "0"], "--steps: must be an integer >= 1"),
     (["train", "--space", "nb201", "--out", "m.pt", "--config", "wrongtype.yaml"],
      "train.batch_size is 'big'; it must be of type int"),

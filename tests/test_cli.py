@@ -108,7 +108,7 @@ def test_unknown_space_is_rejected_by_the_parser(capsys):
 @pytest.mark.slow
 def test_guided_sample_json_reports_guided_and_unguided(capsys, bench):
     code, out, _ = run(capsys, "sample", "--space", "nb201", "--n", "48", "--seed", "2", "--steps", "10",
-                       "--guide", "accuracy:cifar10", "--guide", "latency:pixel3@budget=8,weight=0.5",
+                       "--guide", "accuracy:cifar10", "--guide", "latency:pixel3@budget=8,weight=0.5,predictor=learned",
                        "--n-labels", "60", "--scale", "100,50", "--dataset", "cifar10", "--json")
     assert code == 0
     assert {"true_accuracy", "true_latency:pixel3", "within_budget_latency:pixel3", "unguided", "guide"} <= set(out)

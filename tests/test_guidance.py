@@ -264,7 +264,8 @@ def test_guided_generation_as_a_library(gen, bench):
         fit_guidance(gen, [GuideRequest(acc, Objective("max"))], n_labels=20000, seed=0)
     with pytest.raises(ConfigError, match="below its smallest value"):
         fit_guidance(gen, [GuideRequest(lat, Objective("budget", -1.0))], n_labels=50, seed=0)
-    fitted = fit_guidance(gen, [GuideRequest(acc, Objective("max")), GuideRequest(lat, Objective("budget", 8.0))],
+    fitted = fit_guidance(gen, [GuideRequest(acc, Objective("max")),
+                                GuideRequest(lat, Objective("budget", 8.0), predictor="learned")],
                           n_labels=60, seed=0, scales=[100, 50])
     assert [r["property"] for r in fitted.records] == ["accuracy:cifar10", "latency:pixel3"]
     assert fitted.scales == [100.0, 50.0] and fitted.budgets() == {"latency:pixel3": 8.0}

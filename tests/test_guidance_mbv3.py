@@ -155,6 +155,18 @@ def test_budget_guidance_moves_note10_latency_under_the_budget(tiny, note10, bud
     assert g.mean() < 0.9 * u.mean()
 
 
+def test_exact_latency_guidance_moves_note10_latency_under_the_budget(tiny, note10, budget):
+    """No labels: the Note10 table read in expectation over the sampler's soft architecture."""
+    prop = space_property("mbv3", "latency:note10")
+    term = GuidanceTerm(prop.name, tiny.exact_predictor(prop.soft), Objective("budget", budget))
+    guided, plain = tiny.sample_guided(200, seed=1, terms=[term], scales=[10.0]), tiny.sample(200, seed=1)
+    g, u = note10.predict(guided.valid), note10.predict(plain.valid)
+    assert len(guided.valid) >= 90 and len(plain.valid) >= 100  # exact guidance costs some validity (mbv3.md, b2)
+    assert np.mean(u <= budget) < 0.4
+    assert np.mean(g <= budget) > np.mean(u <= budget) + 0.4
+    assert g.mean() < 0.9 * u.mean()
+
+
 def test_accuracy_guidance_raises_predicted_top1(tiny):
     guided, plain = _guided_and_plain(tiny, "accuracy", Objective("max"))
     acc = OFAAccuracyPredictor()
@@ -179,11 +191,12 @@ def _run(capsys, *argv: str) -> tuple[int, dict | None, str]:
 
 def test_cli_guided_mbv3_reports_oracle_values_guided_and_unguided(capsys, checkpoint, note10, budget):
     code, out, _ = _run(capsys, "sample", "--space", "mbv3", "--checkpoint", checkpoint, "--n", "40", "--seed", "0",
-                        "--guide", f"latency:note10@budget={budget:.2f}", "--labels", "60", "--scale", "50", "--json")
+                        "--guide", f"latency:note10@budget={budget:.2f}", "--n-labels", "60", "--scale", "50", "--json")
     assert code == 0 and out["space"] == "mbv3" and out["resolution"] == 224 and out["dataset"] == "imagenet"
     (g,) = out["guide"]
     assert g["property"] == "latency:note10" and g["objective"] == f"budget={float(f'{budget:.2f}'):g}"
-    assert g["labels"] == 60 and g["sha256"] == sha256(note10.table_file(224)) and out["scales"] == [50.0]
+    assert g["predictor"] == "exact" and g["n_labels"] == 0  # a latency table needs no labels
+    assert g["sha256"] == sha256(note10.table_file(224)) and out["scales"] == [50.0]
     for block in (out, out["unguided"]):
         assert {"true_accuracy", "true_latency:note10", "within_budget_latency:note10", "validity"} <= set(block)
         assert set(block["true_accuracy"]) >= {"mean", "max", "top5_mean", "std"}

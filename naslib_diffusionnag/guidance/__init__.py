@@ -14,6 +14,7 @@ _EXPORTS = {
     "Objective": "objectives",
     "DirectedGCNPredictor": "predictors", "NoiseAwarePredictor": "predictors", "PredictorConfig": "predictors",
     "fit_predictor": "predictors", "predict_clean": "predictors",
+    "ExpectedCostPredictor": "exact", "SoftCost": "exact", "entry_posterior": "exact",
 }
 __getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS)
 

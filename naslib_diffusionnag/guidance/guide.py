@@ -25,25 +25,32 @@ class NonFiniteGuidanceError(DiffusionNAGError, FloatingPointError):
 
 @dataclass
 class GuidanceTerm:
-    """One guided property: a predictor, what to want of it, and its weight."""
+    """One guided property: a predictor, what to want of it, and its weight. ``tighten = p``
+    multiplies the weight by ``(sigma_max / sigma)^p``: a penalty that tightens over the
+    sampling steps, for a constraint that must hold at the end (an exact budget)."""
 
     name: str
     predictor: NoiseAwarePredictor
     objective: Objective
     weight: float = 1.0
+    tighten: float = 0.0
 
     def __post_init__(self) -> None:
         if not (isinstance(self.weight, (int, float)) and math.isfinite(self.weight) and self.weight > 0):
             raise ConfigError(f"weight of {self.name} is {self.weight!r}; it must be a finite number > 0 "
                               "(the objective, @max/@min/@budget/@target, sets the direction)")
+        if not (math.isfinite(self.tighten) and self.tighten >= 0):
+            raise ConfigError(f"tighten of {self.name} is {self.tighten!r}; it must be a finite number >= 0")
 
 
-def guidance_log_likelihood(terms: Sequence[GuidanceTerm], x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
-    """``sum_i w_i g_i(f_i(x, sigma))`` per sample (``B``)."""
+def guidance_log_likelihood(terms: Sequence[GuidanceTerm], x: torch.Tensor, sigma: torch.Tensor,
+                            sigma_max: float = 1.0) -> torch.Tensor:
+    """``sum_i w_i (sigma_max / sigma)^p_i g_i(f_i(x, sigma))`` per sample (``B``)."""
     total = x.new_zeros(x.shape[0])
     for term in terms:
         y = term.predictor(x, sigma)
-        total = total + term.weight * term.objective(y, term.predictor.transform)
+        weight = term.weight * (sigma_max / sigma.to(x)) ** term.tighten if term.tighten else term.weight
+        total = total + weight * term.objective(y, term.predictor.transform)
     return total
 
 
@@ -56,7 +63,7 @@ def guided_score_fn(score_fn: ScoreFn, sde: VESDE, terms: Sequence[GuidanceTerm]
     def guided(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         with torch.enable_grad():
             xg = x.detach().requires_grad_(True)
-            ll = guidance_log_likelihood(terms, xg, sde.sigma(t))
+            ll = guidance_log_likelihood(terms, xg, sde.sigma(t), sde.sigma_max)
             (grad,) = torch.autograd.grad(ll.sum(), xg)
         if not torch.isfinite(grad).all():
             bad = int((~torch.isfinite(grad)).flatten(1).any(1).sum())

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,8 +22,9 @@ import torch
 from torch import nn
 
 from ..errors import ConfigError, DataFormatError
-from ..spaces.mbv3 import EXPANDS, KERNELS, SLOTS, MBv3Space
+from ..spaces.mbv3 import DEPTHS, EXPANDS, KERNELS, SLOTS, STAGES, VOCAB, MBv3Space
 from .paths import resolve_data_file, sha256
+from .soft_cost import AdditiveCost
 
 PREDICTOR_FILE = "mbv3/ofa_acc_predictor.pth"
 
@@ -206,15 +207,37 @@ def _block_cost(b: Block) -> tuple[int, int]:
     return sum(p[0] for p in parts), sum(p[1] for p in parts)
 
 
-def cost(shape: NetShape) -> tuple[int, int]:
-    """(MACs, params) of the whole subnet: first conv, blocks, final expand conv, feature-mix
-    conv (no BN, no bias) and the 1000-way classifier (with bias); pooling is free."""
+def layer_costs(shape: NetShape) -> list[tuple[int, int]]:
+    """(MACs, params) per layer: first conv, each block, final expand conv, feature-mix conv
+    (no BN, no bias) and the 1000-way classifier (with bias); pooling is free."""
     w = shape.widths
     parts = [_conv(3, w.first, 3, shape.stem_size)] + [_block_cost(b) for b in shape.blocks]
-    parts += [_conv(w.stages[-1], w.final_expand, 1, shape.final_size),
-              _conv(w.final_expand, w.feature_mix, 1, 1, bn=False),
-              _conv(w.feature_mix, N_CLASSES, 1, 1, bias=True, bn=False)]  # Linear == 1x1 conv on 1x1
+    return parts + [_conv(w.stages[-1], w.final_expand, 1, shape.final_size),
+                    _conv(w.final_expand, w.feature_mix, 1, 1, bn=False),
+                    _conv(w.feature_mix, N_CLASSES, 1, 1, bias=True, bn=False)]  # Linear == 1x1 conv on 1x1
+
+
+def cost(shape: NetShape) -> tuple[int, int]:
+    """(MACs, params) of the whole subnet."""
+    parts = layer_costs(shape)
     return sum(p[0] for p in parts), sum(p[1] for p in parts)
+
+
+def slot_additive_cost(per_layer: Callable[[str], Sequence[float]]) -> AdditiveCost:
+    """A per-layer cost (``per_layer(arch)``: first conv, first block, the active layers in
+    order, then the tail, as ``net_shape`` walks them) as ``const + table[slot, token]``. A
+    slot's layer has the same shape in every valid subnet (its stage's earlier slots are active,
+    so its input side, channels and stride are fixed), so the table read from the nine
+    full-depth, single-token subnets is exact for all of them."""
+    n = STAGES * SLOTS
+    table = np.zeros((n, len(VOCAB)))
+    consts = set()
+    for t, token in enumerate(VOCAB):
+        values = np.asarray(per_layer("_".join([f"{SLOTS}-{token}"] * n)), dtype=np.float64)
+        table[:, t] = values[2:2 + n]
+        consts.add(float(values[:2].sum() + values[2 + n:].sum()))
+    (const,) = consts  # the layers outside the slots are the same for every subnet
+    return AdditiveCost(const, torch.from_numpy(table), SLOTS, min(DEPTHS))
 
 
 class OFACost:
@@ -317,18 +340,23 @@ class _LayerTableLatency:
                 "Use one of those resolutions (FLOPs from OFACost work at any resolution)")
         return r
 
-    def _sum(self, arch: str, r: int, field: int) -> float:
+    def layer_values(self, arch: str, r: int = 224, field: int = 0) -> list[float]:
+        """Per layer of ``arch``, in ``net_shape`` order, the table's mean (``field`` 0, ms) or
+        variance (1, ms^2)."""
         r = self.check_resolution(r)
         table = self._entries(r)
-        total = 0.0
+        out = []
         for key in self.layer_keys(arch, r):
             if key not in table:
                 raise DataFormatError(
                     f"layer {key!r} is missing from the {self.device} table {self.source} for r={r}: the file "
                     f"does not describe the OFA MobileNetV3 w{self.width} network; pass the original table "
                     "(see ../shared/data/mbv3/README.md) or the width it was measured on")
-            total += table[key][field]
-        return total
+            out.append(table[key][field])
+        return out
+
+    def _sum(self, arch: str, r: int, field: int) -> float:
+        return sum(self.layer_values(arch, r, field))
 
     def latency(self, arch: str, r: int = 224) -> float:
         """Sum of the per-layer mean latencies (ms)."""

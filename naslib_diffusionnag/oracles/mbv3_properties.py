@@ -16,8 +16,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ConfigError, UnknownNameError
-from .mbv3 import I7Latency, Note10Latency, OFAAccuracyPredictor, OFACost
+from .mbv3 import (
+    I7Latency,
+    Note10Latency,
+    OFAAccuracyPredictor,
+    OFACost,
+    layer_costs,
+    net_shape,
+    slot_additive_cost,
+)
 from .paths import sha256
+from .soft_cost import AdditiveCost
 
 NAMES: tuple[str, ...] = ("accuracy", "latency:note10", "latency:i7", "flops", "params")
 DATASET = "imagenet"  # the only dataset with MBv3 labels here (OFA's predictor)
@@ -33,6 +42,7 @@ class OracleProperty:
     source: str
     checksum: str | None  # None when nothing is read (an analytic count)
     fn: Callable[[list[str]], np.ndarray]
+    soft: AdditiveCost | None = None  # the exact expected cost of a soft architecture (costs only)
 
     @property
     def domain(self) -> None:
@@ -76,12 +86,14 @@ def mbv3_property(name: str, resolution: int = 224, width: float = 1.2) -> Oracl
         r = lat.check_resolution(resolution)
         table = lat.table_file(r)
         return OracleProperty(name, f"{lat.metric}; input resolution {r}", str(table), sha256(table),
-                              lambda archs: lat.predict(archs, r))
+                              lambda archs: lat.predict(archs, r), slot_additive_cost(lambda a: lat.layer_values(a, r)))
     cost = OFACost(width)
     r = cost.check_resolution(resolution)
     source = "analytic count of the OFA MobileNetV3 layers (naslib_diffusionnag.oracles.mbv3.OFACost)"
+    field = 0 if name == "flops" else 1
+    soft = slot_additive_cost(lambda a: [c[field] / 1e6 for c in layer_costs(net_shape(a, r, cost.width))])
     if name == "flops":
         return OracleProperty(name, f"{cost.metric['flops']}, in millions (MFLOPs = MACs / 1e6); input resolution {r}",
-                              source, None, lambda archs: cost.predict_flops(archs, r) / 1e6)
+                              source, None, lambda archs: cost.predict_flops(archs, r) / 1e6, soft)
     return OracleProperty(name, f"{cost.metric['params']}, in millions; independent of the input resolution",
-                          source, None, lambda archs: cost.predict_params(archs) / 1e6)
+                          source, None, lambda archs: cost.predict_params(archs) / 1e6, soft)

@@ -15,6 +15,7 @@ import csv
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,7 @@ import numpy as np
 from ..errors import DataFormatError, UnknownNameError
 from .nb201 import NB201Benchmark, canonical_dataset
 from .paths import resolve_data_file, sha256
+from .soft_cost import MultilinearTable, multilinear_table
 
 LATENCY_FILE = "nb201/latency_help_27devices.csv"
 COST_FILE = "nb201/cost_flops_params.csv"
@@ -38,6 +40,18 @@ class PropertyTable:
     metric: str
     source: str
     checksum: str
+    is_cost: bool = False  # a hardware cost over every cell: has an exact soft form (``soft``)
+
+    @cached_property
+    def soft(self) -> MultilinearTable | None:
+        """The exact expected cost of a soft cell (``soft_cost.py``), for a cost table over all
+        cells; None for accuracies (guiding by the benchmark's own accuracy would be the
+        oracle) and for a user's file."""
+        if not self.is_cost:
+            return None
+        from ..spaces.nb201 import NB201Space
+
+        return multilinear_table(NB201Space(), self.archs, self.values)
 
     def lookup(self) -> dict[str, float]:
         return dict(zip(self.archs, self.values.tolist(), strict=True))
@@ -107,7 +121,7 @@ def nb201_property(name: str, bench: NB201Benchmark | None = None,
         values = _column(_read_indexed(path, bench), f"lat_{qual}", path, devices)
         return PropertyTable(f"latency:{qual}", bench.archs, values,
                              f"measured latency (ms) on {qual}, column lat_{qual} of {path.name} (HELP)",
-                             str(path), sha256(path))
+                             str(path), sha256(path), is_cost=True)
     path = resolve_data_file(COST_FILE, root / COST_FILE if root else None)
     rows = _read_indexed(path, bench)
     if [bench.space.parse(r["arch_str"]) for r in rows[:50]] != bench.archs[:50]:
@@ -116,7 +130,7 @@ def nb201_property(name: str, bench: NB201Benchmark | None = None,
     values = _column(rows, f"{d}_{kind}_M", path, ["cifar10", "cifar100", "ImageNet16-120"])
     unit = "MFLOPs" if kind == "flops" else "M parameters"
     return PropertyTable(f"{kind}:{d}", bench.archs, values, f"{unit} for {d}, column {d}_{kind}_M of {path.name}",
-                         str(path), sha256(path))
+                         str(path), sha256(path), is_cost=True)
 
 
 def labels_from_csv(path: str | os.PathLike[str], bench: NB201Benchmark | None = None) -> PropertyTable:

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from ..registry import Registry
 from ..spaces.base import SearchSpace
 from . import mbv3_properties, nb201_properties
+
+if TYPE_CHECKING:
+    from ..guidance.exact import SoftCost
 
 
 class ArchProperty(Protocol):
@@ -50,6 +53,12 @@ class ArchProperty(Protocol):
 
     def evaluate(self, archs: Sequence[str]) -> np.ndarray:
         """``B`` float values for ``B`` architecture strings, NaN where there is none."""
+        ...
+
+    @property
+    def soft(self) -> SoftCost | None:
+        """The exact expected value over a soft architecture (``oracles.soft_cost``) for a
+        hardware cost known on every architecture; None otherwise (guidance then fits a predictor)."""
         ...
 
 
