@@ -15,9 +15,9 @@ naslib_diffusionnag`` (and the CLI's ``--help``) does not pay for torch::
 """
 from __future__ import annotations
 
-from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+
+from .lazy import lazy_exports
 
 try:
     __version__ = version("naslib-diffusionnag")
@@ -39,17 +39,7 @@ _EXPORTS: dict[str, str] = {
     "UnknownNameError": "errors",
 }
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
-    globals()[name] = value  # later lookups skip this hook
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS)
 
 
 __all__ = ["__version__", *_EXPORTS]

@@ -1,7 +1,9 @@
-"""Command line: diffusionnag train | sample | search | bench.
+"""Command line: diffusionnag train | sample | search | bench | meta-train | transfer.
 
 Every command that reports numbers can print one JSON object as its last line (--json)
 recording what produced them (space, checkpoint, seed, sampler settings, data file checksum).
+The parser imports no torch: ``--help`` and argument errors answer at once, and each command
+imports what it runs.
 """
 from __future__ import annotations
 
@@ -10,29 +12,29 @@ import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import __version__
 from .bo.methods import METHODS
-from .diffusion import DiffusionConfig
 from .errors import ConfigError, DiffusionNAGError
-from .generation import ArchitectureGenerator
-from .guidance import Objective
-from .guidance.guide import check_scales
 from .guidance.labels import LABEL_KINDS
-from .guided import FittedGuidance, GuideRequest, fit_guidance, generate, summarize
-from .metrics import generation_metrics
-from .oracles import DATA_DIR_ENV, ArchProperty, NB201Benchmark, canonical_dataset, space_property
-from .oracles.paths import ALLOW_UNVERIFIED_FLAG
-from .oracles.properties import accuracy_for, natural_direction
+from .guidance.schedule import check_scales
+from .oracles.paths import ALLOW_UNVERIFIED_FLAG, DATA_DIR_ENV
 from .resultsio import check_writable, to_json, write_text_atomic
 from .spaces import SPACES, get_space
+
+if TYPE_CHECKING:
+    from .guidance import Objective
+    from .oracles import ArchProperty
 
 DESCRIPTION = ("DiffusionNAG: train a score-based diffusion model over architectures, generate (guided) "
                "architectures, and run NAS on real benchmark data.")
 
 
 def cmd_train(args: argparse.Namespace) -> dict[str, Any]:
+    from .diffusion import DiffusionConfig
+    from .generation import ArchitectureGenerator
+
     config = (DiffusionConfig.from_yaml(args.config) if args.config else DiffusionConfig()).with_overrides(
         train={"steps": args.steps, "seed": args.seed},
         model={"positional": False} if args.no_positional else {},
@@ -55,6 +57,8 @@ def parse_guide(spec: str) -> tuple[str, Objective | None, float]:
 
     Without ``@...`` the property's natural direction is used (accuracy up, costs down).
     """
+    from .guidance import Objective
+
     head, _, rest = spec.partition("@")
     opts = [o for o in rest.split(",") if o] if rest else []
     if not rest and "," in head:
@@ -91,6 +95,8 @@ def _property_options(args: argparse.Namespace, space: str, out: dict[str, Any])
     """What ``space_property`` needs besides a name, from the flags that belong to one space:
     NB201's properties share one benchmark file (``--data``, recorded under ``benchmark``);
     MBv3's oracles are queried at an input resolution (``--resolution``)."""
+    from .oracles import NB201Benchmark
+
     if space != "mbv3" and args.resolution is not None:
         raise DiffusionNAGError(f"--resolution is the input resolution of MBv3's oracles; space is {space!r}")
     if space == "nb201":
@@ -107,6 +113,13 @@ def _property_options(args: argparse.Namespace, space: str, out: dict[str, Any])
 
 
 def cmd_sample(args: argparse.Namespace) -> dict[str, Any]:
+    from .generation import ArchitectureGenerator
+    from .guidance import Objective
+    from .guided import FittedGuidance, GuideRequest, fit_guidance, generate, summarize
+    from .metrics import generation_metrics
+    from .oracles import space_property
+    from .oracles.properties import accuracy_for, natural_direction
+
     gen = ArchitectureGenerator.load(args.space, args.checkpoint, device=args.device)
     space = gen.space.name
     sampler = gen.config.with_overrides(
@@ -164,6 +177,7 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
 
     from .bo.loop import check_budget
     from .bo.methods import build_method
+    from .oracles import NB201Benchmark, canonical_dataset
 
     budget = check_budget(args.budget, get_space(args.space))
     dataset = canonical_dataset(args.dataset)
@@ -191,6 +205,7 @@ def cmd_bench(args: argparse.Namespace) -> dict[str, Any]:
 
     from .bo import report
     from .bo.sweep import SweepConfig, run_sweep
+    from .oracles import NB201Benchmark
 
     config = SweepConfig.from_yaml(args.config)
     results = Path(config.results)
@@ -224,6 +239,7 @@ def cmd_bench(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_meta_train(args: argparse.Namespace) -> dict[str, Any]:
+    from .generation import ArchitectureGenerator
     from .transfer import MetaPredictorConfig, build_meta_predictor
 
     out = Path(args.out)

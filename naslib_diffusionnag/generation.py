@@ -34,8 +34,9 @@ from .diffusion import (
     train_score_model,
 )
 from .errors import CheckpointError
-from .guidance.guide import GuidanceTerm, check_scales, guided_score_fn, scale_schedule
+from .guidance.guide import GuidanceTerm, guided_score_fn
 from .guidance.predictors import DirectedGCNPredictor, PredictorConfig, fit_predictor
+from .guidance.schedule import check_scales, scale_schedule
 from .metrics import generation_metrics
 from .spaces import SearchSpace, get_space
 

@@ -17,7 +17,7 @@ from .diffusion import SamplerConfig
 from .errors import ConfigError
 from .generation import ArchitectureGenerator, Generation
 from .guidance import GuidanceTerm, Objective, PredictorConfig
-from .guidance.guide import check_scales, default_guidance
+from .guidance.schedule import check_scales, default_guidance
 from .metrics import summary_stats
 from .oracles.properties import ArchProperty, draw_labels
 

@@ -81,6 +81,23 @@ def test_bad_input_gives_one_clear_error(capsys, argv, message):
     assert message in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize("argv, code", [
+    (["--help"], 0), (["sample", "--help"], 0), (["search", "--help"], 0), (["transfer", "--help"], 0),
+    (["sample", "--space", "nb999"], 2), (["search", "--dataset", "cifar10", "--budget", "-4"], 2),
+    (["search", "--dataset", "cifar10", "--method", "bogus"], 2), (["sample", "--space", "nb201", "--scale", "1,5"], 2),
+])
+def test_help_and_argument_errors_import_no_torch(argv, code):
+    """The parser takes its choices from the registries without importing what they name, so
+    ``--help`` and argument errors answer without loading torch (seconds on a busy machine)."""
+    probe = ("import sys\nfrom naslib_diffusionnag.cli import main\n"
+             "try:\n    main(sys.argv[1:])\nexcept SystemExit as e:\n    code = e.code\n"
+             "print('exit', code, 'torch' in sys.modules, file=sys.stderr)")
+    proc = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True, text=True)
+    assert proc.stderr.strip().splitlines()[-1] == f"exit {code} False", proc.stderr
+    if code == 2:
+        assert "Traceback" not in proc.stderr and "error:" in proc.stderr
+
+
 def test_unknown_space_is_rejected_by_the_parser(capsys):
     with pytest.raises(SystemExit) as e:
         main(["sample", "--space", "nb999"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import sys
 from collections.abc import Iterator
 
 import numpy as np
@@ -14,6 +15,7 @@ import yaml
 from naslib_diffusionnag.cli import main
 from naslib_diffusionnag.errors import InvalidArchitectureError, UnknownNameError
 from naslib_diffusionnag.generation import ENUMERABLE
+from naslib_diffusionnag.registry import Registry
 from naslib_diffusionnag.spaces import SPACES, SearchSpace, get_space
 
 
@@ -131,3 +133,20 @@ def test_registry_refuses_duplicates_and_names_the_valid_entries(toy):
         get_space("nb999")
     with pytest.raises(SystemExit):  # the parser's choices come from the registry
         main(["sample", "--space", "toy2"])
+
+
+def test_lazy_registration_imports_its_module_only_when_the_entry_is_used(tmp_path, monkeypatch):
+    (tmp_path / "lazy_plugin_mod.py").write_text("class Plugin:\n    pass\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    reg: Registry[type] = Registry("plug-in")
+    reg.register_lazy("plug", "lazy_plugin_mod:Plugin")
+    assert "plug" in reg and reg.names() == ["plug"]
+    assert "lazy_plugin_mod" not in sys.modules  # named, listed, not imported
+    entry = reg.get("plug")
+    assert entry.__name__ == "Plugin" and entry.__module__ == "lazy_plugin_mod"
+    assert reg.get("plug") is entry
+    with pytest.raises(ValueError, match="already registered"):
+        reg.register_lazy("plug", "lazy_plugin_mod:Plugin")
+    with pytest.raises(ValueError, match="not 'module:attribute'"):
+        reg.register_lazy("other", "lazy_plugin_mod.Plugin")
+    monkeypatch.delitem(sys.modules, "lazy_plugin_mod")

@@ -1,35 +1,23 @@
-"""NAS by Bayesian optimisation with DiffusionNAG as the acquisition optimizer, and baselines."""
-from .acquisition import (
-                          ACQUISITIONS,
-                          AcquisitionFunction,
-                          ExpectedImprovement,
-                          IndependentThompsonSampling,
-                          PosteriorMean,
-                          ProbabilityOfImprovement,
-                          ThompsonSampling,
-                          UpperConfidenceBound,
-                          make_acquisition,
-)
-from .candidates import DiffusionAO, MutationAO, RandomAO
-from .loop import (
-                          AskQueue,
-                          BayesianOptimization,
-                          BlackBox,
-                          ContractError,
-                          LocalSearch,
-                          RandomSearch,
-                          RegularizedEvolution,
-                          Searcher,
-                          SearchMethod,
-                          Trajectory,
-                          run_search,
-)
-from .methods import METHODS, Method, build_method, checkpoint_record, resolve_params
-from .surrogate import EnsembleSurrogate
+"""NAS by Bayesian optimisation with DiffusionNAG as the acquisition optimizer, and baselines.
 
-__all__ = ["ACQUISITIONS", "AcquisitionFunction", "ExpectedImprovement", "IndependentThompsonSampling",
-           "PosteriorMean", "ProbabilityOfImprovement", "ThompsonSampling", "UpperConfidenceBound",
-           "make_acquisition", "DiffusionAO", "MutationAO", "RandomAO", "AskQueue", "BayesianOptimization",
-           "BlackBox", "ContractError", "LocalSearch", "RandomSearch", "RegularizedEvolution", "SearchMethod",
-           "Searcher", "Trajectory", "run_search", "METHODS", "Method", "build_method", "checkpoint_record",
-           "resolve_params", "EnsembleSurrogate"]
+Names are imported on first use, so listing the methods (the CLI's choices) loads no torch."""
+from __future__ import annotations
+
+from ..lazy import lazy_exports
+
+_EXPORTS = {
+    "ACQUISITIONS": "acquisition", "AcquisitionFunction": "acquisition", "ExpectedImprovement": "acquisition",
+    "IndependentThompsonSampling": "acquisition", "PosteriorMean": "acquisition",
+    "ProbabilityOfImprovement": "acquisition", "ThompsonSampling": "acquisition",
+    "UpperConfidenceBound": "acquisition", "make_acquisition": "acquisition",
+    "DiffusionAO": "candidates", "MutationAO": "candidates", "RandomAO": "candidates",
+    "AskQueue": "loop", "BayesianOptimization": "loop", "BlackBox": "loop", "ContractError": "loop",
+    "LocalSearch": "loop", "RandomSearch": "loop", "RegularizedEvolution": "loop", "SearchMethod": "loop",
+    "Searcher": "loop", "Trajectory": "loop", "run_search": "loop",
+    "METHODS": "methods", "Method": "methods", "build_method": "methods", "checkpoint_record": "methods",
+    "resolve_params": "methods",
+    "EnsembleSurrogate": "surrogate",
+}
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS)
+
+__all__ = list(_EXPORTS)

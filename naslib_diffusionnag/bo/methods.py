@@ -9,28 +9,27 @@ other datasets (``transfer.transfer_bo``).
 Each method declares its parameters as a frozen dataclass whose defaults are the settings of
 the committed results (``benchmarks_results/bo_nb201.md``); ``resolve_params`` checks a
 mapping of parameters against it, so a misspelt or foreign parameter, or a value of the wrong
-type, is refused when a config is read, not inside a worker.
+type, is refused when a config is read, not inside a worker. What a method runs (torch, the
+diffusion model) is imported when it is built, so naming the methods stays cheap.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast, get_args
-
-import torch
+from typing import TYPE_CHECKING, Any, cast, get_args
 
 from ..configio import require_at_least, typed_config
 from ..errors import ConfigError
-from ..generation import ArchitectureGenerator, pretrained_path
-from ..guidance import PredictorConfig
-from ..oracles.paths import sha256
 from ..registry import Registry
 from ..spaces import get_space
-from .acquisition import ACQUISITIONS
-from .candidates import DiffusionAO, MutationAO, RandomAO
-from .loop import BayesianOptimization, Guide, LocalSearch, RandomSearch, RegularizedEvolution, SearchMethod
-from .surrogate import EnsembleSurrogate
+
+if TYPE_CHECKING:
+    import torch
+
+    from ..generation import ArchitectureGenerator
+    from .candidates import DiffusionAO
+    from .loop import SearchMethod
 
 
 @dataclass(frozen=True)
@@ -74,6 +73,8 @@ class BOParams:
     candidates: int = 100
 
     def __post_init__(self) -> None:
+        from .acquisition import ACQUISITIONS  # its math libraries load when a config is resolved
+
         require_at_least(self, 1, "n_init", "k", "ensemble", "predictor_steps", "candidates")
         require_at_least(self, 0, "beta")
         if self.acquisition not in ACQUISITIONS:
@@ -96,6 +97,8 @@ class DiffusionBOParams(BOParams):
         require_at_least(self, 1, "sampler_steps")
         if not self.scales or min(self.scales) < 0:
             raise ConfigError(f"parameter 'scales' must be a non-empty list of numbers >= 0, got {list(self.scales)}")
+        from .loop import Guide  # the loop's own list of guides
+
         if self.guide not in get_args(Guide):
             raise ConfigError(f"parameter 'guide' must be one of {', '.join(get_args(Guide))}, got {self.guide!r}")
 
@@ -119,7 +122,7 @@ class TransferBOParams(BOParams):
             raise ConfigError("parameter 'target' is required: the dataset searched (e.g. cifar10)")
 
 
-Build = Callable[..., SearchMethod]
+Build = Callable[..., "SearchMethod"]
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,11 @@ def _bo(make_ao: Callable[[ArchitectureGenerator, Any], Any]) -> Build:
     """``build`` of a BO method: the shared surrogate and acquisition, ``make_ao``'s candidates."""
 
     def build(space_name: str, p: BOParams, checkpoint: str | None, device: torch.device | str) -> SearchMethod:
+        from ..generation import ArchitectureGenerator
+        from ..guidance import PredictorConfig
+        from .loop import BayesianOptimization, Guide
+        from .surrogate import EnsembleSurrogate
+
         gen = ArchitectureGenerator.load(space_name, checkpoint, device=device)
         surrogate = EnsembleSurrogate(gen, p.ensemble, PredictorConfig(steps=p.predictor_steps, labels="zscore"))
         return BayesianOptimization(gen.space, surrogate, p.acquisition, make_ao(gen, p), p.n_init, p.k, p.beta,
@@ -145,6 +153,8 @@ def _bo(make_ao: Callable[[ArchitectureGenerator, Any], Any]) -> Build:
 
 
 def _diffusion_ao(gen: ArchitectureGenerator, p: DiffusionBOParams) -> DiffusionAO:
+    from .candidates import DiffusionAO
+
     sampler = (gen.config.with_overrides(sampler={"steps": p.sampler_steps}).sampler
                if p.sampler_steps is not None else None)
     return DiffusionAO(gen, p.candidates, list(p.scales), sampler)
@@ -153,6 +163,7 @@ def _diffusion_ao(gen: ArchitectureGenerator, p: DiffusionBOParams) -> Diffusion
 def _transfer_bo(space_name: str, p: TransferBOParams, checkpoint: str | None,
                  device: torch.device | str) -> SearchMethod:
     """BO warm-started by a meta-predictor; the leakage guard checks its sources against the target."""
+    from ..generation import ArchitectureGenerator
     from ..transfer import build_meta_predictor, prepare, transfer_bo
     from ..transfer.meta_train import TrainedMetaPredictor
 
@@ -163,14 +174,42 @@ def _transfer_bo(space_name: str, p: TransferBOParams, checkpoint: str | None,
                        p.candidates, p.acquisition, p.n_generate, p.beta)
 
 
+def _random_search(space_name: str, p: NoParams, checkpoint: str | None, device: torch.device | str) -> SearchMethod:
+    from .loop import RandomSearch
+
+    return RandomSearch(get_space(space_name))
+
+
+def _evolution(space_name: str, p: REParams, checkpoint: str | None, device: torch.device | str) -> SearchMethod:
+    from .loop import RegularizedEvolution
+
+    return RegularizedEvolution(get_space(space_name), p.population_size, p.sample_size)
+
+
+def _local_search(space_name: str, p: LSParams, checkpoint: str | None, device: torch.device | str) -> SearchMethod:
+    from .loop import LocalSearch
+
+    return LocalSearch(get_space(space_name), p.n_init)
+
+
+def _mutation_ao(gen: ArchitectureGenerator, p: BOParams) -> Any:
+    from .candidates import MutationAO
+
+    return MutationAO(gen.space, p.candidates)
+
+
+def _random_ao(gen: ArchitectureGenerator, p: BOParams) -> Any:
+    from .candidates import RandomAO
+
+    return RandomAO(gen.space, p.candidates)
+
+
 METHODS: Registry[Method] = Registry("search method")
-METHODS.register("rs", Method(NoParams, lambda space, p, ckpt, dev: RandomSearch(get_space(space)), False))
-METHODS.register("re", Method(REParams, lambda space, p, ckpt, dev: RegularizedEvolution(
-    get_space(space), p.population_size, p.sample_size), False))
-METHODS.register("ls", Method(LSParams, lambda space, p, ckpt, dev: LocalSearch(get_space(space), p.n_init),
-                              False))
-METHODS.register("bananas", Method(BOParams, _bo(lambda g, p: MutationAO(g.space, p.candidates))))
-METHODS.register("bo-random", Method(BOParams, _bo(lambda g, p: RandomAO(g.space, p.candidates))))
+METHODS.register("rs", Method(NoParams, _random_search, uses_checkpoint=False))
+METHODS.register("re", Method(REParams, _evolution, uses_checkpoint=False))
+METHODS.register("ls", Method(LSParams, _local_search, uses_checkpoint=False))
+METHODS.register("bananas", Method(BOParams, _bo(_mutation_ao)))
+METHODS.register("bo-random", Method(BOParams, _bo(_random_ao)))
 METHODS.register("diffusion-bo", Method(DiffusionBOParams, _bo(_diffusion_ao)))
 METHODS.register("transfer-bo", Method(TransferBOParams, _transfer_bo))
 
@@ -191,6 +230,9 @@ def build_method(name: str, space_name: str = "nb201", params: Mapping[str, Any]
 def checkpoint_record(name: str, space_name: str = "nb201", checkpoint: str | None = None) -> dict[str, str] | None:
     """The diffusion checkpoint method ``name`` loads (default: the shipped one) with its
     sha256, for the run record; None for a method that loads none."""
+    from ..generation import pretrained_path
+    from ..oracles.paths import sha256
+
     if not METHODS.get(name).uses_checkpoint:
         return None
     path = Path(checkpoint) if checkpoint is not None else pretrained_path(space_name)

@@ -1,16 +1,15 @@
-"""Real benchmark data behind small query interfaces (never shipped, never downloaded)."""
-from .nb201 import DATASETS as NB201_DATASETS
-from .nb201 import NB201Benchmark, canonical_dataset
-from .paths import DATA_DIR_ENV, resolve_data_file, sha256
-from .properties import ArchProperty, space_property
+"""Real benchmark data behind small query interfaces (never shipped, never downloaded).
 
-__all__ = [
-           "ArchProperty",
-           "DATA_DIR_ENV",
-           "NB201_DATASETS",
-           "NB201Benchmark",
-           "canonical_dataset",
-           "resolve_data_file",
-           "sha256",
-           "space_property",
-]
+Names are imported on first use, so the CLI can name data flags without loading torch."""
+from __future__ import annotations
+
+from ..lazy import lazy_exports
+
+_EXPORTS = {
+    "ArchProperty": "properties", "space_property": "properties",
+    "DATA_DIR_ENV": "paths", "resolve_data_file": "paths", "sha256": "paths",
+    "NB201_DATASETS": "nb201:DATASETS", "NB201Benchmark": "nb201", "canonical_dataset": "nb201",
+}
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS)
+
+__all__ = list(_EXPORTS)

@@ -1,23 +1,30 @@
-"""Search spaces: adapters between architectures and ``(X, A)`` tensors, by name."""
+"""Search spaces: adapters between architectures and ``(X, A)`` tensors, by name.
+
+The built-in spaces are registered lazily, so listing their names (the CLI's choices) imports
+no torch; ``get_space`` imports the one it builds."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ..lazy import lazy_exports
 from ..registry import Registry
-from .base import SearchSpace
-from .mbv3 import MBv3Space
-from .nb201 import NB201Space
+
+if TYPE_CHECKING:
+    from .base import SearchSpace
 
 SPACES: Registry[Callable[..., SearchSpace]] = Registry(
     "search space", hint=" (a new space subclasses SearchSpace and registers its class in SPACES)")
-SPACES.register("nb201", NB201Space)
-SPACES.register("mbv3", MBv3Space)
+SPACES.register_lazy("nb201", f"{__name__}.nb201:NB201Space")
+SPACES.register_lazy("mbv3", f"{__name__}.mbv3:MBv3Space")
 
 
 def get_space(name: str, **options: Any) -> SearchSpace:
     """The search space registered as ``name`` (options go to its constructor)."""
     return SPACES.get(name)(**options)
 
+
+__getattr__, __dir__ = lazy_exports(__name__, globals(),
+                                    {"SearchSpace": "base", "MBv3Space": "mbv3", "NB201Space": "nb201"})
 
 __all__ = ["SPACES", "MBv3Space", "NB201Space", "SearchSpace", "get_space"]
