@@ -97,7 +97,7 @@ def run_accuracy(gen, tables, dataset, k, seed, scales=SCHEDULE, baselines=True,
     table = tables[f"accuracy:{dataset}"]
     archs, values = draw_labels(table, gen.space, k, np.random.default_rng(seed))
     t0 = time.perf_counter()
-    pred = gen.fit_predictor(archs, values, PredictorConfig(labels=labels), seed=seed)
+    pred = gen.fit_predictor(archs, values, PredictorConfig(label_transform=labels), seed=seed)
     fit_s = time.perf_counter() - t0
     guided = gen.sample_distinct(N, seed, [GuidanceTerm(table.name, pred, Objective("max"))], scales)
     out: dict[str, Any] = {"fit_seconds": fit_s, "guided": {**generation_metrics(guided.archs),
@@ -120,8 +120,8 @@ def run_budget(gen, tables, device, seed, budget, acc_labels: str, scales: list[
     acc, lat = tables["accuracy:cifar10"], tables[f"latency:{device}"]
     archs, _ = draw_labels(acc, gen.space, 100, np.random.default_rng(seed))
     lookup_acc, lookup_lat = acc.lookup(), lat.lookup()
-    p_acc = gen.fit_predictor(archs, [lookup_acc[a] for a in archs], PredictorConfig(labels=acc_labels), seed=seed)
-    p_lat = gen.fit_predictor(archs, [lookup_lat[a] for a in archs], PredictorConfig(labels="zscore"), seed=seed)
+    p_acc = gen.fit_predictor(archs, [lookup_acc[a] for a in archs], PredictorConfig(label_transform=acc_labels), seed=seed)
+    p_lat = gen.fit_predictor(archs, [lookup_lat[a] for a in archs], PredictorConfig(label_transform="zscore"), seed=seed)
     terms = [GuidanceTerm(acc.name, p_acc, Objective("max")),
              GuidanceTerm(lat.name, p_lat, Objective("budget", budget), weight)]
     out: dict[str, Any] = {}
@@ -170,7 +170,7 @@ def main() -> None:
                                                                                      lb, sc, w))
              for prefix, lb, sc, w in BUDGET_SETTINGS for d in DEVICES for s in seeds]
     jobs += [(f"zscore_acc_{d}_K100_s{s}", lambda d=d, s=s: run_accuracy(gen, tables, d, 100, s, ZSCORE_SCHEDULE,
-                                                                                labels="zscore"))
+                                                                                label_transform="zscore"))
              for d in DATASETS for s in seeds]
     results = {name: cached_json(CACHE / f"{name}.json", fn) for name, fn in tqdm(jobs, desc="guidance runs")}
 

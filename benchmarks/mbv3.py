@@ -56,7 +56,7 @@ R = 224
 BUDGETS = (25.0, 30.0, 35.0, 40.0)
 CALLS, K, LAT_WEIGHT, ROUNDS = 1000, 300, 3.0, 4
 SCHEDULE = [100.0, 50.0, 25.0]
-PREDICTOR = PredictorConfig(labels="zscore")  # the committed part (b) results regress z-scored labels
+PREDICTOR = PredictorConfig(label_transform="zscore")  # the committed part (b) results regress z-scored labels
 OFA_DEFAULT_CALLS = 50_000
 BO_METHODS = ("bo-random", "bananas", "diffusion-bo")
 BO_BUDGET, BO_AT = 100, (40, 60, 80, 100)

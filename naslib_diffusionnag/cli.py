@@ -137,7 +137,7 @@ def cmd_sample(args: argparse.Namespace) -> dict[str, Any]:
         requests.append(GuideRequest(prop, objective or Objective(natural_direction(prop.name)), weight))  # type: ignore[arg-type]
     fitted = FittedGuidance([], [])
     if requests:
-        fitted = fit_guidance(gen, requests, args.labels, args.seed, args.label_transform, args.scale, args.progress)
+        fitted = fit_guidance(gen, requests, args.n_labels, args.seed, args.label_transform, args.scale, args.progress)
         out["guide"], out["scales"] = fitted.records, fitted.scales
     result, valid = generate(gen, args.n, args.seed, fitted.terms, fitted.scales, sampler, args.distinct, args.progress)
     out.update(generation_metrics(result.archs, gen.training_archs()))
@@ -248,7 +248,7 @@ def cmd_meta_train(args: argparse.Namespace) -> dict[str, Any]:
     config = MetaPredictorConfig(steps=args.steps, task_input=args.task_input)
     gen = ArchitectureGenerator.load(args.space, args.checkpoint)
     trained = build_meta_predictor(args.sources, gen, args.descriptor, config, args.seed, n_probes=args.probes,
-                                   progress=True)
+                                   progress=True, allow_unverified=args.allow_unverified_data)
     trained.save(out, overwrite=args.overwrite)
     return {"meta_checkpoint": str(out), **{k: v for k, v in trained.metadata.items() if k != "tasks"},
             "n_tasks": len(trained.metadata["tasks"])}
@@ -260,7 +260,8 @@ def cmd_transfer(args: argparse.Namespace) -> dict[str, Any]:
     result = transfer_nas(args.target, args.sources, args.space, args.meta_checkpoint, args.descriptor,
                           args.class_names, args.task_features, args.n, args.train_top, args.seed,
                           args.scale or (100.0, 50.0, 25.0), args.checkpoint,
-                          MetaPredictorConfig(steps=args.steps, task_input=args.task_input), args.progress)
+                          MetaPredictorConfig(steps=args.steps, task_input=args.task_input), args.progress,
+                          args.allow_unverified_data)
     return result.to_dict()
 
 
@@ -282,6 +283,9 @@ def _add_transfer_parsers(sub: Any, spaces: list[str]) -> None:
         p.add_argument("--seed", type=at_least(0), default=0, help="seed of the run")
         p.add_argument("--checkpoint", help="score-network checkpoint (default: the shipped one)")
         p.add_argument("--json", action="store_true", help="print a JSON object as the last line")
+        p.add_argument(ALLOW_UNVERIFIED_FLAG, action="store_true",
+                       help="accept data files (meta-training set, NB201 table) that are not the documented ones; "
+                            "results then record their checksums")
         if name == "meta-train":
             p.add_argument("--probes", type=at_least(1), default=10, help="few-shot: probe cells drawn with --seed")
             p.add_argument("--out", required=True, help="meta-predictor checkpoint to write")
@@ -318,7 +322,7 @@ def _sample_lines(out: dict[str, Any]) -> list[str]:
         lines.append(f"{out['n_distinct']} distinct architectures from {out['samples_drawn']} samples")
     for g in out.get("guide", []):
         lines.append(f"guided by {g['property']} ({g['objective']}, weight {g['weight']:g}; predictor fitted "
-                     f"on {g['labels']} labels, {g['label_transform']}), scales {out['scales']}")
+                     f"on {g['n_labels']} labels, {g['label_transform']}), scales {out['scales']}")
     for key, prop in out.get("properties", {}).items():
         name = prop["property"]
         within = out.get(f"within_budget_{name}")
@@ -474,7 +478,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "@target=V][,weight=W]; NB201: accuracy:<dataset>, latency:<device>, "
                          "flops:<dataset>, params:<dataset>, file:<csv arch,value>; MBv3: accuracy, "
                          "latency:note10, latency:i7, flops, params")
-    sa.add_argument("--labels", type=at_least(2), default=100,
+    sa.add_argument("--n-labels", type=at_least(2), default=100,
                     help="fit each guiding predictor on this many labelled architectures drawn with --seed "
                          "(NB201: cells of the table; MBv3: uniform samples labelled by the oracle)")
     sa.add_argument("--label-transform", choices=("auto", *LABEL_KINDS), default="auto",

@@ -84,11 +84,11 @@ def fit_guidance(gen: ArchitectureGenerator, requests: Sequence[GuideRequest], n
             raise ConfigError(f"the {len(archs)} labels of {r.prop.name} drawn with seed {seed} all equal "
                               f"{values[0]:g}; a predictor cannot learn a direction from them: draw more labels "
                               "or use another seed")
-        predictor = gen.fit_predictor(archs, values, PredictorConfig(labels=transform),  # type: ignore[arg-type]
+        predictor = gen.fit_predictor(archs, values, PredictorConfig(label_transform=transform),  # type: ignore[arg-type]
                                       seed=seed, progress=progress)
         fitted.terms.append(GuidanceTerm(r.prop.name, predictor, r.objective, r.weight))
         fitted.records.append({"property": r.prop.name, "objective": r.objective.describe(), "weight": r.weight,
-                               "labels": len(archs), "label_transform": transform, "metric": r.prop.metric,
+                               "n_labels": len(archs), "label_transform": transform, "metric": r.prop.metric,
                                "source": r.prop.source, "sha256": r.prop.checksum})
     return fitted
 

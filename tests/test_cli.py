@@ -109,12 +109,12 @@ def test_unknown_space_is_rejected_by_the_parser(capsys):
 def test_guided_sample_json_reports_guided_and_unguided(capsys, bench):
     code, out, _ = run(capsys, "sample", "--space", "nb201", "--n", "48", "--seed", "2", "--steps", "10",
                        "--guide", "accuracy:cifar10", "--guide", "latency:pixel3@budget=8,weight=0.5",
-                       "--labels", "60", "--scale", "100,50", "--dataset", "cifar10", "--json")
+                       "--n-labels", "60", "--scale", "100,50", "--dataset", "cifar10", "--json")
     assert code == 0
     assert {"true_accuracy", "true_latency:pixel3", "within_budget_latency:pixel3", "unguided", "guide"} <= set(out)
     assert [g["property"] for g in out["guide"]] == ["accuracy:cifar10", "latency:pixel3"]
     assert out["guide"][1]["objective"] == "budget=8" and out["guide"][1]["weight"] == 0.5
-    assert all(g["labels"] == 60 for g in out["guide"]) and out["scales"] == [100.0, 50.0]
+    assert all(g["n_labels"] == 60 for g in out["guide"]) and out["scales"] == [100.0, 50.0]
     assert [g["label_transform"] for g in out["guide"]] == ["zscore", "zscore"]  # auto: a budget is guided
     assert {"true_accuracy", "true_latency:pixel3", "validity"} <= set(out["unguided"])
     accs = bench.query_many(out["archs"], "cifar10")
@@ -124,7 +124,7 @@ def test_guided_sample_json_reports_guided_and_unguided(capsys, bench):
 @pytest.mark.slow
 def test_distinct_guided_sample_reports_n_distinct_cells(capsys, bench):
     code, out, _ = run(capsys, "sample", "--space", "nb201", "--n", "30", "--seed", "4", "--steps", "10",
-                       "--guide", "accuracy:cifar10", "--labels", "60", "--scale", "200,20",
+                       "--guide", "accuracy:cifar10", "--n-labels", "60", "--scale", "200,20",
                        "--label-transform", "zscore", "--distinct", "--dataset", "cifar10", "--json")
     assert code == 0
     assert len(out["archs"]) == len(set(out["archs"])) == out["n_distinct"] == 30

@@ -61,11 +61,11 @@ def test_normal_scores_rank_the_best_cells_better_than_zscores(gen, bench):
     x_all = gen.space.encode(table.archs)
     top100 = {}
     for kind in ("zscore", "normal_scores"):
-        pred = gen.fit_predictor([table.archs[i] for i in idx], table.values[idx], PredictorConfig(labels=kind), seed=1)
+        pred = gen.fit_predictor([table.archs[i] for i in idx], table.values[idx], PredictorConfig(label_transform=kind), seed=1)
         top100[kind] = table.values[np.argsort(-predict_clean(pred, x_all, gen.sde))[:100]].mean()
     assert top100["normal_scores"] > top100["zscore"] + 0.2
     with pytest.raises(ValueError, match="unknown label transform 'ranks'.*normal_scores, zscore"):
-        PredictorConfig(labels="ranks")  # type: ignore[arg-type]
+        PredictorConfig(label_transform="ranks")  # type: ignore[arg-type]
 
 
 def test_label_transforms_are_monotone_and_invertible():
@@ -136,7 +136,7 @@ def test_budget_objective_moves_latency_under_the_budget(gen, bench):
 
 def test_nan_guard_reports_instead_of_propagating(gen):
     class Broken(torch.nn.Module):
-        labels = ZScore(0.0, 1.0)
+        transform = ZScore(0.0, 1.0)
 
         def forward(self, x, sigma):
             return (x.sum((1, 2)) * float("nan"))

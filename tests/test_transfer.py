@@ -12,6 +12,7 @@ from search_contract import check_search_contract
 from naslib_diffusionnag.cli import main
 from naslib_diffusionnag.errors import CheckpointError, DataFormatError
 from naslib_diffusionnag.generation import ArchitectureGenerator
+from naslib_diffusionnag.oracles.paths import KNOWN_SHA256, resolve_data_file
 from naslib_diffusionnag.spaces import get_space
 from naslib_diffusionnag.transfer import (
     ClassNameEmbeddings,
@@ -28,7 +29,7 @@ from naslib_diffusionnag.transfer import (
     prepare,
 )
 from naslib_diffusionnag.transfer.descriptors import name_task
-from naslib_diffusionnag.transfer.metadata import META_TRAIN_DB_SHA256, from_benchmark_table
+from naslib_diffusionnag.transfer.metadata import META_TRAIN_DB, from_benchmark_table
 
 pytestmark = pytest.mark.slow  # every test here reads ../shared/data (transfer/, nb201/) or meta-trains
 
@@ -71,14 +72,19 @@ def test_meta_train_db_counts_split_batch_and_checksum(meta_db) -> None:
     assert (meta_db.split == "train").sum() == 4230 and (meta_db.split == "eval").sum() == 400
     assert (meta_db.batch == "A").sum() == 4152 and (meta_db.batch == "B").sum() == 478
     assert len(set(meta_db.archs)) == 1553
-    assert meta_db.sources[0]["sha256"] == META_TRAIN_DB_SHA256
+    assert meta_db.sources[0]["sha256"] == KNOWN_SHA256[META_TRAIN_DB]
     assert all(len(t.classes) == 20 and t.dataset == "imagenet32-subset" for t in meta_db.tasks)
     assert 40.9 <= meta_db.values.min() and meta_db.values.max() <= 86.1  # "41.0-86.0 %"
 
 
-def test_meta_train_db_refuses_altered_checksum() -> None:
-    with pytest.raises(DataFormatError, match="sha256"):
-        load_meta_train_db(expected_sha256="0" * 64)
+def test_meta_train_db_refuses_an_altered_copy_unless_allowed(tmp_path) -> None:
+    original = resolve_data_file(META_TRAIN_DB).read_text().splitlines(keepends=True)
+    altered = tmp_path / "meta_train_db.csv"
+    altered.write_text("".join(original[:-1]))  # one record fewer: another file, same layout
+    with pytest.raises(DataFormatError, match="not the documented meta_train_db.csv.*--allow-unverified-data"):
+        load_meta_train_db(altered)
+    db = load_meta_train_db(altered, allow_unverified=True)
+    assert len(db) == 4629 and db.sources[0]["sha256"] != KNOWN_SHA256[META_TRAIN_DB]
 
 
 def test_benchmark_table_source_draws_k_cells_reproducibly(bench) -> None:

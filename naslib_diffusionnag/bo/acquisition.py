@@ -5,7 +5,7 @@ callable ``(x: B x N x F, sigma: B) -> B`` (higher is better) that is differenti
 the noisy operator matrix and the noise level. Whoever optimizes it sees only that callable:
 ranking a pool calls it on clean architectures (``sigma_min``), and guided generation
 differentiates it along the sampling path, so the diffusion sampler climbs the acquisition
-itself rather than the surrogate mean. It has the ``labels`` of a ``NoiseAwarePredictor``
+itself rather than the surrogate mean. It has the ``transform`` of a ``NoiseAwarePredictor``
 (the identity: its value is its own unit), so a ``GuidanceTerm`` takes it as it takes a
 predictor, with the ``max`` objective.
 
@@ -45,7 +45,7 @@ class Surrogate(Protocol):
 class AcquisitionFunction(ABC):
     """A surrogate-bound acquisition function ``(x, sigma) -> B``; higher is better."""
 
-    labels = ZScore(0.0, 1.0)  # its value is its own unit (the identity transform)
+    transform = ZScore(0.0, 1.0)  # its value is its own unit (the identity transform)
 
     def __init__(self, surrogate: Surrogate) -> None:
         self.surrogate = surrogate

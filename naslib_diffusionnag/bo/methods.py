@@ -145,7 +145,8 @@ def _bo(make_ao: Callable[[ArchitectureGenerator, Any], Any]) -> Build:
         from .surrogate import EnsembleSurrogate
 
         gen = ArchitectureGenerator.load(space_name, checkpoint, device=device)
-        surrogate = EnsembleSurrogate(gen, p.ensemble, PredictorConfig(steps=p.predictor_steps, labels="zscore"))
+        surrogate = EnsembleSurrogate(gen, p.ensemble,
+                                      PredictorConfig(steps=p.predictor_steps, label_transform="zscore"))
         return BayesianOptimization(gen.space, surrogate, p.acquisition, make_ao(gen, p), p.n_init, p.k, p.beta,
                                     cast(Guide, p.guide) if isinstance(p, DiffusionBOParams) else "mean")
 

@@ -101,13 +101,14 @@ def to_markdown(table: dict[str, Any], optima: dict[str, float], meta: dict[str,
             t = m["to_optimum"]
             med = f"{t['median']:.0f} ({t['q25']:.0f}-{t['q75']:.0f})" if t["median"] is not None else "–"
             lines.append(f"| {method} | {m['seeds']} | "
-                         + " | ".join(_cell(m["at"][str(q)]) for q in qs)
+                         + " | ".join(cell_text(m["at"][str(q)]) for q in qs)
                          + f" | {med} | {t['reached']}/{m['seeds']} | {m['seconds_median']:.1f} |")
         lines.append("")
     return "\n".join(lines)
 
 
-def _cell(at: dict[str, float | None]) -> str:
+def cell_text(at: dict[str, float | None]) -> str:
+    """``mean ± ci95`` of one table cell (the mean alone for a single seed)."""
     return f"{at['mean']:.2f}" + ("" if at["ci95"] is None else f" ± {at['ci95']:.2f}")
 
 

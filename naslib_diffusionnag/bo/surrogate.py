@@ -39,13 +39,13 @@ class EnsembleSurrogate:
 
     generator: ArchitectureGenerator
     size: int = 3
-    config: PredictorConfig = field(default_factory=lambda: PredictorConfig(steps=300, labels="zscore"))
+    config: PredictorConfig = field(default_factory=lambda: PredictorConfig(steps=300, label_transform="zscore"))
     fitted: list[DirectedGCNPredictor] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        if self.config.labels != "zscore":
+        if self.config.label_transform != "zscore":
             raise ConfigError(f"the BO surrogate regresses z-scored labels (an affine map its acquisition "
-                              f"functions rely on), got labels={self.config.labels!r}")
+                              f"functions rely on), got label_transform={self.config.label_transform!r}")
 
     def fit(self, archs: Sequence[str], values: Sequence[float], seed: int) -> None:
         """Refit every member; member seeds are children of ``seed``."""
@@ -57,7 +57,7 @@ class EnsembleSurrogate:
         return torch.stack([m(x, sigma) for m in self.fitted])
 
     def normalise(self, value: float) -> float:
-        return float(self.fitted[0].labels.forward(value))
+        return float(self.fitted[0].transform.forward(value))
 
     def inputs(self, archs: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
         """Clean architectures as the members' inputs: ``x`` (``C x N x F``, model scale) and

@@ -50,7 +50,7 @@ def train_score_model(model: nn.Module, sde: VESDE, data01: torch.Tensor, config
 
 def _train(model: nn.Module, sde: VESDE, data: torch.Tensor, config: TrainConfig, progress: bool,
            log_every: int) -> TrainResult:
-    gen = torch.Generator().manual_seed(config.seed)
+    generator = torch.Generator().manual_seed(config.seed)
     opt = torch.optim.Adam(model.parameters(), lr=config.lr)
     ema = EMA(model, config.ema_decay)
     score_fn = get_score_fn(model, sde)
@@ -62,8 +62,8 @@ def _train(model: nn.Module, sde: VESDE, data: torch.Tensor, config: TrainConfig
     for step in bar:
         for group in opt.param_groups:
             group["lr"] = config.lr * min((step + 1) / max(config.warmup, 1), 1.0)
-        idx = torch.randint(0, data.shape[0], (config.batch_size,), generator=gen)
-        loss = dsm_loss(score_fn, sde, data[idx], gen, config.eps)
+        idx = torch.randint(0, data.shape[0], (config.batch_size,), generator=generator)
+        loss = dsm_loss(score_fn, sde, data[idx], generator, config.eps)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)

@@ -43,7 +43,7 @@ def guidance_log_likelihood(terms: Sequence[GuidanceTerm], x: torch.Tensor, sigm
     total = x.new_zeros(x.shape[0])
     for term in terms:
         y = term.predictor(x, sigma)
-        total = total + term.weight * term.objective(y, term.predictor.labels)
+        total = total + term.weight * term.objective(y, term.predictor.transform)
     return total
 
 

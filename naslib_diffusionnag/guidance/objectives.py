@@ -45,16 +45,16 @@ class Objective:
         if self.softness is not None and not (math.isfinite(self.softness) and self.softness > 0):
             raise ConfigError(f"softness {self.softness!r} must be a finite number > 0 (in the property's units)")
 
-    def __call__(self, y_norm: torch.Tensor, labels: LabelTransform) -> torch.Tensor:
+    def __call__(self, y_norm: torch.Tensor, transform: LabelTransform) -> torch.Tensor:
         if self.direction == "max":
             return y_norm
         if self.direction == "min":
             return -y_norm
         assert self.value is not None
-        v = float(labels.forward(self.value))
+        v = float(transform.forward(self.value))
         s = 0.5
         if self.softness:  # the transform's local width of +-softness around the value
-            s = float(labels.forward(self.value + self.softness) - labels.forward(self.value - self.softness)) / 2
+            s = float(transform.forward(self.value + self.softness) - transform.forward(self.value - self.softness)) / 2
         if self.direction == "budget":
             return F.logsigmoid((v - y_norm) / s) * s  # times s: slope 1 above the budget, like max/min
         return -0.5 * ((y_norm - v) / s) ** 2 * s

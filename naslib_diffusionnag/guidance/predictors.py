@@ -30,7 +30,7 @@ class NoiseAwarePredictor(Protocol):
     """What guidance needs of a predictor: the network and the map from property units to its
     output units (objectives read budgets and targets through it)."""
 
-    labels: LabelTransform
+    transform: LabelTransform
 
     def __call__(self, x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
         """Normalised prediction (``B``) for ``x`` (``B x N x F``) at noise ``sigma`` (``B``)."""
@@ -47,11 +47,12 @@ class PredictorConfig:
     lr: float = 2e-3
     weight_decay: float = 1e-4
     eps: float = 1e-5  # smallest t drawn in the loss
-    labels: LabelKind = "normal_scores"  # regression target; see labels.py for why not z-scores
+    label_transform: LabelKind = "normal_scores"  # regression target; see labels.py for why not z-scores
 
     def __post_init__(self) -> None:
-        if self.labels not in LABEL_KINDS:
-            raise ValueError(f"unknown label transform {self.labels!r}; choose one of {', '.join(LABEL_KINDS)}")
+        if self.label_transform not in LABEL_KINDS:
+            raise ValueError(f"unknown label transform {self.label_transform!r}; "
+                             f"choose one of {', '.join(LABEL_KINDS)}")
 
     def to_dict(self) -> dict[str, float | int]:
         return asdict(self)
@@ -63,11 +64,11 @@ def _row_normalise(a: torch.Tensor) -> torch.Tensor:
 
 class DirectedGCNPredictor(nn.Module):
     """Directed GCN (messages along and against the edges, averaged), mean-pooled, with the
-    sigma embedding added to every node, then an MLP head. Output: ``labels.forward`` units
+    sigma embedding added to every node, then an MLP head. Output: ``transform.forward`` units
     (``B``). ``y_mean``/``y_std`` record the raw labels' statistics."""
 
     def __init__(self, n_tokens: int, adjacency: torch.Tensor, cfg: PredictorConfig,
-                 labels: LabelTransform, y_mean: float = 0.0, y_std: float = 1.0) -> None:
+                 transform: LabelTransform, y_mean: float = 0.0, y_std: float = 1.0) -> None:
         super().__init__()
         a = adjacency.float() + torch.eye(adjacency.shape[0])
         self.register_buffer("a_fwd", _row_normalise(a.T))  # node j gathers its predecessors
@@ -79,7 +80,7 @@ class DirectedGCNPredictor(nn.Module):
         self.bwd = nn.ModuleList(nn.Linear(h, h) for _ in range(cfg.n_layers))
         self.drop = nn.Dropout(cfg.dropout)
         self.head = nn.Sequential(nn.Linear(h, h), nn.Tanh(), nn.Linear(h, 1))
-        self.labels = labels
+        self.transform = transform
         self.y_mean, self.y_std = float(y_mean), float(y_std)
         self.cfg = cfg
 
@@ -98,14 +99,14 @@ class DirectedGCNPredictor(nn.Module):
     def predict(self, x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
         """Prediction in the property's own units (not differentiable), float32 on the CPU (the
         label transform is numpy)."""
-        return torch.as_tensor(self.labels.inverse(self(x, sigma).detach().cpu().numpy()), dtype=torch.float32)
+        return torch.as_tensor(self.transform.inverse(self(x, sigma).detach().cpu().numpy()), dtype=torch.float32)
 
 
 def fit_predictor(x01: torch.Tensor, y: np.ndarray, adjacency: torch.Tensor, sde: VESDE,
                   cfg: PredictorConfig = PredictorConfig(), seed: int = 0,
                   progress: bool = False, device: torch.device | str = "cpu") -> DirectedGCNPredictor:
     """Fit on labelled architectures (``x01``: ``M x N x F`` 0/1, ``y``: ``M``) with the
-    noisy-regression objective on ``cfg.labels``-transformed labels; the transform and the
+    noisy-regression objective on ``cfg.label_transform``-transformed labels; the transform and the
     labels' mean/std are recorded on the predictor, which is fitted and left on ``device``.
     Deterministic per seed on a device: weights are initialised on the CPU and batches and
     noise drawn from a CPU generator, all from ``seed``, without touching the global RNG."""
@@ -115,11 +116,11 @@ def fit_predictor(x01: torch.Tensor, y: np.ndarray, adjacency: torch.Tensor, sde
                          f"{x01.shape[0]} architectures and {y_arr.shape[0]} labels")
     if not np.all(np.isfinite(y_arr)):
         raise ValueError("labels contain NaN or infinite values; drop those architectures first")
-    labels = fit_labels(cfg.labels, y_arr)
+    transform = fit_labels(cfg.label_transform, y_arr)
     with scoped_seed(seed, device):
-        model = DirectedGCNPredictor(x01.shape[-1], adjacency, cfg, labels, float(y_arr.mean()),
+        model = DirectedGCNPredictor(x01.shape[-1], adjacency, cfg, transform, float(y_arr.mean()),
                                      float(y_arr.std())).to(device)
-        _fit(model, to_model_scale(x01.float()).to(device), torch.tensor(labels.forward(y_arr), dtype=torch.float32,
+        _fit(model, to_model_scale(x01.float()).to(device), torch.tensor(transform.forward(y_arr), dtype=torch.float32,
                                                                        device=device), sde, cfg, seed, progress)
     model.eval()
     return model
@@ -128,16 +129,16 @@ def fit_predictor(x01: torch.Tensor, y: np.ndarray, adjacency: torch.Tensor, sde
 def _fit(model: DirectedGCNPredictor, x0: torch.Tensor, target: torch.Tensor, sde: VESDE,
          cfg: PredictorConfig, seed: int, progress: bool) -> None:
     """The noisy-regression loop; dropout draws from the (scoped) global RNG."""
-    gen = torch.Generator().manual_seed(seed)
+    generator = torch.Generator().manual_seed(seed)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(s / cfg.steps, 1.0))))
     model.train()
     batch = min(cfg.batch_size, x0.shape[0])
     for _ in tqdm(range(cfg.steps), desc="fitting predictor", disable=not progress, leave=False):
-        idx = torch.randint(0, x0.shape[0], (batch,), generator=gen).to(x0.device)
-        t = uniform_like(x0, gen, (batch,)) * (1 - cfg.eps) + cfg.eps
-        xt, sigma = sde.perturb(x0[idx], t, normal_like(x0[idx], gen))
+        idx = torch.randint(0, x0.shape[0], (batch,), generator=generator).to(x0.device)
+        t = uniform_like(x0, generator, (batch,)) * (1 - cfg.eps) + cfg.eps
+        xt, sigma = sde.perturb(x0[idx], t, normal_like(x0[idx], generator))
         loss = (model(xt, sigma) - target[idx]).pow(2).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()

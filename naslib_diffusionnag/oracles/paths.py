@@ -15,9 +15,10 @@ DATA_DIR_ENV = "DIFFUSIONNAG_DATA_DIR"
 ALLOW_UNVERIFIED_FLAG = "--allow-unverified-data"
 
 # sha256 of the data files whose numbers every committed result rests on, as documented in
-# ../shared/data (nb201/README.md). A file read in their place must match.
+# ../shared/data (nb201/README.md, transfer/README.md). A file read in their place must match.
 KNOWN_SHA256: dict[str, str] = {
     "nb201/nats_bench.csv": "cb5d777ec3368be83c8f9b3aa4d520696051cb0eb8d94b8f85b519f9ea4afa3e",
+    "transfer/meta_train_db.csv": "98e9e91390aa73cee6f9ae4d3fa9a06ce1ec765124300355a5c60d58cd2aa72b",
 }
 _REPO_ROOT = Path(__file__).resolve().parents[2]
 

@@ -40,13 +40,22 @@ class MetaPredictorConfig:
     weight_decay: float = 1e-4
     eps: float = 1e-5
     task_input: TaskInput = "full"
+    # t = eps + (1 - eps) * u ** noise_power: > 1 draws more low-noise inputs, where the clean
+    # ranking that picks the cells to train is read
+    noise_power: float = 1.0
+    # loss weight 1 + top_weight * max(z, 0): errors among the good cells, the ones a search
+    # ranks and trains, cost more than errors among the many poor ones
+    top_weight: float = 0.0
 
     def __post_init__(self) -> None:
+        if not (self.noise_power > 0 and self.top_weight >= 0):
+            raise ValueError(f"noise_power must be > 0 and top_weight >= 0, got {self.noise_power} and "
+                             f"{self.top_weight}")
         if self.task_input not in TASK_INPUTS:
             raise ValueError(f"task_input must be one of {', '.join(TASK_INPUTS)}, got {self.task_input!r}")
 
     def graph_config(self) -> PredictorConfig:
-        return PredictorConfig(hidden=self.hidden, n_layers=self.n_layers, dropout=self.dropout, labels="zscore")
+        return PredictorConfig(hidden=self.hidden, n_layers=self.n_layers, dropout=self.dropout, label_transform="zscore")
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -75,7 +84,7 @@ class MetaPredictor(nn.Module):
 class BoundMetaPredictor:
     """A meta-predictor with its task embedding fixed: a ``NoiseAwarePredictor``."""
 
-    labels: LabelTransform = ZScore(0.0, 1.0)  # outputs are z-scores within a source task
+    transform: LabelTransform = ZScore(0.0, 1.0)  # outputs are z-scores within a source task
 
     def __init__(self, model: MetaPredictor, task_embedding: torch.Tensor) -> None:
         self.model, self.task_embedding = model, task_embedding

@@ -141,7 +141,7 @@ def meta_train(meta: MetaDataset, descriptor: TaskDescriptor, space: SearchSpace
         raise ValueError("the meta-dataset has fewer than 2 training records")
     start = time.perf_counter()
     rng = np.random.default_rng(seed)
-    gen = torch.Generator().manual_seed(seed)
+    generator = torch.Generator().manual_seed(seed)
     sets = task_sets(meta, descriptor, cfg.task_input, rng)
     table = ClassTable(sets)
     torch.manual_seed(seed)  # parameter initialisation
@@ -155,13 +155,14 @@ def meta_train(meta: MetaDataset, descriptor: TaskDescriptor, space: SearchSpace
     model.train()
     batch = min(cfg.batch_size, len(train_idx))
     for _ in tqdm(range(cfg.steps), desc="meta-training", disable=not progress, leave=False):
-        idx = train_idx[torch.randint(0, len(train_idx), (batch,), generator=gen)]
+        idx = train_idx[torch.randint(0, len(train_idx), (batch,), generator=generator)]
         tasks, inverse = torch.unique(task[idx], return_inverse=True)
         emb = table.encode(model.set_encoder, tasks.tolist())[inverse]
-        t = torch.rand(batch, generator=gen) * (1 - cfg.eps) + cfg.eps
+        t = torch.rand(batch, generator=generator).pow(cfg.noise_power) * (1 - cfg.eps) + cfg.eps
         sigma = sde.sigma(t)
-        xt = x0[idx] + expand(sigma, x0[idx]) * torch.randn(x0[idx].shape, generator=gen)
-        loss = (model(xt, sigma, emb) - y[idx]).pow(2).mean()
+        xt = x0[idx] + expand(sigma, x0[idx]) * torch.randn(x0[idx].shape, generator=generator)
+        weight = 1.0 + cfg.top_weight * y[idx].clamp_min(0.0)
+        loss = (weight * (model(xt, sigma, emb) - y[idx]).pow(2)).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import DataFormatError, DiffusionNAGError, InvalidArchitectureError, UnknownNameError
-from ..oracles import NB201Benchmark, canonical_dataset, resolve_data_file, sha256
+from ..oracles import NB201Benchmark, canonical_dataset, resolve_data_file
+from ..oracles.paths import verify_known
 from ..spaces import get_space
 
 META_TRAIN_DB = "transfer/meta_train_db.csv"
-META_TRAIN_DB_SHA256 = "98e9e91390aa73cee6f9ae4d3fa9a06ce1ec765124300355a5c60d58cd2aa72b"
 META_TRAIN_DB_NAME = "meta-train-db"
 IMAGENET16_120_LABELS = 120  # NB201's ImageNet16-120 keeps ImageNet-32 labels 1..120
 N_CLASSES = {"cifar10": 10, "cifar100": 100, "ImageNet16-120": 120}
@@ -114,17 +114,13 @@ def _check_space(space: str, source: str) -> None:
 
 
 def load_meta_train_db(path: str | os.PathLike[str] | None = None, space: str = "nb201",
-                       expected_sha256: str | None = META_TRAIN_DB_SHA256) -> MetaDataset:
+                       allow_unverified: bool = False) -> MetaDataset:
     """DiffusionNAG's NB201 meta-training database (``transfer/meta_train_db.csv``): 4,630
-    records of 3,031 ImageNet-32 20-class tasks. Its sha256 is checked against the published
-    one (``expected_sha256=None`` skips that for a file of your own)."""
+    records of 3,031 ImageNet-32 20-class tasks. Its sha256 must be the documented one
+    (``oracles.paths.KNOWN_SHA256``) unless ``allow_unverified`` (a file of your own)."""
     _check_space(space, "the meta-training database")
     file = resolve_data_file(META_TRAIN_DB, path)
-    digest = sha256(file)
-    if expected_sha256 is not None and digest != expected_sha256:
-        raise DataFormatError(
-            f"{file} has sha256 {digest}, not the published {expected_sha256}; restore the "
-            "original file (../shared/data/transfer/README.md) or pass expected_sha256=None")
+    digest = verify_known(file, META_TRAIN_DB, allow_unverified)
     nb201 = get_space("nb201")
     tasks: dict[str, int] = {}
     task_list: list[Task] = []
@@ -173,20 +169,22 @@ def from_benchmark_table(bench: NB201Benchmark, dataset: str, k: int | None = No
 
 
 def parse_sources(specs: Sequence[str], bench: NB201Benchmark | None = None, space: str = "nb201",
-                  seed: int = 0) -> MetaDataset:
+                  seed: int = 0, allow_unverified: bool = False) -> MetaDataset:
     """The meta-dataset of source specs: ``meta-train-db`` (the official CSV), ``nb201:<dataset>``
-    (a whole table) or ``nb201:<dataset>@K`` (K cells drawn with ``seed``). Comma lists allowed."""
+    (a whole table) or ``nb201:<dataset>@K`` (K cells drawn with ``seed``). Comma lists allowed.
+    Data files must be the documented ones unless ``allow_unverified``."""
     parts = []
     for spec in (s.strip() for item in specs for s in item.split(",") if s.strip()):
         if spec == META_TRAIN_DB_NAME:
-            parts.append(load_meta_train_db(space=space))
+            parts.append(load_meta_train_db(space=space, allow_unverified=allow_unverified))
         elif spec.startswith("nb201:"):
             name, _, k = spec[len("nb201:"):].partition("@")
             try:
                 cells = int(k) if k else None
             except ValueError:
                 raise UnknownNameError(f"bad cell count in source {spec!r}; write nb201:<dataset>@K") from None
-            parts.append(from_benchmark_table(bench or NB201Benchmark.load(), name, cells, seed, space))
+            parts.append(from_benchmark_table(bench or NB201Benchmark.load(allow_unverified=allow_unverified), name,
+                                              cells, seed, space))
         else:
             raise UnknownNameError(f"unknown source {spec!r}; use {META_TRAIN_DB_NAME}, nb201:<dataset> "
                                    "or nb201:<dataset>@K (datasets: cifar10, cifar100, ImageNet16-120)")

@@ -165,17 +165,20 @@ class TransferNAS:
 def build_meta_predictor(sources: Sequence[str], generator: ArchitectureGenerator,
                          descriptor: str = "class-names", config: MetaPredictorConfig | None = None,
                          seed: int = 0, bench: NB201Benchmark | None = None, n_probes: int = 10,
-                         target: str | None = None, progress: bool = False) -> TrainedMetaPredictor:
+                         target: str | None = None, progress: bool = False,
+                         allow_unverified: bool = False) -> TrainedMetaPredictor:
     """Meta-train on ``sources`` (see ``metadata.parse_sources``) with ``class-names`` or
     ``few-shot`` (``n_probes`` cells drawn with ``seed``) descriptors; with a ``target``, the
-    leakage guard refuses sources holding its values before any training."""
-    meta = parse_sources(sources, bench, generator.space.name, seed)
+    leakage guard refuses sources holding its values before any training. Data files must be
+    the documented ones unless ``allow_unverified``."""
+    meta = parse_sources(sources, bench, generator.space.name, seed, allow_unverified)
     if target is not None:
         check_no_leakage(meta.tasks, target)
     if descriptor == "class-names":
         desc: Any = ClassNameEmbeddings.load()
     elif descriptor == "few-shot":
-        desc = FewShot.draw(generator.space, bench or NB201Benchmark.load(), n_probes, seed)
+        desc = FewShot.draw(generator.space, bench or NB201Benchmark.load(allow_unverified=allow_unverified),
+                            n_probes, seed)
     else:
         raise ConfigError(f"unknown descriptor {descriptor!r}; choose class-names or few-shot")
     return meta_train(meta, desc, generator.space, generator.sde, config or MetaPredictorConfig(), seed, progress)
@@ -221,21 +224,23 @@ def transfer_nas(target: str, sources: Sequence[str] | None = None, space: str =
                  task_features: str | os.PathLike[str] | None = None, n: int = 100, train_top: int = 10,
                  seed: int = 0, scales: Sequence[float] = DEFAULT_SCALES,
                  checkpoint: str | os.PathLike[str] | None = None,
-                 config: MetaPredictorConfig | None = None, progress: bool = False) -> TransferResult:
+                 config: MetaPredictorConfig | None = None, progress: bool = False,
+                 allow_unverified: bool = False) -> TransferResult:
     """The whole pipeline in one call (the ``diffusionnag transfer`` command): meta-train on
     ``sources`` (or load ``meta_checkpoint``), describe the target, generate, rank, "train" the
-    top ``train_top``. ``checkpoint`` is the score network (default: the shipped one)."""
+    top ``train_top``. ``checkpoint`` is the score network (default: the shipped one); data
+    files must be the documented ones unless ``allow_unverified``."""
     if (sources is None) == (meta_checkpoint is None):
         raise ConfigError("give either --sources (meta-train now) or --meta-checkpoint (a meta-predictor made "
                           "by `diffusionnag meta-train`), not both and not neither")
     generator = ArchitectureGenerator.load(space, checkpoint)
-    bench = NB201Benchmark.load() if space == "nb201" else None
+    bench = NB201Benchmark.load(allow_unverified=allow_unverified) if space == "nb201" else None
     if meta_checkpoint is not None:
         trained = TrainedMetaPredictor.load(meta_checkpoint, generator.space)
     else:
         assert sources is not None
         trained = build_meta_predictor(sources, generator, descriptor, config, seed, bench, target=target,
-                                       progress=progress)
+                                       progress=progress, allow_unverified=allow_unverified)
     result = prepare(target, trained, generator, bench, class_names, task_features).run(
         n, train_top, seed, scales, progress)
     result.protocol["meta_train_seconds"] = trained.metadata["train_seconds"] if meta_checkpoint is None else 0.0

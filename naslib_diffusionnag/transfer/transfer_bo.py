@@ -69,7 +69,7 @@ def transfer_bo(transfer: TransferNAS, n_init: int = 10, k: int = 10, ensemble: 
     """The transfer-BO method (``searcher(seed)``, ``run(black_box, budget, seed)``) for a
     prepared transfer."""
     space = transfer.generator.space
-    residual = EnsembleSurrogate(transfer.generator, ensemble, PredictorConfig(steps=predictor_steps, labels="zscore"))
+    residual = EnsembleSurrogate(transfer.generator, ensemble, PredictorConfig(steps=predictor_steps, label_transform="zscore"))
     surrogate = PriorMeanSurrogate(transfer, residual)
 
     def initial(n: int, seed: int) -> list[str]:
