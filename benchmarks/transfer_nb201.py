@@ -3,8 +3,9 @@
 Protocol (values: NB201 200-epoch test accuracy, ../shared/data/nb201/nats_bench.csv; sources:
 ../shared/data/transfer/meta_train_db.csv and the NB201 tables of non-target datasets; sha256 of
 every file recorded in the output):
-- Meta-predictors (``naslib_diffusionnag.transfer``; MetaPredictorConfig defaults, STEPS
-  iterations, meta-training seed 0), one per row and target, trained once and shared by the
+- Meta-predictors (``naslib_diffusionnag.transfer``; MetaPredictorConfig defaults, recorded
+  under meta.meta_config: chosen on ImageNet16-120, never a target here, by
+  benchmarks/transfer_tuning_nb201.py; meta-training seed 0), one per row and target, trained once and shared by the
   seeds; every source set passes the leakage guard (no table of the target dataset):
   (i) meta-train-db + class-name embeddings; (ii) the same, task input zeroed / shuffled;
   (iii) the ImageNet16-120 table only / every non-target NB201 table, class-name descriptors;
@@ -40,6 +41,7 @@ from __future__ import annotations
 import argparse
 import platform
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -62,11 +64,11 @@ from naslib_diffusionnag.transfer.pipeline import best_after
 from naslib_diffusionnag.transfer.transfer_bo import transfer_bo
 
 ROOT = Path(__file__).resolve().parents[1]
-CACHE = ROOT / "benchmarks" / ".cache" / "transfer_nb201" / "v1"
+CACHE = ROOT / "benchmarks" / ".cache" / "transfer_nb201" / "v2"  # v1: the 600-step GCN meta-predictor
 RESULTS = ROOT / "benchmarks_results" / "transfer_nb201"
 TARGETS = ("cifar10", "cifar100")
 OTHERS = {"cifar10": "nb201:cifar100,nb201:ImageNet16-120", "cifar100": "nb201:cifar10,nb201:ImageNet16-120"}
-STEPS = 600
+META_CONFIG = MetaPredictorConfig()
 BO_BUDGET = 100
 TBO_PREDICTOR_STEPS = 100  # residual ensemble fits (BO_DEFAULTS: 300), to fit the CPU time we had
 SWEEP_RUNS = ROOT / "benchmarks_results" / "bo_nb201" / "runs"  # the committed BO sweep (same harness)
@@ -91,10 +93,10 @@ class _Reached(Exception):
 def meta_predictor(row: str, target: str, gen: ArchitectureGenerator, bench: NB201Benchmark) -> TrainedMetaPredictor:
     _, sources, descriptor, task_input = ROWS[row]
     src = sources(target)
-    path = CACHE / "meta" / f"{src.replace(',', '+').replace(':', '_')}_{descriptor}_{task_input}_{STEPS}.pt"
+    path = CACHE / "meta" / f"{src.replace(',', '+').replace(':', '_')}_{descriptor}_{task_input}.pt"
     if path.exists():
         return TrainedMetaPredictor.load(path, gen.space)
-    trained = build_meta_predictor([src], gen, descriptor, MetaPredictorConfig(steps=STEPS, task_input=task_input),
+    trained = build_meta_predictor([src], gen, descriptor, replace(META_CONFIG, task_input=task_input),
                                    seed=0, bench=bench, target=target, progress=True)
     trained.save(path, overwrite=True)
     return trained
@@ -123,7 +125,7 @@ def search_run(method_run, bench: NB201Benchmark, target: str, budget: int) -> d
             "seconds": time.perf_counter() - start}
 
 
-PHASES = ("rows", "scratch:ls", "unmeasurable", "tbo:iii-all", "tbo:i")  # + predictors:<row>
+PHASES = ("rows", "scratch:ls", "unmeasurable", "tbo:iii-all", "tbo:i")  # + rows:<row>, predictors:<row>
 UNMEASURABLE = ("aircraft", "pets")  # class names known, accuracies not reachable offline
 
 
@@ -147,7 +149,7 @@ def main() -> None:
     for phase in args.phases:
         kind, _, which = phase.partition(":")
         if kind in ("rows", "predictors"):  # predictors:<row>: its Spearman and ceiling, no generation
-            for row in ORDER if kind == "rows" else (which,):
+            for row in ORDER if not which else (which,):  # rows:<row> runs one row
                 for target in TARGETS:
                     trained = meta_predictor(row, target, gen, bench)
                     transfer = prepare(target, trained, gen, bench)
@@ -246,7 +248,8 @@ def aggregate(bench: NB201Benchmark, seeds: list[int]) -> dict[str, Any]:
     others = {t: r for t in UNMEASURABLE if (r := _load(f"unmeasurable_{t}_0"))}
     meta = {"package_version": __version__, "torch": str(torch.__version__), "python": platform.python_version(),
             "machine": f"{platform.machine()}, {torch.get_num_threads()} torch thread, 2 CPU cores shared with other jobs",
-            "benchmark": bench.provenance(), "seeds": seeds, "steps": STEPS, "bo_budget": BO_BUDGET,
+            "benchmark": bench.provenance(), "seeds": seeds, "meta_config": META_CONFIG.to_dict(),
+            "bo_budget": BO_BUDGET,
             "optima": {t: bench.best(t)[1] for t in TARGETS}, "protocol": __doc__}
     return {"meta": meta, "table": table, "unmeasurable": others,
             "optima_in_meta_train_db": optima_in_meta_train_db(bench)}

@@ -166,6 +166,22 @@ def test_checkpoint_round_trip_with_weights_only(small_meta, generator, tmp_path
         TrainedMetaPredictor.load(path, get_space("mbv3"))
 
 
+def test_checkpoint_from_before_the_encoder_setting_loads_as_the_gcn(generator, bench, tmp_path) -> None:
+    """Checkpoints written before ``encoder``/``label_transform`` existed hold a GCN trained on
+    z-scores; they load as that, not as today's default MLP."""
+    legacy = build_meta_predictor(["nb201:ImageNet16-120@50"], generator, config=MetaPredictorConfig(
+        encoder="gcn", hidden=64, steps=3, batch_size=16, label_transform="zscore"), seed=0, bench=bench)
+    path = legacy.save(tmp_path / "legacy.pt")
+    ckpt = torch.load(path, weights_only=True)
+    for key in ("encoder", "label_transform", "noise_power", "top_weight"):
+        del ckpt["config"][key]
+    torch.save(ckpt, path)
+    again = TrainedMetaPredictor.load(path, generator.space)
+    assert again.model.cfg.encoder == "gcn" and again.model.cfg.label_transform == "zscore"
+    x, s, emb = torch.rand(4, 8, 7), torch.full((4,), 0.1), torch.randn(4, 56)
+    assert torch.allclose(again.model(x, s, emb), legacy.model(x, s, emb))
+
+
 # ---- the pipeline and its CLI ------------------------------------------------------------------
 def test_transfer_cli_json(capsys, tmp_path, small_meta) -> None:
     meta = small_meta.save(tmp_path / "meta.pt")

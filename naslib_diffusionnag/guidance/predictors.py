@@ -1,9 +1,13 @@
 """Noise-aware property predictors ``f(X_t, sigma) -> y``: the plug-ins guidance differentiates.
 
 A predictor is any module mapping a noisy operator matrix (``B x N x F``, model scale) and
-its noise level (``B``) to a normalised property value (``B``). The one shipped here is the
-official NB201 design, a directed GCN with a sigma embedding: a graph encoder is the natural
-inductive bias for "which operation sits where", and it needs few labels. Predictors are
+its noise level (``B``) to a normalised property value (``B``). Two encoders are shipped
+(``PredictorConfig.encoder``): ``gcn``, the official NB201 design, a directed GCN with a sigma
+embedding (a graph encoder is the natural inductive bias for "which operation sits where" and
+needs few labels), and ``mlp``, a multilayer perceptron on the whole flattened matrix, which
+fits a large labelled set far more closely (on NB201's 15,625 cells the GCN's mean-pooled
+messages stay near additive in the operations and rank poor cells first;
+benchmarks_results/transfer_tuning_nb201.md). Predictors are
 fitted with the noisy-regression objective (perturb X_0 by the SDE at a random t, regress the
 transformed label, see ``labels.py``), so their gradients are meaningful along the whole
 sampling path. Like the diffusion core, this module knows graphs only as tensors.
@@ -12,10 +16,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
@@ -37,8 +42,13 @@ class NoiseAwarePredictor(Protocol):
         ...
 
 
+Encoder = Literal["gcn", "mlp"]
+ENCODERS: tuple[str, ...] = ("gcn", "mlp")
+
+
 @dataclass(frozen=True)
 class PredictorConfig:
+    encoder: Encoder = "gcn"
     hidden: int = 64
     n_layers: int = 3
     dropout: float = 0.0
@@ -50,6 +60,8 @@ class PredictorConfig:
     label_transform: LabelKind = "normal_scores"  # regression target; see labels.py for why not z-scores
 
     def __post_init__(self) -> None:
+        if self.encoder not in ENCODERS:
+            raise ValueError(f"unknown predictor encoder {self.encoder!r}; choose one of {', '.join(ENCODERS)}")
         if self.label_transform not in LABEL_KINDS:
             raise ValueError(f"unknown label transform {self.label_transform!r}; "
                              f"choose one of {', '.join(LABEL_KINDS)}")
@@ -62,36 +74,34 @@ def _row_normalise(a: torch.Tensor) -> torch.Tensor:
     return a / a.sum(-1, keepdim=True).clamp_min(1.0)
 
 
-class DirectedGCNPredictor(nn.Module):
-    """Directed GCN (messages along and against the edges, averaged), mean-pooled, with the
-    sigma embedding added to every node, then an MLP head. Output: ``transform.forward`` units
-    (``B``). ``y_mean``/``y_std`` record the raw labels' statistics."""
+class ArchitecturePredictor(nn.Module):
+    """What both encoders share: a sigma embedding (``sigma_embed``), an encoder ``embed(x,
+    sigma) -> B x hidden`` and an MLP ``head``. Output: ``transform.forward`` units (``B``).
+    ``y_mean``/``y_std`` record the raw labels' statistics. Subclasses create their modules in
+    their own order (the order draws the initial weights, which committed results rest on)."""
 
-    def __init__(self, n_tokens: int, adjacency: torch.Tensor, cfg: PredictorConfig,
-                 transform: LabelTransform, y_mean: float = 0.0, y_std: float = 1.0) -> None:
+    def __init__(self, cfg: PredictorConfig, transform: LabelTransform, y_mean: float = 0.0,
+                 y_std: float = 1.0) -> None:
         super().__init__()
-        a = adjacency.float() + torch.eye(adjacency.shape[0])
-        self.register_buffer("a_fwd", _row_normalise(a.T))  # node j gathers its predecessors
-        self.register_buffer("a_bwd", _row_normalise(a))  # node i gathers its successors
-        h = cfg.hidden
-        self.inp = nn.Linear(n_tokens, h)
-        self.sigma_embed = nn.Sequential(nn.Linear(h, 2 * h), nn.SiLU(), nn.Linear(2 * h, h))
-        self.fwd = nn.ModuleList(nn.Linear(h, h) for _ in range(cfg.n_layers))
-        self.bwd = nn.ModuleList(nn.Linear(h, h) for _ in range(cfg.n_layers))
-        self.drop = nn.Dropout(cfg.dropout)
-        self.head = nn.Sequential(nn.Linear(h, h), nn.Tanh(), nn.Linear(h, 1))
         self.transform = transform
         self.y_mean, self.y_std = float(y_mean), float(y_std)
         self.cfg = cfg
 
+    def _sigma_embedding(self) -> nn.Module:
+        h = self.cfg.hidden
+        return nn.Sequential(nn.Linear(h, 2 * h), nn.SiLU(), nn.Linear(2 * h, h))
+
+    def _head(self) -> nn.Module:
+        h = self.cfg.hidden
+        return nn.Sequential(nn.Linear(h, h), nn.Tanh(), nn.Linear(h, 1))
+
+    def sigma_features(self, sigma: torch.Tensor) -> torch.Tensor:
+        return self.sigma_embed(sinusoidal_embedding(10.0 * torch.log(sigma), self.cfg.hidden))
+
     def embed(self, x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
-        """The pooled graph embedding (``B x hidden``) the head reads; dataset-aware
+        """The architecture embedding (``B x hidden``) the head reads; dataset-aware
         predictors (``transfer.meta_predictor``) add their task embedding to it."""
-        t = self.sigma_embed(sinusoidal_embedding(10.0 * torch.log(sigma), self.cfg.hidden))
-        h = self.inp(x) + t[:, None, :]
-        for fwd, bwd in zip(self.fwd, self.bwd, strict=True):
-            h = h + self.drop(0.5 * (torch.relu(self.a_fwd @ fwd(h)) + torch.relu(self.a_bwd @ bwd(h))))
-        return h.mean(1)
+        raise NotImplementedError
 
     def forward(self, x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
         return self.head(self.embed(x, sigma)).squeeze(-1)
@@ -102,9 +112,64 @@ class DirectedGCNPredictor(nn.Module):
         return torch.as_tensor(self.transform.inverse(self(x, sigma).detach().cpu().numpy()), dtype=torch.float32)
 
 
+class DirectedGCNPredictor(ArchitecturePredictor):
+    """Directed GCN (messages along and against the edges, averaged), mean-pooled, with the
+    sigma embedding added to every node (the official NB201 predictor's design)."""
+
+    def __init__(self, n_tokens: int, adjacency: torch.Tensor, cfg: PredictorConfig,
+                 transform: LabelTransform, y_mean: float = 0.0, y_std: float = 1.0) -> None:
+        super().__init__(cfg, transform, y_mean, y_std)
+        a = adjacency.float() + torch.eye(adjacency.shape[0])
+        self.register_buffer("a_fwd", _row_normalise(a.T))  # node j gathers its predecessors
+        self.register_buffer("a_bwd", _row_normalise(a))  # node i gathers its successors
+        h = cfg.hidden
+        self.inp = nn.Linear(n_tokens, h)
+        self.sigma_embed = self._sigma_embedding()
+        self.fwd = nn.ModuleList(nn.Linear(h, h) for _ in range(cfg.n_layers))
+        self.bwd = nn.ModuleList(nn.Linear(h, h) for _ in range(cfg.n_layers))
+        self.drop = nn.Dropout(cfg.dropout)
+        self.head = self._head()
+
+    def embed(self, x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+        h = self.inp(x) + self.sigma_features(sigma)[:, None, :]
+        for fwd, bwd in zip(self.fwd, self.bwd, strict=True):
+            h = h + self.drop(0.5 * (torch.relu(self.a_fwd @ fwd(h)) + torch.relu(self.a_bwd @ bwd(h))))
+        return h.mean(1)
+
+
+class MLPPredictor(ArchitecturePredictor):
+    """A residual MLP on the flattened operator matrix plus the sigma embedding: every entry
+    can interact with every other, so it fits a large labelled set closely; it ignores the
+    adjacency, which in cell spaces is the same for every architecture."""
+
+    def __init__(self, n_nodes: int, n_tokens: int, cfg: PredictorConfig, transform: LabelTransform,
+                 y_mean: float = 0.0, y_std: float = 1.0) -> None:
+        super().__init__(cfg, transform, y_mean, y_std)
+        h = cfg.hidden
+        self.inp = nn.Linear(n_nodes * n_tokens, h)
+        self.sigma_embed = self._sigma_embedding()
+        self.layers = nn.ModuleList(nn.Linear(h, h) for _ in range(cfg.n_layers))
+        self.drop = nn.Dropout(cfg.dropout)
+        self.head = self._head()
+
+    def embed(self, x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+        h = self.inp(x.flatten(1)) + self.sigma_features(sigma)
+        for layer in self.layers:
+            h = h + self.drop(layer(F.silu(h)))
+        return h
+
+
+def build_predictor(n_nodes: int, n_tokens: int, adjacency: torch.Tensor, cfg: PredictorConfig,
+                    transform: LabelTransform, y_mean: float = 0.0, y_std: float = 1.0) -> ArchitecturePredictor:
+    """The predictor ``cfg.encoder`` names, for ``n_nodes x n_tokens`` operator matrices."""
+    if cfg.encoder == "mlp":
+        return MLPPredictor(n_nodes, n_tokens, cfg, transform, y_mean, y_std)
+    return DirectedGCNPredictor(n_tokens, adjacency, cfg, transform, y_mean, y_std)
+
+
 def fit_predictor(x01: torch.Tensor, y: np.ndarray, adjacency: torch.Tensor, sde: VESDE,
                   cfg: PredictorConfig = PredictorConfig(), seed: int = 0,
-                  progress: bool = False, device: torch.device | str = "cpu") -> DirectedGCNPredictor:
+                  progress: bool = False, device: torch.device | str = "cpu") -> ArchitecturePredictor:
     """Fit on labelled architectures (``x01``: ``M x N x F`` 0/1, ``y``: ``M``) with the
     noisy-regression objective on ``cfg.label_transform``-transformed labels; the transform and the
     labels' mean/std are recorded on the predictor, which is fitted and left on ``device``.
@@ -118,15 +183,15 @@ def fit_predictor(x01: torch.Tensor, y: np.ndarray, adjacency: torch.Tensor, sde
         raise ValueError("labels contain NaN or infinite values; drop those architectures first")
     transform = fit_labels(cfg.label_transform, y_arr)
     with scoped_seed(seed, device):
-        model = DirectedGCNPredictor(x01.shape[-1], adjacency, cfg, transform, float(y_arr.mean()),
-                                     float(y_arr.std())).to(device)
+        model = build_predictor(x01.shape[1], x01.shape[2], adjacency, cfg, transform, float(y_arr.mean()),
+                                float(y_arr.std())).to(device)
         _fit(model, to_model_scale(x01.float()).to(device), torch.tensor(transform.forward(y_arr), dtype=torch.float32,
                                                                        device=device), sde, cfg, seed, progress)
     model.eval()
     return model
 
 
-def _fit(model: DirectedGCNPredictor, x0: torch.Tensor, target: torch.Tensor, sde: VESDE,
+def _fit(model: ArchitecturePredictor, x0: torch.Tensor, target: torch.Tensor, sde: VESDE,
          cfg: PredictorConfig, seed: int, progress: bool) -> None:
     """The noisy-regression loop; dropout draws from the (scoped) global RNG."""
     generator = torch.Generator().manual_seed(seed)
@@ -147,7 +212,7 @@ def _fit(model: DirectedGCNPredictor, x0: torch.Tensor, target: torch.Tensor, sd
 
 
 @torch.no_grad()
-def predict_clean(predictor: DirectedGCNPredictor, x01: torch.Tensor, sde: VESDE) -> np.ndarray:
+def predict_clean(predictor: ArchitecturePredictor, x01: torch.Tensor, sde: VESDE) -> np.ndarray:
     """Predictions (property units) for clean architectures, at the smallest noise level, on
     the predictor's device."""
     x = to_model_scale(x01.float()).to(next(predictor.parameters()).device)

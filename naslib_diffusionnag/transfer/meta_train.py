@@ -28,6 +28,7 @@ from .. import __version__
 from ..diffusion import to_model_scale
 from ..diffusion.sde import VESDE, expand
 from ..errors import CheckpointError
+from ..guidance.labels import LabelKind, fit_labels
 from ..spaces import SearchSpace
 from .descriptors import TaskDescriptor
 from .meta_predictor import MetaPredictor, MetaPredictorConfig
@@ -84,21 +85,29 @@ class TrainedMetaPredictor:
         if meta["space"] != space.name:
             raise CheckpointError(f"meta-predictor {file} was trained on search space {meta['space']!r}, "
                                   f"not {space.name!r}")
-        model = MetaPredictor(space.n_tokens, space.adjacency(), int(meta["dim_task"]),
-                              MetaPredictorConfig(**ckpt["config"]))
+        # checkpoints from before these settings existed hold the GCN on z-scores
+        config = MetaPredictorConfig(**{**LEGACY_CONFIG, **ckpt["config"]})
+        model = MetaPredictor(space.n_tokens, space.adjacency(), int(meta["dim_task"]), config)
         model.load_state_dict(ckpt["state_dict"])
         model.eval()
         return cls(model, meta)
 
 
-def _label_groups(meta: MetaDataset, train: np.ndarray) -> np.ndarray:
-    """Records' labels z-scored per source dataset on that dataset's training records."""
+LEGACY_CONFIG: dict[str, Any] = {"encoder": "gcn", "label_transform": "zscore", "noise_power": 1.0, "top_weight": 0.0}
+
+
+def _label_groups(meta: MetaDataset, train: np.ndarray, kind: LabelKind = "zscore") -> np.ndarray:
+    """Records' labels transformed per source dataset (z-scores or normal scores), fitted on
+    that dataset's training records."""
     datasets = np.asarray([meta.tasks[int(t)].dataset for t in meta.task])
     z = np.empty(len(meta), dtype=np.float64)
     for ds in np.unique(datasets):
         rows = datasets == ds
         ref = meta.values[rows & train]
-        z[rows] = (meta.values[rows] - ref.mean()) / (ref.std() or 1.0)
+        if kind == "zscore":
+            z[rows] = (meta.values[rows] - ref.mean()) / (ref.std() or 1.0)
+        else:
+            z[rows] = fit_labels(kind, ref).forward(meta.values[rows])
     return z
 
 
@@ -147,7 +156,7 @@ def meta_train(meta: MetaDataset, descriptor: TaskDescriptor, space: SearchSpace
     torch.manual_seed(seed)  # parameter initialisation
     model = MetaPredictor(space.n_tokens, space.adjacency(), int(sets[0].shape[-1]), cfg)
     x0 = to_model_scale(space.encode(meta.archs).float())
-    y = torch.tensor(_label_groups(meta, train), dtype=torch.float32)
+    y = torch.tensor(_label_groups(meta, train, cfg.label_transform), dtype=torch.float32)
     task = torch.as_tensor(meta.task)
     train_idx = torch.as_tensor(np.flatnonzero(train))
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
