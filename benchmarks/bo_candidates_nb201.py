@@ -30,8 +30,8 @@ def main() -> None:
             pools: list[list[str]] = []
             propose = opt.optimizer.propose
 
-            def logged(history, surrogate, rng, propose=propose, pools=pools):
-                pools.append(propose(history, surrogate, rng))
+            def logged(history, guide, rng, propose=propose, pools=pools):
+                pools.append(propose(history, guide, rng))
                 return pools[-1]
 
             opt.optimizer.propose = logged  # type: ignore[method-assign]

@@ -108,7 +108,7 @@ def report(naslib_commit: str | None) -> str:
             "Black box: the dataset_api built from ../shared/data/nb201/nats_bench.csv, i.e. NB201 200-epoch "
             "TEST accuracy (NASLib's VAL and TEST metrics both read it; NASLib's own pickles would give "
             "cifar10-valid for cifar10), so numbers compare across these optimizers, not with published "
-            "NASLib tables. Cells: mean ± std over seeds of the incumbent's accuracy after q queries; "
+            "NASLib tables. Cells: mean over seeds of the incumbent's accuracy after q queries; "
             "'queries to optimum' counts seeds that reached the benchmark optimum; s / run is the median "
             "search wall time (runs shared 2 cores with 0-3 other jobs, some at low priority: compare "
             "orders of magnitude only). Seeds per cell are in the table (the sweep is resumable and may be partial)."),

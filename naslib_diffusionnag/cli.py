@@ -223,6 +223,7 @@ def cmd_bench(args: argparse.Namespace) -> dict[str, Any]:
     if not runs:
         raise DiffusionNAGError(f"no finished runs in {config.runs_dir}; run the sweep first")
     report.check_same_data(runs, config.runs_dir, bench.checksum)
+    report.check_same_protocol(runs, config.runs_dir)
     optima = {d: bench.best(d)[1] for d in {r["spec"]["dataset"] for r in runs}}
     table = report.aggregate(runs, optima)
     machines = Counter(f"{r.get('machine', {}).get('cpu', 'unknown CPU')} ({r.get('machine', {}).get('cores', '?')} "
@@ -233,7 +234,7 @@ def cmd_bench(args: argparse.Namespace) -> dict[str, Any]:
             "protocol": (f"Produced by `diffusionnag bench --config {args.config}`. Black box: "
                          f"{bench.metric['cifar10'].split(',')[0]} from {bench.source.name} (sha256 "
                          f"{bench.checksum[:12]}…), one value per query. Incumbent = best value among the "
-                         "queries so far; mean ± std over seeds. Queries to optimum: over the seeds that "
+                         f"queries so far; {report.SPREAD}. Queries to optimum: over the seeds that "
                          "reached the benchmark's best cell within the budget. s / run: median wall time of one "
                          f"run on one CPU thread, one worker process per core ({where}).")}
     write_text_atomic(f"{results}.json", to_json({"meta": meta, "optima": optima, "table": table}, indent=1) + "\n")

@@ -2,24 +2,38 @@
 functions, resumable sweeps that survive a killed worker, aggregation, the search CLI."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 import yaml
+from search_contract import check_search_contract
 
-from naslib_diffusionnag.bo import ACQUISITIONS, build_method, report, resolve_params
-from naslib_diffusionnag.bo.sweep import SweepConfig, run_one, run_sweep
+from naslib_diffusionnag.bo import (
+    AskQueue,
+    ContractError,
+    EnsembleSurrogate,
+    build_method,
+    checkpoint_record,
+    make_acquisition,
+    report,
+    resolve_params,
+    run_search,
+)
+from naslib_diffusionnag.bo.sweep import PROTOCOL, SweepConfig, run_one, run_sweep
 from naslib_diffusionnag.cli import main
-from naslib_diffusionnag.errors import ConfigError, DiffusionNAGError, UnknownNameError
+from naslib_diffusionnag.errors import ConfigError, DataFormatError, DiffusionNAGError, UnknownNameError
+from naslib_diffusionnag.generation import ArchitectureGenerator
+from naslib_diffusionnag.guidance import DirectedGCNPredictor, GuidanceTerm, Objective, ZScore
 
 SMALL_BO = {"n_init": 10, "k": 10, "ensemble": 2, "predictor_steps": 150, "candidates": 60}
 
@@ -36,28 +50,52 @@ def black_box(bench):
     return f
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("method, budget, params", [
-    ("rs", 80, {}), ("re", 80, {}), ("ls", 80, {}),
-    ("bananas", 30, SMALL_BO), ("bo-random", 30, SMALL_BO), ("diffusion-bo", 30, SMALL_BO),
+TINY_BO = {"n_init": 4, "k": 3, "ensemble": 2, "predictor_steps": 20, "candidates": 20}
+
+
+@pytest.mark.parametrize("method, params", [
+    ("rs", {}), ("re", {"population_size": 5, "sample_size": 3}), ("ls", {"n_init": 4}),
+    ("bananas", TINY_BO), ("bo-random", {**TINY_BO, "acquisition": "ucb"}),
+    ("diffusion-bo", {**TINY_BO, "sampler_steps": 30, "acquisition": "ei", "guide": "acquisition"}),
 ])
-def test_budget_no_requery_and_determinism(bench, method, budget, params):
-    calls: list[str] = []
+def test_every_method_passes_the_search_contract(toy_bench, method, params):
+    """The shared contract through ``propose`` (tests/search_contract.py) on a made-up table;
+    transfer-BO passes it in test_transfer.py (it needs a meta-predictor)."""
+    check_search_contract(build_method(method, params=params), lambda a: toy_bench.query(a, "cifar10"), 13)
 
-    def f(arch: str) -> float:
-        calls.append(arch)
-        return bench.query(arch, "cifar10")
 
-    opt = build_method(method, params=params)
-    traj = opt.run(f, budget, seed=3)
-    assert len(traj.archs) == budget == len(calls)
-    assert len(set(calls)) == len(calls)  # the black box never saw a repeat
-    assert traj.incumbent() == list(np.maximum.accumulate(traj.values))
-    assert traj.values == [bench.query(a, "cifar10") for a in traj.archs]
-    again = build_method(method, params=params).run(lambda a: bench.query(a, "cifar10"), budget, seed=3)
-    assert again.archs == traj.archs
-    other = build_method(method, params=params).run(lambda a: bench.query(a, "cifar10"), budget, seed=4)
-    assert other.archs != traj.archs
+class _Repeating:
+    """A searcher that breaks the contract: it proposes the first architecture forever."""
+
+    def propose(self, history, n):
+        return ["|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|skip_connect~1|skip_connect~2|"]
+
+
+@dataclass
+class _RepeatingMethod:
+    space: object
+
+    def searcher(self, seed):
+        return _Repeating()
+
+    def run(self, black_box, budget, seed):
+        return run_search(self, black_box, budget, seed)
+
+
+def test_the_loop_refuses_a_searcher_that_breaks_the_contract(nb201):
+    with pytest.raises(ContractError, match="1 already queried"):
+        _RepeatingMethod(nb201).run(lambda a: 1.0, 3, seed=0)
+
+
+def test_ask_queue_hands_out_the_loops_batches(toy_bench):
+    """A driver querying one architecture per step through ``AskQueue`` (the NASLib plugin)
+    queries what ``run_search`` queries."""
+    method = build_method("ls", params={"n_init": 4})
+    queue, history = AskQueue(method.searcher(7)), []
+    while len(history) < 20:
+        arch = queue.next(history, 20 - len(history))
+        history.append((arch, toy_bench.query(arch, "cifar10")))
+    assert [a for a, _ in history] == method.run(lambda a: toy_bench.query(a, "cifar10"), 20, seed=7).archs
 
 
 @pytest.mark.slow
@@ -75,20 +113,96 @@ def test_methods_improve_on_random_search(bench, method, budget, params):
     assert ours > rand
 
 
-def test_acquisition_functions():
-    mean, std = np.array([1.0, 2.0, 2.0]), np.array([1.0, 0.1, 1.0])
-    rng = np.random.default_rng(0)
-    ucb = ACQUISITIONS.get("ucb")(mean, std, 2.0, rng)
-    assert np.allclose(ucb, mean + 2 * std)
-    ei = ACQUISITIONS.get("ei")(mean, std, 2.0, rng)
-    draws = rng.normal(mean[:, None], std[:, None], size=(3, 200_000))
-    assert np.allclose(ei, np.maximum(draws - 2.0, 0).mean(1), atol=5e-3)
-    its = ACQUISITIONS.get("its")
-    assert np.array_equal(its(mean, std, 0, np.random.default_rng(1)), its(mean, std, 0, np.random.default_rng(1)))
-    with pytest.raises(UnknownNameError, match="ei, its, ucb"):
-        ACQUISITIONS.get("pi")
+class _Gaussian:
+    """A two-member surrogate whose members are ``mean -+ std`` (so the ensemble's mean and
+    std, ddof 0, are exactly ``mean`` and ``std``); members scale with ``x``'s first entry."""
+
+    size = 2
+
+    def __init__(self, mean: torch.Tensor, std: torch.Tensor) -> None:
+        self.mean, self.std = mean, std
+
+    def members(self, x, sigma):
+        scale = x[:, 0, 0]
+        return torch.stack([scale * (self.mean - self.std), scale * (self.mean + self.std)])
+
+    def normalise(self, value):
+        return value
+
+
+def test_acquisition_values_on_a_known_gaussian():
+    mean, std = torch.tensor([1.0, 2.0, 2.0, 0.0]), torch.tensor([1.0, 0.1, 1.0, 3.0])
+    x, sigma = torch.ones(4, 1, 1), torch.ones(4)
+    surrogate, best = _Gaussian(mean, std), 2.0
+    ucb = make_acquisition("ucb", surrogate, best, seed=0, beta=0.5)(x, sigma)
+    assert torch.allclose(ucb, mean + 0.5 * std)
+    ei = make_acquisition("ei", surrogate, best, seed=0)(x, sigma).numpy()
+    pi = make_acquisition("pi", surrogate, best, seed=0)(x, sigma).numpy()
+    draws = np.random.default_rng(0).normal(mean[:, None], std[:, None], size=(4, 400_000))
+    assert np.allclose(ei, np.maximum(draws - best, 0).mean(1), atol=5e-3)  # Monte Carlo
+    assert np.allclose(pi, (draws > best).mean(1), atol=3e-3)
+    assert pi[1] == pytest.approx(0.5) and ei[1] == pytest.approx(0.1 / np.sqrt(2 * np.pi), rel=1e-5)
+    assert torch.equal(make_acquisition("mean", surrogate, best, 0)(x, sigma), mean)
+    ts = [make_acquisition("ts", surrogate, best, seed)(x, sigma) for seed in range(20)]
+    assert all(torch.allclose(t, mean - std) or torch.allclose(t, mean + std) for t in ts)
+    assert len({tuple(t.tolist()) for t in ts}) == 2  # both members get drawn
+    its = [make_acquisition("its", surrogate, best, seed)(x, sigma) for seed in (1, 1, 2)]
+    assert torch.equal(its[0], its[1]) and not torch.equal(its[0], its[2])
+    with pytest.raises(UnknownNameError, match="ei, its, mean, pi, ts, ucb"):
+        make_acquisition("kg", surrogate, best, 0)
     with pytest.raises(UnknownNameError, match="diffusion-bo"):
         build_method("hyperband")
+
+
+@pytest.fixture(scope="module")
+def generator():
+    return ArchitectureGenerator.load("nb201")
+
+
+def _random_surrogate(gen: ArchitectureGenerator, dtype: torch.dtype) -> EnsembleSurrogate:
+    """Two randomly initialised directed-GCN members (labels: z-scores of mean 90, std 4)."""
+    surrogate = EnsembleSurrogate(gen, 2)
+    for seed in (0, 1):
+        torch.manual_seed(seed)
+        surrogate.fitted.append(DirectedGCNPredictor(gen.space.n_tokens, gen.space.adjacency(), surrogate.config,
+                                                     ZScore(90.0, 4.0)).to(dtype).eval())
+    return surrogate
+
+
+@pytest.fixture(scope="module")
+def double_surrogate(generator):
+    return _random_surrogate(generator, torch.float64)
+
+
+@pytest.mark.parametrize("name", ["mean", "ucb", "ei", "pi", "ts", "its"])
+def test_acquisition_gradients_match_finite_differences(double_surrogate, name):
+    """d acquisition / d (X_t, sigma) by autograd against central differences (float64), on
+    noisy inputs as guidance sees them; ITS with one fixed draw (a fresh object per call)."""
+    gen = double_surrogate.generator
+    x0, _ = double_surrogate.inputs(gen.space.sample(3, np.random.default_rng(0)))
+    sigma = torch.tensor([0.5, 2.0, 8.0], dtype=torch.float64)
+    x = (x0.double() + sigma[:, None, None] * torch.randn(x0.shape, generator=torch.Generator().manual_seed(0),
+                                                         dtype=torch.float64)).requires_grad_(True)
+    best = 90.0 + 4.0 * float(double_surrogate.members(x, sigma).detach().mean())  # the incumbent near the values
+
+    def acq(x, sigma):
+        return make_acquisition(name, double_surrogate, best, seed=1, beta=1.5)(x, sigma)
+
+    assert torch.autograd.gradcheck(acq, (x, sigma.requires_grad_(True)), eps=1e-6, atol=1e-6, rtol=1e-4)
+    assert acq(x, sigma).std() > 0
+
+
+def test_guided_generation_climbs_the_acquisition(generator):
+    """The acquisition is a guidance term like a predictor: guided samples score higher on it
+    than unguided ones from the same noise."""
+    surrogate = _random_surrogate(generator, torch.float32)
+    acq = make_acquisition("ucb", surrogate, 90.0, seed=0)
+    sampler = generator.config.with_overrides(sampler={"steps": 30}).sampler
+    plain = generator.sample(40, 0, sampler).valid
+    guided = generator.sample_guided(40, 0, [GuidanceTerm("ucb", acq, Objective("max"))], [50.0], sampler).valid
+    with torch.no_grad():
+        scores = [float(acq(*surrogate.inputs(archs)).mean()) for archs in (plain, guided)]
+    assert scores[1] > scores[0]
 
 
 def _config(tmp_path: Path, methods: dict, seeds: int, budget: int = 20, data: Path | None = None) -> Path:
@@ -221,12 +335,14 @@ def test_unknown_backend(tmp_path):
 # ---- typed method parameters ---------------------------------------------------------------
 def test_method_defaults_are_the_committed_settings():
     """The defaults every committed result was made with (benchmarks_results/bo_nb201.md)."""
-    bo = {"n_init": 10, "k": 10, "acquisition": "its", "ensemble": 3, "predictor_steps": 300, "candidates": 100}
+    bo = {"n_init": 10, "k": 10, "acquisition": "its", "beta": 2.0, "ensemble": 3, "predictor_steps": 300,
+          "candidates": 100}
     assert asdict(resolve_params("rs")) == {}
     assert asdict(resolve_params("re")) == {"population_size": 30, "sample_size": 10}
     assert asdict(resolve_params("ls")) == {"n_init": 10}
     assert asdict(resolve_params("bananas")) == asdict(resolve_params("bo-random")) == bo
-    assert asdict(resolve_params("diffusion-bo")) == {**bo, "scales": (100.0, 50.0, 25.0), "sampler_steps": None}
+    assert asdict(resolve_params("diffusion-bo")) == {**bo, "scales": (100.0, 50.0, 25.0), "sampler_steps": None,
+                                                      "guide": "mean"}
     assert resolve_params("diffusion-bo", {"scales": [100, 50, 25]}) == resolve_params("diffusion-bo")
 
 
@@ -239,7 +355,12 @@ def test_method_defaults_are_the_committed_settings():
     ({"diffusion-bo": {"scales": [100, "high"]}}, "parameter 'scales' (each entry) must be a number, got 'high'"),
     ({"diffusion-bo": {"scales": 100}}, "parameter 'scales' must be a list of numbers, got 100"),
     ({"diffusion-bo": {"sampler_steps": True}}, "parameter 'sampler_steps' must be an integer or null"),
-    ({"bo-random": {"acquisition": "pi"}}, "parameter 'acquisition' must be one of ei, its, ucb, got 'pi'"),
+    ({"bo-random": {"acquisition": "kg"}}, "parameter 'acquisition' must be one of ei, its, mean, pi, ts, ucb, "
+                                           "got 'kg'"),
+    ({"bananas": {"beta": -1}}, "method 'bananas': parameter 'beta' must be >= 0, got -1.0"),
+    ({"bananas": {"guide": "acquisition"}}, "method 'bananas': unknown parameter 'guide'"),
+    ({"diffusion-bo": {"guide": "ucb"}}, "parameter 'guide' must be one of mean, acquisition, got 'ucb'"),
+    ({"diffusion-bo": {"beta": "high"}}, "parameter 'beta' must be a number, got 'high'"),
     ({"re": {"sample_size": 0}}, "method 're': parameter 'sample_size' must be >= 1, got 0"),
 ])
 def test_bad_method_parameters_are_refused_when_the_sweep_config_is_read(tmp_path, methods, message):
@@ -267,5 +388,55 @@ def test_sweep_runs_record_their_resolved_parameters(tmp_path, toy_bench_csv, to
     assert records["re"]["resolved_params"] == {"population_size": 8, "sample_size": 10}
     assert records["rs"]["resolved_params"] == {}
     assert records["re"]["benchmark"]["sha256"] == toy_bench.checksum
+    assert records["re"]["protocol"] == records["rs"]["protocol"] == PROTOCOL == 2
+    assert records["re"]["checkpoint"] is None  # no diffusion model used
     traj = build_method("re", params={"population_size": 8}).run(lambda a: toy_bench.query(a, "cifar10"), 12, 0)
     assert records["re"]["trajectory"]["archs"] == traj.archs
+
+
+def test_run_records_name_the_checkpoint_by_its_sha256(tmp_path):
+    shipped = checkpoint_record("diffusion-bo")
+    assert shipped is not None and shipped["path"].endswith("nb201.pt")
+    assert shipped["sha256"] == hashlib.sha256(Path(shipped["path"]).read_bytes()).hexdigest()
+    assert checkpoint_record("ls") is None
+    other = tmp_path / "other.pt"
+    other.write_bytes(b"weights")
+    assert checkpoint_record("bananas", checkpoint=str(other))["sha256"] == hashlib.sha256(b"weights").hexdigest()
+
+
+def test_runs_of_another_protocol_are_neither_resumed_nor_mixed(tmp_path, toy_bench_csv, toy_bench):
+    """A run file of protocol 1 (no field: the committed runs) for the same spec is refused,
+    not taken as done; aggregation refuses a folder mixing protocols."""
+    path = _config(tmp_path, {"rs": {}}, seeds=2, budget=12, data=toy_bench_csv)
+    config = SweepConfig.from_yaml(path)
+    Path(config.runs_dir).mkdir(parents=True)
+    threads = torch.get_num_threads()
+    try:
+        new, old = (run_one(spec, config.runs_dir, bench=toy_bench) for spec in config.specs())
+    finally:
+        torch.set_num_threads(threads)
+    record = json.loads(Path(old).read_text())
+    del record["protocol"]
+    Path(old).write_text(json.dumps(record))
+    with pytest.raises(DiffusionNAGError, match="made under protocol 1, this version runs protocol 2"):
+        run_sweep(config, progress=False)
+    runs = report.load_runs(config.runs_dir)
+    with pytest.raises(DataFormatError, match=r"protocols \[1, 2\]"):
+        report.check_same_protocol(runs, config.runs_dir)
+    report.check_same_protocol(runs[:1], config.runs_dir)  # one protocol: accepted
+
+
+def test_confidence_band_uses_the_t_quantile_and_ddof_1():
+    values = np.array([[1.0, 5.0], [2.0, 5.0], [3.0, 5.0], [4.0, 5.0]])
+    mean, sd, ci = report.mean_ci(values)
+    assert mean.tolist() == [2.5, 5.0]
+    assert sd[0] == pytest.approx(np.sqrt(5 / 3)) and sd[1] == 0.0
+    assert ci[0] == pytest.approx(3.182446305 * np.sqrt(5 / 3) / 2)  # t(0.975, 3 dof)
+    assert report.mean_ci(values[:1])[1:] == (None, None)  # one seed: no spread
+    runs = [{"spec": {"dataset": "cifar10", "method": "rs", "budget": 10, "seed": s}, "seconds": 1.0,
+             "trajectory": {"incumbent": [90.0 + s] * 10}} for s in range(4)]
+    table = report.aggregate(runs, {"cifar10": 95.0})
+    assert table["cifar10"]["rs"]["at"]["10"] == {"mean": 91.5, "sd": pytest.approx(np.sqrt(5 / 3)),
+                                                  "ci95": pytest.approx(ci[0])}
+    md = report.to_markdown(table, {"cifar10": 95.0}, {"protocol": "test"})
+    assert "91.50 ± 2.05" in md and "t quantile, n-1 dof; sd with ddof=1" in md

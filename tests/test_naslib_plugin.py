@@ -8,6 +8,7 @@ import math
 import pickle
 import subprocess
 import sys
+from dataclasses import asdict
 from itertools import product
 from pathlib import Path
 
@@ -15,7 +16,8 @@ import numpy as np
 import pytest
 import yaml
 
-from naslib_diffusionnag.errors import DataFormatError, UnknownNameError
+from naslib_diffusionnag.bo import resolve_params
+from naslib_diffusionnag.errors import ConfigError, DataFormatError, UnknownNameError
 from naslib_diffusionnag.naslib import (
     DATASET_API_INFO_KEY,
     NB201Adapter,
@@ -25,6 +27,7 @@ from naslib_diffusionnag.naslib import (
     naslib_available,
 )
 from naslib_diffusionnag.naslib.dataset_api import NASLIB_SPLIT
+from naslib_diffusionnag.naslib.settings import SEARCH_KEYS, diffusion_bo, diffusion_bo_params
 from naslib_diffusionnag.oracles.nb201_properties import nb201_property
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,8 +94,27 @@ def test_runner_config_has_what_each_optimizer_reads():
     assert s["fidelity"] == -1 and s["epochs"] == 100  # NASLib's default budget, RS fix
     for key in ("sample_size", "population_size", "num_init", "k", "num_ensemble", "acq_fn_type",
                 "acq_fn_optimization", "num_arches_to_mutate", "max_mutations", "num_candidates",
-                "predictor_type", "diffusion_scales", "diffusion_predictor_steps", "diffusion_checkpoint"):
+                "predictor_type", "diffusion_scales", "diffusion_predictor_steps", "diffusion_checkpoint",
+                "diffusion_guide", "diffusion_beta"):
         assert key in s, key
+
+
+def test_plugin_settings_are_our_methods_parameters():
+    """NASLib's search keys become diffusion-bo's typed parameters (no NASLib needed): the
+    runner config resolves, and a bad value is refused with the parameter's name."""
+    search = yaml.safe_load(CONFIG.read_text())["search"]
+    params = diffusion_bo_params(search)
+    assert params["n_init"] == search["num_init"] and params["acquisition"] == search["acq_fn_type"]
+    assert set(params) == {ours for ours, _ in SEARCH_KEYS.values()}
+    assert asdict(resolve_params("diffusion-bo", params))["guide"] == "mean"
+    for key, value, message in (("diffusion_guide", "ucb", "parameter 'guide' must be one of mean, acquisition"),
+                                ("acq_fn_type", "exploit", "parameter 'acquisition' must be one of"),
+                                ("diffusion_beta", -1, "parameter 'beta' must be >= 0")):
+        with pytest.raises(ConfigError, match=message):
+            resolve_params("diffusion-bo", diffusion_bo_params({**search, key: value}))
+    del search["num_init"]
+    with pytest.raises(KeyError, match="num_init"):
+        diffusion_bo_params(search)
 
 
 @pytest.mark.slow
@@ -177,9 +199,11 @@ def test_plugin_optimizers_search_through_naslibs_trainer(tmp_path, bench, optim
 
 @pytest.mark.slow
 @needs_naslib
-def test_diffusionnag_queries_materialised_graphs_once_each():
+def test_diffusionnag_runs_our_searchers_rounds():
+    """After NASLib's random initial graphs, DiffusionNAG queries exactly what our diffusion-bo
+    searcher proposes for that history (replayed here without NASLib's Trainer), each
+    architecture once, as NASLib graphs."""
     from naslib.search_spaces import NasBench201SearchSpace
-    from naslib.utils import AttrDict  # noqa: F401  (NASLib is importable)
 
     from naslib_diffusionnag.naslib import DiffusionNAG
 
@@ -189,10 +213,32 @@ def test_diffusionnag_queries_materialised_graphs_once_each():
     opt.adapt_search_space(NasBench201SearchSpace(), dataset_api=api)
     for e in range(14):
         opt.new_epoch(e)
-    archs = [m.arch_str for m in opt.train_data]
+    history = [(m.arch_str, float(m.accuracy)) for m in opt.train_data]
+    archs = [a for a, _ in history]
     assert len(set(archs[4:])) == 10 and not set(archs[4:]) & set(archs[:4])
+    replay = diffusion_bo(cfg.search, "nb201").searcher(opt.seed)
+    assert replay.propose(history[:4], 10) == archs[4:9]  # k = 5 per round
+    assert replay.propose(history[:9], 5) == archs[9:14]
     assert all(isinstance(m.arch, NasBench201SearchSpace) for m in opt.train_data)
     assert len(opt.train_statistics()) == 4
+
+
+@pytest.mark.slow
+@needs_naslib
+def test_bananas_diffusion_takes_our_rounds_candidates():
+    from naslib.search_spaces import NasBench201SearchSpace
+
+    from naslib_diffusionnag.naslib import BananasDiffusion
+
+    cfg = _config(*SMALL)
+    opt = BananasDiffusion(cfg, acq_fn_optimization="diffusion")
+    opt.adapt_search_space(NasBench201SearchSpace(), dataset_api=build_nb201_dataset_api("cifar100"))
+    for e in range(4):
+        opt.new_epoch(e)
+    history = [(opt.adapter.to_arch(m.arch), float(m.accuracy)) for m in opt.train_data]
+    candidates = [m.arch_str for m in opt._get_new_candidates(None)]
+    assert candidates == diffusion_bo(cfg.search, "nb201").searcher(opt.seed).round(history)[1]
+    assert len(candidates) > 5 and not set(candidates) & {a for a, _ in history}
 
 
 def _config(*overrides: str):

@@ -7,6 +7,7 @@ import sys
 import numpy as np
 import pytest
 import torch
+from search_contract import check_search_contract
 
 from naslib_diffusionnag.cli import main
 from naslib_diffusionnag.errors import CheckpointError, DataFormatError
@@ -237,10 +238,11 @@ def test_transfer_bo_starts_from_the_meta_predictors_ranking(small_meta, generat
     meta = small_meta.save(tmp_path / "meta.pt")
     params = {"target": "cifar10", "meta_checkpoint": str(meta), "n_generate": 20, "predictor_steps": 30,
               "ensemble": 2, "k": 2}
-    traj = build_method("transfer-bo", "nb201", params).run(lambda a: bench.query(a, "cifar10"), 12, seed=3)
-    assert len(traj.archs) == 12 == len(set(traj.archs))
-    ranked = prepare("cifar10", small_meta, generator, bench).propose(20, 3)[0]
+    method = build_method("transfer-bo", "nb201", params)
+    traj = method.run(lambda a: bench.query(a, "cifar10"), 12, seed=3)
+    ranked = prepare("cifar10", small_meta, generator, bench).propose(20, method.searcher(3).initial_seed)[0]
     assert traj.archs[:10] == ranked[:10]
+    check_search_contract(method, lambda a: bench.query(a, "cifar10"), 12)
     with pytest.raises(LeakageError):
         build_method("transfer-bo", "nb201", {**params, "target": "ImageNet16-120"})
 

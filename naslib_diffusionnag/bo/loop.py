@@ -1,26 +1,36 @@
-"""Search loops over a black box: Bayesian optimisation and the classic baselines.
+"""Search methods behind one ask/tell interface, and the one loop that runs them.
 
-Every optimizer has the same contract: ``run(black_box, budget, seed) -> Trajectory``; it
-queries at most ``budget`` distinct architectures, never one twice, and is deterministic per
-seed on CPU (wall-clock times aside).
+A method builds a ``Searcher`` per seed; a searcher answers ``propose(history, n)`` with 1 to
+``n`` distinct architectures not in ``history`` (the queried architectures and their values,
+in order). ``run_search`` is the one loop: it asks, queries the black box, and refuses a
+searcher that breaks the contract (a repeat, more than asked). NASLib's Trainer drives the
+same searchers one query per epoch through ``AskQueue``, the loop's own dispenser.
+
+Every random choice of a searcher derives from its seed by ``SeedSequence`` spawning
+(``seeds.py``), so a run is deterministic per seed on CPU (wall-clock times aside).
 """
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Literal, Protocol
 
 import numpy as np
+import torch
 
-from ..errors import ConfigError
+from ..errors import ConfigError, DiffusionNAGError
 from ..spaces import SearchSpace
-from .acquisition import Acquisition
-from .candidates import AcquisitionOptimizer
-from .surrogate import EnsembleSurrogate
+from .acquisition import AcquisitionFunction, PosteriorMean, make_acquisition
+from .candidates import AcquisitionOptimizer, History, fresh
+from .seeds import spawn_rng, spawn_seeds
+from .surrogate import BOSurrogate
 
 BlackBox = Callable[[str], float]
 """Maps an architecture string to the value to maximise (e.g. benchmark accuracy)."""
+
+Guide = Literal["mean", "acquisition"]
+"""What guided generation climbs: the surrogate mean, or the acquisition function itself."""
 
 
 @dataclass
@@ -39,35 +49,11 @@ class Trajectory:
         i = int(np.argmax(self.values))
         return self.archs[i], self.values[i]
 
+    def history(self) -> list[tuple[str, float]]:
+        return list(zip(self.archs, self.values, strict=True))
+
     def to_dict(self) -> dict[str, list]:
         return {"archs": self.archs, "values": self.values, "times": self.times, "incumbent": self.incumbent()}
-
-
-class _Recorder:
-    """Queries the black box, refusing repeats and counting the budget."""
-
-    def __init__(self, black_box: BlackBox, budget: int) -> None:
-        self.black_box, self.budget = black_box, budget
-        self.traj = Trajectory()
-        self.seen: set[str] = set()
-        self.start = time.perf_counter()
-
-    @property
-    def left(self) -> int:
-        return self.budget - len(self.traj.archs)
-
-    def query(self, arch: str) -> float | None:
-        if arch in self.seen or self.left <= 0:
-            return None
-        self.seen.add(arch)
-        value = float(self.black_box(arch))
-        self.traj.archs.append(arch)
-        self.traj.values.append(value)
-        self.traj.times.append(time.perf_counter() - self.start)
-        return value
-
-    def history(self) -> list[tuple[str, float]]:
-        return list(zip(self.traj.archs, self.traj.values, strict=True))
 
 
 def check_budget(budget: object, space: SearchSpace) -> int:
@@ -79,128 +65,235 @@ def check_budget(budget: object, space: SearchSpace) -> int:
     return int(budget)
 
 
-class Optimizer(Protocol):
-    def run(self, black_box: BlackBox, budget: int, seed: int) -> Trajectory:
+class Searcher(Protocol):
+    def propose(self, history: History, n: int) -> list[str]:
+        """1 to ``n`` distinct architectures not in ``history`` (best first where ranked)."""
         ...
 
 
-def _random_fill(rec: _Recorder, space: SearchSpace, rng: np.random.Generator, n: int) -> None:
-    target = min(rec.budget, len(rec.traj.archs) + n, space.size)
-    while len(rec.traj.archs) < target:
-        rec.query(space.sample(1, rng)[0])
-
-
-@dataclass
-class RandomSearch:
+class SearchMethod(Protocol):
     space: SearchSpace
 
+    def searcher(self, seed: int) -> Searcher:
+        """A fresh run's state, every random choice derived from ``seed``."""
+        ...
+
     def run(self, black_box: BlackBox, budget: int, seed: int) -> Trajectory:
-        rec = _Recorder(black_box, check_budget(budget, self.space))
-        _random_fill(rec, self.space, np.random.default_rng(seed), budget)
-        return rec.traj
+        """``run_search`` of this method."""
+        ...
+
+
+class ContractError(DiffusionNAGError):
+    """A searcher proposed a queried architecture, a repeat, nothing, or more than asked."""
+
+
+class AskQueue:
+    """Hands out a searcher's proposals one at a time, asking for a new batch when the last
+    is spent: the loop's dispenser, shared with drivers that query one architecture per step."""
+
+    def __init__(self, searcher: Searcher) -> None:
+        self.searcher = searcher
+        self.pending: list[str] = []
+
+    def next(self, history: History, left: int) -> str:
+        """The next architecture to query, ``left`` queries being left in the budget."""
+        if not self.pending:
+            batch = self.searcher.propose(history, left)
+            known = {a for a, _ in history}
+            if not 1 <= len(batch) <= left or len(set(batch)) < len(batch) or known & set(batch):
+                raise ContractError(f"{type(self.searcher).__name__} proposed {len(batch)} architectures "
+                                    f"({len(set(batch))} distinct, {len(known & set(batch))} already queried) "
+                                    f"when asked for 1 to {left} new ones")
+            self.pending = list(batch)
+        return self.pending.pop(0)
+
+
+def run_search(method: SearchMethod, black_box: BlackBox, budget: int, seed: int) -> Trajectory:
+    """Query ``budget`` architectures proposed by ``method.searcher(seed)``."""
+    budget = check_budget(budget, method.space)
+    queue, traj, start = AskQueue(method.searcher(seed)), Trajectory(), time.perf_counter()
+    while len(traj.archs) < budget:
+        arch = queue.next(traj.history(), budget - len(traj.archs))
+        traj.values.append(float(black_box(arch)))
+        traj.archs.append(arch)
+        traj.times.append(time.perf_counter() - start)
+    return traj
+
+
+def random_fresh(space: SearchSpace, rng: np.random.Generator, history: History, n: int) -> list[str]:
+    """Up to ``n`` random architectures not in ``history`` (at least one while any is left)."""
+    if n < 1:
+        return []
+    known = {a for a, _ in history}
+    out: list[str] = []
+    for _ in range(100):
+        out += fresh(space.sample(2 * n, rng), known | set(out), n - len(out))
+        if len(out) == n:
+            break
+    return out or fresh(space.enumerate(), known, 1)
+
+
+class _Runs:
+    """``run(black_box, budget, seed)``: the method through ``run_search``."""
+
+    def run(self: SearchMethod, black_box: BlackBox, budget: int, seed: int) -> Trajectory:  # type: ignore[misc]
+        return run_search(self, black_box, budget, seed)
+
+
+# ---- the classic baselines -------------------------------------------------------------------
+@dataclass
+class RandomSearch(_Runs):
+    space: SearchSpace
+
+    def searcher(self, seed: int) -> Searcher:
+        return _RandomSearcher(self.space, np.random.default_rng(np.random.SeedSequence(seed)))
 
 
 @dataclass
-class RegularizedEvolution:
-    """Real et al. (2019): tournament of ``sample_size`` from a ``population_size`` FIFO
-    population, the winner mutated, the oldest removed (NASLib defaults 30 / 10)."""
+class _RandomSearcher:
+    space: SearchSpace
+    rng: np.random.Generator
+
+    def propose(self, history: History, n: int) -> list[str]:
+        return random_fresh(self.space, self.rng, history, n)
+
+
+@dataclass
+class RegularizedEvolution(_Runs):
+    """Real et al. (2019): ``population_size`` random cells, then a tournament of
+    ``sample_size`` from the population (the last ``population_size`` queried), the winner
+    mutated (NASLib defaults 30 / 10)."""
 
     space: SearchSpace
     population_size: int = 30
     sample_size: int = 10
 
-    def run(self, black_box: BlackBox, budget: int, seed: int) -> Trajectory:
-        rng = np.random.default_rng(seed)
-        rec = _Recorder(black_box, check_budget(budget, self.space))
-        _random_fill(rec, self.space, rng, self.population_size)
-        population = rec.history()
-        while rec.left > 0:
-            picks = rng.choice(len(population), size=min(self.sample_size, len(population)), replace=False)
-            parent = max((population[i] for i in picks), key=lambda h: h[1])[0]
-            for _ in range(100):  # mutate until an unseen child appears
-                child = self.space.mutate(parent, rng)
-                if child not in rec.seen:
-                    break
-            value = rec.query(child)
-            if value is None:  # the neighbourhood is exhausted: restart from a random cell
-                _random_fill(rec, self.space, rng, 1)
-                continue
-            population.append((child, value))
-            population.pop(0)
-        return rec.traj
+    def searcher(self, seed: int) -> Searcher:
+        return _RESearcher(self, np.random.default_rng(np.random.SeedSequence(seed)))
 
 
 @dataclass
-class LocalSearch:
-    """Hill climbing over one-edit neighbourhoods from the best of ``n_init`` random cells;
-    at a local optimum it restarts from a fresh random cell (NASLib's LS)."""
+class _RESearcher:
+    re: RegularizedEvolution
+    rng: np.random.Generator
+
+    def propose(self, history: History, n: int) -> list[str]:
+        size = self.re.population_size
+        if len(history) < size:
+            return random_fresh(self.re.space, self.rng, history, min(n, size - len(history)))
+        population = history[-size:]
+        picks = self.rng.choice(size, size=min(self.re.sample_size, size), replace=False)
+        parent = max((population[i] for i in picks), key=lambda h: h[1])[0]
+        known = {a for a, _ in history}
+        for _ in range(100):  # mutate until an unseen child appears
+            child = self.re.space.mutate(parent, self.rng)
+            if child not in known:
+                return [child]
+        return random_fresh(self.re.space, self.rng, history, 1)  # the neighbourhood is exhausted
+
+
+@dataclass
+class LocalSearch(_Runs):
+    """Hill climbing over one-edit neighbourhoods (in random order) from the best of ``n_init``
+    random cells, moving to the first better neighbour; at a local optimum it restarts from a
+    fresh random cell (NASLib's LS)."""
 
     space: SearchSpace
     n_init: int = 10
 
-    def run(self, black_box: BlackBox, budget: int, seed: int) -> Trajectory:
-        rng = np.random.default_rng(seed)
-        rec = _Recorder(black_box, check_budget(budget, self.space))
-        _random_fill(rec, self.space, rng, self.n_init)
-        current = max(rec.history(), key=lambda h: h[1])
-        while rec.left > 0:
-            improved = False
-            for nb in rng.permutation(self.space.neighbours(current[0])):
-                value = rec.query(str(nb))
-                if value is not None and value > current[1]:
-                    current, improved = (str(nb), value), True
-                    break
-                if rec.left <= 0:
-                    break
-            if not improved and rec.left > 0:
-                _random_fill(rec, self.space, rng, 1)
-                current = (rec.traj.archs[-1], rec.traj.values[-1])
-        return rec.traj
+    def searcher(self, seed: int) -> Searcher:
+        return _LSSearcher(self, np.random.default_rng(np.random.SeedSequence(seed)))
 
 
 @dataclass
-class BayesianOptimization:
-    """BO: ``n_init`` random queries, then per round fit the surrogate on everything queried,
-    let the acquisition optimizer propose candidates, score them with the acquisition
-    function and query the best ``k``."""
+class _LSSearcher:
+    ls: LocalSearch
+    rng: np.random.Generator
+    current: tuple[str, float] | None = None
+    neighbours: list[str] = field(default_factory=list)
+    asked: str | None = None  # the last proposal; its value tells whether to move
+    restarted: bool = False  # the last proposal was a random restart: it becomes the current cell
+
+    def _move(self, cell: tuple[str, float]) -> None:
+        self.current = cell
+        self.neighbours = [str(a) for a in self.rng.permutation(self.ls.space.neighbours(cell[0]))]
+
+    def propose(self, history: History, n: int) -> list[str]:
+        if len(history) < self.ls.n_init:
+            return random_fresh(self.ls.space, self.rng, history, min(n, self.ls.n_init - len(history)))
+        last = history[-1]
+        if self.current is None:
+            self._move(max(history, key=lambda h: h[1]))
+        elif last[0] == self.asked and (self.restarted or last[1] > self.current[1]):
+            self._move(last)
+        known = {a for a, _ in history}
+        self.neighbours = [a for a in self.neighbours if a not in known]
+        self.restarted = not self.neighbours
+        self.asked = self.neighbours.pop(0) if self.neighbours else random_fresh(
+            self.ls.space, self.rng, history, 1)[0]
+        return [self.asked]
+
+
+# ---- Bayesian optimisation -----------------------------------------------------------------
+@dataclass
+class BayesianOptimization(_Runs):
+    """BO: ``n_init`` initial queries (``initial_design`` first, random cells for the rest),
+    then per round: refit the surrogate on everything queried, bind the acquisition function
+    to it, let the acquisition optimizer propose candidates (guided by the acquisition or by
+    the surrogate mean, ``guide``), and query the ``k`` the acquisition ranks best."""
 
     space: SearchSpace
-    surrogate: EnsembleSurrogate
-    acquisition: Acquisition
+    surrogate: BOSurrogate
+    acquisition: str
     optimizer: AcquisitionOptimizer
     n_init: int = 10
     k: int = 10
+    beta: float = 2.0
+    guide: Guide = "mean"
     initial_design: Callable[[int, int], list[str]] | None = None
     """``(n, seed) -> architectures`` queried first instead of random ones (e.g. a
-    meta-predictor's ranking, ``transfer.transfer_bo``); random cells fill any shortfall."""
+    meta-predictor's ranking, ``transfer.transfer_bo``)."""
 
-    def propose_batch(self, history: list[tuple[str, float]], rng: np.random.Generator,
-                      fit_seed: int, n: int) -> list[str]:
-        """One BO round: refit the surrogate on ``history``, let the acquisition optimizer
-        propose, return up to ``n`` candidates ranked by the acquisition (best first); empty
-        when nothing new was proposed. Shared by ``run`` and the NASLib plugin, whose Trainer
-        drives the queries itself."""
-        self.surrogate.fit([a for a, _ in history], [v for _, v in history], seed=fit_seed)
-        candidates = self.optimizer.propose(history, self.surrogate, rng)
-        if not candidates:
-            return []
-        mean, std = self.surrogate.predict(candidates)
-        scores = self.acquisition(mean, std, max(v for _, v in history), rng)
-        return [candidates[int(i)] for i in np.argsort(-scores)[:n]]
+    def searcher(self, seed: int) -> BOSearcher:
+        return BOSearcher(self, np.random.SeedSequence(seed))
 
-    def run(self, black_box: BlackBox, budget: int, seed: int) -> Trajectory:
-        rng = np.random.default_rng(seed)
-        rec = _Recorder(black_box, check_budget(budget, self.space))
-        for arch in (self.initial_design(self.n_init, seed) if self.initial_design else [])[: self.n_init]:
-            rec.query(arch)
-        _random_fill(rec, self.space, rng, self.n_init - len(rec.traj.archs))
-        rnd = 0
-        while rec.left > 0:
-            batch = self.propose_batch(rec.history(), rng, seed * 7919 + rnd, min(self.k, rec.left))
-            if not batch:  # nothing new proposed: fall back to random exploration
-                _random_fill(rec, self.space, rng, min(self.k, rec.left))
-                continue
-            for arch in batch:
-                rec.query(arch)
-            rnd += 1
-        return rec.traj
+
+class BOSearcher:
+    """One BO run's state: its seed sequence (each round spawns the surrogate's fit seed and
+    the acquisition's seed) and its random stream."""
+
+    def __init__(self, bo: BayesianOptimization, seeds: np.random.SeedSequence) -> None:
+        self.bo, self.seeds = bo, seeds
+        self.rng = spawn_rng(seeds)
+        self.initial_seed = spawn_seeds(seeds, 1)[0]
+        self.initial: list[str] | None = None
+
+    def propose(self, history: History, n: int) -> list[str]:
+        if len(history) < self.bo.n_init:
+            return self._initial(history, min(n, self.bo.n_init - len(history)))
+        acquisition, pool = self.round(history)
+        if not pool:  # nothing new proposed: explore at random
+            return random_fresh(self.bo.space, self.rng, history, min(n, self.bo.k))
+        with torch.no_grad():
+            scores = acquisition(*self.bo.surrogate.inputs(pool)).cpu().numpy()
+        return [pool[int(i)] for i in np.argsort(-scores, kind="stable")[: min(n, self.bo.k)]]
+
+    def round(self, history: History) -> tuple[AcquisitionFunction, list[str]]:
+        """The first half of a round, also BANANAS-with-diffusion's candidate step in NASLib:
+        refit the surrogate, bind the acquisition, propose the candidate pool."""
+        fit_seed, acquisition_seed = spawn_seeds(self.seeds, 2)
+        archs, values = [a for a, _ in history], [v for _, v in history]
+        self.bo.surrogate.fit(archs, values, seed=fit_seed)
+        acquisition = make_acquisition(self.bo.acquisition, self.bo.surrogate, max(values), acquisition_seed,
+                                       self.bo.beta)
+        guide = acquisition if self.bo.guide == "acquisition" else PosteriorMean(self.bo.surrogate)
+        return acquisition, self.bo.optimizer.propose(history, guide, self.rng)
+
+    def _initial(self, history: History, n: int) -> list[str]:
+        if self.initial is None:
+            design = self.bo.initial_design
+            self.initial = design(self.bo.n_init, self.initial_seed) if design else []
+        out = fresh(self.initial, {a for a, _ in history}, n)
+        if len(out) < n:
+            out += random_fresh(self.bo.space, self.rng, [*history, *((a, 0.0) for a in out)], n - len(out))
+        return out

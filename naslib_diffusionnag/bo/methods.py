@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast, get_args
 
 from ..configio import require_at_least, typed_config
 from ..errors import ConfigError
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 
     from ..generation import ArchitectureGenerator
     from .candidates import DiffusionAO
-    from .loop import Optimizer
+    from .loop import SearchMethod
 
 
 @dataclass(frozen=True)
@@ -60,11 +61,13 @@ class LSParams:
 @dataclass(frozen=True)
 class BOParams:
     """The shared BO settings: random initial queries, queries per round, acquisition
-    function, surrogate ensemble size and fit steps, candidates per round."""
+    function (``ACQUISITIONS``) and UCB's ``beta``, surrogate ensemble size and fit steps,
+    candidates per round."""
 
     n_init: int = 10
     k: int = 10
     acquisition: str = "its"
+    beta: float = 2.0
     ensemble: int = 3
     predictor_steps: int = 300
     candidates: int = 100
@@ -73,6 +76,7 @@ class BOParams:
         from .acquisition import ACQUISITIONS  # its math libraries load when a config is resolved
 
         require_at_least(self, 1, "n_init", "k", "ensemble", "predictor_steps", "candidates")
+        require_at_least(self, 0, "beta")
         if self.acquisition not in ACQUISITIONS:
             raise ConfigError(f"parameter 'acquisition' must be one of {', '.join(ACQUISITIONS.names())}, "
                               f"got {self.acquisition!r}")
@@ -80,17 +84,23 @@ class BOParams:
 
 @dataclass(frozen=True)
 class DiffusionBOParams(BOParams):
-    """BO settings plus the guidance-scale schedule of the diffusion acquisition optimizer and
-    its sampler steps (None: the checkpoint's sampler)."""
+    """BO settings plus the guidance-scale schedule of the diffusion acquisition optimizer, its
+    sampler steps (None: the checkpoint's sampler) and what it climbs: the surrogate ``mean``
+    (the committed runs) or the ``acquisition`` function itself."""
 
     scales: tuple[float, ...] = (100.0, 50.0, 25.0)
     sampler_steps: int | None = None
+    guide: str = "mean"
 
     def __post_init__(self) -> None:
         super().__post_init__()
         require_at_least(self, 1, "sampler_steps")
         if not self.scales or min(self.scales) < 0:
             raise ConfigError(f"parameter 'scales' must be a non-empty list of numbers >= 0, got {list(self.scales)}")
+        from .loop import Guide  # the loop's own list of guides
+
+        if self.guide not in get_args(Guide):
+            raise ConfigError(f"parameter 'guide' must be one of {', '.join(get_args(Guide))}, got {self.guide!r}")
 
 
 @dataclass(frozen=True)
@@ -112,32 +122,33 @@ class TransferBOParams(BOParams):
             raise ConfigError("parameter 'target' is required: the dataset searched (e.g. cifar10)")
 
 
-Build = Callable[..., "Optimizer"]
+Build = Callable[..., "SearchMethod"]
 
 
 @dataclass(frozen=True)
 class Method:
-    """A search method: its parameter dataclass and ``build(space_name, params, checkpoint,
-    device)``."""
+    """A search method: its parameter dataclass, ``build(space_name, params, checkpoint,
+    device)``, and whether it loads a diffusion checkpoint (whose sha256 its runs record)."""
 
     params: type
     build: Build
+    uses_checkpoint: bool = True
 
 
 def _bo(make_ao: Callable[[ArchitectureGenerator, Any], Any]) -> Build:
     """``build`` of a BO method: the shared surrogate and acquisition, ``make_ao``'s candidates."""
 
-    def build(space_name: str, p: BOParams, checkpoint: str | None, device: torch.device | str) -> Optimizer:
+    def build(space_name: str, p: BOParams, checkpoint: str | None, device: torch.device | str) -> SearchMethod:
         from ..generation import ArchitectureGenerator
         from ..guidance import PredictorConfig
-        from .acquisition import ACQUISITIONS
-        from .loop import BayesianOptimization
+        from .loop import BayesianOptimization, Guide
         from .surrogate import EnsembleSurrogate
 
         gen = ArchitectureGenerator.load(space_name, checkpoint, device=device)
-        surrogate = EnsembleSurrogate(gen, p.ensemble, PredictorConfig(steps=p.predictor_steps, label_transform="zscore"))
-        return BayesianOptimization(gen.space, surrogate, ACQUISITIONS.get(p.acquisition), make_ao(gen, p),
-                                    p.n_init, p.k)
+        surrogate = EnsembleSurrogate(gen, p.ensemble,
+                                      PredictorConfig(steps=p.predictor_steps, label_transform="zscore"))
+        return BayesianOptimization(gen.space, surrogate, p.acquisition, make_ao(gen, p), p.n_init, p.k, p.beta,
+                                    cast(Guide, p.guide) if isinstance(p, DiffusionBOParams) else "mean")
 
     return build
 
@@ -151,7 +162,7 @@ def _diffusion_ao(gen: ArchitectureGenerator, p: DiffusionBOParams) -> Diffusion
 
 
 def _transfer_bo(space_name: str, p: TransferBOParams, checkpoint: str | None,
-                 device: torch.device | str) -> Optimizer:
+                 device: torch.device | str) -> SearchMethod:
     """BO warm-started by a meta-predictor; the leakage guard checks its sources against the target."""
     from ..generation import ArchitectureGenerator
     from ..transfer import build_meta_predictor, prepare, transfer_bo
@@ -161,22 +172,22 @@ def _transfer_bo(space_name: str, p: TransferBOParams, checkpoint: str | None,
     trained = (TrainedMetaPredictor.load(p.meta_checkpoint, gen.space) if p.meta_checkpoint else
                build_meta_predictor([p.sources], gen, target=p.target, progress=True))
     return transfer_bo(prepare(p.target, trained, gen), p.n_init, p.k, p.ensemble, p.predictor_steps,
-                       p.candidates, p.acquisition, p.n_generate)
+                       p.candidates, p.acquisition, p.n_generate, p.beta)
 
 
-def _random_search(space_name: str, p: NoParams, checkpoint: str | None, device: torch.device | str) -> Optimizer:
+def _random_search(space_name: str, p: NoParams, checkpoint: str | None, device: torch.device | str) -> SearchMethod:
     from .loop import RandomSearch
 
     return RandomSearch(get_space(space_name))
 
 
-def _evolution(space_name: str, p: REParams, checkpoint: str | None, device: torch.device | str) -> Optimizer:
+def _evolution(space_name: str, p: REParams, checkpoint: str | None, device: torch.device | str) -> SearchMethod:
     from .loop import RegularizedEvolution
 
     return RegularizedEvolution(get_space(space_name), p.population_size, p.sample_size)
 
 
-def _local_search(space_name: str, p: LSParams, checkpoint: str | None, device: torch.device | str) -> Optimizer:
+def _local_search(space_name: str, p: LSParams, checkpoint: str | None, device: torch.device | str) -> SearchMethod:
     from .loop import LocalSearch
 
     return LocalSearch(get_space(space_name), p.n_init)
@@ -195,9 +206,9 @@ def _random_ao(gen: ArchitectureGenerator, p: BOParams) -> Any:
 
 
 METHODS: Registry[Method] = Registry("search method")
-METHODS.register("rs", Method(NoParams, _random_search))
-METHODS.register("re", Method(REParams, _evolution))
-METHODS.register("ls", Method(LSParams, _local_search))
+METHODS.register("rs", Method(NoParams, _random_search, uses_checkpoint=False))
+METHODS.register("re", Method(REParams, _evolution, uses_checkpoint=False))
+METHODS.register("ls", Method(LSParams, _local_search, uses_checkpoint=False))
 METHODS.register("bananas", Method(BOParams, _bo(_mutation_ao)))
 METHODS.register("bo-random", Method(BOParams, _bo(_random_ao)))
 METHODS.register("diffusion-bo", Method(DiffusionBOParams, _bo(_diffusion_ao)))
@@ -211,7 +222,19 @@ def resolve_params(name: str, params: Mapping[str, Any] | None = None) -> Any:
 
 
 def build_method(name: str, space_name: str = "nb201", params: Mapping[str, Any] | None = None,
-                 checkpoint: str | None = None, device: torch.device | str = "cpu") -> Optimizer:
+                 checkpoint: str | None = None, device: torch.device | str = "cpu") -> SearchMethod:
     """The optimizer ``name`` (see ``METHODS``) with ``params`` over its defaults; a diffusion
     model (``checkpoint``, default: the shipped one) runs on ``device``."""
     return METHODS.get(name).build(space_name, resolve_params(name, params), checkpoint, device)
+
+
+def checkpoint_record(name: str, space_name: str = "nb201", checkpoint: str | None = None) -> dict[str, str] | None:
+    """The diffusion checkpoint method ``name`` loads (default: the shipped one) with its
+    sha256, for the run record; None for a method that loads none."""
+    from ..generation import pretrained_path
+    from ..oracles.paths import sha256
+
+    if not METHODS.get(name).uses_checkpoint:
+        return None
+    path = Path(checkpoint) if checkpoint is not None else pretrained_path(space_name)
+    return {"path": str(path), "sha256": sha256(path)}

@@ -1,42 +1,66 @@
 """Surrogate: an ensemble of noise-aware predictors, refitted on all queried architectures.
 
-Its spread across members is the uncertainty acquisition functions need; its members are also
-the guidance predictors of the diffusion acquisition optimizer, so the model that ranks
-candidates is the model that generated them.
+Its members' spread is the uncertainty the acquisition functions read; the members are
+noise-aware, so an acquisition built on them is differentiable along the diffusion sampling
+path and the model that ranks candidates is the model that guides their generation.
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
-import numpy as np
+import torch
 
+from ..diffusion.training import to_model_scale
+from ..errors import ConfigError
 from ..generation import ArchitectureGenerator
-from ..guidance import DirectedGCNPredictor, GuidanceTerm, Objective, PredictorConfig, predict_clean
+from ..guidance import DirectedGCNPredictor, PredictorConfig
+from .acquisition import Surrogate
+from .seeds import spawn_seeds
+
+
+class BOSurrogate(Surrogate, Protocol):
+    """A surrogate the BO loop can refit each round and feed clean architectures to."""
+
+    def fit(self, archs: Sequence[str], values: Sequence[float], seed: int) -> None:
+        ...
+
+    def inputs(self, archs: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
+        """``x`` (``C x N x F``) and ``sigma`` (``C``) of clean architectures."""
+        ...
 
 
 @dataclass
 class EnsembleSurrogate:
-    """``size`` directed-GCN predictors with different seeds (mean, std over members). They
-    regress z-scored labels, the setting of every committed BO result (bo_nb201.md,
-    naslib_nb201.md, mbv3.md part c); guidance's normal-score default is not benchmarked in BO."""
+    """``size`` directed-GCN predictors with different seeds. They regress z-scored labels, the
+    setting of every committed BO result (bo_nb201.md, naslib_nb201.md, mbv3.md part c), so
+    all members share one affine normalisation and their mean and spread are comparable."""
 
     generator: ArchitectureGenerator
     size: int = 3
     config: PredictorConfig = field(default_factory=lambda: PredictorConfig(steps=300, label_transform="zscore"))
-    members: list[DirectedGCNPredictor] = field(default_factory=list)
+    fitted: list[DirectedGCNPredictor] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.config.label_transform != "zscore":
+            raise ConfigError(f"the BO surrogate regresses z-scored labels (an affine map its acquisition "
+                              f"functions rely on), got label_transform={self.config.label_transform!r}")
 
     def fit(self, archs: Sequence[str], values: Sequence[float], seed: int) -> None:
-        self.members = [self.generator.fit_predictor(archs, values, self.config, seed=seed * 1000 + m)
-                        for m in range(self.size)]
+        """Refit every member; member seeds are children of ``seed``."""
+        self.fitted = [self.generator.fit_predictor(archs, values, self.config, seed=s)
+                       for s in spawn_seeds(seed, self.size)]
 
-    def predict(self, archs: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Mean and std (``C``) of the members' predictions for clean architectures."""
-        x = self.generator.space.encode(archs)
-        preds = np.stack([predict_clean(m, x, self.generator.sde) for m in self.members])
-        return preds.mean(0), preds.std(0)
+    def members(self, x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+        """``M x B`` member predictions (z-score units) for ``x`` (``B x N x F``) at ``sigma`` (``B``)."""
+        return torch.stack([m(x, sigma) for m in self.fitted])
 
-    def guidance_terms(self, name: str = "surrogate") -> list[GuidanceTerm]:
-        """The ensemble mean as guidance (each member with weight 1/size)."""
-        return [GuidanceTerm(f"{name}[{i}]", m, Objective("max"), 1.0 / len(self.members))
-                for i, m in enumerate(self.members)]
+    def normalise(self, value: float) -> float:
+        return float(self.fitted[0].transform.forward(value))
+
+    def inputs(self, archs: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Clean architectures as the members' inputs: ``x`` (``C x N x F``, model scale) and
+        ``sigma_min`` (``C``), on the generator's device."""
+        x = to_model_scale(self.generator.space.encode(list(archs)).float()).to(self.generator.device)
+        return x, torch.full((x.shape[0],), self.generator.sde.sigma_min, device=x.device)

@@ -1,7 +1,8 @@
 """Benchmark sweeps: methods x datasets x seeds in worker processes, resumable.
 
 Each finished run is written atomically to its own JSON (method, dataset, seed, budget,
-parameters, data-file checksum, package/python/torch versions, trajectory), so an interrupted
+parameters as given and resolved, protocol version, data-file and checkpoint checksums,
+package/python/torch versions, trajectory), so an interrupted
 sweep resumes where it stopped, a killed worker only costs its own run (the pool is rebuilt and
 the unfinished runs resubmitted), and nothing finished is redone or overwritten.
 """
@@ -33,7 +34,14 @@ from ..oracles import NB201Benchmark, canonical_dataset
 from ..resultsio import check_writable, read_json, write_json_atomic
 from ..spaces import get_space
 from .loop import check_budget
-from .methods import METHODS, build_method, resolve_params
+from .methods import METHODS, build_method, checkpoint_record, resolve_params
+
+PROTOCOL = 2
+"""Version of what a run computes for a given spec, recorded in every run file. 1 (runs
+without the field, the committed ``benchmarks_results/bo_nb201``): hand-made seed formulas,
+numpy acquisitions, per-method loops. 2: seeds derived by ``SeedSequence.spawn``, torch
+acquisitions bound to the surrogate, one ask/tell loop. Runs of different protocols are never
+resumed into nor aggregated with each other (``report.check_same_protocol``)."""
 
 
 @dataclass(frozen=True)
@@ -131,7 +139,8 @@ def worker_benchmark(data: str | None) -> NB201Benchmark:
 
 def run_one(spec: RunSpec, runs_dir: str, bench: NB201Benchmark | None = None) -> str:
     """Run one search against ``bench`` (default: ``worker_benchmark(spec.data)``) and write
-    its JSON, which records the method's resolved parameters; returns the file path. The
+    its JSON, which records the method's resolved parameters, the protocol version and the
+    diffusion checkpoint's sha256; returns the file path. The
     benchmark file was verified (or allowed) when the sweep started; workers read the same file."""
     torch.set_num_threads(1)
     bench = worker_benchmark(spec.data) if bench is None else bench
@@ -142,7 +151,7 @@ def run_one(spec: RunSpec, runs_dir: str, bench: NB201Benchmark | None = None) -
     best_arch, best_value = traj.best()
     record = {
         "spec": asdict(spec), "resolved_params": asdict(resolve_params(spec.method, spec.params)),
-        "seconds": seconds, "best_arch": best_arch, "best_value": best_value,
+        "protocol": PROTOCOL, "checkpoint": checkpoint_record(spec.method, spec.space), "seconds": seconds, "best_arch": best_arch, "best_value": best_value,
         "benchmark": bench.provenance(), "metric": bench.metric[spec.dataset],
         "package_version": __version__, "python": platform.python_version(), "torch": str(torch.__version__),
         "machine": {"cpu": cpu_name(), "cores": os.cpu_count(), "threads": torch.get_num_threads()},
@@ -166,11 +175,16 @@ def _done(spec: RunSpec, runs_dir: Path) -> bool:
     path = runs_dir / f"{spec.run_id}.json"
     if not path.exists():
         return False
-    recorded = read_json(path).get("spec")
-    if recorded != asdict(spec):
+    record = read_json(path)
+    if record.get("spec") != asdict(spec):
         raise DiffusionNAGError(
-            f"{path} was made with another setting ({recorded}); it is never overwritten: "
+            f"{path} was made with another setting ({record.get('spec')}); it is never overwritten: "
             "use another runs_dir or delete the file")
+    if record.get("protocol", 1) != PROTOCOL:
+        raise DiffusionNAGError(
+            f"{path} was made under protocol {record.get('protocol', 1)}, this version runs protocol {PROTOCOL} "
+            "(other seeds and acquisitions for the same spec); it is never resumed into or overwritten: "
+            "use another runs_dir")
     return True
 
 

@@ -5,36 +5,25 @@ names instead).
 Both read their settings from NASLib's config (``config.search``): NASLib's keys ``epochs``,
 ``num_init``, ``k``, ``num_ensemble``, ``acq_fn_type``, ``num_candidates``, plus
 ``diffusion_checkpoint`` (default: the shipped one), ``diffusion_scales`` (guidance-scale
-schedule over rounds) and ``diffusion_predictor_steps`` (fit steps of each guidance predictor).
+schedule over rounds), ``diffusion_predictor_steps`` (fit steps of each guidance predictor),
+``diffusion_guide`` (``mean`` or ``acquisition``) and ``diffusion_beta`` (UCB's beta); see
+``settings.py``. Both run the rounds of our ``diffusion-bo`` searcher, not a copy of them.
 """
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import torch
 from naslib.optimizers import Bananas
 from naslib.optimizers.core.metaclasses import MetaOptimizer
 from naslib.search_spaces.core.query_metrics import Metric
 
-from ..bo import BayesianOptimization, build_method
+from ..bo import AskQueue
 from ..errors import ConfigError
 from .adapter import GraphAdapter, get_adapter
+from .settings import diffusion_bo
 
 _HISTORY = 100  # NASLib's optimizers keep (roughly) the best 100 models in ``history``
-
-
-def _diffusion_bo(config: Any, space_name: str) -> BayesianOptimization:
-    """Our diffusion-BO (surrogate ensemble of noise-aware predictors, guided generator,
-    acquisition) with its settings taken from NASLib's ``config.search``."""
-    s = config.search
-    params = {"n_init": int(s.num_init), "k": int(s.k), "acquisition": str(s.acq_fn_type),
-              "ensemble": int(s.num_ensemble), "candidates": int(s.num_candidates),
-              "predictor_steps": int(s.get("diffusion_predictor_steps", 300)),
-              "scales": [float(x) for x in s.get("diffusion_scales", [100.0, 50.0, 25.0])]}
-    bo = build_method("diffusion-bo", space_name, params, s.get("diffusion_checkpoint") or None)
-    assert isinstance(bo, BayesianOptimization)
-    return bo
 
 
 def _queryable(search_space: Any, who: str) -> None:
@@ -46,9 +35,9 @@ def _queryable(search_space: Any, who: str) -> None:
 class DiffusionNAG(MetaOptimizer):
     """DiffusionNAG's BO-NAS (the ``diffusion-bo`` method of ``naslib_diffusionnag.bo``) as a
     NASLib optimizer: one query per epoch; ``num_init`` random graphs from NASLib's own sampler
-    (so a seed shares them with NASLib's optimizers), then rounds of ``k`` queries proposed by
-    guided generation and ranked by the acquisition. Candidates stay tensors/strings; only the
-    queried ones become NASLib graphs, queried through NASLib's ``query``."""
+    (so a seed shares them with NASLib's optimizers), then the searcher's proposals (rounds of
+    ``k``), handed out one per epoch by the run loop's ``AskQueue``. Candidates stay strings;
+    only the queried ones become NASLib graphs, queried through NASLib's ``query``."""
 
     using_step_function = False
 
@@ -58,12 +47,10 @@ class DiffusionNAG(MetaOptimizer):
         self.dataset = config.dataset
         self.epochs = int(config.search.epochs)
         self.num_init = int(config.search.num_init)
-        self.k = int(config.search.k)
         self.seed = int(config.search.get("seed", config.get("seed", 0)))
         self.performance_metric = Metric.VAL_ACCURACY
         self.history = torch.nn.ModuleList()
         self.train_data: list[torch.nn.Module] = []
-        self.next_batch: list[str] = []
 
     def adapt_search_space(self, search_space: Any, scope: Any = None, dataset_api: Any = None) -> None:
         _queryable(search_space, "DiffusionNAG")
@@ -71,24 +58,15 @@ class DiffusionNAG(MetaOptimizer):
         self.scope = scope if scope else search_space.OPTIMIZER_SCOPE
         self.dataset_api = dataset_api
         self.adapter: GraphAdapter = get_adapter(search_space)
-        self.bo = _diffusion_bo(self.config, self.adapter.space_name)
-        self.rng = np.random.default_rng(self.seed)
-        self.round = 0
+        self.queue = AskQueue(diffusion_bo(self.config.search, self.adapter.space_name).searcher(self.seed))
 
     def new_epoch(self, epoch: int) -> None:
         if epoch < self.num_init:
             graph = self.search_space.clone()
             graph.sample_random_architecture(dataset_api=self.dataset_api)
         else:
-            if not self.next_batch:
-                history = [(m.arch_str, float(m.accuracy)) for m in self.train_data]
-                batch = self.bo.propose_batch(history, self.rng, self.seed * 7919 + self.round, self.k)
-                self.round += 1
-                if not batch:  # nothing new proposed: one unseen random architecture
-                    seen = {a for a, _ in history}
-                    batch = [a for a in self.adapter.space.sample(64, self.rng) if a not in seen][:1]
-                self.next_batch = batch[::-1]  # best last: pop() takes it first
-            graph = self.adapter.to_graph(self.next_batch.pop(), self.search_space)
+            history = [(m.arch_str, float(m.accuracy)) for m in self.train_data]
+            graph = self.adapter.to_graph(self.queue.next(history, self.epochs - epoch), self.search_space)
         self._record(graph)
 
     def _record(self, graph: Any) -> None:
@@ -152,19 +130,14 @@ class BananasDiffusion(Bananas):
         super().adapt_search_space(search_space, scope, dataset_api)
         self.adapter: GraphAdapter = get_adapter(search_space)
         if self.acq_fn_optimization == "diffusion":
-            self.bo = _diffusion_bo(self.config, self.adapter.space_name)
-            self.rng = np.random.default_rng(self.seed)
-            self.round = 0
+            self.searcher = diffusion_bo(self.config.search, self.adapter.space_name).searcher(self.seed)
 
     def _get_new_candidates(self, ytrain: Any) -> list[torch.nn.Module]:
         if self.acq_fn_optimization != "diffusion":
             return super()._get_new_candidates(ytrain)
         history = [(self.adapter.to_arch(m.arch), float(m.accuracy)) for m in self.train_data]
-        self.bo.surrogate.fit([a for a, _ in history], [v for _, v in history],
-                              seed=self.seed * 7919 + self.round)
-        self.round += 1
         candidates = []
-        for arch in self.bo.optimizer.propose(history, self.bo.surrogate, self.rng):
+        for arch in self.searcher.round(history)[1]:  # the diffusion-bo round's candidate step
             model = torch.nn.Module()
             model.arch = self.adapter.proxy(arch)
             model.arch_hash = model.arch.get_hash()

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
-from ..bo.acquisition import ACQUISITIONS
 from ..bo.candidates import MutationAO
 from ..bo.loop import BayesianOptimization
 from ..bo.surrogate import EnsembleSurrogate
@@ -26,32 +26,48 @@ from .pipeline import TransferNAS, predict_cells
 
 @dataclass
 class PriorMeanSurrogate:
-    """``a * prior + b`` plus an ensemble on the residuals (``predict`` -> mean, std)."""
+    """``a * prior + b`` plus an ensemble on the residuals. Its members are the residual
+    members plus the shared prior part, in the residual's z-score units (an affine map of
+    accuracy, so acquisition functions rank as they would in accuracy)."""
 
     transfer: TransferNAS
     residual: EnsembleSurrogate
     slope: float = 0.0
     intercept: float = 0.0
 
-    def _prior(self, archs: Sequence[str]) -> np.ndarray:
-        return predict_cells(self.transfer.predictor, self.transfer.generator, archs)
+    @property
+    def size(self) -> int:
+        return self.residual.size
 
     def fit(self, archs: Sequence[str], values: Sequence[float], seed: int) -> None:
-        p, y = self._prior(archs), np.asarray(values, dtype=float)
+        p = predict_cells(self.transfer.predictor, self.transfer.generator, archs)
+        y = np.asarray(values, dtype=float)
         slope = float(np.polyfit(p, y, 1)[0]) if np.ptp(p) > 0 and len(y) >= 3 else 0.0
         self.slope = max(slope, 0.0)  # the prior ranks cells; never invert it
         self.intercept = float(y.mean() - self.slope * p.mean())
         self.residual.fit(archs, (y - self.slope * p - self.intercept).tolist(), seed)
 
-    def predict(self, archs: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        mean, std = self.residual.predict(archs)
-        return self.slope * self._prior(archs) + self.intercept + mean, std
+    def _scale(self) -> float:
+        """The residual normalisation's slope (z-score units per accuracy unit)."""
+        return self.residual.normalise(1.0) - self.residual.normalise(0.0)
+
+    def members(self, x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+        """``M x B``: ``normalise(a * prior + b + residual_m)`` for each residual member."""
+        prior = self.slope * self.transfer.predictor(x, sigma) + self.intercept
+        return self._scale() * prior + self.residual.members(x, sigma)
+
+    def normalise(self, value: float) -> float:
+        return self.residual.normalise(value)
+
+    def inputs(self, archs: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.residual.inputs(archs)
 
 
 def transfer_bo(transfer: TransferNAS, n_init: int = 10, k: int = 10, ensemble: int = 3,
                 predictor_steps: int = 300, candidates: int = 100, acquisition: str = "its",
-                n_generate: int = 100) -> BayesianOptimization:
-    """The transfer-BO optimizer (``run(black_box, budget, seed)``) for a prepared transfer."""
+                n_generate: int = 100, beta: float = 2.0) -> BayesianOptimization:
+    """The transfer-BO method (``searcher(seed)``, ``run(black_box, budget, seed)``) for a
+    prepared transfer."""
     space = transfer.generator.space
     residual = EnsembleSurrogate(transfer.generator, ensemble, PredictorConfig(steps=predictor_steps, label_transform="zscore"))
     surrogate = PriorMeanSurrogate(transfer, residual)
@@ -59,5 +75,5 @@ def transfer_bo(transfer: TransferNAS, n_init: int = 10, k: int = 10, ensemble: 
     def initial(n: int, seed: int) -> list[str]:
         return transfer.propose(max(n_generate, n), seed)[0][:n]
 
-    return BayesianOptimization(space, surrogate, ACQUISITIONS.get(acquisition),  # type: ignore[arg-type]
-                                MutationAO(space, candidates), n_init, k, initial_design=initial)
+    return BayesianOptimization(space, surrogate, acquisition, MutationAO(space, candidates),
+                                n_init, k, beta, initial_design=initial)
