@@ -307,8 +307,11 @@ def to_markdown(res: dict[str, Any]) -> str:
     no_tbo = all(not r.get("tbo_seeds") for rows in res["table"].values() for r in rows if not r["row"].startswith("(v)"))
     if missing or no_tbo:
         lines += ["## Not run here (CPU time on 2 shared cores ran out)", ""]
-        lines += [f"- {m}: no generation runs; its meta-predictor's Spearman and exhaustive top-K are "
-                  "measured (the columns that need no generation)." for m in missing]
+        measured = {r["row"] for rows in res["table"].values() for r in rows if r.get("spearman") is not None}
+        lines += [f"- {m}: no generation runs" + ("; its meta-predictor's Spearman and exhaustive top-K are "
+                  "measured (the columns that need no generation)." if m in measured else
+                  " and no meta-predictor in this cache version (results of the former GCN meta-predictor: "
+                  "git history of this file, commit 5328201).") for m in missing]
         if no_tbo:
             lines.append("- Transfer-BO runs (phases tbo:iii-all, tbo:i): not run; the queries-to-optimum column of "
                          "the transfer rows is the bound implied by its warm start (its first 10 queries are "
