@@ -56,12 +56,12 @@ TINY_BO = {"n_init": 4, "k": 3, "ensemble": 2, "predictor_steps": 10, "candidate
 @pytest.mark.parametrize("method, params", [
     ("rs", {}), ("re", {"population_size": 5, "sample_size": 3}), ("ls", {"n_init": 4}),
     ("bananas", TINY_BO), ("bo-random", {**TINY_BO, "acquisition": "ucb"}),
-    ("diffusion-bo", {**TINY_BO, "sampler_steps": 5, "acquisition": "ei", "guide": "acquisition"}),
+    ("diffusion-bo", {**TINY_BO, "sampler_steps": 2, "acquisition": "ei", "guide": "acquisition"}),
 ])
 def test_every_method_passes_the_search_contract(toy_bench, method, params):
     """The shared contract through ``propose`` (tests/search_contract.py) on a made-up table;
     transfer-BO passes it in test_transfer.py (it needs a meta-predictor)."""
-    check_search_contract(build_method(method, params=params), lambda a: toy_bench.query(a, "cifar10"), 13)
+    check_search_contract(build_method(method, params=params), lambda a: toy_bench.query(a, "cifar10"), 10)
 
 
 class _Repeating:
@@ -188,7 +188,8 @@ def test_acquisition_gradients_match_finite_differences(double_surrogate, name):
     def acq(x, sigma):
         return make_acquisition(name, double_surrogate, best, seed=1, beta=1.5)(x, sigma)
 
-    assert torch.autograd.gradcheck(acq, (x, sigma.requires_grad_(True)), eps=1e-6, atol=1e-6, rtol=1e-4)
+    assert torch.autograd.gradcheck(acq, (x, sigma.requires_grad_(True)), eps=1e-6, atol=1e-6, rtol=1e-4,
+                                    fast_mode=True)  # a random projection of the Jacobian: as strict, ~10x cheaper
     assert acq(x, sigma).std() > 0
 
 
@@ -197,7 +198,7 @@ def test_guided_generation_climbs_the_acquisition(generator):
     than unguided ones from the same noise."""
     surrogate = _random_surrogate(generator, torch.float32)
     acq = make_acquisition("ucb", surrogate, 90.0, seed=0)
-    sampler = generator.config.with_overrides(sampler={"steps": 30}).sampler
+    sampler = generator.config.with_overrides(sampler={"steps": 15}).sampler
     plain = generator.sample(40, 0, sampler).valid
     guided = generator.sample_guided(40, 0, [GuidanceTerm("ucb", acq, Objective("max"))], [50.0], sampler).valid
     with torch.no_grad():

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -44,6 +47,18 @@ def test_sample_json_contract_and_true_accuracy(capsys, bench):
 
 
 def test_console_script_entry_point():
+    """The installed ``diffusionnag`` script (pyproject's [project.scripts]) and ``python -m``
+    reach the same parser."""
+    script = shutil.which("diffusionnag", path=os.pathsep.join([str(Path(sys.executable).parent),
+                                                                 os.environ.get("PATH", "")]))
+    assert script, "the diffusionnag console script is not installed; run pip install -e ."
+    for argv in ([script, "sample", "--help"], [sys.executable, "-m", "naslib_diffusionnag.cli", "sample", "--help"]):
+        proc = subprocess.run(argv, capture_output=True, text=True, check=True)
+        assert "--space" in proc.stdout and "--steps" in proc.stdout
+
+
+@pytest.mark.slow  # a torch process of its own
+def test_module_entry_point_samples():
     proc = subprocess.run([sys.executable, "-m", "naslib_diffusionnag.cli", "sample", "--space", "nb201",
                            "--n", "50", "--steps", "5", "--json"], capture_output=True, text=True, check=True)
     assert json.loads(proc.stdout.strip().splitlines()[-1])["n"] == 50
