@@ -199,7 +199,7 @@ def test_plugin_optimizers_search_through_naslibs_trainer(tmp_path, bench, optim
 
 @pytest.mark.slow
 @needs_naslib
-def test_diffusionnag_runs_our_searchers_rounds():
+def test_diffusionnag_runs_our_searchers_rounds(tmp_path):
     """After NASLib's random initial graphs, DiffusionNAG queries exactly what our diffusion-bo
     searcher proposes for that history (replayed here without NASLib's Trainer), each
     architecture once, as NASLib graphs."""
@@ -207,7 +207,7 @@ def test_diffusionnag_runs_our_searchers_rounds():
 
     from naslib_diffusionnag.naslib import DiffusionNAG
 
-    cfg = _config(*SMALL)
+    cfg = _config(tmp_path, *SMALL)
     api = build_nb201_dataset_api("cifar100")
     opt = DiffusionNAG(cfg)
     opt.adapt_search_space(NasBench201SearchSpace(), dataset_api=api)
@@ -225,12 +225,12 @@ def test_diffusionnag_runs_our_searchers_rounds():
 
 @pytest.mark.slow
 @needs_naslib
-def test_bananas_diffusion_takes_our_rounds_candidates():
+def test_bananas_diffusion_takes_our_rounds_candidates(tmp_path):
     from naslib.search_spaces import NasBench201SearchSpace
 
     from naslib_diffusionnag.naslib import BananasDiffusion
 
-    cfg = _config(*SMALL)
+    cfg = _config(tmp_path, *SMALL)
     opt = BananasDiffusion(cfg, acq_fn_optimization="diffusion")
     opt.adapt_search_space(NasBench201SearchSpace(), dataset_api=build_nb201_dataset_api("cifar100"))
     for e in range(4):
@@ -241,9 +241,10 @@ def test_bananas_diffusion_takes_our_rounds_candidates():
     assert len(candidates) > 5 and not set(candidates) & {a for a, _ in history}
 
 
-def _config(*overrides: str):
+def _config(out_dir: Path, *overrides: str):
+    """NASLib's config, its save folder (which it creates at once) under ``out_dir``."""
     from naslib import utils
 
     args = utils.default_argument_parser().parse_args(["--config-file", str(CONFIG), "dataset", "cifar100",
-                                                       *overrides])
+                                                       "out_dir", str(out_dir), *overrides])
     return utils.get_config_from_args(args, config_type="nas")
