@@ -27,7 +27,7 @@ from naslib_diffusionnag.naslib import (
     naslib_available,
 )
 from naslib_diffusionnag.naslib.dataset_api import NASLIB_SPLIT
-from naslib_diffusionnag.naslib.settings import SEARCH_KEYS, diffusion_bo, diffusion_bo_params
+from naslib_diffusionnag.naslib.settings import SEARCH_KEYS, diffusion_bo_params, plugin_method, transfer_bo_params
 from naslib_diffusionnag.oracles.nb201_properties import nb201_property
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -115,6 +115,19 @@ def test_plugin_settings_are_our_methods_parameters():
     del search["num_init"]
     with pytest.raises(KeyError, match="num_init"):
         diffusion_bo_params(search)
+
+
+def test_plugin_transfer_settings_are_transfer_bos_parameters():
+    """``transfer_meta_checkpoint`` turns the plugin's diffusionnag into transfer-BO on the dataset
+    searched: the shared BO keys carry over, the diffusion-only ones (scales, guide) do not."""
+    search = {**yaml.safe_load(CONFIG.read_text())["search"], "transfer_meta_checkpoint": "meta.pt"}
+    params = transfer_bo_params(search, "cifar100")
+    assert params["target"] == "cifar100" and params["meta_checkpoint"] == "meta.pt"
+    assert params["n_init"] == search["num_init"] and params["n_generate"] == search["transfer_n_generate"]
+    assert not {"scales", "guide"} & set(params)
+    assert resolve_params("transfer-bo", params).target == "cifar100"
+    with pytest.raises(ConfigError, match="parameter 'n_generate' must be >= 1"):
+        resolve_params("transfer-bo", transfer_bo_params({**search, "transfer_n_generate": 0}, "cifar100"))
 
 
 @pytest.mark.slow
@@ -216,7 +229,7 @@ def test_diffusionnag_runs_our_searchers_rounds(tmp_path):
     history = [(m.arch_str, float(m.accuracy)) for m in opt.train_data]
     archs = [a for a, _ in history]
     assert len(set(archs[4:])) == 10 and not set(archs[4:]) & set(archs[:4])
-    replay = diffusion_bo(cfg.search, "nb201").searcher(opt.seed)
+    replay = plugin_method(cfg.search, "nb201").searcher(opt.seed)
     assert replay.propose(history[:4], 10) == archs[4:9]  # k = 5 per round
     assert replay.propose(history[:9], 5) == archs[9:14]
     assert all(isinstance(m.arch, NasBench201SearchSpace) for m in opt.train_data)
@@ -237,8 +250,37 @@ def test_bananas_diffusion_takes_our_rounds_candidates(tmp_path):
         opt.new_epoch(e)
     history = [(opt.adapter.to_arch(m.arch), float(m.accuracy)) for m in opt.train_data]
     candidates = [m.arch_str for m in opt._get_new_candidates(None)]
-    assert candidates == diffusion_bo(cfg.search, "nb201").searcher(opt.seed).round(history)[1]
+    assert candidates == plugin_method(cfg.search, "nb201").searcher(opt.seed).round(history)[1]
     assert len(candidates) > 5 and not set(candidates) & {a for a, _ in history}
+
+
+@pytest.mark.slow
+@needs_naslib
+def test_diffusionnag_runs_transfer_bo_with_a_meta_checkpoint(tmp_path, bench):
+    """With ``transfer_meta_checkpoint``, NASLib's diffusionnag queries what our transfer-BO
+    searcher proposes, starting from the meta-predictor's ranking (no random graphs); a
+    meta-predictor that saw the dataset is refused (the leakage guard)."""
+    from naslib.search_spaces import NasBench201SearchSpace
+
+    from naslib_diffusionnag.generation import ArchitectureGenerator
+    from naslib_diffusionnag.naslib import DiffusionNAG
+    from naslib_diffusionnag.transfer import LeakageError, MetaPredictorConfig, build_meta_predictor
+
+    meta = build_meta_predictor(["nb201:ImageNet16-120@300"], ArchitectureGenerator.load("nb201"),
+                                config=MetaPredictorConfig(steps=100), seed=0, bench=bench).save(tmp_path / "meta.pt")
+    transfer = ("search.transfer_meta_checkpoint", str(meta), "search.transfer_n_generate", "20")
+    cfg = _config(tmp_path, *SMALL, *transfer)
+    opt = DiffusionNAG(cfg)
+    opt.adapt_search_space(NasBench201SearchSpace(), dataset_api=build_nb201_dataset_api("cifar100"))
+    for e in range(9):
+        opt.new_epoch(e)
+    history = [(m.arch_str, float(m.accuracy)) for m in opt.train_data]
+    replay = plugin_method(cfg.search, "nb201", "cifar100").searcher(opt.seed)
+    assert replay.propose([], 4) == [a for a, _ in history[:4]]  # the warm start, not NASLib's sampler
+    assert replay.propose(history[:4], 5) == [a for a, _ in history[4:9]]
+    refused = DiffusionNAG(_config(tmp_path / "leak", *SMALL, *transfer, "dataset", "ImageNet16-120"))
+    with pytest.raises(LeakageError, match="ImageNet16-120"):
+        refused.adapt_search_space(NasBench201SearchSpace(), dataset_api=build_nb201_dataset_api("ImageNet16-120"))
 
 
 def _config(out_dir: Path, *overrides: str):

@@ -8,6 +8,8 @@ Both read their settings from NASLib's config (``config.search``): NASLib's keys
 schedule over rounds), ``diffusion_predictor_steps`` (fit steps of each guidance predictor),
 ``diffusion_guide`` (``mean`` or ``acquisition``) and ``diffusion_beta`` (UCB's beta); see
 ``settings.py``. Both run the rounds of our ``diffusion-bo`` searcher, not a copy of them.
+``diffusionnag`` with ``transfer_meta_checkpoint`` (a meta-predictor from ``diffusionnag
+meta-train`` whose sources exclude the dataset) runs our ``transfer-bo`` searcher instead.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from naslib.search_spaces.core.query_metrics import Metric
 from ..bo import AskQueue
 from ..errors import ConfigError
 from .adapter import GraphAdapter, get_adapter
-from .settings import diffusion_bo
+from .settings import plugin_method, uses_transfer
 
 _HISTORY = 100  # NASLib's optimizers keep (roughly) the best 100 models in ``history``
 
@@ -37,7 +39,9 @@ class DiffusionNAG(MetaOptimizer):
     NASLib optimizer: one query per epoch; ``num_init`` random graphs from NASLib's own sampler
     (so a seed shares them with NASLib's optimizers), then the searcher's proposals (rounds of
     ``k``), handed out one per epoch by the run loop's ``AskQueue``. Candidates stay strings;
-    only the queried ones become NASLib graphs, queried through NASLib's ``query``."""
+    only the queried ones become NASLib graphs, queried through NASLib's ``query``. As
+    transfer-BO (``search.transfer_meta_checkpoint``), its first ``num_init`` queries are the
+    transfer pipeline's top cells instead of random graphs (the searcher's warm start)."""
 
     using_step_function = False
 
@@ -47,6 +51,7 @@ class DiffusionNAG(MetaOptimizer):
         self.dataset = config.dataset
         self.epochs = int(config.search.epochs)
         self.num_init = int(config.search.num_init)
+        self.transfer = uses_transfer(config.search)
         self.seed = int(config.search.get("seed", config.get("seed", 0)))
         self.performance_metric = Metric.VAL_ACCURACY
         self.history = torch.nn.ModuleList()
@@ -58,10 +63,11 @@ class DiffusionNAG(MetaOptimizer):
         self.scope = scope if scope else search_space.OPTIMIZER_SCOPE
         self.dataset_api = dataset_api
         self.adapter: GraphAdapter = get_adapter(search_space)
-        self.queue = AskQueue(diffusion_bo(self.config.search, self.adapter.space_name).searcher(self.seed))
+        method = plugin_method(self.config.search, self.adapter.space_name, self.dataset)
+        self.queue = AskQueue(method.searcher(self.seed))
 
     def new_epoch(self, epoch: int) -> None:
-        if epoch < self.num_init:
+        if epoch < self.num_init and not self.transfer:
             graph = self.search_space.clone()
             graph.sample_random_architecture(dataset_api=self.dataset_api)
         else:
@@ -123,6 +129,9 @@ class BananasDiffusion(Bananas):
             raise ConfigError("acq_fn_optimization 'diffusion' does not support zero-cost or semi-supervised "
                               "predictors (their candidates must be instantiated networks); unset search.zc "
                               "or pick another predictor_type")
+        if uses_transfer(config.search):
+            raise ConfigError("search.transfer_meta_checkpoint is read by optimizer diffusionnag (transfer-BO), not "
+                              "by bananas_diffusion; choose optimizer diffusionnag or unset the key")
         self.seed = int(config.search.get("seed", config.get("seed", 0)))
 
     def adapt_search_space(self, search_space: Any, scope: Any = None, dataset_api: Any = None) -> None:
@@ -130,7 +139,7 @@ class BananasDiffusion(Bananas):
         super().adapt_search_space(search_space, scope, dataset_api)
         self.adapter: GraphAdapter = get_adapter(search_space)
         if self.acq_fn_optimization == "diffusion":
-            self.searcher = diffusion_bo(self.config.search, self.adapter.space_name).searcher(self.seed)
+            self.searcher = plugin_method(self.config.search, self.adapter.space_name).searcher(self.seed)
 
     def _get_new_candidates(self, ytrain: Any) -> list[torch.nn.Module]:
         if self.acq_fn_optimization != "diffusion":

@@ -1,6 +1,7 @@
-"""NASLib's ``config.search`` keys as the parameters of our ``diffusion-bo`` method. Needs no
-NASLib: the plugin's optimizers build their method here, so a misspelt value fails when the
-optimizer is built, with our method's message, and tests check the mapping without NASLib."""
+"""NASLib's ``config.search`` keys as the parameters of our ``diffusion-bo`` and ``transfer-bo``
+methods. Needs no NASLib: the plugin's optimizers build their method here, so a misspelt value
+fails when the optimizer is built, with our method's message, and tests check the mapping
+without NASLib."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -16,18 +17,44 @@ SEARCH_KEYS: dict[str, tuple[str, Any]] = {
     "diffusion_predictor_steps": ("predictor_steps", 300), "diffusion_scales": ("scales", [100.0, 50.0, 25.0]),
     "diffusion_guide": ("guide", "mean"), "diffusion_beta": ("beta", 2.0),
 }
+#: the keys ``transfer-bo`` takes besides the shared BO ones (it has no guided candidates, so no
+#: scales or guide): a non-empty ``transfer_meta_checkpoint`` turns ``diffusionnag`` into transfer-BO
+TRANSFER_KEYS: dict[str, tuple[str, Any]] = {
+    "transfer_meta_checkpoint": ("meta_checkpoint", ""), "transfer_n_generate": ("n_generate", 100),
+}
+_NOT_IN_TRANSFER = ("scales", "guide")
+
+
+def _params(search: Mapping[str, Any], keys: Mapping[str, tuple[str, Any]]) -> dict[str, Any]:
+    return {ours: search[key] if default is None else search.get(key, default) for key, (ours, default) in keys.items()}
 
 
 def diffusion_bo_params(search: Mapping[str, Any]) -> dict[str, Any]:
     """The ``diffusion-bo`` parameters set by NASLib's ``config.search``."""
-    return {ours: search[key] if default is None else search.get(key, default)
-            for key, (ours, default) in SEARCH_KEYS.items()}
+    return _params(search, SEARCH_KEYS)
 
 
-def diffusion_bo(search: Mapping[str, Any], space_name: str) -> BayesianOptimization:
+def transfer_bo_params(search: Mapping[str, Any], dataset: str) -> dict[str, Any]:
+    """The ``transfer-bo`` parameters set by NASLib's ``config.search`` for ``dataset`` (the
+    target: described to the meta-predictor, which must not have seen its values)."""
+    shared = {k: v for k, v in diffusion_bo_params(search).items() if k not in _NOT_IN_TRANSFER}
+    return {**shared, **_params(search, TRANSFER_KEYS), "target": dataset}
+
+
+def uses_transfer(search: Mapping[str, Any]) -> bool:
+    return bool(search.get("transfer_meta_checkpoint"))
+
+
+def plugin_method(search: Mapping[str, Any], space_name: str, dataset: str | None = None) -> BayesianOptimization:
     """Our diffusion-BO with its settings from ``config.search`` (``diffusion_checkpoint``:
-    the diffusion model, default the shipped one)."""
-    method = build_method("diffusion-bo", space_name, diffusion_bo_params(search),
-                          search.get("diffusion_checkpoint") or None)
+    the diffusion model, default the shipped one), or transfer-BO on ``dataset`` when
+    ``transfer_meta_checkpoint`` names a meta-predictor (``diffusionnag meta-train``)."""
+    if uses_transfer(search):
+        if dataset is None:
+            raise ValueError("transfer-BO needs the dataset searched (the meta-predictor's target)")
+        name, params = "transfer-bo", transfer_bo_params(search, dataset)
+    else:
+        name, params = "diffusion-bo", diffusion_bo_params(search)
+    method = build_method(name, space_name, params, search.get("diffusion_checkpoint") or None)
     assert isinstance(method, BayesianOptimization)
     return method
