@@ -27,7 +27,12 @@ from naslib_diffusionnag.naslib import (
     naslib_available,
 )
 from naslib_diffusionnag.naslib.dataset_api import NASLIB_SPLIT
-from naslib_diffusionnag.naslib.settings import SEARCH_KEYS, diffusion_bo_params, plugin_method, transfer_bo_params
+from naslib_diffusionnag.naslib.settings import (
+    SEARCH_KEYS,
+    diffusion_bo_params,
+    plugin_method,
+    transfer_bo_params,
+)
 from naslib_diffusionnag.oracles.nb201_properties import nb201_property
 
 ROOT = Path(__file__).resolve().parents[1]
