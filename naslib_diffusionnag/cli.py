@@ -274,7 +274,8 @@ def cmd_transfer(args: argparse.Namespace) -> dict[str, Any]:
 def _add_transfer_parsers(sub: Any, spaces: list[str]) -> None:
     """``meta-train`` and ``transfer``: Transferable NAS (naslib_diffusionnag.transfer)."""
     sources_help = ("source tasks, comma list or repeated: meta-train-db (DiffusionNAG's NB201 meta-training "
-                    "set), nb201:<dataset> (a whole table), nb201:<dataset>@K (K cells drawn with --seed)")
+                    "set, as CSV), official:DIR (its official .pt files in DIR; needs the [official] extra), nb201:<dataset> "
+                    "(a whole table), nb201:<dataset>@K (K cells drawn with --seed)")
     for name in ("meta-train", "transfer"):
         text = ("meta-train a dataset-aware predictor on source tasks" if name == "meta-train"
                 else "find architectures for a target dataset from what source tasks know")

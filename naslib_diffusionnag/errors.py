@@ -34,3 +34,7 @@ class ConfigError(DiffusionNAGError, ValueError):
 
 class SpaceTooLargeError(ConfigError):
     """An operation needs every architecture of a space that is too large to list (MBv3)."""
+
+
+class MissingDependencyError(DiffusionNAGError, ImportError):
+    """An input needs an optional dependency that is not installed (the message names the extra)."""

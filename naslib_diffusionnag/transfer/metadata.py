@@ -106,7 +106,7 @@ class MetaDataset:
                            np.concatenate([p.batch for p in parts]), [s for p in parts for s in p.sources])
 
 
-def _check_space(space: str, source: str) -> None:
+def check_space(space: str, source: str) -> None:
     if space != "nb201":
         raise DataFormatError(
             f"{source} holds NB201 cells, not architectures of search space {space!r}; "
@@ -118,7 +118,7 @@ def load_meta_train_db(path: str | os.PathLike[str] | None = None, space: str = 
     """DiffusionNAG's NB201 meta-training database (``transfer/meta_train_db.csv``): 4,630
     records of 3,031 ImageNet-32 20-class tasks. Its sha256 must be the documented one
     (``oracles.paths.KNOWN_SHA256``) unless ``allow_unverified`` (a file of your own)."""
-    _check_space(space, "the meta-training database")
+    check_space(space, "the meta-training database")
     file = resolve_data_file(META_TRAIN_DB, path)
     digest = verify_known(file, META_TRAIN_DB, allow_unverified)
     nb201 = get_space("nb201")
@@ -153,7 +153,7 @@ def from_benchmark_table(bench: NB201Benchmark, dataset: str, k: int | None = No
                          space: str = "nb201") -> MetaDataset:
     """One NB201 dataset's benchmark table as a source task: every cell, or ``k`` cells drawn
     without replacement with ``seed``. All records are ``train``."""
-    _check_space(space, "an NB201 benchmark table")
+    check_space(space, "an NB201 benchmark table")
     task = dataset_task(dataset)
     col = bench.column(task.dataset)
     idx = np.arange(len(col))
@@ -170,13 +170,18 @@ def from_benchmark_table(bench: NB201Benchmark, dataset: str, k: int | None = No
 
 def parse_sources(specs: Sequence[str], bench: NB201Benchmark | None = None, space: str = "nb201",
                   seed: int = 0, allow_unverified: bool = False) -> MetaDataset:
-    """The meta-dataset of source specs: ``meta-train-db`` (the official CSV), ``nb201:<dataset>``
+    """The meta-dataset of source specs: ``meta-train-db`` (the official set as CSV),
+    ``official:DIR`` (the official ``.pt`` files in DIR, ``transfer.official``), ``nb201:<dataset>``
     (a whole table) or ``nb201:<dataset>@K`` (K cells drawn with ``seed``). Comma lists allowed.
     Data files must be the documented ones unless ``allow_unverified``."""
     parts = []
     for spec in (s.strip() for item in specs for s in item.split(",") if s.strip()):
         if spec == META_TRAIN_DB_NAME:
             parts.append(load_meta_train_db(space=space, allow_unverified=allow_unverified))
+        elif spec.startswith("official:"):
+            from .official import load_official_meta_train  # torch and maybe igraph: only when asked
+
+            parts.append(load_official_meta_train(spec[len("official:"):], space, allow_unverified))
         elif spec.startswith("nb201:"):
             name, _, k = spec[len("nb201:"):].partition("@")
             try:
@@ -186,7 +191,7 @@ def parse_sources(specs: Sequence[str], bench: NB201Benchmark | None = None, spa
             parts.append(from_benchmark_table(bench or NB201Benchmark.load(allow_unverified=allow_unverified), name,
                                               cells, seed, space))
         else:
-            raise UnknownNameError(f"unknown source {spec!r}; use {META_TRAIN_DB_NAME}, nb201:<dataset> "
+            raise UnknownNameError(f"unknown source {spec!r}; use {META_TRAIN_DB_NAME}, official:DIR, nb201:<dataset> "
                                    "or nb201:<dataset>@K (datasets: cifar10, cifar100, ImageNet16-120)")
     return MetaDataset.concat(parts)
 
