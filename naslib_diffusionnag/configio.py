@@ -3,7 +3,7 @@ one place for the checks and the errors."""
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import fields
 from pathlib import Path
 from types import UnionType
@@ -90,3 +90,10 @@ def require_at_least(config: Any, minimum: float, *names: str) -> None:
         value = getattr(config, name)
         if value is not None and value < minimum:
             raise ConfigError(f"parameter {name!r} must be >= {minimum}, got {value!r}")
+
+
+def require_one_of(name: str, value: Any, choices: Iterable[str]) -> None:
+    """``ConfigError`` naming parameter ``name`` when ``value`` is not one of ``choices``."""
+    options = list(choices)
+    if value not in options:
+        raise ConfigError(f"parameter {name!r} must be one of {', '.join(options)}, got {value!r}")

@@ -82,6 +82,18 @@ class _RepeatingMethod:
         return run_search(self, black_box, budget, seed)
 
 
+def test_union_of_acquisition_optimizers_pools_their_candidates(nb201, toy_bench):
+    """``UnionAO``: every part's candidates, once each, none already queried."""
+    from naslib_diffusionnag.bo.candidates import MutationAO, RandomAO, UnionAO
+
+    history = [(a, toy_bench.query(a, "cifar10")) for a in nb201.sample(12, np.random.default_rng(0))]
+    parts = [MutationAO(nb201, 15), RandomAO(nb201, 15)]
+    alone = [p.propose(history, None, np.random.default_rng(1)) for p in parts]
+    pooled = UnionAO(parts).propose(history, None, np.random.default_rng(1))
+    assert pooled[:15] == alone[0] and set(alone[0]) <= set(pooled) and len(pooled) == len(set(pooled)) > 15
+    assert not set(pooled) & {a for a, _ in history}
+
+
 def test_the_loop_refuses_a_searcher_that_breaks_the_contract(nb201):
     with pytest.raises(ContractError, match="1 already queried"):
         _RepeatingMethod(nb201).run(lambda a: 1.0, 3, seed=0)

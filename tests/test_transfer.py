@@ -10,7 +10,7 @@ import torch
 from search_contract import check_search_contract
 
 from naslib_diffusionnag.cli import main
-from naslib_diffusionnag.errors import CheckpointError, DataFormatError
+from naslib_diffusionnag.errors import CheckpointError, ConfigError, DataFormatError
 from naslib_diffusionnag.generation import ArchitectureGenerator
 from naslib_diffusionnag.oracles.paths import KNOWN_SHA256, resolve_data_file
 from naslib_diffusionnag.spaces import get_space
@@ -245,6 +245,8 @@ def test_transfer_bo_starts_from_the_meta_predictors_ranking(small_meta, generat
     check_search_contract(method, lambda a: bench.query(a, "cifar10"), 12)
     with pytest.raises(LeakageError):
         build_method("transfer-bo", "nb201", {**params, "target": "ImageNet16-120"})
+    with pytest.raises(ConfigError, match="parameter 'candidates_from' must be one of mutation, diffusion"):
+        build_method("transfer-bo", "nb201", {**params, "candidates_from": "evolution"})
 
 
 def test_few_shot_descriptor_reads_probe_accuracies(bench, meta_db) -> None:

@@ -2,8 +2,8 @@
 
 ``random`` samples the space, ``mutation`` mutates the best queried architectures (BANANAS),
 ``diffusion`` generates under the guidance of a callable ``(x, sigma) -> B`` (DiffusionNAG):
-the acquisition function itself, or the surrogate mean. Each sees only that callable, never
-the surrogate, and returns up to ``n`` distinct architectures not queried yet.
+the acquisition function itself, or the surrogate mean; ``UnionAO`` pools several. Each sees
+only that callable, never the surrogate, and returns distinct architectures not queried yet.
 """
 from __future__ import annotations
 
@@ -83,3 +83,16 @@ class DiffusionAO:
         term = GuidanceTerm("acquisition", guide, Objective("max"))
         gen = self.generator.sample_guided(self.n, seed, [term], self.scales, self.sampler)
         return fresh(gen.valid, {a for a, _ in history}, self.n)
+
+
+@dataclass
+class UnionAO:
+    """The candidates of several optimizers together (each proposes its own ``n``), e.g.
+    generated cells plus one-edit mutations of the incumbents."""
+
+    parts: Sequence[AcquisitionOptimizer]
+    name: str = "union"
+
+    def propose(self, history: History, guide: NoiseAwarePredictor, rng: np.random.Generator) -> list[str]:
+        pooled = [a for part in self.parts for a in part.propose(history, guide, rng)]
+        return fresh(pooled, {a for a, _ in history}, len(pooled))

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast, get_args
 
-from ..configio import require_at_least, typed_config
+from ..configio import require_at_least, require_one_of, typed_config
 from ..errors import ConfigError
 from ..registry import Registry
 from ..spaces import get_space
@@ -77,9 +77,7 @@ class BOParams:
 
         require_at_least(self, 1, "n_init", "k", "ensemble", "predictor_steps", "candidates")
         require_at_least(self, 0, "beta")
-        if self.acquisition not in ACQUISITIONS:
-            raise ConfigError(f"parameter 'acquisition' must be one of {', '.join(ACQUISITIONS.names())}, "
-                              f"got {self.acquisition!r}")
+        require_one_of("acquisition", self.acquisition, ACQUISITIONS.names())
 
 
 @dataclass(frozen=True)
@@ -99,25 +97,31 @@ class DiffusionBOParams(BOParams):
             raise ConfigError(f"parameter 'scales' must be a non-empty list of numbers >= 0, got {list(self.scales)}")
         from .loop import Guide  # the loop's own list of guides
 
-        if self.guide not in get_args(Guide):
-            raise ConfigError(f"parameter 'guide' must be one of {', '.join(get_args(Guide))}, got {self.guide!r}")
+        require_one_of("guide", self.guide, get_args(Guide))
+
+
+#: where transfer-BO's candidates come from each round (``transfer.transfer_bo``)
+CANDIDATES_FROM = ("mutation", "diffusion", "diffusion+mutation")
 
 
 @dataclass(frozen=True)
 class TransferBOParams(BOParams):
     """BO settings plus what transfer-BO starts from: the ``target`` dataset (required: it is
     described to the meta-predictor and kept out of its sources), a meta-predictor checkpoint
-    from ``diffusionnag meta-train`` or else the ``sources`` to meta-train on now, and how many
-    cells the warm start generates to pick its first queries from."""
+    from ``diffusionnag meta-train`` or else the ``sources`` to meta-train on now, how many
+    cells the warm start generates to pick its first queries from, and where each round's
+    candidates come from (``CANDIDATES_FROM``)."""
 
     target: str = ""
     meta_checkpoint: str | None = None
     sources: str = "meta-train-db"
     n_generate: int = 100
+    candidates_from: str = "mutation"
 
     def __post_init__(self) -> None:
         super().__post_init__()
         require_at_least(self, 1, "n_generate")
+        require_one_of("candidates_from", self.candidates_from, CANDIDATES_FROM)
         if not self.target:
             raise ConfigError("parameter 'target' is required: the dataset searched (e.g. cifar10)")
 
@@ -172,7 +176,7 @@ def _transfer_bo(space_name: str, p: TransferBOParams, checkpoint: str | None,
     trained = (TrainedMetaPredictor.load(p.meta_checkpoint, gen.space) if p.meta_checkpoint else
                build_meta_predictor([p.sources], gen, target=p.target, progress=True))
     return transfer_bo(prepare(p.target, trained, gen), p.n_init, p.k, p.ensemble, p.predictor_steps,
-                       p.candidates, p.acquisition, p.n_generate, p.beta)
+                       p.candidates, p.acquisition, p.n_generate, p.beta, p.candidates_from)
 
 
 def _random_search(space_name: str, p: NoParams, checkpoint: str | None, device: torch.device | str) -> SearchMethod:

@@ -7,7 +7,9 @@ Two uses of the prior, both in the package's BO harness (``bo.loop.BayesianOptim
 - prior mean: the surrogate is ``a * prior(x) + b + residual(x)``, where ``a, b`` are fitted by
   least squares on the queried cells and the residual is the usual ensemble of noise-aware
   predictors fitted to what the prior misses (its spread is the acquisition's uncertainty).
-Candidates come from BANANAS-style mutation of the best queried cells.
+Candidates (``candidates_from``) come from BANANAS-style mutation of the best queried cells
+(``mutation``), from the diffusion model guided by the surrogate mean, prior included
+(``diffusion``), or both (``diffusion+mutation``).
 """
 from __future__ import annotations
 
@@ -17,11 +19,13 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..bo.candidates import MutationAO
+from ..bo.candidates import DiffusionAO, MutationAO, UnionAO
 from ..bo.loop import BayesianOptimization
+from ..bo.methods import CANDIDATES_FROM
 from ..bo.surrogate import EnsembleSurrogate
+from ..configio import require_one_of
 from ..guidance import PredictorConfig
-from .pipeline import TransferNAS, predict_cells
+from .pipeline import DEFAULT_SCALES, TransferNAS, predict_cells
 
 
 @dataclass
@@ -65,15 +69,19 @@ class PriorMeanSurrogate:
 
 def transfer_bo(transfer: TransferNAS, n_init: int = 10, k: int = 10, ensemble: int = 3,
                 predictor_steps: int = 300, candidates: int = 100, acquisition: str = "its",
-                n_generate: int = 100, beta: float = 2.0) -> BayesianOptimization:
+                n_generate: int = 100, beta: float = 2.0, candidates_from: str = "mutation") -> BayesianOptimization:
     """The transfer-BO method (``searcher(seed)``, ``run(black_box, budget, seed)``) for a
-    prepared transfer."""
+    prepared transfer; ``candidates`` per round from each of ``candidates_from``'s optimizers."""
     space = transfer.generator.space
+    makers = {"mutation": lambda: MutationAO(space, candidates),
+              "diffusion": lambda: DiffusionAO(transfer.generator, candidates, list(DEFAULT_SCALES))}
+    require_one_of("candidates_from", candidates_from, CANDIDATES_FROM)
+    parts = [makers[m]() for m in candidates_from.split("+")]
     residual = EnsembleSurrogate(transfer.generator, ensemble, PredictorConfig(steps=predictor_steps, label_transform="zscore"))
     surrogate = PriorMeanSurrogate(transfer, residual)
 
     def initial(n: int, seed: int) -> list[str]:
         return transfer.propose(max(n_generate, n), seed)[0][:n]
 
-    return BayesianOptimization(space, surrogate, acquisition, MutationAO(space, candidates),
+    return BayesianOptimization(space, surrogate, acquisition, parts[0] if len(parts) == 1 else UnionAO(parts),
                                 n_init, k, beta, initial_design=initial)
