@@ -33,7 +33,12 @@ from naslib_diffusionnag.bo.methods import CANDIDATES_FROM
 from naslib_diffusionnag.generation import ArchitectureGenerator
 from naslib_diffusionnag.oracles import NB201Benchmark
 from naslib_diffusionnag.resultsio import cached_json, to_json, write_text_atomic
-from naslib_diffusionnag.transfer import MetaPredictorConfig, TrainedMetaPredictor, build_meta_predictor, prepare
+from naslib_diffusionnag.transfer import (
+    MetaPredictorConfig,
+    TrainedMetaPredictor,
+    build_meta_predictor,
+    prepare,
+)
 from naslib_diffusionnag.transfer.transfer_bo import transfer_bo
 
 ROOT = Path(__file__).resolve().parents[1]
