@@ -10,14 +10,14 @@ like any other predictor, and its gradient guides the sampler.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Literal
 
 import torch
 from torch import nn
 
 from ..guidance import PredictorConfig, ZScore
-from ..guidance.labels import LABEL_KINDS, LabelKind, LabelTransform
+from ..guidance.labels import LabelTransform
 from ..guidance.predictors import Encoder, build_predictor
 from .set_encoder import SetEncoder
 
@@ -26,25 +26,23 @@ TASK_INPUTS: tuple[str, ...] = ("full", "zero", "shuffle")
 
 
 @dataclass(frozen=True)
-class MetaPredictorConfig:
-    """Widths and the meta-training schedule. ``task_input`` is the ablation switch: ``zero``
+class MetaPredictorConfig(PredictorConfig):
+    """A predictor's settings (``PredictorConfig``: encoder, widths, schedule, labels) plus the
+    dataset encoder's and meta-training's own. ``task_input`` is the ablation switch: ``zero``
     feeds every task the same all-zero descriptor, ``shuffle`` each task another task's.
     Defaults (MLP encoder, width 128, 1,500 steps of 256, normal-score labels) were chosen on
     ImageNet16-120, which the transfer benchmark never reports as a target
     (benchmarks_results/transfer_tuning_nb201.md): the former 600-step GCN on z-scores put
-    mediocre cells first (its top-1 on ImageNet16-120 41.4 vs 46.3-46.7 now)."""
+    mediocre cells first (its top-1 on ImageNet16-120 41.4 vs 46.3-46.7 now). ``label_transform``
+    is applied per source dataset: normal scores of the ranks spread the good cells that a
+    table's many broken cells compress."""
 
     encoder: Encoder = "mlp"
     hidden: int = 128
-    n_layers: int = 3
-    dropout: float = 0.0
-    set_dim: int = 56
-    heads: int = 4
     steps: int = 1500  # ~2 min on one NB201 table, 1 thread on 2 shared CPU cores
     batch_size: int = 256
-    lr: float = 2e-3
-    weight_decay: float = 1e-4
-    eps: float = 1e-5
+    set_dim: int = 56
+    heads: int = 4
     task_input: TaskInput = "full"
     # t = eps + (1 - eps) * u ** noise_power: > 1 draws more low-noise inputs, where the clean
     # ranking that picks the cells to train is read
@@ -52,25 +50,18 @@ class MetaPredictorConfig:
     # loss weight 1 + top_weight * max(z, 0): errors among the good cells, the ones a search
     # ranks and trains, cost more than errors among the many poor ones
     top_weight: float = 0.0
-    # what is regressed, per source dataset (guidance/labels.py): z-scores, or normal scores of
-    # the ranks, which spread the good cells that a table's many broken cells compress
-    label_transform: LabelKind = "normal_scores"
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if not (self.noise_power > 0 and self.top_weight >= 0):
             raise ValueError(f"noise_power must be > 0 and top_weight >= 0, got {self.noise_power} and "
                              f"{self.top_weight}")
-        if self.label_transform not in LABEL_KINDS:
-            raise ValueError(f"label_transform must be one of {', '.join(LABEL_KINDS)}, got {self.label_transform!r}")
         if self.task_input not in TASK_INPUTS:
             raise ValueError(f"task_input must be one of {', '.join(TASK_INPUTS)}, got {self.task_input!r}")
 
     def graph_config(self) -> PredictorConfig:
         return PredictorConfig(encoder=self.encoder, hidden=self.hidden, n_layers=self.n_layers, dropout=self.dropout,
                                label_transform="zscore")
-
-    def to_dict(self) -> dict[str, object]:
-        return asdict(self)
 
 
 class MetaPredictor(nn.Module):
