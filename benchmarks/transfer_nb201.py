@@ -328,7 +328,7 @@ def to_markdown(res: dict[str, Any]) -> str:
             first = float(np.median(b["1"]))
             k_opt = [next((k for k, v in zip(AT, vals, strict=True) if v >= opt - 1e-9), None)
                      for vals in zip(*[b[str(k)] for k in AT], strict=True)]
-            lines.append(f"- {target}, {r['row']}: median after 1 = {first:.2f} (goal >= {goals[target][0]:.2f}: "
+            lines.append(f"- {target}, {r['row']}: median after 1 = {first:.3f} (goal >= {goals[target][0]:.2f}: "
                          f"{'met' if first >= goals[target][0] else 'missed'}); optimum within 5 on "
                          f"{sum(k is not None and k <= 5 for k in k_opt)}/{len(k_opt)} seeds (goal: median <= 5)")
     lines += ["", "## The optima and the official meta-training cell set", ""]
