@@ -12,7 +12,7 @@ import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 from . import __version__
 from .bo.methods import METHODS
@@ -52,12 +52,23 @@ def cmd_train(args: argparse.Namespace) -> dict[str, Any]:
             "final_loss": gen.metadata["losses"][-1], "n_parameters": gen.metadata["n_parameters"]}
 
 
-def parse_guide(spec: str) -> tuple[str, Objective | None, float, str]:
-    """``PROPERTY[:QUALIFIER][@max|@min|@budget=V|@target=V][,weight=W][,softness=S][,predictor=P]``.
+class GuideSpec(NamedTuple):
+    """One parsed ``--guide``: the property's name and the request's settings."""
+
+    name: str
+    objective: Objective | None
+    weight: float
+    predictor: str
+    tighten: float
+
+
+def parse_guide(spec: str) -> GuideSpec:
+    """``PROPERTY[:QUALIFIER][@max|@min|@budget=V|@target=V][,weight=W][,softness=S][,predictor=P][,tighten=T]``.
 
     Without ``@...`` the property's natural direction is used (accuracy up, costs down).
     ``predictor``: ``auto`` (default: the exact expected cost where the property has one),
-    ``exact`` or ``learned``.
+    ``exact`` or ``learned``. ``tighten``: the term's weight grows as ``(sigma_max / sigma)^T``
+    over the sampling steps (0: constant), a penalty that tightens toward the end.
     """
     from .guidance import Objective
     from .guided import PREDICTOR_KINDS
@@ -67,7 +78,7 @@ def parse_guide(spec: str) -> tuple[str, Objective | None, float, str]:
     if not rest and "," in head:
         head, *opts = head.split(",")
     objective: Objective | None = None
-    weight, softness, predictor = 1.0, None, "auto"
+    weight, softness, predictor, tighten = 1.0, None, "auto", 0.0
     direction, value = None, None
     for opt in opts:
         key, eq, val = opt.partition("=")
@@ -81,6 +92,11 @@ def parse_guide(spec: str) -> tuple[str, Objective | None, float, str]:
                 if not (math.isfinite(weight) and weight > 0):
                     raise DiffusionNAGError(f"weight={val} in --guide {spec!r} must be a finite number > 0 "
                                             "(@max/@min/@budget/@target set the direction)")
+            elif key == "tighten" and eq:
+                tighten = float(val)
+                if not (math.isfinite(tighten) and tighten >= 0):
+                    raise DiffusionNAGError(f"tighten={val} in --guide {spec!r} must be a finite number >= 0 "
+                                            "(0: a constant weight)")
             elif key == "softness" and eq:
                 softness = float(val)
             elif key == "predictor" and val in PREDICTOR_KINDS:
@@ -90,10 +106,10 @@ def parse_guide(spec: str) -> tuple[str, Objective | None, float, str]:
         except ValueError:
             raise DiffusionNAGError(
                 f"bad --guide option {opt!r} in {spec!r}; use @max, @min, @budget=V or @target=V, "
-                f"then ,weight=W, ,softness=S and ,predictor={'|'.join(PREDICTOR_KINDS)}") from None
+                f"then ,weight=W, ,softness=S, ,predictor={'|'.join(PREDICTOR_KINDS)} and ,tighten=T") from None
     if direction is not None:
         objective = Objective(direction, value, softness)  # type: ignore[arg-type]
-    return head, objective, weight, predictor
+    return GuideSpec(head, objective, weight, predictor, tighten)
 
 
 def _property_options(args: argparse.Namespace, space: str, out: dict[str, Any]) -> dict[str, Any]:
@@ -137,10 +153,10 @@ def cmd_sample(args: argparse.Namespace) -> dict[str, Any]:
     options = _property_options(args, space, out) if args.dataset or args.guide else {}
     requests: list[GuideRequest] = []
     for spec in args.guide or []:
-        name, objective, weight, predictor = parse_guide(spec)
-        prop = space_property(space, name, **options)
-        requests.append(GuideRequest(prop, objective or Objective(natural_direction(prop.name)), weight,  # type: ignore[arg-type]
-                                     predictor))  # type: ignore[arg-type]
+        parsed = parse_guide(spec)
+        prop = space_property(space, parsed.name, **options)
+        requests.append(GuideRequest(prop, parsed.objective or Objective(natural_direction(prop.name)),  # type: ignore[arg-type]
+                                     parsed.weight, parsed.predictor, parsed.tighten))  # type: ignore[arg-type]
     fitted = FittedGuidance([], [])
     if requests:
         fitted = fit_guidance(gen, requests, args.n_labels, args.seed, args.label_transform, args.scale, args.progress)
@@ -484,7 +500,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="MBv3: input resolution of the accuracy / latency / FLOPs oracles (default 224)")
     sa.add_argument("--guide", action="append", metavar="SPEC",
                     help="guide toward a property, repeatable: PROPERTY[:QUALIFIER][@max|@min|@budget=V|"
-                         "@target=V][,weight=W][,predictor=auto|exact|learned]; NB201: accuracy:<dataset>, "
+                         "@target=V][,weight=W][,predictor=auto|exact|learned][,tighten=T]; NB201: accuracy:<dataset>, "
                          "latency:<device>, flops:<dataset>, params:<dataset>, file:<csv arch,value>; MBv3: "
                          "accuracy, latency:note10, latency:i7, flops, params. Latency / FLOPs / params are "
                          "guided by their exact expected value (no labels) unless predictor=learned")

@@ -30,12 +30,14 @@ class GuideRequest:
     """One property to guide toward, with what to want of it and how strongly. ``predictor``:
     ``exact`` guides by the property's exact expected value over the soft architecture (a
     hardware cost with a table or count, ``prop.soft``; no labels), ``learned`` fits a
-    noise-aware predictor on labels, ``auto`` is exact where the property has it."""
+    noise-aware predictor on labels, ``auto`` is exact where the property has it. ``tighten``:
+    the term's weight grows as ``(sigma_max / sigma)^tighten`` over the steps (``GuidanceTerm``)."""
 
     prop: ArchProperty
     objective: Objective
     weight: float = 1.0
     predictor: PredictorKind = "auto"
+    tighten: float = 0.0
 
     @property
     def exact(self) -> bool:
@@ -51,6 +53,8 @@ class GuideRequest:
         if self.predictor == "exact" and prop.soft is None:
             raise ConfigError(f"{prop.name} has no exact expected value (only hardware costs with a table or count "
                               "do); use predictor=learned")
+        if not (np.isfinite(self.tighten) and self.tighten >= 0):
+            raise ConfigError(f"tighten of {prop.name} is {self.tighten!r}; it must be a finite number >= 0")
         if n_labels < 2:
             raise ConfigError(f"n_labels is {n_labels}; a predictor needs at least 2 labelled architectures")
         if prop.domain is not None and n_labels > len(prop.domain):
@@ -101,10 +105,11 @@ def fit_guidance(gen: ArchitectureGenerator, requests: Sequence[GuideRequest], n
     fitted = FittedGuidance([], chosen)
     for r in requests:
         record = {"property": r.prop.name, "objective": r.objective.describe(), "weight": r.weight,
-                  "metric": r.prop.metric, "source": r.prop.source, "sha256": r.prop.checksum}
+                  "tighten": r.tighten, "metric": r.prop.metric, "source": r.prop.source, "sha256": r.prop.checksum}
         if r.exact:
             assert r.prop.soft is not None  # checked above
-            fitted.terms.append(GuidanceTerm(r.prop.name, gen.exact_predictor(r.prop.soft), r.objective, r.weight))
+            fitted.terms.append(GuidanceTerm(r.prop.name, gen.exact_predictor(r.prop.soft), r.objective, r.weight,
+                                             r.tighten))
             fitted.records.append({**record, "predictor": "exact", "n_labels": 0})
             continue
         archs, values = draw_labels(r.prop, gen.space, n_labels, rng)
@@ -114,7 +119,7 @@ def fit_guidance(gen: ArchitectureGenerator, requests: Sequence[GuideRequest], n
                               "or use another seed")
         predictor = gen.fit_predictor(archs, values, PredictorConfig(label_transform=transform),  # type: ignore[arg-type]
                                       seed=seed, progress=progress)
-        fitted.terms.append(GuidanceTerm(r.prop.name, predictor, r.objective, r.weight))
+        fitted.terms.append(GuidanceTerm(r.prop.name, predictor, r.objective, r.weight, r.tighten))
         fitted.records.append({**record, "predictor": "learned", "n_labels": len(archs), "label_transform": transform})
     return fitted
 

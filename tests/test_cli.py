@@ -14,6 +14,7 @@ import torch
 import yaml
 
 from naslib_diffusionnag.cli import main
+from naslib_diffusionnag.errors import DiffusionNAGError
 
 SAMPLE_KEYS = {"n", "valid", "validity", "uniqueness", "novelty", "seconds", "nfe", "archs"}
 
@@ -123,12 +124,13 @@ def test_unknown_space_is_rejected_by_the_parser(capsys):
 @pytest.mark.slow
 def test_guided_sample_json_reports_guided_and_unguided(capsys, bench):
     code, out, _ = run(capsys, "sample", "--space", "nb201", "--n", "48", "--seed", "2", "--steps", "10",
-                       "--guide", "accuracy:cifar10", "--guide", "latency:pixel3@budget=8,weight=0.5,predictor=learned",
+                       "--guide", "accuracy:cifar10", "--guide", "latency:pixel3@budget=8,weight=0.5,predictor=learned,tighten=0.5",
                        "--n-labels", "60", "--scale", "100,50", "--dataset", "cifar10", "--json")
     assert code == 0
     assert {"true_accuracy", "true_latency:pixel3", "within_budget_latency:pixel3", "unguided", "guide"} <= set(out)
     assert [g["property"] for g in out["guide"]] == ["accuracy:cifar10", "latency:pixel3"]
     assert out["guide"][1]["objective"] == "budget=8" and out["guide"][1]["weight"] == 0.5
+    assert [g["tighten"] for g in out["guide"]] == [0.0, 0.5]
     assert all(g["n_labels"] == 60 for g in out["guide"]) and out["scales"] == [100.0, 50.0]
     assert [g["label_transform"] for g in out["guide"]] == ["zscore", "zscore"]  # auto: a budget is guided
     assert {"true_accuracy", "true_latency:pixel3", "validity"} <= set(out["unguided"])
@@ -155,10 +157,23 @@ def test_distinct_guided_sample_reports_n_distinct_cells(capsys, bench):
     ("accuracy:cifar10@up", "bad --guide option 'up'"),
     ("speed:cifar10", "unknown NB201 property 'speed:cifar10'"),
     ("latency:pixel3@budget=fast", "bad --guide option 'budget=fast'"),
+    ("latency:pixel3@budget=8,tighten=-1", "tighten=-1 in --guide"),
 ])
 def test_bad_guide_specs(capsys, spec, message):
     code, _, err = run(capsys, "sample", "--space", "nb201", "--n", "4", "--steps", "2", "--guide", spec)
     assert code == 2 and message in err
+
+
+def test_parse_guide_reads_every_option():
+    from naslib_diffusionnag.cli import parse_guide
+
+    spec = parse_guide("latency:pixel3@budget=8,weight=0.5,softness=0.2,predictor=exact,tighten=2")
+    assert (spec.name, spec.weight, spec.predictor, spec.tighten) == ("latency:pixel3", 0.5, "exact", 2.0)
+    assert (spec.objective.direction, spec.objective.value, spec.objective.softness) == ("budget", 8.0, 0.2)
+    assert parse_guide("accuracy:cifar10").tighten == 0.0 and parse_guide("accuracy:cifar10").objective is None
+    for bad in ("latency:pixel3@budget=8,tighten=-1", "latency:pixel3@budget=8,tighten=inf"):
+        with pytest.raises(DiffusionNAGError, match="must be a finite number >= 0"):
+            parse_guide(bad)
 
 
 def test_train_on_a_sampled_mbv3_set(capsys, tmp_path):
