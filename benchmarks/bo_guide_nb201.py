@@ -1,5 +1,5 @@
-"""Tuning run (issue 12, item 3): what diffusion-BO's generator should climb, the surrogate mean
-or the acquisition function itself.
+"""Tuning run (issue 12, item 3): what diffusion-BO's generator should climb (the surrogate mean
+or the acquisition function itself), its surrogate and its round design.
 
 Protocol: NB201 CIFAR-10, black box = 200-epoch test accuracy from
 ../shared/data/nb201/nats_bench.csv (sha256 recorded in every run), budget 50 queries, seeds
@@ -7,7 +7,10 @@ Protocol: NB201 CIFAR-10, black box = 200-epoch test accuracy from
 configs/bo_nb201.yaml (10 random initial cells, 10 queries per round, ensemble 3, 300 fit
 steps, 100 candidates, scales 100/50/25, shipped checkpoint) and protocol 2 (SeedSequence
 seeds, torch acquisitions). Variants: acquisition its / ucb (beta 2) / ei, each guided by the
-surrogate mean and, for ucb and ei, by the acquisition. One worker, one thread per run. Each
+surrogate mean and, for ucb and ei, by the acquisition; its-mean with an MLP surrogate
+(surrogate_encoder mlp) and with 50 one-edit mutations of the best queried cells mixed into
+the generated candidates (mix_mutations 50); local search (ls) as the reference to beat. One
+worker, one thread per run. Each
 variant is its own resumable sweep (run in this process, one table load) in
 benchmarks_results/bo_guide_nb201/<variant>/runs; the tables use the seeds every variant
 finished. Writes benchmarks_results/bo_guide_nb201.{json,md}.
@@ -30,18 +33,24 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks_results" / "bo_guide_nb201"
 BUDGET = 50
 DATASET = "cifar10"
-VARIANTS = {
-    "its-mean": {"acquisition": "its", "guide": "mean"},
-    "ucb-mean": {"acquisition": "ucb", "guide": "mean"},
-    "ucb-acq": {"acquisition": "ucb", "guide": "acquisition"},
-    "ei-mean": {"acquisition": "ei", "guide": "mean"},
-    "ei-acq": {"acquisition": "ei", "guide": "acquisition"},
+VARIANTS: dict[str, tuple[str, dict]] = {  # name -> (method, parameters over its defaults)
+    "its-mean": ("diffusion-bo", {"acquisition": "its", "guide": "mean"}),
+    "ucb-mean": ("diffusion-bo", {"acquisition": "ucb", "guide": "mean"}),
+    "ucb-acq": ("diffusion-bo", {"acquisition": "ucb", "guide": "acquisition"}),
+    "ei-mean": ("diffusion-bo", {"acquisition": "ei", "guide": "mean"}),
+    "ei-acq": ("diffusion-bo", {"acquisition": "ei", "guide": "acquisition"}),
+    # surrogate and round design (item 3): an MLP surrogate; 50 one-edit mutations of the best
+    # queried cells mixed into the 100 generated candidates; local search for reference
+    "its-mean-mlp": ("diffusion-bo", {"acquisition": "its", "guide": "mean", "surrogate_encoder": "mlp"}),
+    "its-mean-mix50": ("diffusion-bo", {"acquisition": "its", "guide": "mean", "mix_mutations": 50}),
+    "ls": ("ls", {}),
 }
 
 
 def sweep(variant: str, seeds: list[int]) -> SweepConfig:
     runs = OUT / variant / "runs"
-    return SweepConfig(methods={"diffusion-bo": VARIANTS[variant]}, datasets=[DATASET], seeds=seeds,
+    method, params = VARIANTS[variant]
+    return SweepConfig(methods={method: params}, datasets=[DATASET], seeds=seeds,
                        budget=BUDGET, runs_dir=str(runs), results=str(OUT / variant / "table"))
 
 
@@ -72,13 +81,13 @@ def main() -> None:
         runs = [r for r in all_runs if r["spec"]["seed"] in common]
         report.check_same_data(runs, OUT / v / "runs", bench.checksum)
         report.check_same_protocol(runs, OUT / v / "runs")
-        table = report.aggregate(runs, {DATASET: optimum})[DATASET]["diffusion-bo"]
+        table = report.aggregate(runs, {DATASET: optimum})[DATASET][VARIANTS[v][0]]
         inc = np.array([r["trajectory"]["incumbent"][:BUDGET] for r in runs])
         table["seed_list"] = sorted(r["spec"]["seed"] for r in runs)
         table["final"] = inc[:, -1].tolist()
         table["reached_optimum_by_50"] = int(np.isclose(inc[:, -1], optimum, atol=1e-6).sum())
         rows[v] = table
-    meta = {"title": "Tuning run: diffusion-BO guided by the surrogate mean vs the acquisition (NB201 CIFAR-10)",
+    meta = {"title": "Tuning run: diffusion-BO's guide, surrogate and round design (NB201 CIFAR-10)",
             "protocol_version": PROTOCOL, "benchmark": bench.provenance(), "budget": BUDGET,
             "protocol": __doc__.split("\n\n")[1].strip()}
     write_json_atomic(OUT.parent / "bo_guide_nb201.json", {"meta": meta, "optimum": optimum, "variants": rows},
@@ -86,7 +95,7 @@ def main() -> None:
     qs = [10, 20, 50]
     lines = [f"# {meta['title']}", "", "**Tuning run on seeds outside the reported ones; not a reported result.**", "",
              meta["protocol"], "", f"Best @ q: mean {report.SPREAD}. Optimum {optimum:.2f}.", "",
-             "| variant (acquisition-guide) | seeds | " + " | ".join(f"best @ {q}" for q in qs)
+             "| variant | seeds | " + " | ".join(f"best @ {q}" for q in qs)
              + " | seeds at the optimum by 50 | s / run (median) |",
              "|---|---|" + "---|" * len(qs) + "---|---|"]
     for v, t in rows.items():

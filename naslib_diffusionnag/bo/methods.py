@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     import torch
 
     from ..generation import ArchitectureGenerator
-    from .candidates import DiffusionAO
+    from .candidates import AcquisitionOptimizer
     from .loop import SearchMethod
 
 
@@ -61,8 +61,8 @@ class LSParams:
 @dataclass(frozen=True)
 class BOParams:
     """The shared BO settings: random initial queries, queries per round, acquisition
-    function (``ACQUISITIONS``) and UCB's ``beta``, surrogate ensemble size and fit steps,
-    candidates per round."""
+    function (``ACQUISITIONS``) and UCB's ``beta``, surrogate ensemble size, fit steps and
+    architecture encoder (``gcn``: every committed result; ``mlp``), candidates per round."""
 
     n_init: int = 10
     k: int = 10
@@ -70,29 +70,35 @@ class BOParams:
     beta: float = 2.0
     ensemble: int = 3
     predictor_steps: int = 300
+    surrogate_encoder: str = "gcn"
     candidates: int = 100
 
     def __post_init__(self) -> None:
+        from ..guidance.predictors import ENCODERS
         from .acquisition import ACQUISITIONS  # its math libraries load when a config is resolved
 
         require_at_least(self, 1, "n_init", "k", "ensemble", "predictor_steps", "candidates")
         require_at_least(self, 0, "beta")
         require_one_of("acquisition", self.acquisition, ACQUISITIONS.names())
+        require_one_of("surrogate_encoder", self.surrogate_encoder, ENCODERS)
 
 
 @dataclass(frozen=True)
 class DiffusionBOParams(BOParams):
     """BO settings plus the guidance-scale schedule of the diffusion acquisition optimizer, its
-    sampler steps (None: the checkpoint's sampler) and what it climbs: the surrogate ``mean``
-    (the committed runs) or the ``acquisition`` function itself."""
+    sampler steps (None: the checkpoint's sampler), what it climbs: the surrogate ``mean``
+    (the committed runs) or the ``acquisition`` function itself, and how many one-edit
+    mutations of the best queried cells join each round's generated candidates (0: none)."""
 
     scales: tuple[float, ...] = (100.0, 50.0, 25.0)
     sampler_steps: int | None = None
     guide: str = "mean"
+    mix_mutations: int = 0
 
     def __post_init__(self) -> None:
         super().__post_init__()
         require_at_least(self, 1, "sampler_steps")
+        require_at_least(self, 0, "mix_mutations")
         if not self.scales or min(self.scales) < 0:
             raise ConfigError(f"parameter 'scales' must be a non-empty list of numbers >= 0, got {list(self.scales)}")
         from .loop import Guide  # the loop's own list of guides
@@ -145,24 +151,26 @@ def _bo(make_ao: Callable[[ArchitectureGenerator, Any], Any]) -> Build:
     def build(space_name: str, p: BOParams, checkpoint: str | None, device: torch.device | str) -> SearchMethod:
         from ..generation import ArchitectureGenerator
         from ..guidance import PredictorConfig
+        from ..guidance.predictors import Encoder
         from .loop import BayesianOptimization, Guide
         from .surrogate import EnsembleSurrogate
 
         gen = ArchitectureGenerator.load(space_name, checkpoint, device=device)
-        surrogate = EnsembleSurrogate(gen, p.ensemble,
-                                      PredictorConfig(steps=p.predictor_steps, label_transform="zscore"))
+        surrogate = EnsembleSurrogate(gen, p.ensemble, PredictorConfig(
+            encoder=cast(Encoder, p.surrogate_encoder), steps=p.predictor_steps, label_transform="zscore"))
         return BayesianOptimization(gen.space, surrogate, p.acquisition, make_ao(gen, p), p.n_init, p.k, p.beta,
                                     cast(Guide, p.guide) if isinstance(p, DiffusionBOParams) else "mean")
 
     return build
 
 
-def _diffusion_ao(gen: ArchitectureGenerator, p: DiffusionBOParams) -> DiffusionAO:
-    from .candidates import DiffusionAO
+def _diffusion_ao(gen: ArchitectureGenerator, p: DiffusionBOParams) -> AcquisitionOptimizer:
+    from .candidates import DiffusionAO, MutationAO, UnionAO
 
     sampler = (gen.config.with_overrides(sampler={"steps": p.sampler_steps}).sampler
                if p.sampler_steps is not None else None)
-    return DiffusionAO(gen, p.candidates, list(p.scales), sampler)
+    generated = DiffusionAO(gen, p.candidates, list(p.scales), sampler)
+    return UnionAO([generated, MutationAO(gen.space, p.mix_mutations)]) if p.mix_mutations else generated
 
 
 def _transfer_bo(space_name: str, p: TransferBOParams, checkpoint: str | None,

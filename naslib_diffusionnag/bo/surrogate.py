@@ -15,7 +15,8 @@ import torch
 from ..diffusion.training import to_model_scale
 from ..errors import ConfigError
 from ..generation import ArchitectureGenerator
-from ..guidance import DirectedGCNPredictor, PredictorConfig
+from ..guidance import PredictorConfig
+from ..guidance.predictors import ArchitecturePredictor
 from .acquisition import Surrogate
 from .seeds import spawn_seeds
 
@@ -33,14 +34,15 @@ class BOSurrogate(Surrogate, Protocol):
 
 @dataclass
 class EnsembleSurrogate:
-    """``size`` directed-GCN predictors with different seeds. They regress z-scored labels, the
+    """``size`` noise-aware predictors (``config.encoder``: the directed GCN of every committed
+    result, or the MLP) with different seeds. They regress z-scored labels, the
     setting of every committed BO result (bo_nb201.md, naslib_nb201.md, mbv3.md part c), so
     all members share one affine normalisation and their mean and spread are comparable."""
 
     generator: ArchitectureGenerator
     size: int = 3
     config: PredictorConfig = field(default_factory=lambda: PredictorConfig(steps=300, label_transform="zscore"))
-    fitted: list[DirectedGCNPredictor] = field(default_factory=list)
+    fitted: list[ArchitecturePredictor] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.config.label_transform != "zscore":
