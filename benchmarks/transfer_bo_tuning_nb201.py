@@ -13,11 +13,12 @@ seeds). Value: NB201 200-epoch test accuracy on ImageNet16-120 (../shared/data/n
 nats_bench.csv); a run stops when it queries the optimum (budget 100). Each finished run is
 cached under benchmarks/.cache/transfer_bo_tuning_nb201/, so an interrupted sweep resumes.
 
-Run: python benchmarks/transfer_bo_tuning_nb201.py [--seeds 10]
+Run: python benchmarks/transfer_bo_tuning_nb201.py [--seeds 10] [--cached-only]
 """
 from __future__ import annotations
 
 import argparse
+import json
 import platform
 import sys
 from pathlib import Path
@@ -76,6 +77,8 @@ def summarise(runs: list[dict[str, Any]], optimum: float) -> dict[str, Any]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument("--cached-only", action="store_true",
+                    help="run nothing: tabulate each variant over its finished runs (a partial sweep)")
     args = ap.parse_args()
     torch.set_num_threads(1)  # 2 shared cores: more threads only spin
     bench = NB201Benchmark.load()
@@ -87,10 +90,14 @@ def main() -> None:
     rows = {}
     for source in CANDIDATES_FROM:
         opt = transfer_bo(transfer, predictor_steps=TBO_PREDICTOR_STEPS, candidates_from=source)
-        runs = [cached_json(CACHE / f"{source}_{s}.json",
-                            lambda s=s: search_run(lambda bb, b: opt.run(bb, b, s), bench, EVAL, BO_BUDGET))  # noqa: B023
-                for s in tqdm(seeds, desc=source)]
-        rows[source] = summarise(runs, optimum)
+        if args.cached_only:
+            runs = [json.loads(p.read_text()) for s in seeds if (p := CACHE / f"{source}_{s}.json").exists()]
+        else:
+            runs = [cached_json(CACHE / f"{source}_{s}.json",
+                                lambda s=s: search_run(lambda bb, b: opt.run(bb, b, s), bench, EVAL, BO_BUDGET))  # noqa: B023
+                    for s in tqdm(seeds, desc=source)]
+        if runs:
+            rows[source] = summarise(runs, optimum)
     res = {"protocol": __doc__, "target": EVAL, "sources": SOURCES, "optimum": optimum, "seeds": seeds,
            "meta_seed": META_SEED, "spearman": transfer.spearman(), "rows": rows,
            "data_sha256": bench.checksum, "package": __version__, "torch": torch.__version__,
@@ -100,6 +107,7 @@ def main() -> None:
              f"Produced by `python benchmarks/transfer_bo_tuning_nb201.py` (package {__version__}, torch "
              f"{torch.__version__}, 1 torch thread).", "", "```", __doc__.strip(), "```", "",
              f"Optimum {optimum:.2f}; the meta-predictor's Spearman on {EVAL}: {res['spearman']:.3f}.", "",
+             "Rows: the seeds each variant finished (column 'reached' gives n).", "",
              "| candidates_from | queries to optimum (median; budget+1 if not reached) | reached | "
              + " | ".join(f"mean best after {k}" for k in AT) + " | s / run |",
              "|---|---|---|" + "---|" * len(AT) + "---|"]
