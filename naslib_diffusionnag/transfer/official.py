@@ -23,6 +23,7 @@ import numpy as np
 from ..errors import DataFormatError, DataNotFoundError, InvalidArchitectureError, MissingDependencyError
 from ..oracles.paths import sha256
 from ..spaces import get_space
+from ..spaces.nb201 import EDGES, VOCAB
 from .metadata import MetaDataset, Task, check_space
 
 RECORDS = "meta_train_tasks_predictor.pt"  # dict: acc, task, str, matrix (+ g, x, adj, flops, ...)
@@ -35,9 +36,8 @@ OFFICIAL_SHA256 = {
     PERMUTATION: "4bd2f1bf566efe5d316bc1a17801d5e196a98f5b9a888109664ac10826f98e3a",
     TASK_LIST: "0debce65d5084841e5ce43cf6f229bdb5574074ae8e30c51f28cefbc25b8ce3e",
 }
-#: operator numbering of the official ``matrix`` (MetaD2A's: 0 input, 1 output, then NB201's ops)
-OFFICIAL_OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
-_FIRST_OP = 2
+# the official ``matrix`` numbers operations as NB201Space's VOCAB (MetaD2A's: 0 input, 1 output,
+# then NB201's operations), entry [j][i] for the edge i -> j
 
 
 def _load(path: Path, allow_unverified: bool) -> tuple[Any, str]:
@@ -59,21 +59,14 @@ def _load(path: Path, allow_unverified: bool) -> tuple[Any, str]:
 
 
 def _arch_of_matrix(matrix: Any) -> str:
-    """The NB201 string of an official 4 x 4 operator matrix (entry ``[j][i]``: the operation
-    of edge i -> j, numbered as ``OFFICIAL_OPS`` from 2)."""
+    """The NB201 string of an official 4 x 4 operator matrix."""
     m = np.asarray(matrix, dtype=int)
     if m.shape != (4, 4):
         raise ValueError(f"an operator matrix is 4 x 4, got shape {m.shape}")
-    nodes = []
-    for j in range(1, 4):
-        ops = []
-        for i in range(j):
-            k = int(m[j, i]) - _FIRST_OP
-            if not 0 <= k < len(OFFICIAL_OPS):
-                raise ValueError(f"operator number {m[j, i]} outside 2..{_FIRST_OP + len(OFFICIAL_OPS) - 1}")
-            ops.append(f"{OFFICIAL_OPS[k]}~{i}")
-        nodes.append("|" + "|".join(ops) + "|")
-    return "+".join(nodes)
+    numbers = [int(m[j, i]) for j, i in EDGES]
+    if any(not 2 <= k < len(VOCAB) for k in numbers):
+        raise ValueError(f"operator numbers {numbers} outside 2..{len(VOCAB) - 1}")
+    return get_space("nb201").from_ops([VOCAB[k] for k in numbers])
 
 
 def load_official_meta_train(directory: str | os.PathLike[str], space: str = "nb201",
