@@ -65,6 +65,10 @@ def test_attention_masks():
     assert succ[4].all()  # the sink attends everywhere
     closure = attention_mask(CHAIN, "closure")
     assert closure[1].tolist() == [False, False, True, True, True]
+    neighbours = attention_mask(CHAIN, "neighbours")
+    assert neighbours[2].tolist() == [False, True, False, True, False]
+    assert neighbours[0].tolist() == [False, True, False, False, False]
+    assert neighbours[4].tolist() == [False, False, False, True, False]  # the sink sees its predecessor
     assert attention_mask(CHAIN, "full").all()
 
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from ..configio import read_yaml_mapping
 from ..errors import ConfigError, UnknownNameError
 
-MaskMode = Literal["successors", "closure", "full"]
+MaskMode = Literal["successors", "neighbours", "closure", "full"]
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,8 @@ class ModelConfig:
     def __post_init__(self) -> None:
         if self.d_model % self.n_heads or self.d_model % 2:
             raise ValueError(f"d_model {self.d_model} must be even and divisible by n_heads {self.n_heads}")
-        if self.mask not in ("successors", "closure", "full"):
-            raise ValueError(f"mask must be successors, closure or full, got {self.mask!r}")
+        if self.mask not in get_args(MaskMode):
+            raise ValueError(f"mask must be one of {', '.join(get_args(MaskMode))}, got {self.mask!r}")
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,9 @@ def attention_mask(adjacency: torch.Tensor, mode: str) -> torch.Tensor:
     """``N x N`` bool: query node i may attend to key node j.
 
     ``successors``: j is a direct successor of i (the official training mask);
-    ``closure``: j is reachable from i (the official Transfer-NAG mask); ``full``: all.
+    ``closure``: j is reachable from i (the official Transfer-NAG mask); ``neighbours``: j is a
+    direct successor or predecessor of i (so two chained slots can agree both ways, which the
+    successors mask allows only one way); ``full``: all.
     A node with no allowed key (the sink) attends to every node, as the official -1e9
     masking does implicitly.
     """
@@ -43,6 +45,8 @@ def attention_mask(adjacency: torch.Tensor, mode: str) -> torch.Tensor:
         for k in range(a.shape[0]):  # Warshall
             reach |= reach[:, k : k + 1] & reach[k : k + 1, :]
         a = reach
+    elif mode == "neighbours":
+        a = a | a.T
     elif mode != "successors":
         raise ValueError(f"unknown mask mode {mode!r}")
     empty = ~a.any(-1)
