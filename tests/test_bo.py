@@ -57,7 +57,7 @@ TINY_BO = {"n_init": 4, "k": 3, "ensemble": 2, "predictor_steps": 10, "candidate
     ("rs", {}), ("re", {"population_size": 5, "sample_size": 3}), ("ls", {"n_init": 4}),
     ("bananas", TINY_BO), ("bo-random", {**TINY_BO, "acquisition": "ucb"}),
     ("diffusion-bo", {**TINY_BO, "sampler_steps": 2, "acquisition": "ei", "guide": "acquisition",
-                      "surrogate_encoder": "mlp", "mix_mutations": 4}),
+                      "surrogate_encoder": "mlp", "surrogate_rank_weight": 1.0, "mix_mutations": 4}),
 ])
 def test_every_method_passes_the_search_contract(toy_bench, method, params):
     """The shared contract through ``propose`` (tests/search_contract.py) on a made-up table;
@@ -350,7 +350,7 @@ def test_unknown_backend(tmp_path):
 def test_method_defaults_are_the_committed_settings():
     """The defaults every committed result was made with (benchmarks_results/bo_nb201.md)."""
     bo = {"n_init": 10, "k": 10, "acquisition": "its", "beta": 2.0, "ensemble": 3, "predictor_steps": 300,
-          "surrogate_encoder": "gcn", "candidates": 100}
+          "surrogate_encoder": "gcn", "surrogate_rank_weight": 0.0, "candidates": 100}
     assert asdict(resolve_params("rs")) == {}
     assert asdict(resolve_params("re")) == {"population_size": 30, "sample_size": 10}
     assert asdict(resolve_params("ls")) == {"n_init": 10}
@@ -378,6 +378,7 @@ def test_method_defaults_are_the_committed_settings():
     ({"re": {"sample_size": 0}}, "method 're': parameter 'sample_size' must be >= 1, got 0"),
     ({"bananas": {"surrogate_encoder": "gp"}}, "parameter 'surrogate_encoder' must be one of gcn, mlp, got 'gp'"),
     ({"diffusion-bo": {"mix_mutations": -5}}, "parameter 'mix_mutations' must be >= 0, got -5"),
+    ({"bo-random": {"surrogate_rank_weight": -0.5}}, "parameter 'surrogate_rank_weight' must be >= 0, got -0.5"),
     ({"bananas": {"mix_mutations": 5}}, "method 'bananas': unknown parameter 'mix_mutations'"),
 ])
 def test_bad_method_parameters_are_refused_when_the_sweep_config_is_read(tmp_path, methods, message):

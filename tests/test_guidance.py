@@ -23,6 +23,7 @@ from naslib_diffusionnag.guidance import (
     predict_clean,
     scale_schedule,
 )
+from naslib_diffusionnag.guidance.predictors import pairwise_rank_loss
 from naslib_diffusionnag.oracles.nb201_properties import labels_from_csv, latency_devices, nb201_property
 
 FAST = SamplerConfig(steps=20)
@@ -66,6 +67,36 @@ def test_normal_scores_rank_the_best_cells_better_than_zscores(gen, bench):
     assert top100["normal_scores"] > top100["zscore"] + 0.2
     with pytest.raises(ValueError, match="unknown label transform 'ranks'.*normal_scores, zscore"):
         PredictorConfig(label_transform="ranks")  # type: ignore[arg-type]
+
+
+def test_pairwise_rank_loss_counts_only_ordered_pairs_within_a_group():
+    target = torch.tensor([3.0, 1.0, 2.0, 2.0])
+    right = torch.tensor([3.0, 1.0, 2.0, 2.0])  # the true order: every ordered pair has a positive margin
+    assert pairwise_rank_loss(right, target) < pairwise_rank_loss(-right, target)
+    # the pairs (0>1, 0>2, 0>3, 2>1, 3>1): ties contribute nothing
+    margins = torch.tensor([2.0, 1.0, 1.0, 1.0, 1.0])
+    assert torch.isclose(pairwise_rank_loss(right, target), torch.nn.functional.softplus(-margins).mean())
+    groups = torch.tensor([0, 1, 0, 1])  # within groups only: 0>2 and 3>1
+    assert torch.isclose(pairwise_rank_loss(right, target, groups), torch.nn.functional.softplus(-torch.ones(2)).mean())
+    assert pairwise_rank_loss(right, torch.ones(4)) == 0  # no ordered pair
+    pred = right.clone().requires_grad_()
+    pairwise_rank_loss(pred, target).backward()
+    assert pred.grad[0] < 0 < pred.grad[1]  # pushes the best up and the worst down
+    with pytest.raises(ValueError, match="rank_weight must be a finite number >= 0"):
+        PredictorConfig(rank_weight=-1.0)
+
+
+@pytest.mark.slow
+def test_rank_term_is_seeded_and_changes_the_fit(gen, bench):
+    table = nb201_property("accuracy:cifar10", bench)
+    idx = np.random.default_rng(2).choice(len(table.archs), size=60, replace=False)
+    archs, y = [table.archs[i] for i in idx], table.values[idx]
+    x = gen.space.encode(table.archs[:50])
+    cfg = PredictorConfig(steps=150, rank_weight=1.0)
+    a, b = (predict_clean(gen.fit_predictor(archs, y, cfg, seed=3), x, gen.sde) for _ in range(2))
+    plain = predict_clean(gen.fit_predictor(archs, y, PredictorConfig(steps=150), seed=3), x, gen.sde)
+    assert np.array_equal(a, b) and not np.allclose(a, plain)
+    assert spearmanr(a, table.values[:50])[0] > 0.5
 
 
 def test_label_transforms_are_monotone_and_invertible():

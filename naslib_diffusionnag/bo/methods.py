@@ -61,8 +61,9 @@ class LSParams:
 @dataclass(frozen=True)
 class BOParams:
     """The shared BO settings: random initial queries, queries per round, acquisition
-    function (``ACQUISITIONS``) and UCB's ``beta``, surrogate ensemble size, fit steps and
-    architecture encoder (``gcn``: every committed result; ``mlp``), candidates per round."""
+    function (``ACQUISITIONS``) and UCB's ``beta``, surrogate ensemble size, fit steps,
+    architecture encoder (``gcn``: every committed result; ``mlp``) and weight of the pairwise
+    ranking term in its fit (0: squared error only, every committed result), candidates per round."""
 
     n_init: int = 10
     k: int = 10
@@ -71,6 +72,7 @@ class BOParams:
     ensemble: int = 3
     predictor_steps: int = 300
     surrogate_encoder: str = "gcn"
+    surrogate_rank_weight: float = 0.0
     candidates: int = 100
 
     def __post_init__(self) -> None:
@@ -78,7 +80,7 @@ class BOParams:
         from .acquisition import ACQUISITIONS  # its math libraries load when a config is resolved
 
         require_at_least(self, 1, "n_init", "k", "ensemble", "predictor_steps", "candidates")
-        require_at_least(self, 0, "beta")
+        require_at_least(self, 0, "beta", "surrogate_rank_weight")
         require_one_of("acquisition", self.acquisition, ACQUISITIONS.names())
         require_one_of("surrogate_encoder", self.surrogate_encoder, ENCODERS)
 
@@ -157,7 +159,8 @@ def _bo(make_ao: Callable[[ArchitectureGenerator, Any], Any]) -> Build:
 
         gen = ArchitectureGenerator.load(space_name, checkpoint, device=device)
         surrogate = EnsembleSurrogate(gen, p.ensemble, PredictorConfig(
-            encoder=cast(Encoder, p.surrogate_encoder), steps=p.predictor_steps, label_transform="zscore"))
+            encoder=cast(Encoder, p.surrogate_encoder), steps=p.predictor_steps, label_transform="zscore",
+            rank_weight=p.surrogate_rank_weight))
         return BayesianOptimization(gen.space, surrogate, p.acquisition, make_ao(gen, p), p.n_init, p.k, p.beta,
                                     cast(Guide, p.guide) if isinstance(p, DiffusionBOParams) else "mean")
 

@@ -58,8 +58,11 @@ class PredictorConfig:
     weight_decay: float = 1e-4
     eps: float = 1e-5  # smallest t drawn in the loss
     label_transform: LabelKind = "normal_scores"  # regression target; see labels.py for why not z-scores
+    rank_weight: float = 0.0  # weight of the pairwise ranking term added to the squared error (0: none)
 
     def __post_init__(self) -> None:
+        if not (math.isfinite(self.rank_weight) and self.rank_weight >= 0):
+            raise ValueError(f"rank_weight must be a finite number >= 0, got {self.rank_weight!r}")
         if self.encoder not in ENCODERS:
             raise ValueError(f"unknown predictor encoder {self.encoder!r}; choose one of {', '.join(ENCODERS)}")
         if self.label_transform not in LABEL_KINDS:
@@ -204,11 +207,26 @@ def _fit(model: ArchitecturePredictor, x0: torch.Tensor, target: torch.Tensor, s
         idx = torch.randint(0, x0.shape[0], (batch,), generator=generator).to(x0.device)
         t = uniform_like(x0, generator, (batch,)) * (1 - cfg.eps) + cfg.eps
         xt, sigma = sde.perturb(x0[idx], t, normal_like(x0[idx], generator))
-        loss = (model(xt, sigma) - target[idx]).pow(2).mean()
+        pred = model(xt, sigma)
+        loss = (pred - target[idx]).pow(2).mean()
+        if cfg.rank_weight:
+            loss = loss + cfg.rank_weight * pairwise_rank_loss(pred, target[idx])
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         sched.step()
+
+
+def pairwise_rank_loss(pred: torch.Tensor, target: torch.Tensor, groups: torch.Tensor | None = None) -> torch.Tensor:
+    """Mean logistic loss ``softplus(-(p_i - p_j))`` over the batch's pairs with ``y_i > y_j``
+    (within one group when ``groups`` is given). A search acts on the order of the good cells,
+    which the squared error barely weighs once they all sit near the top of the label range."""
+    better = target[:, None] > target[None, :]
+    if groups is not None:
+        better &= groups[:, None] == groups[None, :]
+    if not better.any():
+        return pred.new_zeros(())
+    return F.softplus(-(pred[:, None] - pred[None, :])[better]).mean()
 
 
 @torch.no_grad()

@@ -29,6 +29,7 @@ from ..diffusion import to_model_scale
 from ..diffusion.sde import VESDE, expand
 from ..errors import CheckpointError
 from ..guidance.labels import LabelKind, fit_labels
+from ..guidance.predictors import pairwise_rank_loss
 from ..spaces import SearchSpace
 from .descriptors import TaskDescriptor
 from .meta_predictor import MetaPredictor, MetaPredictorConfig
@@ -171,7 +172,10 @@ def meta_train(meta: MetaDataset, descriptor: TaskDescriptor, space: SearchSpace
         sigma = sde.sigma(t)
         xt = x0[idx] + expand(sigma, x0[idx]) * torch.randn(x0[idx].shape, generator=generator)
         weight = 1.0 + cfg.top_weight * y[idx].clamp_min(0.0)
-        loss = (weight * (model(xt, sigma, emb) - y[idx]).pow(2)).mean()
+        pred = model(xt, sigma, emb)
+        loss = (weight * (pred - y[idx]).pow(2)).mean()
+        if cfg.rank_weight:  # pairs within a task: accuracies of different tasks are not comparable
+            loss = loss + cfg.rank_weight * pairwise_rank_loss(pred, y[idx], task[idx])
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
