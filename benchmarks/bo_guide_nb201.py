@@ -9,8 +9,9 @@ steps, 100 candidates, scales 100/50/25, shipped checkpoint) and protocol 2 (See
 seeds, torch acquisitions). Variants: acquisition its / ucb (beta 2) / ei, each guided by the
 surrogate mean and, for ucb and ei, by the acquisition; its-mean with an MLP surrogate
 (surrogate_encoder mlp) and with 50 one-edit mutations of the best queried cells mixed into
-the generated candidates (mix_mutations 50), and ucb-acq with the same mixing; local search
-(ls) as the reference to beat. One
+the generated candidates (mix_mutations 50), and ucb-acq with the same mixing; its-mean and
+ucb-acq with a pairwise ranking term in the surrogate's fit (surrogate_rank_weight 1); local
+search (ls) as the reference to beat. One
 worker, one thread per run. Each
 variant is its own resumable sweep (run in this process, one table load) in
 benchmarks_results/bo_guide_nb201/<variant>/runs; the tables use the seeds every variant
@@ -45,6 +46,9 @@ VARIANTS: dict[str, tuple[str, dict]] = {  # name -> (method, parameters over it
     "its-mean-mlp": ("diffusion-bo", {"acquisition": "its", "guide": "mean", "surrogate_encoder": "mlp"}),
     "its-mean-mix50": ("diffusion-bo", {"acquisition": "its", "guide": "mean", "mix_mutations": 50}),
     "ucb-acq-mix50": ("diffusion-bo", {"acquisition": "ucb", "guide": "acquisition", "mix_mutations": 50}),
+    # a pairwise ranking term in the surrogate's fit (weight 1 beside the squared error)
+    "its-mean-rank1": ("diffusion-bo", {"acquisition": "its", "guide": "mean", "surrogate_rank_weight": 1.0}),
+    "ucb-acq-rank1": ("diffusion-bo", {"acquisition": "ucb", "guide": "acquisition", "surrogate_rank_weight": 1.0}),
     "ls": ("ls", {}),
 }
 

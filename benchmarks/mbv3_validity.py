@@ -1,0 +1,103 @@
+"""MBv3 score networks compared on validity per sampler step count (issue 13, item 1: a network
+that is >= 99.9 % valid at <= 100 steps).
+
+Protocol: for each checkpoint (the shipped one first), 1,000 samples per seed with its own
+predictor-corrector sampler (1 Langevin step per step) except for the step count, which is
+varied; validity (share of samples that decode to an OFA subnet: at most one token per slot,
+slots 0-1 of every stage active, no empty slot before an active one), uniqueness, novelty
+against the checkpoint's training sample, wall time per 1,000. A 0.1 % invalid rate needs
+10,000 samples to resolve, hence 10 seeds. Invalid samples are counted, never repaired.
+Choose between networks on seeds 100-102 (``--seeds 100-102``), report seeds 0-9.
+Each run is cached in benchmarks/.cache/mbv3_validity/<checkpoint sha256[:12]>_<steps>_s<seed>.json.
+
+    python benchmarks/mbv3_validity.py --checkpoints naslib_diffusionnag/pretrained/mbv3.pt,NEW.pt \
+        [--steps 40,100] [--seeds 0-9] [--out benchmarks_results/mbv3_validity]
+"""
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from naslib_diffusionnag import __version__
+from naslib_diffusionnag.bo.sweep import cpu_name
+from naslib_diffusionnag.generation import ArchitectureGenerator
+from naslib_diffusionnag.metrics import generation_metrics
+from naslib_diffusionnag.oracles.paths import sha256
+from naslib_diffusionnag.resultsio import cached_json, write_json_atomic
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = ROOT / "benchmarks" / ".cache" / "mbv3_validity"
+N = 1000
+
+
+def run(gen: ArchitectureGenerator, steps: int, seed: int) -> dict[str, Any]:
+    made = gen.sample(N, seed, gen.config.with_overrides(sampler={"steps": steps}).sampler)
+    return {**generation_metrics(made.archs, gen.training_archs()), "seconds": made.seconds,
+            "invalid": sum(a is None for a in made.archs)}
+
+
+def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    invalid, n = sum(r["invalid"] for r in runs), sum(r["n"] for r in runs)
+    return {"seeds": len(runs), "samples": n, "invalid": invalid, "validity": 1 - invalid / n,
+            "uniqueness": float(np.mean([r["uniqueness"] for r in runs])),
+            "novelty": float(np.mean([r["novelty"] for r in runs])),
+            "seconds_per_1000": float(np.median([r["seconds"] for r in runs]))}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--checkpoints", required=True, help="comma-separated MBv3 checkpoint paths")
+    p.add_argument("--steps", default="40,100", help="comma-separated sampler step counts")
+    p.add_argument("--seeds", default="0-9", help="first-last (inclusive)")
+    p.add_argument("--out", default=str(ROOT / "benchmarks_results" / "mbv3_validity"),
+                   help="results prefix: writes PREFIX.json and PREFIX.md")
+    args = p.parse_args()
+    torch.set_num_threads(1)  # 2 shared cores: more threads only spin
+    first, last = (int(x) for x in args.seeds.split("-"))
+    seeds, steps = list(range(first, last + 1)), [int(s) for s in args.steps.split(",")]
+    CACHE.mkdir(parents=True, exist_ok=True)
+    table: dict[str, Any] = {}
+    for path in args.checkpoints.split(","):
+        gen = ArchitectureGenerator.load("mbv3", path)
+        digest = sha256(path)
+        rows = {}
+        for st in steps:
+            runs = [cached_json(CACHE / f"{digest[:12]}_{st}_s{s}.json", lambda gen=gen, st=st, s=s: run(gen, st, s))
+                    for s in tqdm(seeds, desc=f"{Path(path).name}, {st} steps")]
+            rows[str(st)] = summarise(runs)
+        table[path] = {"sha256": digest, "model": gen.config.to_dict()["model"], "train": gen.config.to_dict()["train"],
+                       "train_seconds": gen.metadata.get("train_seconds"),
+                       "default_steps": gen.config.sampler.steps, "steps": rows}
+    meta = {"date": time.strftime("%Y-%m-%d"), "package_version": __version__, "torch": str(torch.__version__),
+            "cpu": cpu_name(), "seeds": seeds, "samples_per_seed": N, "protocol": __doc__.split("\n\n")[1].strip()}
+    write_json_atomic(f"{args.out}.json", {"meta": meta, "checkpoints": table}, indent=1)
+    Path(f"{args.out}.md").write_text(to_markdown(meta, table, steps))
+
+
+def to_markdown(meta: dict[str, Any], table: dict[str, Any], steps: list[int]) -> str:
+    lines = ["# MobileNetV3 score networks: validity per sampler step count", "",
+             f"Produced by `python benchmarks/mbv3_validity.py` on {meta['date']} ({meta['cpu']}, torch "
+             f"{meta['torch']}, 1 thread). Seeds {meta['seeds'][0]}-{meta['seeds'][-1]}, {meta['samples_per_seed']:,} "
+             "samples each.", "", meta["protocol"], "",
+             "| checkpoint (sha256) | mask | " + " | ".join(f"validity @ {s} steps (invalid / samples)" for s in steps)
+             + " | uniqueness % | novelty % | " + " | ".join(f"s per 1,000 @ {s}" for s in steps) + " |",
+             "|---|---|" + "---|" * (2 * len(steps) + 2)]
+    for path, c in table.items():
+        r = c["steps"]
+        lines.append(f"| {path} ({c['sha256'][:12]}…) | {c['model']['mask']} | "
+                     + " | ".join(f"{100 * r[str(s)]['validity']:.2f} % ({r[str(s)]['invalid']} / "
+                                  f"{r[str(s)]['samples']:,})" for s in steps)
+                     + f" | {100 * np.mean([r[str(s)]['uniqueness'] for s in steps]):.2f} | "
+                     f"{100 * np.mean([r[str(s)]['novelty'] for s in steps]):.2f} | "
+                     + " | ".join(f"{r[str(s)]['seconds_per_1000']:.1f}" for s in steps) + " |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()
