@@ -25,7 +25,8 @@ every file recorded in the output):
   Phase predictors:<row> computes only this and the Spearman (no generation runs).
 - Transfer-BO (``transfer.transfer_bo``, warm start = the pipeline's top 10 for seed s, prior-mean
   surrogate with a residual ensemble of 3 predictors fitted TBO_PREDICTOR_STEPS steps, ITS,
-  mutation candidates) with the (iii, all non-target) predictor (phase tbo:i exists for row (i)):
+  mutation candidates) with the (iii, all non-target) predictor (phases tbo:i and tbo:iii-sib
+  run it for rows (i) and (iii, the other CIFAR)):
   queries until the optimum, budget BO_BUDGET. A run stops when it queries the optimum (the count is all
   this column needs); "reached" counts seeds that found it within the budget. Where transfer-BO
   was not run, the column gives the bound the pipeline rows imply: its first 10 queries are the
@@ -128,7 +129,7 @@ def search_run(method_run, bench: NB201Benchmark, target: str, budget: int) -> d
             "seconds": time.perf_counter() - start}
 
 
-PHASES = ("rows", "scratch:ls", "unmeasurable", "tbo:iii-all", "tbo:i")  # + rows:<row>, predictors:<row>
+PHASES = ("rows", "scratch:ls", "unmeasurable", "tbo:iii-all", "tbo:i", "tbo:iii-sib")  # + rows:<row>, predictors:<row>
 UNMEASURABLE = ("aircraft", "pets")  # class names known, accuracies not reachable offline
 
 
@@ -352,7 +353,7 @@ def to_markdown(res: dict[str, Any]) -> str:
                   " and no meta-predictor in this cache version (results of the former GCN meta-predictor: "
                   "git history of this file, commit 5328201).") for m in missing]
         if no_tbo:
-            lines.append("- Transfer-BO runs (phases tbo:iii-all, tbo:i): not run; the queries-to-optimum column of "
+            lines.append("- Transfer-BO runs (phases tbo:iii-all, tbo:i, tbo:iii-sib): not run; the queries-to-optimum column of "
                          "the transfer rows is the bound implied by its warm start (its first 10 queries are "
                          "the row's top 10).")
         lines.append("")
