@@ -15,9 +15,11 @@ search (ls) as the reference to beat. One
 worker, one thread per run. Each
 variant is its own resumable sweep (run in this process, one table load) in
 benchmarks_results/bo_guide_nb201/<variant>/runs; the tables use the seeds every variant
-finished. Writes benchmarks_results/bo_guide_nb201.{json,md}.
+finished. Writes benchmarks_results/bo_guide_nb201.{json,md}. With --dataset cifar100 /
+ImageNet16-120 the same variants and seeds run on that dataset instead (whether a choice made
+on CIFAR-10 carries over), in benchmarks_results/bo_guide_nb201_<dataset>{/,.json,.md}.
 
-    python benchmarks/bo_guide_nb201.py [--seeds 100-109] [--variants its-mean,ucb-acq,...]
+    python benchmarks/bo_guide_nb201.py [--seeds 100-109] [--variants its-mean,ucb-acq,...] [--dataset cifar10]
 """
 from __future__ import annotations
 
@@ -28,13 +30,18 @@ import numpy as np
 
 from naslib_diffusionnag.bo import report
 from naslib_diffusionnag.bo.sweep import PROTOCOL, SweepConfig, run_one
-from naslib_diffusionnag.oracles import NB201Benchmark
+from naslib_diffusionnag.oracles import NB201Benchmark, canonical_dataset
 from naslib_diffusionnag.resultsio import check_writable, to_json, write_json_atomic, write_text_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "benchmarks_results" / "bo_guide_nb201"
+RESULTS = ROOT / "benchmarks_results"
 BUDGET = 50
-DATASET = "cifar10"
+DATASET = "cifar10"  # where the settings are chosen; --dataset checks a choice on another one
+
+
+def out_dir(dataset: str) -> Path:
+    """benchmarks_results/bo_guide_nb201 for CIFAR-10 (the tuning runs), bo_guide_nb201_<dataset> otherwise."""
+    return RESULTS / ("bo_guide_nb201" if dataset == DATASET else f"bo_guide_nb201_{dataset}")
 VARIANTS: dict[str, tuple[str, dict]] = {  # name -> (method, parameters over its defaults)
     "its-mean": ("diffusion-bo", {"acquisition": "its", "guide": "mean"}),
     "ucb-mean": ("diffusion-bo", {"acquisition": "ucb", "guide": "mean"}),
@@ -53,50 +60,52 @@ VARIANTS: dict[str, tuple[str, dict]] = {  # name -> (method, parameters over it
 }
 
 
-def sweep(variant: str, seeds: list[int]) -> SweepConfig:
-    runs = OUT / variant / "runs"
+def sweep(variant: str, seeds: list[int], dataset: str) -> SweepConfig:
+    out = out_dir(dataset)
     method, params = VARIANTS[variant]
-    return SweepConfig(methods={method: params}, datasets=[DATASET], seeds=seeds,
-                       budget=BUDGET, runs_dir=str(runs), results=str(OUT / variant / "table"))
+    return SweepConfig(methods={method: params}, datasets=[dataset], seeds=seeds,
+                       budget=BUDGET, runs_dir=str(out / variant / "runs"), results=str(out / variant / "table"))
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--seeds", default="100-109", help="first-last (inclusive)")
     p.add_argument("--variants", default=",".join(VARIANTS))
+    p.add_argument("--dataset", default=DATASET, help="NB201 dataset (default: cifar10, the tuning dataset)")
     p.add_argument("--aggregate-only", action="store_true")
     args = p.parse_args()
+    dataset, out = canonical_dataset(args.dataset), out_dir(canonical_dataset(args.dataset))
     first, last = (int(x) for x in args.seeds.split("-"))
     seeds = list(range(first, last + 1))
     variants = args.variants.split(",")
     bench = NB201Benchmark.load()
-    optimum = bench.best(DATASET)[1]
+    optimum = bench.best(dataset)[1]
     if not args.aggregate_only:
         for s in seeds:  # seed by seed across variants, so a partial run compares like with like
             for v in variants:
-                config = sweep(v, [s])
+                config = sweep(v, [s], dataset)
                 runs_dir = check_writable(config.runs_dir)
                 (spec,) = config.specs()
                 if not (runs_dir / f"{spec.run_id}.json").exists():  # in this process: one table load
                     run_one(spec, config.runs_dir, bench)
                 print(v, s, flush=True)
-    done = {v: report.load_runs(OUT / v / "runs") for v in VARIANTS if (OUT / v / "runs").exists()}
+    done = {v: report.load_runs(out / v / "runs") for v in VARIANTS if (out / v / "runs").exists()}
     common = set.intersection(*({r["spec"]["seed"] for r in runs} for runs in done.values()))
     rows = {}
     for v, all_runs in done.items():  # only the seeds every variant finished: like with like
         runs = [r for r in all_runs if r["spec"]["seed"] in common]
-        report.check_same_data(runs, OUT / v / "runs", bench.checksum)
-        report.check_same_protocol(runs, OUT / v / "runs")
-        table = report.aggregate(runs, {DATASET: optimum})[DATASET][VARIANTS[v][0]]
+        report.check_same_data(runs, out / v / "runs", bench.checksum)
+        report.check_same_protocol(runs, out / v / "runs")
+        table = report.aggregate(runs, {dataset: optimum})[dataset][VARIANTS[v][0]]
         inc = np.array([r["trajectory"]["incumbent"][:BUDGET] for r in runs])
         table["seed_list"] = sorted(r["spec"]["seed"] for r in runs)
         table["final"] = inc[:, -1].tolist()
         table["reached_optimum_by_50"] = int(np.isclose(inc[:, -1], optimum, atol=1e-6).sum())
         rows[v] = table
-    meta = {"title": "Tuning run: diffusion-BO's guide, surrogate and round design (NB201 CIFAR-10)",
+    meta = {"title": f"Tuning run: diffusion-BO's guide, surrogate and round design (NB201 {dataset})",
             "protocol_version": PROTOCOL, "benchmark": bench.provenance(), "budget": BUDGET,
             "protocol": __doc__.split("\n\n")[1].strip()}
-    write_json_atomic(OUT.parent / "bo_guide_nb201.json", {"meta": meta, "optimum": optimum, "variants": rows},
+    write_json_atomic(f"{out}.json", {"meta": meta, "optimum": optimum, "variants": rows},
                       indent=1)
     qs = [10, 20, 50]
     lines = [f"# {meta['title']}", "", "**Tuning run on seeds outside the reported ones; not a reported result.**", "",
@@ -107,7 +116,7 @@ def main() -> None:
     for v, t in rows.items():
         lines.append(f"| {v} | {t['seeds']} | " + " | ".join(report.cell_text(t["at"][str(q)]) for q in qs)
                      + f" | {t['reached_optimum_by_50']}/{t['seeds']} | {t['seconds_median']:.0f} |")
-    write_text_atomic(OUT.parent / "bo_guide_nb201.md", "\n".join(lines) + "\n")
+    write_text_atomic(f"{out}.md", "\n".join(lines) + "\n")
     print(to_json(rows and {v: t["at"] for v, t in rows.items()}, indent=1))
 
 
