@@ -112,9 +112,11 @@ def test_plugin_settings_are_our_methods_parameters():
     assert params["n_init"] == search["num_init"] and params["acquisition"] == search["acq_fn_type"]
     assert set(params) == {ours for ours, _ in SEARCH_KEYS.values()}
     assert asdict(resolve_params("diffusion-bo", params))["guide"] == "mean"
+    assert diffusion_bo_params({**search, "diffusion_rank_weight": 1.0})["surrogate_rank_weight"] == 1.0
     for key, value, message in (("diffusion_guide", "ucb", "parameter 'guide' must be one of mean, acquisition"),
                                 ("acq_fn_type", "exploit", "parameter 'acquisition' must be one of"),
-                                ("diffusion_beta", -1, "parameter 'beta' must be >= 0")):
+                                ("diffusion_beta", -1, "parameter 'beta' must be >= 0"),
+                                ("diffusion_rank_weight", -1, "parameter 'surrogate_rank_weight' must be >= 0")):
         with pytest.raises(ConfigError, match=message):
             resolve_params("diffusion-bo", diffusion_bo_params({**search, key: value}))
     del search["num_init"]
