@@ -104,12 +104,13 @@ def main() -> None:
         rows[v] = table
     meta = {"title": f"Tuning run: diffusion-BO's guide, surrogate and round design (NB201 {dataset})",
             "protocol_version": PROTOCOL, "benchmark": bench.provenance(), "budget": BUDGET,
-            "protocol": __doc__.split("\n\n")[1].strip()}
+            "dataset": dataset, "protocol": __doc__.split("\n\n")[1].strip()}
     write_json_atomic(f"{out}.json", {"meta": meta, "optimum": optimum, "variants": rows},
                       indent=1)
     qs = [10, 20, 50]
     lines = [f"# {meta['title']}", "", "**Tuning run on seeds outside the reported ones; not a reported result.**", "",
-             meta["protocol"], "", f"Best @ q: mean {report.SPREAD}. Optimum {optimum:.2f}.", "",
+             meta["protocol"], "", f"Dataset of this table: {dataset} (--dataset). Best @ q: mean {report.SPREAD}. "
+             f"Optimum {optimum:.2f}.", "",
              "| variant | seeds | " + " | ".join(f"best @ {q}" for q in qs)
              + " | seeds at the optimum by 50 | s / run (median) |",
              "|---|---|" + "---|" * len(qs) + "---|---|"]
