@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import torch
+import yaml
 from tqdm import tqdm
 
 from naslib_diffusionnag import __version__
@@ -36,8 +37,8 @@ CACHE = ROOT / "benchmarks" / ".cache" / "mbv3_validity"
 N = 1000
 
 
-def run(gen: ArchitectureGenerator, train: set[str], steps: int, seed: int) -> dict[str, Any]:
-    made = gen.sample(N, seed, gen.config.with_overrides(sampler={"steps": steps}).sampler)
+def run(gen: ArchitectureGenerator, train: set[str], sampler: dict[str, Any], seed: int) -> dict[str, Any]:
+    made = gen.sample(N, seed, gen.config.with_overrides(sampler=sampler).sampler)
     return {**generation_metrics(made.archs, train), "seconds": made.seconds,
             "invalid": sum(a is None for a in made.archs)}
 
@@ -54,6 +55,9 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--checkpoints", required=True, help="comma-separated MBv3 checkpoint paths")
     p.add_argument("--steps", default="40,100", help="comma-separated sampler step counts")
+    p.add_argument("--sampler", action="append", default=None,
+                   help="other sampler settings, e.g. snr=0.32,corrector_steps=2; repeat for several variants "
+                        "(each checkpoint runs with each; default: none)")
     p.add_argument("--seeds", default="0-9", help="first-last (inclusive)")
     p.add_argument("--out", default=str(ROOT / "benchmarks_results" / "mbv3_validity"),
                    help="results prefix: writes PREFIX.json and PREFIX.md")
@@ -61,20 +65,27 @@ def main() -> None:
     torch.set_num_threads(1)  # 2 shared cores: more threads only spin
     first, last = (int(x) for x in args.seeds.split("-"))
     seeds, steps = list(range(first, last + 1)), [int(s) for s in args.steps.split(",")]
+    variants = [{k: yaml.safe_load(v) for k, v in (kv.split("=", 1) for kv in spec.split(",") if kv)}
+                for spec in (args.sampler or [""])]
     CACHE.mkdir(parents=True, exist_ok=True)
     table: dict[str, Any] = {}
     for path in args.checkpoints.split(","):
         gen = ArchitectureGenerator.load("mbv3", path)
         digest = sha256(path)
         train = gen.training_archs()  # rebuilt from the recorded split (100,000 draws): once per checkpoint
-        rows = {}
-        for st in steps:
-            runs = [cached_json(CACHE / f"{digest[:12]}_{st}_s{s}.json", lambda gen=gen, train=train, st=st, s=s: run(gen, train, st, s))
-                    for s in tqdm(seeds, desc=f"{Path(path).name}, {st} steps")]
-            rows[str(st)] = summarise(runs)
-        table[path] = {"sha256": digest, "model": gen.config.to_dict()["model"], "train": gen.config.to_dict()["train"],
-                       "train_seconds": gen.metadata.get("train_seconds"),
-                       "default_steps": gen.config.sampler.steps, "steps": rows}
+        for extra in variants:
+            tag = "".join(f"_{k}{v}" for k, v in sorted(extra.items()))
+            rows = {}
+            for st in steps:
+                runs = [cached_json(CACHE / f"{digest[:12]}_{st}{tag}_s{s}.json",
+                                    lambda gen=gen, train=train, extra=extra, st=st, s=s:
+                                    run(gen, train, {**extra, "steps": st}, s))
+                        for s in tqdm(seeds, desc=f"{Path(path).name}{tag}, {st} steps")]
+                rows[str(st)] = summarise(runs)
+            table[f"{path}{tag}"] = {
+                "path": path, "sha256": digest, "model": gen.config.to_dict()["model"],
+                "train": gen.config.to_dict()["train"], "train_seconds": gen.metadata.get("train_seconds"),
+                "default_sampler": gen.config.to_dict()["sampler"], "sampler_overrides": extra, "steps": rows}
     meta = {"date": time.strftime("%Y-%m-%d"), "package_version": __version__, "torch": str(torch.__version__),
             "cpu": cpu_name(), "seeds": seeds, "samples_per_seed": N, "protocol": __doc__.split("\n\n")[1].strip()}
     write_json_atomic(f"{args.out}.json", {"meta": meta, "checkpoints": table}, indent=1)
@@ -86,12 +97,14 @@ def to_markdown(meta: dict[str, Any], table: dict[str, Any], steps: list[int]) -
              f"Produced by `python benchmarks/mbv3_validity.py` on {meta['date']} ({meta['cpu']}, torch "
              f"{meta['torch']}, 1 thread). Seeds {meta['seeds'][0]}-{meta['seeds'][-1]}, {meta['samples_per_seed']:,} "
              "samples each.", "", meta["protocol"], "",
-             "| checkpoint (sha256) | mask | " + " | ".join(f"validity @ {s} steps (invalid / samples)" for s in steps)
+             "Sampler: each checkpoint's own settings except the step count and the overrides listed.", "",
+             "| checkpoint (sha256) | mask | sampler overrides | " + " | ".join(f"validity @ {s} steps (invalid / samples)" for s in steps)
              + " | uniqueness % | novelty % | " + " | ".join(f"s per 1,000 @ {s}" for s in steps) + " |",
-             "|---|---|" + "---|" * (2 * len(steps) + 2)]
-    for path, c in table.items():
+             "|---|---|---|" + "---|" * (2 * len(steps) + 2)]
+    for c in table.values():
         r = c["steps"]
-        lines.append(f"| {path} ({c['sha256'][:12]}…) | {c['model']['mask']} | "
+        over = ", ".join(f"{k} {v}" for k, v in c["sampler_overrides"].items()) or "none"
+        lines.append(f"| {c['path']} ({c['sha256'][:12]}…) | {c['model']['mask']} | {over} | "
                      + " | ".join(f"{100 * r[str(s)]['validity']:.2f} % ({r[str(s)]['invalid']} / "
                                   f"{r[str(s)]['samples']:,})" for s in steps)
                      + f" | {100 * np.mean([r[str(s)]['uniqueness'] for s in steps]):.2f} | "
