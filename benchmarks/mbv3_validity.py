@@ -8,15 +8,24 @@ slots 0-1 of every stage active, no empty slot before an active one), uniqueness
 against the checkpoint's training sample, wall time per 1,000. A 0.1 % invalid rate needs
 10,000 samples to resolve, hence 10 seeds. Invalid samples are counted, never repaired.
 Choose between networks on seeds 100-102 (``--seeds 100-102``), report seeds 0-9.
-Each run is cached in benchmarks/.cache/mbv3_validity/<checkpoint sha256[:12]>_<steps>_s<seed>.json.
+Each run is cached in benchmarks/.cache/mbv3_validity/<weights sha256[:12]>_<resolved sampler>_s<seed>.json:
+keyed by the weights and the sampler actually used, so a checkpoint whose file differs only in
+its default sampler shares the runs that setting already made.
 
     python benchmarks/mbv3_validity.py --checkpoints naslib_diffusionnag/pretrained/mbv3.pt,NEW.pt \
-        [--steps 40,100] [--seeds 0-9] [--out benchmarks_results/mbv3_validity]
+        [--steps 40,100] [--seeds 0-9] [--sampler snr=0.32 ...] [--out benchmarks_results/mbv3_validity]
+
+The committed tables: `--checkpoints naslib_diffusionnag/pretrained/mbv3.pt --steps 100` (seeds 0-9)
+and `--checkpoints mbv3_former.pt,naslib_diffusionnag/pretrained/mbv3.pt --steps 100 --seeds 100-102
+--sampler snr=0.16 --sampler snr=0.08 --sampler snr=0.32 --out benchmarks_results/mbv3_validity_select`,
+where mbv3_former.pt is `git show 4fc4801:naslib_diffusionnag/pretrained/mbv3.pt`.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +36,7 @@ from tqdm import tqdm
 
 from naslib_diffusionnag import __version__
 from naslib_diffusionnag.bo.sweep import cpu_name
+from naslib_diffusionnag.diffusion import SamplerConfig
 from naslib_diffusionnag.generation import ArchitectureGenerator
 from naslib_diffusionnag.metrics import generation_metrics
 from naslib_diffusionnag.oracles.paths import sha256
@@ -37,8 +47,21 @@ CACHE = ROOT / "benchmarks" / ".cache" / "mbv3_validity"
 N = 1000
 
 
-def run(gen: ArchitectureGenerator, train: set[str], sampler: dict[str, Any], seed: int) -> dict[str, Any]:
-    made = gen.sample(N, seed, gen.config.with_overrides(sampler=sampler).sampler)
+def weights_sha256(gen: ArchitectureGenerator) -> str:
+    """sha256 of the network's tensors (name order): equal for equal weights, whatever else the file holds."""
+    h = hashlib.sha256()
+    for name, t in sorted(gen.model.state_dict().items()):
+        h.update(name.encode())
+        h.update(t.detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()
+
+
+def sampler_tag(sampler: SamplerConfig) -> str:
+    return "_".join(f"{k}{v}" for k, v in sorted(asdict(sampler).items()))
+
+
+def run(gen: ArchitectureGenerator, train: set[str], sampler: SamplerConfig, seed: int) -> dict[str, Any]:
+    made = gen.sample(N, seed, sampler)
     return {**generation_metrics(made.archs, train), "seconds": made.seconds,
             "invalid": sum(a is None for a in made.archs)}
 
@@ -71,19 +94,19 @@ def main() -> None:
     table: dict[str, Any] = {}
     for path in args.checkpoints.split(","):
         gen = ArchitectureGenerator.load("mbv3", path)
-        digest = sha256(path)
+        digest, weights = sha256(path), weights_sha256(gen)
         train = gen.training_archs()  # rebuilt from the recorded split (100,000 draws): once per checkpoint
         for extra in variants:
             tag = "".join(f"_{k}{v}" for k, v in sorted(extra.items()))
             rows = {}
             for st in steps:
-                runs = [cached_json(CACHE / f"{digest[:12]}_{st}{tag}_s{s}.json",
-                                    lambda gen=gen, train=train, extra=extra, st=st, s=s:
-                                    run(gen, train, {**extra, "steps": st}, s))
+                sampler = gen.config.with_overrides(sampler={**extra, "steps": st}).sampler
+                runs = [cached_json(CACHE / f"{weights[:12]}_{sampler_tag(sampler)}_s{s}.json",
+                                    lambda gen=gen, train=train, sampler=sampler, s=s: run(gen, train, sampler, s))
                         for s in tqdm(seeds, desc=f"{Path(path).name}{tag}, {st} steps")]
                 rows[str(st)] = summarise(runs)
             table[f"{path}{tag}"] = {
-                "path": path, "sha256": digest, "model": gen.config.to_dict()["model"],
+                "path": path, "sha256": digest, "weights_sha256": weights, "model": gen.config.to_dict()["model"],
                 "train": gen.config.to_dict()["train"], "train_seconds": gen.metadata.get("train_seconds"),
                 "default_sampler": gen.config.to_dict()["sampler"], "sampler_overrides": extra, "steps": rows}
     meta = {"date": time.strftime("%Y-%m-%d"), "package_version": __version__, "torch": str(torch.__version__),
