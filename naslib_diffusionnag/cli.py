@@ -203,10 +203,12 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
 
     budget = check_budget(args.budget, get_space(args.space))
     dataset = canonical_dataset(args.dataset)
+    params: dict[str, Any] = ({"target": dataset, "meta_checkpoint": args.meta_checkpoint}
+                              if args.method == "transfer-bo" else {})
+    if args.cost_budget:
+        params.update(_cost_budget(args.cost_budget, args.method))
     bench = NB201Benchmark.load(args.data, args.allow_unverified_data)
-    optimizer = build_method(args.method, args.space, checkpoint=args.checkpoint, device=args.device,
-                             params={"target": dataset, "meta_checkpoint": args.meta_checkpoint}
-                             if args.method == "transfer-bo" else None)
+    optimizer = build_method(args.method, args.space, checkpoint=args.checkpoint, device=args.device, params=params)
     with tqdm(total=budget, desc=f"{args.method} queries", unit="arch", disable=not args.progress) as bar:
         def black_box(arch: str) -> float:
             bar.update(1)
@@ -215,10 +217,28 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
         traj = optimizer.run(black_box, budget, args.seed)
     arch, value = traj.best()
     return {"method": args.method, "space": args.space, "dataset": dataset, "seed": args.seed, "device": args.device,
-            "budget": budget, "queries": len(traj.archs), "best_arch": arch, "best_test_accuracy": value,
+            "budget": budget, "cost_budget": args.cost_budget, "queries": len(traj.archs), "best_arch": arch,
+            "best_test_accuracy": value,
             "optimum": bench.best(dataset)[1], "seconds": traj.times[-1] if traj.times else 0.0,
             "metric": bench.metric[dataset], "benchmark": bench.provenance(), "incumbent": traj.incumbent(),
             "trajectory": {"archs": traj.archs, "values": traj.values, "times": traj.times}}
+
+
+def _cost_budget(spec: str, method: str) -> dict[str, Any]:
+    """``PROPERTY=VALUE`` (e.g. ``latency:pixel3=10``) as the BO parameters of a hard cost budget."""
+    from .bo.methods import BOParams
+
+    prop, eq, value = spec.rpartition("=")
+    try:
+        budget = float(value) if eq and prop else None
+    except ValueError:
+        budget = None
+    if budget is None:
+        raise ConfigError(f"--cost-budget {spec!r}: use PROPERTY=VALUE, e.g. latency:pixel3=10 (ms) or flops:cifar10=100")
+    if not issubclass(METHODS.get(method).params, BOParams) or method == "transfer-bo":
+        raise ConfigError(f"--cost-budget needs a BO method that takes a budget (diffusion-bo, bananas, bo-random), "
+                          f"not {method}")
+    return {"budget_property": prop, "budget": budget}
 
 
 def cmd_bench(args: argparse.Namespace) -> dict[str, Any]:
@@ -528,6 +548,9 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--seed", type=at_least(0), default=0, help="seed of the run")
     se.add_argument("--method", default="diffusion-bo", choices=METHODS.names(), help="search method")
     se.add_argument("--checkpoint", help="score-network checkpoint for diffusion-bo (default: shipped)")
+    se.add_argument("--cost-budget", metavar="PROPERTY=VALUE",
+                    help="BO methods: a hard budget on an exactly known cost, e.g. latency:pixel3=10; nothing over "
+                         "it is queried")
     add_data_flags(se)
     se.add_argument("--progress", **progress)
     se.add_argument("--meta-checkpoint", help="transfer-bo: meta-predictor from `diffusionnag meta-train` "

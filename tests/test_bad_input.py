@@ -93,6 +93,14 @@ CASES = [
     (["search", "--dataset", "cifar10", "--budget", "20000"], "between 1 and 15,625"),
     (["search", "--dataset", "cifar10", "--budget", "0"], "--budget: must be an integer >= 1"),
     (["search", "--dataset", "cifar10", "--budget", "-4"], "--budget: must be an integer >= 1"),
+    (["search", "--dataset", "cifar10", "--cost-budget", "latency:pixel3"], "use PROPERTY=VALUE"),
+    (["search", "--dataset", "cifar10", "--cost-budget", "latency:pixel3=fast"], "use PROPERTY=VALUE"),
+    (["search", "--dataset", "cifar10", "--method", "ls", "--cost-budget", "latency:pixel3=10"],
+     "needs a BO method that takes a budget"),
+    pytest.param(["search", "--dataset", "cifar10", "--cost-budget", "latency:pixel3=0.001"],
+                 "below its smallest value", marks=SLOW),
+    pytest.param(["search", "--dataset", "cifar10", "--cost-budget", "accuracy:cifar10=90"], "no exact value",
+                 marks=SLOW),
     (["bench", "--config", "sweep.yaml", "--workers", "0"], "--workers: must be an integer >= 1"),
 ]
 

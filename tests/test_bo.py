@@ -350,13 +350,15 @@ def test_unknown_backend(tmp_path):
 def test_method_defaults_are_the_committed_settings():
     """The defaults every committed result was made with (benchmarks_results/bo_nb201.md)."""
     bo = {"n_init": 10, "k": 10, "acquisition": "its", "beta": 2.0, "ensemble": 3, "predictor_steps": 300,
-          "surrogate_encoder": "gcn", "surrogate_rank_weight": 0.0, "candidates": 100}
+          "surrogate_encoder": "gcn", "surrogate_rank_weight": 0.0, "candidates": 100, "mutation_top_k": 10,
+          "mutation_edits": 1, "budget_property": None,
+          "budget": None, "sampler_steps": None}
     assert asdict(resolve_params("rs")) == {}
     assert asdict(resolve_params("re")) == {"population_size": 30, "sample_size": 10}
     assert asdict(resolve_params("ls")) == {"n_init": 10}
     assert asdict(resolve_params("bananas")) == asdict(resolve_params("bo-random")) == bo
-    assert asdict(resolve_params("diffusion-bo")) == {**bo, "scales": (100.0, 50.0, 25.0), "sampler_steps": None,
-                                                      "guide": "mean", "mix_mutations": 0}
+    assert asdict(resolve_params("diffusion-bo")) == {**bo, "scales": (100.0, 50.0, 25.0), "guide": "mean",
+                                                      "mix_mutations": 0}
     assert resolve_params("diffusion-bo", {"scales": [100, 50, 25]}) == resolve_params("diffusion-bo")
 
 
@@ -378,6 +380,10 @@ def test_method_defaults_are_the_committed_settings():
     ({"re": {"sample_size": 0}}, "method 're': parameter 'sample_size' must be >= 1, got 0"),
     ({"bananas": {"surrogate_encoder": "gp"}}, "parameter 'surrogate_encoder' must be one of gcn, mlp, got 'gp'"),
     ({"diffusion-bo": {"mix_mutations": -5}}, "parameter 'mix_mutations' must be >= 0, got -5"),
+    ({"bananas": {"budget": 30}}, "parameters 'budget_property' and 'budget' go together"),
+    ({"diffusion-bo": {"budget_property": "latency:note10"}}, "parameters 'budget_property' and 'budget' go together"),
+    ({"transfer-bo": {"target": "cifar10", "budget_property": "latency:pixel3", "budget": 9}},
+     "transfer-bo takes no 'budget'"),
     ({"bo-random": {"surrogate_rank_weight": -0.5}}, "parameter 'surrogate_rank_weight' must be >= 0, got -0.5"),
     ({"bananas": {"mix_mutations": 5}}, "method 'bananas': unknown parameter 'mix_mutations'"),
 ])

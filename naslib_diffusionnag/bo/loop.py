@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
 import torch
@@ -25,6 +25,9 @@ from .acquisition import AcquisitionFunction, PosteriorMean, make_acquisition
 from .candidates import AcquisitionOptimizer, History, fresh
 from .seeds import spawn_rng, spawn_seeds
 from .surrogate import BOSurrogate
+
+if TYPE_CHECKING:
+    from .constraints import CostBudget
 
 BlackBox = Callable[[str], float]
 """Maps an architecture string to the value to maximise (e.g. benchmark accuracy)."""
@@ -240,7 +243,10 @@ class BayesianOptimization(_Runs):
     """BO: ``n_init`` initial queries (``initial_design`` first, random cells for the rest),
     then per round: refit the surrogate on everything queried, bind the acquisition function
     to it, let the acquisition optimizer propose candidates (guided by the acquisition or by
-    the surrogate mean, ``guide``), and query the ``k`` the acquisition ranks best."""
+    the surrogate mean, ``guide``), and query the ``k`` the acquisition ranks best. With a
+    ``constraint`` (a hard budget on an exactly known cost) nothing over the budget is ever
+    queried: candidates over it are dropped before ranking, and the initial design (unless
+    given) is generated within it."""
 
     space: SearchSpace
     surrogate: BOSurrogate
@@ -253,6 +259,7 @@ class BayesianOptimization(_Runs):
     initial_design: Callable[[int, int], list[str]] | None = None
     """``(n, seed) -> architectures`` queried first instead of random ones (e.g. a
     meta-predictor's ranking, ``transfer.transfer_bo``)."""
+    constraint: CostBudget | None = None
 
     def searcher(self, seed: int) -> BOSearcher:
         return BOSearcher(self, np.random.SeedSequence(seed))
@@ -272,7 +279,12 @@ class BOSearcher:
         if len(history) < self.bo.n_init:
             return self._initial(history, min(n, self.bo.n_init - len(history)))
         acquisition, pool = self.round(history)
-        if not pool:  # nothing new proposed: explore at random
+        if self.bo.constraint is not None:
+            pool = self.bo.constraint.within(pool)
+        if not pool:  # nothing new proposed: explore at random (within the budget, if any)
+            if self.bo.constraint is not None:
+                return self.bo.constraint.design(min(n, self.bo.k), int(self.rng.integers(2**31 - 1)),
+                                                 {a for a, _ in history})
             return random_fresh(self.bo.space, self.rng, history, min(n, self.bo.k))
         with torch.no_grad():
             scores = acquisition(*self.bo.surrogate.inputs(pool)).cpu().numpy()
@@ -290,10 +302,15 @@ class BOSearcher:
         return acquisition, self.bo.optimizer.propose(history, guide, self.rng)
 
     def _initial(self, history: History, n: int) -> list[str]:
+        constraint = self.bo.constraint
         if self.initial is None:
             design = self.bo.initial_design
             self.initial = design(self.bo.n_init, self.initial_seed) if design else []
+            if constraint is not None:
+                self.initial = constraint.within(self.initial)
         out = fresh(self.initial, {a for a, _ in history}, n)
         if len(out) < n:
-            out += random_fresh(self.bo.space, self.rng, [*history, *((a, 0.0) for a in out)], n - len(out))
+            known = {a for a, _ in history} | set(out)
+            out += (constraint.design(n - len(out), self.initial_seed, known) if constraint else
+                    random_fresh(self.bo.space, self.rng, [(a, 0.0) for a in known], n - len(out)))
         return out

@@ -27,8 +27,10 @@ from ..spaces import get_space
 if TYPE_CHECKING:
     import torch
 
+    from ..diffusion import SamplerConfig
     from ..generation import ArchitectureGenerator
     from .candidates import AcquisitionOptimizer
+    from .constraints import CostBudget
     from .loop import SearchMethod
 
 
@@ -63,7 +65,11 @@ class BOParams:
     """The shared BO settings: random initial queries, queries per round, acquisition
     function (``ACQUISITIONS``) and UCB's ``beta``, surrogate ensemble size, fit steps,
     architecture encoder (``gcn``: every committed result; ``mlp``) and weight of the pairwise
-    ranking term in its fit (0: squared error only, every committed result), candidates per round."""
+    ranking term in its fit (0: squared error only, every committed result), candidates per round;
+    where candidates are mutations: of how many of the best queried, by up to how many edits;
+    a hard budget on an exactly known cost (``budget_property`` <= ``budget``, e.g.
+    ``latency:note10`` <= 30 on MBv3: nothing over it is queried, ``constraints.CostBudget``) and
+    the diffusion sampler's steps wherever the method generates (None: the checkpoint's sampler)."""
 
     n_init: int = 10
     k: int = 10
@@ -74,32 +80,38 @@ class BOParams:
     surrogate_encoder: str = "gcn"
     surrogate_rank_weight: float = 0.0
     candidates: int = 100
+    mutation_top_k: int = 10
+    mutation_edits: int = 1
+    budget_property: str | None = None
+    budget: float | None = None
+    sampler_steps: int | None = None
 
     def __post_init__(self) -> None:
         from ..guidance.predictors import ENCODERS
         from .acquisition import ACQUISITIONS  # its math libraries load when a config is resolved
 
-        require_at_least(self, 1, "n_init", "k", "ensemble", "predictor_steps", "candidates")
+        require_at_least(self, 1, "n_init", "k", "ensemble", "predictor_steps", "candidates", "sampler_steps",
+                         "mutation_top_k", "mutation_edits")
         require_at_least(self, 0, "beta", "surrogate_rank_weight")
+        if (self.budget_property is None) != (self.budget is None):
+            raise ConfigError("parameters 'budget_property' and 'budget' go together (e.g. budget_property: "
+                              f"latency:note10, budget: 30); got {self.budget_property!r} and {self.budget!r}")
         require_one_of("acquisition", self.acquisition, ACQUISITIONS.names())
         require_one_of("surrogate_encoder", self.surrogate_encoder, ENCODERS)
 
 
 @dataclass(frozen=True)
 class DiffusionBOParams(BOParams):
-    """BO settings plus the guidance-scale schedule of the diffusion acquisition optimizer, its
-    sampler steps (None: the checkpoint's sampler), what it climbs: the surrogate ``mean``
+    """BO settings plus the guidance-scale schedule of the diffusion acquisition optimizer, what it climbs: the surrogate ``mean``
     (the committed runs) or the ``acquisition`` function itself, and how many one-edit
     mutations of the best queried cells join each round's generated candidates (0: none)."""
 
     scales: tuple[float, ...] = (100.0, 50.0, 25.0)
-    sampler_steps: int | None = None
     guide: str = "mean"
     mix_mutations: int = 0
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        require_at_least(self, 1, "sampler_steps")
         require_at_least(self, 0, "mix_mutations")
         if not self.scales or min(self.scales) < 0:
             raise ConfigError(f"parameter 'scales' must be a non-empty list of numbers >= 0, got {list(self.scales)}")
@@ -130,6 +142,9 @@ class TransferBOParams(BOParams):
         super().__post_init__()
         require_at_least(self, 1, "n_generate")
         require_one_of("candidates_from", self.candidates_from, CANDIDATES_FROM)
+        if self.budget is not None or self.sampler_steps is not None:
+            raise ConfigError("transfer-bo takes no 'budget'/'budget_property' or 'sampler_steps' (its candidates "
+                              "come from the meta-predictor's pipeline); use diffusion-bo or bananas for a budget")
         if not self.target:
             raise ConfigError("parameter 'target' is required: the dataset searched (e.g. cifar10)")
 
@@ -147,33 +162,48 @@ class Method:
     uses_checkpoint: bool = True
 
 
-def _bo(make_ao: Callable[[ArchitectureGenerator, Any], Any]) -> Build:
-    """``build`` of a BO method: the shared surrogate and acquisition, ``make_ao``'s candidates."""
+MakeAO = Callable[["ArchitectureGenerator", Any, "CostBudget | None"], "AcquisitionOptimizer"]
+"""``(generator, params, budget or None) -> acquisition optimizer`` of a BO method."""
+
+
+def _sampler(gen: ArchitectureGenerator, p: BOParams) -> SamplerConfig | None:
+    """The sampler ``p.sampler_steps`` asks for (None: the checkpoint's own)."""
+    return gen.config.with_overrides(sampler={"steps": p.sampler_steps}).sampler if p.sampler_steps else None
+
+
+def _bo(make_ao: MakeAO) -> Build:
+    """``build`` of a BO method: the shared surrogate and acquisition, ``make_ao``'s candidates,
+    and the hard cost budget when the parameters set one."""
 
     def build(space_name: str, p: BOParams, checkpoint: str | None, device: torch.device | str) -> SearchMethod:
         from ..generation import ArchitectureGenerator
         from ..guidance import PredictorConfig
         from ..guidance.predictors import Encoder
+        from ..oracles.properties import space_property
+        from .constraints import CostBudget
         from .loop import BayesianOptimization, Guide
         from .surrogate import EnsembleSurrogate
 
         gen = ArchitectureGenerator.load(space_name, checkpoint, device=device)
+        budget = (CostBudget(gen, space_property(space_name, p.budget_property), p.budget, sampler=_sampler(gen, p))
+                  if p.budget_property is not None and p.budget is not None else None)
         surrogate = EnsembleSurrogate(gen, p.ensemble, PredictorConfig(
             encoder=cast(Encoder, p.surrogate_encoder), steps=p.predictor_steps, label_transform="zscore",
             rank_weight=p.surrogate_rank_weight))
-        return BayesianOptimization(gen.space, surrogate, p.acquisition, make_ao(gen, p), p.n_init, p.k, p.beta,
-                                    cast(Guide, p.guide) if isinstance(p, DiffusionBOParams) else "mean")
+        return BayesianOptimization(gen.space, surrogate, p.acquisition, make_ao(gen, p, budget), p.n_init, p.k,
+                                    p.beta, cast(Guide, p.guide) if isinstance(p, DiffusionBOParams) else "mean",
+                                    constraint=budget)
 
     return build
 
 
-def _diffusion_ao(gen: ArchitectureGenerator, p: DiffusionBOParams) -> AcquisitionOptimizer:
+def _diffusion_ao(gen: ArchitectureGenerator, p: DiffusionBOParams, budget: CostBudget | None) -> AcquisitionOptimizer:
     from .candidates import DiffusionAO, MutationAO, UnionAO
 
-    sampler = (gen.config.with_overrides(sampler={"steps": p.sampler_steps}).sampler
-               if p.sampler_steps is not None else None)
-    generated = DiffusionAO(gen, p.candidates, list(p.scales), sampler)
-    return UnionAO([generated, MutationAO(gen.space, p.mix_mutations)]) if p.mix_mutations else generated
+    generated = DiffusionAO(gen, p.candidates, list(p.scales), _sampler(gen, p), [budget.term()] if budget else [])
+    if not p.mix_mutations:
+        return generated
+    return UnionAO([generated, MutationAO(gen.space, p.mix_mutations, p.mutation_top_k, p.mutation_edits)])
 
 
 def _transfer_bo(space_name: str, p: TransferBOParams, checkpoint: str | None,
@@ -208,13 +238,13 @@ def _local_search(space_name: str, p: LSParams, checkpoint: str | None, device: 
     return LocalSearch(get_space(space_name), p.n_init)
 
 
-def _mutation_ao(gen: ArchitectureGenerator, p: BOParams) -> Any:
+def _mutation_ao(gen: ArchitectureGenerator, p: BOParams, budget: CostBudget | None) -> AcquisitionOptimizer:
     from .candidates import MutationAO
 
-    return MutationAO(gen.space, p.candidates)
+    return MutationAO(gen.space, p.candidates, p.mutation_top_k, p.mutation_edits)
 
 
-def _random_ao(gen: ArchitectureGenerator, p: BOParams) -> Any:
+def _random_ao(gen: ArchitectureGenerator, p: BOParams, budget: CostBudget | None) -> AcquisitionOptimizer:
     from .candidates import RandomAO
 
     return RandomAO(gen.space, p.candidates)

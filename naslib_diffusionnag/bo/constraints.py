@@ -1,0 +1,72 @@
+"""A hard budget on an exactly known cost (latency from a table, FLOPs, params) for BO.
+
+A budgeted search must never spend a black-box query on an architecture over the budget,
+and need not: the cost is known for every architecture (``ArchProperty.soft``), so the loop
+rejects such candidates for free, as OFA's evolution redraws infeasible subnets. The same
+exact cost steers generation (a budget penalty on its expected value over the sampler's soft
+architecture, ``guidance.exact``) and builds a feasible initial design where uniform draws
+are almost never within a tight budget (MBv3 at 20-25 ms on Note10: about 0 and 0.09 %).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..diffusion import SamplerConfig
+from ..errors import ConfigError
+from ..generation import ArchitectureGenerator
+from ..guidance import GuidanceTerm, Objective
+from ..oracles.properties import ArchProperty
+from .candidates import fresh
+
+
+@dataclass
+class CostBudget:
+    """``prop <= budget`` for every queried architecture; ``weight`` and ``tighten`` set the
+    budget penalty of generation (``GuidanceTerm``; the (b2) settings of ``mbv3.md``)."""
+
+    generator: ArchitectureGenerator
+    prop: ArchProperty
+    budget: float
+    weight: float = 3.0
+    tighten: float = 1.0
+    sampler: SamplerConfig | None = None  # None: the checkpoint's default sampler
+    max_rounds: int = 50
+
+    def __post_init__(self) -> None:
+        soft = self.prop.soft
+        if soft is None:
+            raise ConfigError(f"{self.prop.name} has no exact value on {self.generator.space.name} (only hardware "
+                              "costs with a table or count do), so it cannot be a hard budget of the search")
+        if not (np.isfinite(self.budget) and self.budget >= soft.minimum()):
+            raise ConfigError(f"budget {self.budget!r} for {self.prop.name} is below its smallest value "
+                              f"({soft.minimum():.4g}) or not a number: no architecture can meet it")
+        self.guide = self.generator.exact_predictor(soft)
+
+    def feasible(self, archs: Sequence[str]) -> np.ndarray:
+        """Whether each architecture is within the budget (exact: the table or count)."""
+        return self.prop.evaluate(list(archs)) <= self.budget
+
+    def within(self, archs: Sequence[str]) -> list[str]:
+        """``archs`` within the budget, in order."""
+        return [a for a, ok in zip(archs, self.feasible(archs), strict=True) if ok] if archs else []
+
+    def term(self) -> GuidanceTerm:
+        """The budget penalty on the expected cost, for guided generation."""
+        return GuidanceTerm(self.prop.name, self.guide, Objective("budget", self.budget), self.weight, self.tighten)
+
+    def design(self, n: int, seed: int, known: set[str] | frozenset[str] = frozenset()) -> list[str]:
+        """``n`` distinct architectures within the budget and not in ``known``, generated under
+        the budget penalty alone (no black-box query spent choosing them); rounds of ``2 n``
+        samples with seeds ``seed + 7919 r``."""
+        out: list[str] = []
+        for r in range(self.max_rounds):
+            made = self.generator.sample_guided(2 * n, seed + 7919 * r, [self.term()], [100.0], self.sampler)
+            out += self.within(fresh(made.valid, set(known) | set(out), 2 * n))[: n - len(out)]
+            if len(out) == n:
+                return out
+        raise ConfigError(f"{self.max_rounds} rounds of {2 * n} samples guided under {self.prop.name} <= "
+                          f"{self.budget:g} gave {len(out)} of the {n} new architectures within it; the budget is "
+                          "out of the generator's reach: raise it")
