@@ -132,6 +132,20 @@ def test_neighbours(mbv3):
     assert all(mbv3.parse(n) == n for n in nbrs)
 
 
+def test_mutation_is_a_uniform_neighbour_drawn_as_the_base_class_draws_it(mbv3):
+    """The direct mutation returns exactly what picking from the listed neighbours returns with
+    the same random draw (so searches stay what they were), over every depth combination."""
+    from naslib_diffusionnag.spaces.base import SearchSpace
+
+    archs = mbv3.sample(200, np.random.default_rng(0))
+    depths = {tuple(len(stage) for stage in mbv3.layers(a)) for a in archs}
+    assert {d for ds in depths for d in ds} == {2, 3, 4}
+    fast, listed = np.random.default_rng(5), np.random.default_rng(5)
+    for arch in archs:
+        for _ in range(25):
+            assert mbv3.mutate(arch, fast) == SearchSpace.mutate(mbv3, arch, listed)
+
+
 def test_training_split_of_a_large_space_is_a_seeded_sample(mbv3):
     from naslib_diffusionnag.generation import split_from_spec, training_split
     from naslib_diffusionnag.spaces import NB201Space

@@ -165,6 +165,28 @@ class MBv3Space(SearchSpace):
                 out.append(put(stage[:-1]))
         return out
 
+    def mutate(self, arch: str, rng: np.random.Generator) -> str:
+        """``neighbours(arch)[i]`` for ``i`` drawn as the base class draws it (same draw, same
+        result), built alone: listing ~200 neighbours per call made mutation pools the cost of
+        a search round."""
+        layers = self.layers(arch)
+        sizes = [8 * len(st) + 9 * (len(st) < max(DEPTHS)) + (len(st) > min(DEPTHS)) for st in layers]
+        i = int(rng.integers(sum(sizes)))
+        s = 0
+        while i >= sizes[s]:
+            i, s = i - sizes[s], s + 1
+        stage = layers[s]
+        if i < 8 * len(stage):  # layer i // 8 takes the (i % 8)-th other (kernel, expand)
+            j, k = divmod(i, 8)
+            others = [(kk, e) for kk in KERNELS for e in EXPANDS if (kk, e) != stage[j]]
+            new = stage[:j] + (others[k],) + stage[j + 1:]
+        elif i - 8 * len(stage) < 9 and len(stage) < max(DEPTHS):  # one layer deeper
+            k = i - 8 * len(stage)
+            new = stage + ((KERNELS[k // 3], EXPANDS[k % 3]),)
+        else:  # one layer shallower
+            new = stage[:-1]
+        return _format(layers[:s] + (new,) + layers[s + 1:])
+
     def sample(self, n: int, rng: np.random.Generator) -> list[str]:
         """Uniform over architectures: depth d drawn with probability proportional to 9^d."""
         weights = np.array([len(VOCAB) ** d for d in DEPTHS], dtype=float)
