@@ -37,12 +37,13 @@ Protocol (all oracles offline from ../shared/data/mbv3, sha256 recorded in the o
   ``diffusion-bo`` and ``bananas`` of ``naslib_diffusionnag.bo`` with the hard budget
   ``latency:note10 <= B`` (``bo.constraints.CostBudget``: nothing over B is ever queried, an
   accuracy call is spent only on subnets within it), black box = the OFA predictor, CALLS
-  queries, seeds 0-2 (BO_SEEDS). Both start from the same 100 subnets generated under the exact
+  queries, seeds 0-9 (BO_SEEDS; the table shows n, the seeds finished). Both start from the same 100 subnets generated under the exact
   latency penalty alone (uniform draws almost never meet 20-25 ms) and refit a 3-member MLP
   ensemble before each round of 50 queries ranked by ITS; candidates: ``bananas`` 2,000
   mutations (1-3 edits) of the 20 best queried, ``diffusion-bo`` the same plus 300 samples
   generated under the surrogate mean and the exact latency penalty (FAST_STEPS). The
-  difference between the two rows is the diffusion model's share.
+  difference between the two rows is the diffusion model's share. Ablation: ``bananas`` with
+  uniform draws within the budget as its initial design instead (seeds 0-2, 25-40 ms).
 - (c) ``bananas`` (mutation), ``bo-random`` and ``diffusion-bo`` of ``naslib_diffusionnag.bo``
   (3-member surrogate ensemble, ITS, 10 initial, k 10, 100 candidates), black box = the OFA
   predictor at r = 224, 100 queries, seeds 0-9; incumbent at 40/60/80/100 queries.
@@ -98,7 +99,8 @@ FAST_STEPS = 40  # the sampler of parts (b) and (c): throughput matters there, a
 BUDGETED = {"n_init": 100, "k": 50, "surrogate_encoder": "mlp", "mutation_top_k": 20, "mutation_edits": 3,
             "sampler_steps": FAST_STEPS, "budget_property": "latency:note10"}
 BUDGETED_METHODS = {"bananas": {"candidates": 2000}, "diffusion-bo": {"candidates": 300, "mix_mutations": 2000}}
-BO_SEEDS, BUDGETED_AT = 3, (200, 500, 1000)  # part (b4): seeds 0-2, incumbent after these calls
+UNIFORM_SEEDS = 3  # the uniform-design ablation of (b4)
+BO_SEEDS, BUDGETED_AT = 10, (200, 500, 1000)  # part (b4): seeds 0-9 (seed-major), incumbent after these calls
 
 
 def reuse_committed() -> None:
@@ -258,15 +260,15 @@ def part_b_evolution(acc: ArchProperty, lat: ArchProperty, seed: int, budget: fl
 
 
 def part_b_bo(method: str, checkpoint: str, acc: ArchProperty, lat: ArchProperty, seed: int,
-              budget: float) -> dict[str, Any]:
+              budget: float, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """Budgeted BO (``BUDGETED``): CALLS accuracy calls, none on a subnet over ``budget``."""
     torch.set_num_threads(1)
-    opt = build_method(method, "mbv3", {**BUDGETED, **BUDGETED_METHODS[method], "budget": budget},
+    opt = build_method(method, "mbv3", {**BUDGETED, **BUDGETED_METHODS[method], "budget": budget, **(extra or {})},
                        checkpoint=checkpoint)
     start = time.perf_counter()
     traj = opt.run(lambda a: float(acc.evaluate([a])[0]), CALLS, seed)
     over = int((lat.evaluate(traj.archs) > budget).sum())
-    return {"incumbent": traj.incumbent(), "best_arch": traj.best()[0], "over_budget_queried": over,
+    return {"incumbent_every_10": traj.incumbent()[9::10], "best_arch": traj.best()[0], "over_budget_queried": over,
             "seconds": time.perf_counter() - start}
 
 
@@ -285,6 +287,8 @@ def main() -> None:
     p.add_argument("--seeds", type=int, default=10)
     p.add_argument("--parts", default="a,b,b4,c")
     p.add_argument("--only", default="", help="run only the jobs whose name contains this (parallel runners)")
+    p.add_argument("--render-only", action="store_true",
+                   help="write the tables from the runs finished so far; compute nothing (part b4 shows n per row)")
     args = p.parse_args()
     parts, seeds = set(args.parts.split(",")), list(range(args.seeds))
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -315,7 +319,10 @@ def main() -> None:
                 for s in seeds[:EXACT_SEEDS]]
     if "b4" in parts:
         jobs += [(f"b4_{m}_{b:g}_s{s}", lambda m=m, b=b, s=s: part_b_bo(m, checkpoint, acc, lat, s, b))
-                 for b in EXACT_BUDGETS for s in seeds[:BO_SEEDS] for m in BUDGETED_METHODS]
+                 for s in seeds[:BO_SEEDS] for b in EXACT_BUDGETS for m in BUDGETED_METHODS]
+        jobs += [(f"b4_bananas-uniform_{b:g}_s{s}", lambda b=b, s=s: part_b_bo(
+            "bananas", checkpoint, acc, lat, s, b, {"budget_initial": "uniform"}))
+            for s in seeds[:UNIFORM_SEEDS] for b in EXACT_BUDGETS[1:]]  # at 20 ms no uniform draw is within
     if "c" in parts:
         jobs += [(f"c_{m}_s{s}", lambda m=m, s=s: part_c(m, checkpoint, acc, s)) for m in BO_METHODS for s in seeds]
     if args.only:
@@ -323,7 +330,10 @@ def main() -> None:
         for name, fn in tqdm(todo, desc=f"mbv3 runs matching {args.only!r}"):
             cached_json(CACHE / f"{name}.json", fn)
         return
-    results = {name: cached_json(CACHE / f"{name}.json", fn) for name, fn in tqdm(jobs, desc="mbv3 runs")}
+    if args.render_only:  # the runs finished so far (a sweep still going elsewhere), nothing computed
+        results = {name: read_json(CACHE / f"{name}.json") for name, _ in jobs if (CACHE / f"{name}.json").exists()}
+    else:
+        results = {name: cached_json(CACHE / f"{name}.json", fn) for name, fn in tqdm(jobs, desc="mbv3 runs")}
     meta = {"date": time.strftime("%Y-%m-%d"), "package_version": __version__, "torch": str(torch.__version__),
             "cpu": cpu_name(), "checkpoint": checkpoint, "seeds": seeds, "resolution": R,
             "default_sampler_steps": gen.config.sampler.steps,
@@ -412,27 +422,46 @@ def budgeted_markdown(runs: dict[str, Any], seeds: list[int]) -> list[str]:
              f"{BUDGETED_METHODS['diffusion-bo']['candidates']} subnets generated under the surrogate mean and the exact "
              f"latency penalty ({FAST_STEPS} steps). So the difference between the two is the diffusion model's "
              "candidates. Shipped score network (neighbours mask). Settings chosen with a prototype on seed 100 "
-             f"(not reported); seeds {seeds[0]}-{seeds[-1]}; OFA evolution on the same seeds (its runs of part b). "
-             "Mean ± std (ddof 0) over seeds.", "",
-             "| budget (ms) | diffusion-bo, " + " / ".join(str(q) for q in BUDGETED_AT) + " calls | bananas, "
+             f"(not reported); seeds 0-{seeds[-1]} as far as finished (column 'seeds': the first n, both methods); "
+             "OFA evolution on the same seeds (its runs of part b; 50,000 calls: seeds 0-2 only). Mean over seeds, "
+             "± the std (ddof 0) after 1,000 calls.", "",
+             "| budget (ms) | seeds | diffusion-bo, " + " / ".join(str(q) for q in BUDGETED_AT) + " calls | bananas, "
              + " / ".join(str(q) for q in BUDGETED_AT) + " calls | OFA evolution (1,000 calls) | OFA evolution "
              "(50,000 calls) | seeds diffusion-bo >= evolution (1,000) | over budget queried | s / run "
-             "(diffusion-bo / bananas) |", "|---|---|---|---|---|---|---|---|"]
+             "(diffusion-bo / bananas) |", "|---|---|---|---|---|---|---|---|---|"]
     for b in EXACT_BUDGETS:
-        d = [runs[f"b4_diffusion-bo_{b:g}_s{s}"] for s in seeds]
-        m = [runs[f"b4_bananas_{b:g}_s{s}"] for s in seeds]
-        evo = {s: runs[k]["best"] for s in seeds if (k := f"b_evo_{b:g}_s{s}") in runs}
-        e50 = [runs[k]["best"] for s in seeds if (k := f"b_evo50k_{b:g}_s{s}") in runs]
+        done = [s for s in seeds if all(f"b4_{m}_{b:g}_s{s}" in runs for m in BUDGETED_METHODS)]
+        d = [runs[f"b4_diffusion-bo_{b:g}_s{s}"] for s in done]
+        m = [runs[f"b4_bananas_{b:g}_s{s}"] for s in done]
+        evo = {s: runs[k]["best"] for s in done if (k := f"b_evo_{b:g}_s{s}") in runs}
+        e50 = [runs[k]["best"] for s in done if (k := f"b_evo50k_{b:g}_s{s}") in runs]
+        if not done:
+            continue
 
         def at(rs: list[dict[str, Any]]) -> str:
-            return " / ".join(f"{np.mean([r['incumbent'][q - 1] for r in rs]):.2f}" for q in BUDGETED_AT) + \
-                f" (± {np.std([r['incumbent'][-1] for r in rs]):.2f})"
-        wins = (f"{sum(r['incumbent'][-1] >= evo[s] for s, r in zip(seeds, d, strict=True))} / {len(seeds)}"
+            return " / ".join(f"{np.mean([r['incumbent_every_10'][q // 10 - 1] for r in rs]):.2f}"
+                              for q in BUDGETED_AT) + f" (± {np.std([r['incumbent_every_10'][-1] for r in rs]):.2f})"
+        wins = (f"{sum(r['incumbent_every_10'][-1] >= evo[s] for s, r in zip(done, d, strict=True))} / {len(done)}"
                 if evo else "evolution cannot start")
-        lines.append(f"| {b:g} | {at(d)} | {at(m)} | {_ms(list(evo.values())) if evo else 'cannot start'} | "
+        lines.append(f"| {b:g} | {len(done)} | {at(d)} | {at(m)} | {_ms(list(evo.values())) if evo else 'cannot start'} | "
                      f"{_ms(e50) if e50 else 'cannot start'} | {wins} | "
                      f"{sum(r['over_budget_queried'] for r in d + m)} | "
                      f"{np.mean([r['seconds'] for r in d]):.0f} / {np.mean([r['seconds'] for r in m]):.0f} |")
+    uni = [(b, s) for b in EXACT_BUDGETS for s in range(UNIFORM_SEEDS) if f"b4_bananas-uniform_{b:g}_s{s}" in runs
+           and f"b4_bananas_{b:g}_s{s}" in runs]
+    if uni:
+        lines += ["", "**Ablation: the initial design.** `bananas` as above, but its 100 initial subnets are uniform "
+                  "draws kept when within the budget (none of 2,000,000 is within 20 ms, so that row cannot start); "
+                  "same seeds for both columns; best after 200 / 500 / 1,000 calls.", "",
+                  "| budget (ms) | seeds | initial design generated under the exact latency | uniform within budget |",
+                  "|---|---|---|---|"]
+        for b in sorted({b for b, _ in uni}):
+            ss = [s for bb, s in uni if bb == b]
+
+            def row(name: str, b: float = b, ss: list[int] = ss) -> str:
+                return " / ".join(f"{np.mean([runs[f'b4_{name}_{b:g}_s{s}']['incumbent_every_10'][q // 10 - 1] for s in ss]):.2f}"
+                                  for q in BUDGETED_AT)
+            lines.append(f"| {b:g} | {len(ss)} | {row('bananas')} | {row('bananas-uniform')} |")
     lines += ["", "Wall times on 1 thread, two runs sharing 2 cores; OFA evolution takes 0.6-17 s per 1,000-call run "
               "(part b), so at equal wall time evolution could spend far more calls: the comparison here is at equal "
               "accuracy-oracle calls, the issue's protocol.", ""]

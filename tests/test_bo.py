@@ -352,7 +352,7 @@ def test_method_defaults_are_the_committed_settings():
     bo = {"n_init": 10, "k": 10, "acquisition": "its", "beta": 2.0, "ensemble": 3, "predictor_steps": 300,
           "surrogate_encoder": "gcn", "surrogate_rank_weight": 0.0, "candidates": 100, "mutation_top_k": 10,
           "mutation_edits": 1, "budget_property": None,
-          "budget": None, "sampler_steps": None}
+          "budget": None, "budget_initial": "generated", "sampler_steps": None}
     assert asdict(resolve_params("rs")) == {}
     assert asdict(resolve_params("re")) == {"population_size": 30, "sample_size": 10}
     assert asdict(resolve_params("ls")) == {"n_init": 10}
@@ -381,6 +381,7 @@ def test_method_defaults_are_the_committed_settings():
     ({"bananas": {"surrogate_encoder": "gp"}}, "parameter 'surrogate_encoder' must be one of gcn, mlp, got 'gp'"),
     ({"diffusion-bo": {"mix_mutations": -5}}, "parameter 'mix_mutations' must be >= 0, got -5"),
     ({"bananas": {"budget": 30}}, "parameters 'budget_property' and 'budget' go together"),
+    ({"bananas": {"budget_initial": "random"}}, "parameter 'budget_initial' must be one of generated, uniform"),
     ({"diffusion-bo": {"budget_property": "latency:note10"}}, "parameters 'budget_property' and 'budget' go together"),
     ({"transfer-bo": {"target": "cifar10", "budget_property": "latency:pixel3", "budget": 9}},
      "transfer-bo takes no 'budget'"),

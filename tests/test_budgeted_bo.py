@@ -54,6 +54,16 @@ def test_budgeted_bo_keeps_the_search_contract(accuracy):
     check_search_contract(build_method("bananas", "mbv3", TINY), accuracy, 8)
 
 
+def test_uniform_initial_design_is_within_the_budget_or_says_it_is_out_of_reach(latency):
+    """The ablation's initial design: uniform draws kept within the budget; at a budget no
+    uniform draw meets, a clear error instead of a hang."""
+    gen = ArchitectureGenerator.load("mbv3")
+    design = CostBudget(gen, latency, 40.0, initial="uniform").design(20, seed=0)
+    assert len(set(design)) == 20 and (latency.evaluate(design) <= 40.0).all()
+    with pytest.raises(ConfigError, match="2 rounds of uniform draws gave 0 of the 5 .* or use the generated"):
+        CostBudget(gen, latency, BUDGET, initial="uniform", max_rounds=2).design(5, seed=0)
+
+
 def test_impossible_or_inexact_budgets_are_refused(latency):
     gen = ArchitectureGenerator.load("mbv3")
     lowest = latency.soft.minimum()

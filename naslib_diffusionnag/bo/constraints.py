@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
@@ -22,10 +23,16 @@ from ..oracles.properties import ArchProperty
 from .candidates import fresh
 
 
+Design = Literal["generated", "uniform"]
+DESIGNS: tuple[str, ...] = ("generated", "uniform")
+
+
 @dataclass
 class CostBudget:
     """``prop <= budget`` for every queried architecture; ``weight`` and ``tighten`` set the
-    budget penalty of generation (``GuidanceTerm``; the (b2) settings of ``mbv3.md``)."""
+    budget penalty of generation (``GuidanceTerm``; the (b2) settings of ``mbv3.md``);
+    ``initial``: where the initial design comes from, generated under that penalty or uniform
+    draws kept when within the budget (the ablation; hopeless where the budget is tight)."""
 
     generator: ArchitectureGenerator
     prop: ArchProperty
@@ -33,6 +40,7 @@ class CostBudget:
     weight: float = 3.0
     tighten: float = 1.0
     sampler: SamplerConfig | None = None  # None: the checkpoint's default sampler
+    initial: Design = "generated"
     max_rounds: int = 50
 
     def __post_init__(self) -> None:
@@ -58,15 +66,20 @@ class CostBudget:
         return GuidanceTerm(self.prop.name, self.guide, Objective("budget", self.budget), self.weight, self.tighten)
 
     def design(self, n: int, seed: int, known: set[str] | frozenset[str] = frozenset()) -> list[str]:
-        """``n`` distinct architectures within the budget and not in ``known``, generated under
-        the budget penalty alone (no black-box query spent choosing them); rounds of ``2 n``
-        samples with seeds ``seed + 7919 r``."""
+        """``n`` distinct architectures within the budget and not in ``known``, none costing a
+        black-box query: generated under the budget penalty alone (rounds of ``2 n`` samples,
+        seeds ``seed + 7919 r``), or with ``initial="uniform"`` uniform draws (rounds of 10,000)."""
         out: list[str] = []
+        rng = np.random.default_rng(seed)
         for r in range(self.max_rounds):
-            made = self.generator.sample_guided(2 * n, seed + 7919 * r, [self.term()], [100.0], self.sampler)
-            out += self.within(fresh(made.valid, set(known) | set(out), 2 * n))[: n - len(out)]
+            if self.initial == "uniform":
+                drawn = self.generator.space.sample(10_000, rng)
+            else:
+                drawn = self.generator.sample_guided(2 * n, seed + 7919 * r, [self.term()], [100.0], self.sampler).valid
+            out += self.within(fresh(drawn, set(known) | set(out), len(drawn)))[: n - len(out)]
             if len(out) == n:
                 return out
-        raise ConfigError(f"{self.max_rounds} rounds of {2 * n} samples guided under {self.prop.name} <= "
-                          f"{self.budget:g} gave {len(out)} of the {n} new architectures within it; the budget is "
-                          "out of the generator's reach: raise it")
+        how = "uniform draws" if self.initial == "uniform" else f"samples guided under {self.prop.name}"
+        raise ConfigError(f"{self.max_rounds} rounds of {how} gave {len(out)} of the {n} new architectures within "
+                          f"{self.prop.name} <= {self.budget:g}; the budget is out of reach: raise it"
+                          + (" or use the generated initial design" if self.initial == "uniform" else ""))

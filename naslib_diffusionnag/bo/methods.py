@@ -68,7 +68,8 @@ class BOParams:
     ranking term in its fit (0: squared error only, every committed result), candidates per round;
     where candidates are mutations: of how many of the best queried, by up to how many edits;
     a hard budget on an exactly known cost (``budget_property`` <= ``budget``, e.g.
-    ``latency:note10`` <= 30 on MBv3: nothing over it is queried, ``constraints.CostBudget``) and
+    ``latency:note10`` <= 30 on MBv3: nothing over it is queried, ``constraints.CostBudget``) with
+    its initial design (``generated`` under the cost penalty, or ``uniform`` draws within it) and
     the diffusion sampler's steps wherever the method generates (None: the checkpoint's sampler)."""
 
     n_init: int = 10
@@ -84,6 +85,7 @@ class BOParams:
     mutation_edits: int = 1
     budget_property: str | None = None
     budget: float | None = None
+    budget_initial: str = "generated"
     sampler_steps: int | None = None
 
     def __post_init__(self) -> None:
@@ -93,6 +95,9 @@ class BOParams:
         require_at_least(self, 1, "n_init", "k", "ensemble", "predictor_steps", "candidates", "sampler_steps",
                          "mutation_top_k", "mutation_edits")
         require_at_least(self, 0, "beta", "surrogate_rank_weight")
+        from .constraints import DESIGNS
+
+        require_one_of("budget_initial", self.budget_initial, DESIGNS)
         if (self.budget_property is None) != (self.budget is None):
             raise ConfigError("parameters 'budget_property' and 'budget' go together (e.g. budget_property: "
                               f"latency:note10, budget: 30); got {self.budget_property!r} and {self.budget!r}")
@@ -180,12 +185,13 @@ def _bo(make_ao: MakeAO) -> Build:
         from ..guidance import PredictorConfig
         from ..guidance.predictors import Encoder
         from ..oracles.properties import space_property
-        from .constraints import CostBudget
+        from .constraints import CostBudget, Design
         from .loop import BayesianOptimization, Guide
         from .surrogate import EnsembleSurrogate
 
         gen = ArchitectureGenerator.load(space_name, checkpoint, device=device)
-        budget = (CostBudget(gen, space_property(space_name, p.budget_property), p.budget, sampler=_sampler(gen, p))
+        budget = (CostBudget(gen, space_property(space_name, p.budget_property), p.budget, sampler=_sampler(gen, p),
+                             initial=cast(Design, p.budget_initial))
                   if p.budget_property is not None and p.budget is not None else None)
         surrogate = EnsembleSurrogate(gen, p.ensemble, PredictorConfig(
             encoder=cast(Encoder, p.surrogate_encoder), steps=p.predictor_steps, label_transform="zscore",
