@@ -22,7 +22,6 @@ from ..guidance import GuidanceTerm, Objective
 from ..oracles.properties import ArchProperty
 from .candidates import fresh
 
-
 Design = Literal["generated", "uniform"]
 DESIGNS: tuple[str, ...] = ("generated", "uniform")
 
