@@ -15,7 +15,7 @@ from naslib_diffusionnag.oracles import space_property
 
 pytestmark = pytest.mark.slow  # the real MBv3 oracles and the shipped MBv3 model
 
-BUDGET = 20.0  # Note10 ms at r = 224: no subnet of 2,000,000 uniform draws is within it (mbv3.md, b2)
+BUDGET = 20.0  # Note10 ms at r = 224: no subnet within it in 2,000,000 OFA-random draws (mbv3.md, b2)
 TINY = {"n_init": 4, "k": 3, "ensemble": 2, "predictor_steps": 10, "candidates": 8, "sampler_steps": 40,
         "budget_property": "latency:note10", "budget": BUDGET}
 
