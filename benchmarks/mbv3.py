@@ -71,6 +71,7 @@ from naslib_diffusionnag.errors import ConfigError
 from naslib_diffusionnag.generation import ArchitectureGenerator, generation_metrics, pretrained_path
 from naslib_diffusionnag.guidance import GuidanceTerm, Objective, PredictorConfig
 from naslib_diffusionnag.oracles.properties import ArchProperty, draw_labels, space_property
+from naslib_diffusionnag.projection import project_within, tensor_cost
 from naslib_diffusionnag.resultsio import cached_json, read_json, write_json_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -100,6 +101,8 @@ FAST_STEPS = 40  # the sampler of parts (b) and (c): throughput matters there, a
 BUDGETED = {"n_init": 100, "k": 50, "surrogate_encoder": "mlp", "mutation_top_k": 20, "mutation_edits": 3,
             "sampler_steps": FAST_STEPS, "budget_property": "latency:note10"}
 BUDGETED_METHODS = {"bananas": {"candidates": 2000}, "diffusion-bo": {"candidates": 300, "mix_mutations": 2000}}
+EVOLVED = {"mutation_generations": 5, "budget_initial": "projected"}  # part (b5): chosen on seeds 100-102
+PROJECT_SAMPLES = 300  # part (b5): guided samples per seed and budget, projected into the budget
 DESIGN_SEED = 12345  # the one design described per budget (not a search seed)
 UNIFORM_SEEDS, UNIFORM_BUDGETS = 3, (35.0, 40.0)  # the uniform-design ablation of (b4): tighter budgets
 # have no uniform subnet within them (``part_b_uniform_within``), so that design cannot start there
@@ -294,6 +297,52 @@ def part_b_design(acc: ArchProperty, lat: ArchProperty, budget: float, initial: 
             "accuracy_max": float(acc.evaluate(design).max()), "seconds": seconds}
 
 
+def part_b_projected_design(acc: ArchProperty, lat: ArchProperty, budget: float, source: str) -> dict[str, Any]:
+    """Part (b5)'s initial design (100 subnets, DESIGN_SEED) described: the model's unguided
+    samples (``CostBudget(initial="projected")``) or uniform draws (the ablation: does the model
+    matter?), each over the budget projected into it."""
+    from naslib_diffusionnag.bo.constraints import CostBudget
+
+    torch.set_num_threads(1)
+    gen = ArchitectureGenerator.load("mbv3")
+    fast = gen.config.with_overrides(sampler={"steps": FAST_STEPS}).sampler
+    cb = CostBudget(gen, lat, budget, sampler=fast, initial="projected")
+    start = time.perf_counter()
+    n = BUDGETED["n_init"]
+    design = (cb.design(n, DESIGN_SEED) if source == "model" else
+              cb.project(gen.space.sample(n, np.random.default_rng(DESIGN_SEED))))
+    seconds = time.perf_counter() - start
+    a = acc.evaluate(design)
+    return {"latency_mean": float(lat.evaluate(design).mean()), "accuracy_mean": float(a.mean()),
+            "accuracy_max": float(a.max()), "distinct": len(set(design)), "seconds": seconds}
+
+
+def part_b_project(gen: ArchitectureGenerator, acc: ArchProperty, lat: ArchProperty, seed: int,
+                   budget: float) -> dict[str, Any]:
+    """Guided generation with projection as its last step (``projection.project_within``):
+    PROJECT_SAMPLES samples guided as part (b2)'s first round (accuracy predictor on EXACT_K0
+    uniform labels, exact latency penalty), then each valid one over the budget projected into
+    it. Reported: the share within before and after, and the best / mean true top-1 of the
+    subnets within the budget when those over it are dropped vs projected (same samples)."""
+    torch.set_num_threads(1)
+    fast = gen.config.with_overrides(sampler={"steps": FAST_STEPS}).sampler
+    labelled, y_acc = draw_labels(acc, gen.space, EXACT_K0, np.random.default_rng(seed))
+    terms = [GuidanceTerm(acc.name, gen.fit_predictor(list(labelled), y_acc, PREDICTOR, seed=seed), Objective("max")),
+             GuidanceTerm(lat.name, gen.exact_predictor(lat.soft), Objective("budget", budget), EXACT_LAT_WEIGHT,
+                          EXACT_TIGHTEN)]
+    made = gen.sample_guided(PROJECT_SAMPLES, seed, terms, SCHEDULE, fast)
+    start = time.perf_counter()
+    projected = project_within(gen.space, tensor_cost(gen.space, lat.soft), budget, made.valid)
+    seconds = time.perf_counter() - start
+    raw, moved = lat.evaluate(made.valid), lat.evaluate(projected)
+    kept, a_proj = acc.evaluate([a for a, v in zip(made.valid, raw, strict=True) if v <= budget]), acc.evaluate(projected)
+    return {"validity": len(made.valid) / len(made.archs), "within_guided": float(np.mean(raw <= budget)),
+            "within_projected": float(np.mean(moved <= budget)), "latency_projected_mean": float(moved.mean()),
+            "best_dropped": float(kept.max()) if kept.size else None, "mean_dropped": float(kept.mean()) if kept.size else None,
+            "best_projected": float(a_proj.max()), "mean_projected": float(a_proj.mean()),
+            "generation_seconds": made.seconds, "projection_seconds": seconds}
+
+
 def part_b_uniform_within(lat: ArchProperty, draws: int = 100_000) -> dict[str, Any]:
     """Share of subnets drawn uniformly over architectures (``MBv3Space.sample``: deep stages
     dominate) within each budget: where the ablation's uniform initial design can start."""
@@ -337,7 +386,7 @@ def main() -> None:
                      for s in seeds]
             jobs += [(f"b_evo_{b:g}_s{s}", lambda b=b, s=s: part_b_evolution(acc, lat, s, b, CALLS)) for s in seeds]
             jobs += [(f"b_evo50k_{b:g}_s{s}", lambda b=b, s=s: part_b_evolution(acc, lat, s, b, OFA_DEFAULT_CALLS))
-                     for s in seeds[:3]]
+                     for s in seeds]
         jobs.append(("b_feasible", lambda: part_b_feasible(lat)))
         jobs += [(f"b_select_t{p:g}_{b:g}", lambda p=p, b=b: part_b_select(gen, lat, p, b))
                  for p in SELECT_TIGHTEN for b in SELECT_BUDGETS]
@@ -356,6 +405,13 @@ def main() -> None:
         jobs.append(("b4_uniform_within", lambda: part_b_uniform_within(lat)))
         jobs += [(f"b4_design_{i}_{b:g}", lambda i=i, b=b: part_b_design(acc, lat, b, i))
                  for b in EXACT_BUDGETS for i in ("generated", "uniform") if i == "generated" or b >= 40]
+    if "b5" in parts:
+        jobs += [(f"b5_bananas_{b:g}_s{s}", lambda b=b, s=s: part_b_bo("bananas", checkpoint, acc, lat, s, b, EVOLVED))
+                 for s in seeds[:BO_SEEDS] for b in EXACT_BUDGETS]
+        jobs += [(f"b5_design_{src}_{b:g}", lambda src=src, b=b: part_b_projected_design(acc, lat, b, src))
+                 for b in EXACT_BUDGETS for src in ("model", "uniform")]
+        jobs += [(f"b5_project_{b:g}_s{s}", lambda b=b, s=s: part_b_project(gen, acc, lat, s, b))
+                 for s in seeds for b in EXACT_BUDGETS]
     if "c" in parts:
         jobs += [(f"c_{m}_s{s}", lambda m=m, s=s: part_c(m, checkpoint, acc, s)) for m in BO_METHODS for s in seeds]
     if args.only:

@@ -157,11 +157,17 @@ def cmd_sample(args: argparse.Namespace) -> dict[str, Any]:
         prop = space_property(space, parsed.name, **options)
         requests.append(GuideRequest(prop, parsed.objective or Objective(natural_direction(prop.name)),  # type: ignore[arg-type]
                                      parsed.weight, parsed.predictor, parsed.tighten))  # type: ignore[arg-type]
+    projection = _projection(args, requests, gen)  # checked before any label is drawn
     fitted = FittedGuidance([], [])
     if requests:
         fitted = fit_guidance(gen, requests, args.n_labels, args.seed, args.label_transform, args.scale, args.progress)
         out["guide"], out["scales"] = fitted.records, fitted.scales
     result, valid = generate(gen, args.n, args.seed, fitted.terms, fitted.scales, sampler, args.distinct, args.progress)
+    if projection is not None:
+        out["before_projection"] = summarize(valid, {r.prop.name: r.prop for r in requests}, fitted.budgets())
+        moved = projection(valid)
+        out["projected_moved"] = sum(a != b for a, b in zip(valid, moved, strict=True))
+        valid = moved
     out.update(generation_metrics(result.archs, gen.training_archs()))
     out["training_split"] = {k: gen.metadata["split"][k] for k in ("kind", "fraction", "size")
                              if k in gen.metadata["split"]}
@@ -192,6 +198,23 @@ def cmd_sample(args: argparse.Namespace) -> dict[str, Any]:
                            **summarize(base_valid, reported, fitted.budgets())}
     out["archs"] = valid
     return out
+
+
+def _projection(args: argparse.Namespace, requests: list[Any], gen: Any) -> Any:
+    """``--project``: the map moving samples within the one ``@budget`` on an exact cost
+    (``projection.project_within``); None without the flag."""
+    if not args.project:
+        return None
+    from .projection import project_within, tensor_cost
+
+    budgets = [r for r in requests if r.objective.direction == "budget"]
+    if len(budgets) != 1 or budgets[0].prop.soft is None:
+        raise ConfigError("--project needs exactly one --guide PROPERTY@budget=V on a cost known exactly "
+                          "(latency, FLOPs or params), e.g. --guide latency:note10@budget=25 --project; got "
+                          f"{len(budgets)} budget(s)" + ("" if len(budgets) != 1 else f" on {budgets[0].prop.name}"))
+    r = budgets[0]
+    cost = tensor_cost(gen.space, r.prop.soft)
+    return lambda archs: project_within(gen.space, cost, float(r.objective.value), archs)
 
 
 def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
@@ -534,6 +557,9 @@ def build_parser() -> argparse.ArgumentParser:
     sa.add_argument("--scale", type=scale_list, default=None,
                     help="guidance scale, or a comma list of decreasing scales, one round each "
                          "(default: 50,25,10 with normal-score labels, 100,50,25 with z-scores)")
+    sa.add_argument("--project", action="store_true",
+                    help="move every sample over the one @budget on an exact cost within it by cost-lowering "
+                         "edits (the sampler's last step; JSON: before_projection, projected_moved)")
     sa.add_argument("--distinct", action="store_true",
                     help="generate rounds of N until N distinct valid architectures exist (the official "
                          "generation loop; the last scale repeats), and report those N")

@@ -219,6 +219,12 @@ class ArchitectureGenerator:
         archs = self.space.decode(self.space.discretize(from_model_scale(x.cpu())))
         return Generation(archs, time.perf_counter() - start, sampler.nfe)
 
+    def clean_inputs(self, archs: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Clean architectures as a noise-aware predictor's inputs: ``x`` (``C x N x F``, model
+        scale) and ``sigma_min`` (``C``), on this model's device (how candidates are scored)."""
+        x = to_model_scale(self.space.encode(list(archs)).float()).to(self.device)
+        return x, torch.full((x.shape[0],), self.sde.sigma_min, device=x.device)
+
     def fit_predictor(self, archs: Sequence[str], values: Sequence[float],
                       config: PredictorConfig | None = None, seed: int = 0,
                       progress: bool = False) -> DirectedGCNPredictor:

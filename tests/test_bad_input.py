@@ -102,6 +102,13 @@ CASES = [
     pytest.param(["search", "--dataset", "cifar10", "--cost-budget", "accuracy:cifar10=90"], "no exact value",
                  marks=SLOW),
     (["bench", "--config", "sweep.yaml", "--workers", "0"], "--workers: must be an integer >= 1"),
+    (["sample", "--space", "nb201", "--n", "4", "--project"], "--project needs exactly one --guide PROPERTY@budget=V"),
+    pytest.param(["sample", "--space", "nb201", "--n", "4", "--project", "--guide", "latency:pixel3@min"],
+                 "got 0 budget(s)", marks=SLOW),
+    pytest.param(["sample", "--space", "nb201", "--n", "4", "--project", "--guide", "latency:pixel3@budget=5",
+                  "--guide", "flops:cifar10@budget=50"], "got 2 budget(s)", marks=SLOW),
+    pytest.param(["sample", "--space", "nb201", "--n", "4", "--project", "--guide", "accuracy:cifar10@budget=90"],
+                 "got 1 budget(s) on accuracy:cifar10", marks=SLOW),
 ]
 
 

@@ -95,6 +95,35 @@ def test_union_of_acquisition_optimizers_pools_their_candidates(nb201, toy_bench
     assert not set(pooled) & {a for a, _ in history}
 
 
+def test_evolution_ao_climbs_its_guide_beyond_one_edit(nb201, toy_bench):
+    """``EvolutionAO`` on a known guide (the number of 3x3 convolutions): its candidates score
+    higher than plain mutation's and reach cells more than one edit from anything queried;
+    ``feasible`` keeps every candidate (and so every parent) inside it; none is queried."""
+    from naslib_diffusionnag.bo.candidates import EvolutionAO, MutationAO
+    from naslib_diffusionnag.generation import ArchitectureGenerator
+
+    gen = ArchitectureGenerator.load("nb201")
+    conv = nb201.vocab.index("nor_conv_3x3")
+
+    def guide(x, sigma):  # x in model scale: +1 where the op is on
+        return (x[..., conv] > 0).sum(-1).float()
+
+    def score(archs):
+        return guide(*gen.clean_inputs(archs)).numpy()
+
+    history = [(a, toy_bench.query(a, "cifar10")) for a in nb201.sample(10, np.random.default_rng(0))]
+    plain = MutationAO(nb201, 20, top_k=5).propose(history, guide, np.random.default_rng(1))
+    evolved = EvolutionAO(nb201, gen.clean_inputs, 20, top_k=5, generations=4).propose(
+        history, guide, np.random.default_rng(1))
+    assert len(evolved) == len(set(evolved)) == 20 and not set(evolved) & {a for a, _ in history}
+    assert score(evolved).mean() > score(plain).mean() + 1
+    one_edit = {b for a, _ in history for b in nb201.neighbours(a)}
+    assert set(evolved) - one_edit
+    no_conv_at_edge_0 = EvolutionAO(nb201, gen.clean_inputs, 20, top_k=5, generations=4,
+                                    feasible=lambda archs: np.array(["nor_conv_3x3~0" not in a for a in archs]))
+    assert all("nor_conv_3x3~0" not in a for a in no_conv_at_edge_0.propose(history, guide, np.random.default_rng(1)))
+
+
 def test_the_loop_refuses_a_searcher_that_breaks_the_contract(nb201):
     with pytest.raises(ContractError, match="1 already queried"):
         _RepeatingMethod(nb201).run(lambda a: 1.0, 3, seed=0)
@@ -351,7 +380,7 @@ def test_method_defaults_are_the_committed_settings():
     """The defaults every committed result was made with (benchmarks_results/bo_nb201.md)."""
     bo = {"n_init": 10, "k": 10, "acquisition": "its", "beta": 2.0, "ensemble": 3, "predictor_steps": 300,
           "surrogate_encoder": "gcn", "surrogate_rank_weight": 0.0, "candidates": 100, "mutation_top_k": 10,
-          "mutation_edits": 1, "budget_property": None,
+          "mutation_edits": 1, "mutation_generations": 1, "budget_property": None,
           "budget": None, "budget_initial": "generated", "sampler_steps": None}
     assert asdict(resolve_params("rs")) == {}
     assert asdict(resolve_params("re")) == {"population_size": 30, "sample_size": 10}
@@ -381,12 +410,13 @@ def test_method_defaults_are_the_committed_settings():
     ({"bananas": {"surrogate_encoder": "gp"}}, "parameter 'surrogate_encoder' must be one of gcn, mlp, got 'gp'"),
     ({"diffusion-bo": {"mix_mutations": -5}}, "parameter 'mix_mutations' must be >= 0, got -5"),
     ({"bananas": {"budget": 30}}, "parameters 'budget_property' and 'budget' go together"),
-    ({"bananas": {"budget_initial": "random"}}, "parameter 'budget_initial' must be one of generated, uniform"),
+    ({"bananas": {"budget_initial": "random"}}, "parameter 'budget_initial' must be one of generated, projected, uniform"),
     ({"diffusion-bo": {"budget_property": "latency:note10"}}, "parameters 'budget_property' and 'budget' go together"),
     ({"transfer-bo": {"target": "cifar10", "budget_property": "latency:pixel3", "budget": 9}},
      "transfer-bo takes no 'budget'"),
     ({"bo-random": {"surrogate_rank_weight": -0.5}}, "parameter 'surrogate_rank_weight' must be >= 0, got -0.5"),
     ({"bananas": {"mix_mutations": 5}}, "method 'bananas': unknown parameter 'mix_mutations'"),
+    ({"bananas": {"mutation_generations": 0}}, "method 'bananas': parameter 'mutation_generations' must be >= 1"),
 ])
 def test_bad_method_parameters_are_refused_when_the_sweep_config_is_read(tmp_path, methods, message):
     path = _config(tmp_path, methods, seeds=1)

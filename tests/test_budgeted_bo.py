@@ -64,6 +64,50 @@ def test_uniform_initial_design_is_within_the_budget_or_says_it_is_out_of_reach(
         CostBudget(gen, latency, BUDGET, initial="uniform", max_rounds=2).design(5, seed=0)
 
 
+def test_projection_moves_over_budget_subnets_to_the_budget_and_keeps_the_rest(latency):
+    """``CostBudget.project``: every subnet ends within the budget, those already within are
+    untouched, and the moved ones land near the budget (it keeps the capacity the budget
+    allows), not at the smallest subnet."""
+    gen = ArchitectureGenerator.load("mbv3")
+    budget = CostBudget(gen, latency, 30.0)
+    drawn = gen.space.sample(40, np.random.default_rng(0))
+    before = latency.evaluate(drawn)
+    assert (before > 30.0).mean() > 0.9
+    inside = budget.within(gen.space.sample(3000, np.random.default_rng(1)))[:3]
+    projected = budget.project(drawn + inside)
+    after = latency.evaluate(projected)
+    assert (after <= 30.0).all() and projected[40:] == inside
+    moved = after[:40][before > 30.0]
+    assert moved.mean() > 29.0 and moved.min() > latency.soft.minimum() + 5
+
+
+def test_sample_cli_projection_puts_every_guided_subnet_within_the_budget(capsys):
+    """``diffusionnag sample --guide latency:note10@budget=25 --project``: the guided samples are
+    not all within 25 ms before the projection, every one is after, and the report says both."""
+    import json
+
+    from naslib_diffusionnag.cli import main
+
+    assert main(["sample", "--space", "mbv3", "--n", "30", "--steps", "40", "--guide", "latency:note10@budget=25",
+                 "--project", "--seed", "0", "--json", "--no-progress"]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["before_projection"]["within_budget_latency:note10"] < 0.9 and out["projected_moved"] > 0
+    assert out["within_budget_latency:note10"] == 1.0
+    assert (space_property("mbv3", "latency:note10").evaluate(out["archs"]) <= 25.0).all()
+
+
+def test_projected_design_sits_at_the_budget_not_far_below_it(latency):
+    """The ``projected`` initial design (the model's samples moved into the budget) is within
+    the budget and sits much nearer to it than the design generated under the penalty."""
+    gen = ArchitectureGenerator.load("mbv3")
+    sampler = gen.config.with_overrides(sampler={"steps": 40}).sampler
+    designs = {i: CostBudget(gen, latency, 35.0, sampler=sampler, initial=i).design(12, seed=0)
+               for i in ("generated", "projected")}
+    for design in designs.values():
+        assert len(set(design)) == 12 and (latency.evaluate(design) <= 35.0).all()
+    assert latency.evaluate(designs["projected"]).mean() > latency.evaluate(designs["generated"]).mean() + 3
+
+
 def test_impossible_or_inexact_budgets_are_refused(latency):
     gen = ArchitectureGenerator.load("mbv3")
     lowest = latency.soft.minimum()

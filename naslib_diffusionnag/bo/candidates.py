@@ -1,17 +1,19 @@
 """Acquisition optimizers: propose candidate architectures for the acquisition function.
 
 ``random`` samples the space, ``mutation`` mutates the best queried architectures (BANANAS),
-``diffusion`` generates under the guidance of a callable ``(x, sigma) -> B`` (DiffusionNAG):
+``evolution`` evolves those mutations on the guide for a few generations (OFA's recipe on the
+surrogate), ``diffusion`` generates under the guidance of a callable ``(x, sigma) -> B`` (DiffusionNAG):
 the acquisition function itself, or the surrogate mean; ``UnionAO`` pools several. Each sees
 only that callable, never the surrogate, and returns distinct architectures not queried yet.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
+import torch
 
 from ..diffusion import SamplerConfig
 from ..generation import ArchitectureGenerator
@@ -74,6 +76,46 @@ class MutationAO:
         for _ in range(int(rng.integers(1, self.edits + 1)) if self.edits > 1 else 1):
             arch = self.space.mutate(arch, rng)
         return arch
+
+
+Inputs = Callable[[Sequence[str]], tuple[torch.Tensor, torch.Tensor]]
+"""Clean architectures -> ``(x, sigma)`` the guide takes (``ArchitectureGenerator.clean_inputs``)."""
+
+
+@dataclass
+class EvolutionAO:
+    """Mutation evolved on the guide: ``generations`` rounds of ``MutationAO``'s moves, the
+    parents of each the ``top_k`` best candidates so far by the guide (scored on clean
+    architectures: no black-box call), the first from the best queried. It is OFA's recipe (evolve
+    on a predictor) with the refitted surrogate as the predictor, so candidates can move several
+    edits from what was queried while each step is checked by the model. ``feasible`` (e.g. a
+    cost budget's) drops children before they are scored or become parents; the ``n`` best by
+    the guide are proposed."""
+
+    space: SearchSpace
+    inputs: Inputs
+    n: int = 100
+    top_k: int = 10
+    edits: int = 1
+    generations: int = 2
+    feasible: Callable[[Sequence[str]], np.ndarray] | None = None
+    name: str = "evolution"
+
+    def propose(self, history: History, guide: NoiseAwarePredictor, rng: np.random.Generator) -> list[str]:
+        moves = MutationAO(self.space, self.n, self.top_k, self.edits)
+        known = {a for a, _ in history}
+        parents = [a for a, _ in sorted(history, key=lambda h: h[1], reverse=True)[: self.top_k]]
+        scored: dict[str, float] = {}
+        for _ in range(self.generations):
+            pool = fresh((moves._mutant(parents[i % len(parents)], rng) for i in range(4 * self.n)),
+                         known | set(scored), self.n)
+            if self.feasible is not None and pool:
+                pool = [a for a, ok in zip(pool, self.feasible(pool), strict=True) if ok]
+            if pool:
+                with torch.no_grad():
+                    scored.update(zip(pool, guide(*self.inputs(pool)).cpu().tolist(), strict=True))
+            parents = sorted(scored, key=scored.__getitem__, reverse=True)[: self.top_k] or parents
+        return sorted(scored, key=scored.__getitem__, reverse=True)[: self.n]
 
 
 @dataclass

@@ -20,18 +20,20 @@ from ..errors import ConfigError
 from ..generation import ArchitectureGenerator
 from ..guidance import GuidanceTerm, Objective
 from ..oracles.properties import ArchProperty
+from ..projection import project_within, tensor_cost
 from .candidates import fresh
 
-Design = Literal["generated", "uniform"]
-DESIGNS: tuple[str, ...] = ("generated", "uniform")
+Design = Literal["generated", "projected", "uniform"]
+DESIGNS: tuple[str, ...] = ("generated", "projected", "uniform")
 
 
 @dataclass
 class CostBudget:
     """``prop <= budget`` for every queried architecture; ``weight`` and ``tighten`` set the
     budget penalty of generation (``GuidanceTerm``; the (b2) settings of ``mbv3.md``);
-    ``initial``: where the initial design comes from, generated under that penalty or uniform
-    draws kept when within the budget (the ablation; hopeless where the budget is tight)."""
+    ``initial``: where the initial design comes from (``design``): generated under that penalty,
+    the model's samples projected into the budget, or uniform draws kept when within it (the
+    ablation; hopeless where the budget is tight)."""
 
     generator: ArchitectureGenerator
     prop: ArchProperty
@@ -51,6 +53,7 @@ class CostBudget:
             raise ConfigError(f"budget {self.budget!r} for {self.prop.name} is below its smallest value "
                               f"({soft.minimum():.4g}) or not a number: no architecture can meet it")
         self.guide = self.generator.exact_predictor(soft)
+        self.cost = tensor_cost(self.generator.space, soft)
 
     def feasible(self, archs: Sequence[str]) -> np.ndarray:
         """Whether each architecture is within the budget (exact: the table or count)."""
@@ -60,25 +63,36 @@ class CostBudget:
         """``archs`` within the budget, in order."""
         return [a for a, ok in zip(archs, self.feasible(archs), strict=True) if ok] if archs else []
 
+    def project(self, archs: Sequence[str]) -> list[str]:
+        """``archs`` moved within the budget by cost-lowering edits (``projection.project_within``:
+        no query; those within are unchanged)."""
+        return project_within(self.generator.space, self.cost, self.budget, archs)
+
     def term(self) -> GuidanceTerm:
         """The budget penalty on the expected cost, for guided generation."""
         return GuidanceTerm(self.prop.name, self.guide, Objective("budget", self.budget), self.weight, self.tighten)
 
     def design(self, n: int, seed: int, known: set[str] | frozenset[str] = frozenset()) -> list[str]:
         """``n`` distinct architectures within the budget and not in ``known``, none costing a
-        black-box query: generated under the budget penalty alone (rounds of ``2 n`` samples,
-        seeds ``seed + 7919 r``), or with ``initial="uniform"`` uniform draws (rounds of 10,000)."""
+        black-box query, by ``initial``: ``generated`` under the budget penalty alone (rounds of
+        ``2 n`` samples, seeds ``seed + 7919 r``; those over the budget dropped), ``projected``
+        (the model's unguided samples, each over the budget moved into it by ``project``: the
+        design sits at the budget instead of far below it), or ``uniform`` draws kept when
+        within it (rounds of 10,000)."""
         out: list[str] = []
         rng = np.random.default_rng(seed)
         for r in range(self.max_rounds):
             if self.initial == "uniform":
                 drawn = self.generator.space.sample(10_000, rng)
+            elif self.initial == "projected":
+                drawn = self.project(self.generator.sample(2 * n, seed + 7919 * r, self.sampler).valid[: n - len(out)])
             else:
                 drawn = self.generator.sample_guided(2 * n, seed + 7919 * r, [self.term()], [100.0], self.sampler).valid
             out += self.within(fresh(drawn, set(known) | set(out), len(drawn)))[: n - len(out)]
             if len(out) == n:
                 return out
-        how = "uniform draws" if self.initial == "uniform" else f"samples guided under {self.prop.name}"
+        how = {"uniform": "uniform draws", "projected": "projected samples"}.get(self.initial,
+                                                                               f"samples guided under {self.prop.name}")
         raise ConfigError(f"{self.max_rounds} rounds of {how} gave {len(out)} of the {n} new architectures within "
                           f"{self.prop.name} <= {self.budget:g}; the budget is out of reach: raise it"
                           + (" or use the generated initial design" if self.initial == "uniform" else ""))

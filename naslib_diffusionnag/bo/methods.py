@@ -66,7 +66,9 @@ class BOParams:
     function (``ACQUISITIONS``) and UCB's ``beta``, surrogate ensemble size, fit steps,
     architecture encoder (``gcn``: every committed result; ``mlp``) and weight of the pairwise
     ranking term in its fit (0: squared error only, every committed result), candidates per round;
-    where candidates are mutations: of how many of the best queried, by up to how many edits;
+    where candidates are mutations: of how many of the best queried, by up to how many edits, and
+    over how many generations evolved on the surrogate mean (1: plain mutation, every committed
+    result before mbv3.md part b5; ``candidates.EvolutionAO``);
     a hard budget on an exactly known cost (``budget_property`` <= ``budget``, e.g.
     ``latency:note10`` <= 30 on MBv3: nothing over it is queried, ``constraints.CostBudget``) with
     its initial design (``generated`` under the cost penalty, or ``uniform`` draws within it) and
@@ -83,6 +85,7 @@ class BOParams:
     candidates: int = 100
     mutation_top_k: int = 10
     mutation_edits: int = 1
+    mutation_generations: int = 1
     budget_property: str | None = None
     budget: float | None = None
     budget_initial: str = "generated"
@@ -93,7 +96,7 @@ class BOParams:
         from .acquisition import ACQUISITIONS  # its math libraries load when a config is resolved
 
         require_at_least(self, 1, "n_init", "k", "ensemble", "predictor_steps", "candidates", "sampler_steps",
-                         "mutation_top_k", "mutation_edits")
+                         "mutation_top_k", "mutation_edits", "mutation_generations")
         require_at_least(self, 0, "beta", "surrogate_rank_weight")
         from .constraints import DESIGNS
 
@@ -203,13 +206,24 @@ def _bo(make_ao: MakeAO) -> Build:
     return build
 
 
+def _mutations(gen: ArchitectureGenerator, p: BOParams, n: int, budget: CostBudget | None) -> AcquisitionOptimizer:
+    """``n`` mutation candidates per round: plain (BANANAS) or evolved on the surrogate mean over
+    ``p.mutation_generations`` generations, children over the budget dropped as they are made."""
+    from .candidates import EvolutionAO, MutationAO
+
+    if p.mutation_generations == 1:
+        return MutationAO(gen.space, n, p.mutation_top_k, p.mutation_edits)
+    return EvolutionAO(gen.space, gen.clean_inputs, n, p.mutation_top_k, p.mutation_edits, p.mutation_generations,
+                       budget.feasible if budget else None)
+
+
 def _diffusion_ao(gen: ArchitectureGenerator, p: DiffusionBOParams, budget: CostBudget | None) -> AcquisitionOptimizer:
-    from .candidates import DiffusionAO, MutationAO, UnionAO
+    from .candidates import DiffusionAO, UnionAO
 
     generated = DiffusionAO(gen, p.candidates, list(p.scales), _sampler(gen, p), [budget.term()] if budget else [])
     if not p.mix_mutations:
         return generated
-    return UnionAO([generated, MutationAO(gen.space, p.mix_mutations, p.mutation_top_k, p.mutation_edits)])
+    return UnionAO([generated, _mutations(gen, p, p.mix_mutations, budget)])
 
 
 def _transfer_bo(space_name: str, p: TransferBOParams, checkpoint: str | None,
@@ -245,9 +259,7 @@ def _local_search(space_name: str, p: LSParams, checkpoint: str | None, device: 
 
 
 def _mutation_ao(gen: ArchitectureGenerator, p: BOParams, budget: CostBudget | None) -> AcquisitionOptimizer:
-    from .candidates import MutationAO
-
-    return MutationAO(gen.space, p.candidates, p.mutation_top_k, p.mutation_edits)
+    return _mutations(gen, p, p.candidates, budget)
 
 
 def _random_ao(gen: ArchitectureGenerator, p: BOParams, budget: CostBudget | None) -> AcquisitionOptimizer:

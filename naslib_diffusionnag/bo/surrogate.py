@@ -12,7 +12,6 @@ from typing import Protocol
 
 import torch
 
-from ..diffusion.training import to_model_scale
 from ..errors import ConfigError
 from ..generation import ArchitectureGenerator
 from ..guidance import PredictorConfig
@@ -62,7 +61,5 @@ class EnsembleSurrogate:
         return float(self.fitted[0].transform.forward(value))
 
     def inputs(self, archs: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
-        """Clean architectures as the members' inputs: ``x`` (``C x N x F``, model scale) and
-        ``sigma_min`` (``C``), on the generator's device."""
-        x = to_model_scale(self.generator.space.encode(list(archs)).float()).to(self.generator.device)
-        return x, torch.full((x.shape[0],), self.generator.sde.sigma_min, device=x.device)
+        """Clean architectures as the members' inputs (``ArchitectureGenerator.clean_inputs``)."""
+        return self.generator.clean_inputs(archs)
