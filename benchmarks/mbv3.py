@@ -49,11 +49,12 @@ Protocol (all oracles offline from ../shared/data/mbv3, sha256 recorded in the o
   predictor at r = 224, 100 queries, seeds 0-9; incumbent at 40/60/80/100 queries.
 Each run is cached in benchmarks/.cache/mbv3/<run>.json, so the script resumes; runs already in the
 committed benchmarks_results/mbv3.json are copied into that cache, not recomputed (``reuse_committed``).
-Run: python benchmarks/mbv3.py [--checkpoint PATH (default: the shipped one)] [--seeds 10] [--parts a,b,b4,c]
+Run: python benchmarks/mbv3.py [--checkpoint PATH (default: the shipped one)] [--seeds 10] [--parts a,b,b4,b5,c]
 """
 from __future__ import annotations
 
 import argparse
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -364,8 +365,9 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--checkpoint", default=None, help="MBv3 score-network checkpoint (default: the shipped one)")
     p.add_argument("--seeds", type=int, default=10)
-    p.add_argument("--parts", default="a,b,b4,c")
-    p.add_argument("--only", default="", help="run only the jobs whose name contains this (parallel runners)")
+    p.add_argument("--parts", default="a,b,b4,b5,c")
+    p.add_argument("--only", default="", help="run only the jobs whose name matches this regular expression "
+                                             "(parallel runners), e.g. 'b5_bananas_.*_s[0-4]$'")
     p.add_argument("--render-only", action="store_true",
                    help="write the tables from the runs finished so far; compute nothing (part b4 shows n per row)")
     args = p.parse_args()
@@ -408,6 +410,9 @@ def main() -> None:
     if "b5" in parts:
         jobs += [(f"b5_bananas_{b:g}_s{s}", lambda b=b, s=s: part_b_bo("bananas", checkpoint, acc, lat, s, b, EVOLVED))
                  for s in seeds[:BO_SEEDS] for b in EXACT_BUDGETS]
+        jobs += [(f"b5_bananas-plain_{b:g}_s{s}", lambda b=b, s=s: part_b_bo(  # ablation: no evolution
+            "bananas", checkpoint, acc, lat, s, b, {**EVOLVED, "mutation_generations": 1}))
+            for s in seeds[:UNIFORM_SEEDS] for b in UNIFORM_BUDGETS]
         jobs += [(f"b5_design_{src}_{b:g}", lambda src=src, b=b: part_b_projected_design(acc, lat, b, src))
                  for b in EXACT_BUDGETS for src in ("model", "uniform")]
         jobs += [(f"b5_project_{b:g}_s{s}", lambda b=b, s=s: part_b_project(gen, acc, lat, s, b))
@@ -415,7 +420,7 @@ def main() -> None:
     if "c" in parts:
         jobs += [(f"c_{m}_s{s}", lambda m=m, s=s: part_c(m, checkpoint, acc, s)) for m in BO_METHODS for s in seeds]
     if args.only:
-        todo = [(n, fn) for n, fn in jobs if args.only in n]
+        todo = [(n, fn) for n, fn in jobs if re.search(args.only, n)]
         for name, fn in tqdm(todo, desc=f"mbv3 runs matching {args.only!r}"):
             cached_json(CACHE / f"{name}.json", fn)
         return
