@@ -3,8 +3,8 @@
 Guidance moves the expected cost under a budget but cannot promise every sample ends within
 it (a strong penalty overshoots, a weak one leaves some over; ``mbv3.md`` b2/b5). Where the
 cost is known exactly for every architecture (a latency table, a FLOP count), each sample over
-the budget can instead be moved into it by the fewest cost-lowering edits, keeping as much of
-the cost (capacity) as the budget allows. It needs only the space's one-edit neighbourhood and
+the budget can instead be moved into it by a greedy chain of cost-lowering one-edit moves whose
+last step keeps as much of the cost (capacity) as the budget allows. It needs only the space's one-edit neighbourhood and
 the cost, so it knows nothing about diffusion, a space, or a predictor.
 """
 from __future__ import annotations
