@@ -104,6 +104,7 @@ BUDGETED = {"n_init": 100, "k": 50, "surrogate_encoder": "mlp", "mutation_top_k"
 BUDGETED_METHODS = {"bananas": {"candidates": 2000}, "diffusion-bo": {"candidates": 300, "mix_mutations": 2000}}
 EVOLVED = {"mutation_generations": 5, "budget_initial": "projected"}  # part (b5): chosen on seeds 100-102
 PROJECT_SAMPLES = 300  # part (b5): guided samples per seed and budget, projected into the budget
+LABEL_SEEDS, LABEL_BUDGETS = 5, (25.0, 40.0)  # part (b5): the accuracy predictor's label transform
 DESIGN_SEED = 12345  # the one design described per budget (not a search seed)
 UNIFORM_SEEDS, UNIFORM_BUDGETS = 3, (35.0, 40.0)  # the uniform-design ablation of (b4): tighter budgets
 # have no uniform subnet within them (``part_b_uniform_within``), so that design cannot start there
@@ -344,6 +345,28 @@ def part_b_project(gen: ArchitectureGenerator, acc: ArchProperty, lat: ArchPrope
             "generation_seconds": made.seconds, "projection_seconds": seconds}
 
 
+def part_b_labels(gen: ArchitectureGenerator, acc: ArchProperty, lat: ArchProperty, seed: int, budget: float,
+                  transform: str) -> dict[str, Any]:
+    """The accuracy predictor's label transform, measured on MBv3: EXACT_K0 uniform labels (seed
+    ``seed``), a predictor regressing their ``transform`` (z-scores or normal scores of ranks),
+    PROJECT_SAMPLES samples guided by it and the exact latency penalty as (b2)'s first round,
+    at the scales the package defaults to for a budget (``default_guidance``); the true top-1
+    of the guided subnets within the budget."""
+    torch.set_num_threads(1)
+    fast = gen.config.with_overrides(sampler={"steps": FAST_STEPS}).sampler
+    labelled, y_acc = draw_labels(acc, gen.space, EXACT_K0, np.random.default_rng(seed))
+    config = PredictorConfig(label_transform=transform)  # type: ignore[arg-type]
+    terms = [GuidanceTerm(acc.name, gen.fit_predictor(list(labelled), y_acc, config, seed=seed), Objective("max")),
+             GuidanceTerm(lat.name, gen.exact_predictor(lat.soft), Objective("budget", budget), EXACT_LAT_WEIGHT,
+                          EXACT_TIGHTEN)]
+    made = gen.sample_guided(PROJECT_SAMPLES, seed, terms, SCHEDULE, fast)
+    inside = [a for a, v in zip(made.valid, lat.evaluate(made.valid), strict=True) if v <= budget]
+    a = acc.evaluate(inside)
+    return {"within": len(inside) / max(len(made.valid), 1), "best": float(a.max()) if a.size else None,
+            "mean": float(a.mean()) if a.size else None,
+            "top10": float(np.sort(a)[-10:].mean()) if a.size >= 10 else None}
+
+
 def part_b_uniform_within(lat: ArchProperty, draws: int = 100_000) -> dict[str, Any]:
     """Share of subnets drawn uniformly over architectures (``MBv3Space.sample``: deep stages
     dominate) within each budget: where the ablation's uniform initial design can start."""
@@ -415,6 +438,8 @@ def main() -> None:
             for s in seeds[:UNIFORM_SEEDS] for b in UNIFORM_BUDGETS]
         jobs += [(f"b5_design_{src}_{b:g}", lambda src=src, b=b: part_b_projected_design(acc, lat, b, src))
                  for b in EXACT_BUDGETS for src in ("model", "uniform")]
+        jobs += [(f"b5_labels_{t}_{b:g}_s{s}", lambda t=t, b=b, s=s: part_b_labels(gen, acc, lat, s, b, t))
+                 for s in seeds[:LABEL_SEEDS] for b in LABEL_BUDGETS for t in ("zscore", "normal_scores")]
         jobs += [(f"b5_project_{b:g}_s{s}", lambda b=b, s=s: part_b_project(gen, acc, lat, s, b))
                  for s in seeds for b in EXACT_BUDGETS]
     if "c" in parts:
@@ -675,6 +700,22 @@ def evolved_markdown(runs: dict[str, Any], seeds: list[int]) -> list[str]:
                          f"{dropped_mean} / {np.mean([r['mean_projected'] for r in rs]):.2f} | "
                          f"{np.mean([r['latency_projected_mean'] for r in rs]):.1f} | "
                          f"{np.mean([r['projection_seconds'] for r in rs]):.1f} |")
+    labels = {(t, b): [runs[k] for s in seeds if (k := f"b5_labels_{t}_{b:g}_s{s}") in runs]
+              for t in ("zscore", "normal_scores") for b in LABEL_BUDGETS}
+    if any(labels.values()):
+        lines += ["", f"**The accuracy predictor's label transform on MBv3** ({EXACT_K0} uniform labels per seed, "
+                  f"{PROJECT_SAMPLES} samples guided by the accuracy predictor and the exact latency penalty as "
+                  f"above, scales {'/'.join(f'{x:g}' for x in SCHEDULE)}; the true top-1 of the guided subnets within "
+                  "the budget; same seeds and labels for both transforms). BO's surrogate regresses z-scores "
+                  "throughout.", "",
+                  "| budget (ms) | label transform | seeds | within budget | best / top-10 mean / mean top-1 within |",
+                  "|---|---|---|---|---|"]
+        for (t, b), rs in sorted(labels.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+            ok = [r for r in rs if r["top10"] is not None]
+            if rs:
+                lines.append(f"| {b:g} | {t} | {len(rs)} | {100 * np.mean([r['within'] for r in rs]):.1f} % | "
+                             + (f"{np.mean([r['best'] for r in ok]):.2f} / {np.mean([r['top10'] for r in ok]):.2f} / "
+                                f"{np.mean([r['mean'] for r in ok]):.2f} (n={len(ok)})" if ok else "–") + " |")
     lines += ["", "Wall times on 1 thread, 2-3 benchmark processes sharing 2 cores.", ""]
     return lines
 
