@@ -100,7 +100,7 @@ SAMPLER_STEPS = (40, 100)  # seeds 0-2
 LONG_STEPS = (300, 1000)  # seeds 0-9: resolving a 0.1 % invalid rate needs 10,000 samples
 FAST_STEPS = 40  # the sampler of parts (b) and (c): throughput matters there, and their results used it
 BUDGETED = {"n_init": 100, "k": 50, "surrogate_encoder": "mlp", "mutation_top_k": 20, "mutation_edits": 3,
-            "sampler_steps": FAST_STEPS, "budget_property": "latency:note10"}
+            "sampler_steps": FAST_STEPS, "budget_property": "latency:note10", "budget_initial": "generated"}
 BUDGETED_METHODS = {"bananas": {"candidates": 2000}, "diffusion-bo": {"candidates": 300, "mix_mutations": 2000}}
 EVOLVED = {"mutation_generations": 5, "budget_initial": "projected"}  # part (b5): chosen on seeds 100-102
 PROJECT_SAMPLES = 300  # part (b5): guided samples per seed and budget, projected into the budget

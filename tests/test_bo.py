@@ -381,7 +381,7 @@ def test_method_defaults_are_the_committed_settings():
     bo = {"n_init": 10, "k": 10, "acquisition": "its", "beta": 2.0, "ensemble": 3, "predictor_steps": 300,
           "surrogate_encoder": "gcn", "surrogate_rank_weight": 0.0, "candidates": 100, "mutation_top_k": 10,
           "mutation_edits": 1, "mutation_generations": 1, "budget_property": None,
-          "budget": None, "budget_initial": "generated", "sampler_steps": None}
+          "budget": None, "budget_initial": "projected", "sampler_steps": None}
     assert asdict(resolve_params("rs")) == {}
     assert asdict(resolve_params("re")) == {"population_size": 30, "sample_size": 10}
     assert asdict(resolve_params("ls")) == {"n_init": 10}

@@ -60,7 +60,7 @@ def test_uniform_initial_design_is_within_the_budget_or_says_it_is_out_of_reach(
     gen = ArchitectureGenerator.load("mbv3")
     design = CostBudget(gen, latency, 40.0, initial="uniform").design(20, seed=0)
     assert len(set(design)) == 20 and (latency.evaluate(design) <= 40.0).all()
-    with pytest.raises(ConfigError, match="2 rounds of uniform draws gave 0 of the 5 .* or use the generated"):
+    with pytest.raises(ConfigError, match="2 rounds of uniform draws gave 0 of the 5 .* or use the projected"):
         CostBudget(gen, latency, BUDGET, initial="uniform", max_rounds=2).design(5, seed=0)
 
 

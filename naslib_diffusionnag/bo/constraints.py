@@ -31,9 +31,9 @@ DESIGNS: tuple[str, ...] = ("generated", "projected", "uniform")
 class CostBudget:
     """``prop <= budget`` for every queried architecture; ``weight`` and ``tighten`` set the
     budget penalty of generation (``GuidanceTerm``; the (b2) settings of ``mbv3.md``);
-    ``initial``: where the initial design comes from (``design``): generated under that penalty,
-    the model's samples projected into the budget, or uniform draws kept when within it (the
-    ablation; hopeless where the budget is tight)."""
+    ``initial``: where the initial design comes from (``design``): the model's samples projected
+    into the budget (the default: it sits at the budget, ``mbv3.md`` b5), generated under that
+    penalty (b4), or uniform draws kept when within it (hopeless where the budget is tight)."""
 
     generator: ArchitectureGenerator
     prop: ArchProperty
@@ -41,7 +41,7 @@ class CostBudget:
     weight: float = 3.0
     tighten: float = 1.0
     sampler: SamplerConfig | None = None  # None: the checkpoint's default sampler
-    initial: Design = "generated"
+    initial: Design = "projected"
     max_rounds: int = 50
 
     def __post_init__(self) -> None:
@@ -95,4 +95,4 @@ class CostBudget:
                                                                                f"samples guided under {self.prop.name}")
         raise ConfigError(f"{self.max_rounds} rounds of {how} gave {len(out)} of the {n} new architectures within "
                           f"{self.prop.name} <= {self.budget:g}; the budget is out of reach: raise it"
-                          + (" or use the generated initial design" if self.initial == "uniform" else ""))
+                          + (" or use the projected (default) or generated initial design" if self.initial == "uniform" else ""))

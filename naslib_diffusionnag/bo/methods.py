@@ -71,7 +71,8 @@ class BOParams:
     result before mbv3.md part b5; ``candidates.EvolutionAO``);
     a hard budget on an exactly known cost (``budget_property`` <= ``budget``, e.g.
     ``latency:note10`` <= 30 on MBv3: nothing over it is queried, ``constraints.CostBudget``) with
-    its initial design (``generated`` under the cost penalty, or ``uniform`` draws within it) and
+    its initial design (``projected``: the model's samples moved into the budget, mbv3.md b5;
+    ``generated`` under the cost penalty, b4; or ``uniform`` draws within it) and
     the diffusion sampler's steps wherever the method generates (None: the checkpoint's sampler)."""
 
     n_init: int = 10
@@ -88,7 +89,7 @@ class BOParams:
     mutation_generations: int = 1
     budget_property: str | None = None
     budget: float | None = None
-    budget_initial: str = "generated"
+    budget_initial: str = "projected"
     sampler_steps: int | None = None
 
     def __post_init__(self) -> None:
