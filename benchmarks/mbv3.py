@@ -44,6 +44,14 @@ Protocol (all oracles offline from ../shared/data/mbv3, sha256 recorded in the o
   generated under the surrogate mean and the exact latency penalty (FAST_STEPS). The
   difference between the two rows is the diffusion model's share. Ablation: ``bananas`` with
   uniform draws within the budget as its initial design instead (seeds 0-2, 25-40 ms).
+- (b5) (``part_b_bo`` with EVOLVED; chosen on seeds 100-102 with a prototype, not reported):
+  ``bananas`` as in (b4) but its initial design projected into the budget (the model's unguided
+  samples moved within it by ``projection.project_within``) and its mutation candidates evolved
+  for 5 generations on the surrogate mean (``EvolutionAO``); seeds 0-9, against (b4) and OFA's
+  evolution (1,000 and 50,000 calls, seeds 0-9). Ablation without evolution (seeds 0-2,
+  35/40 ms); the projected design from model samples vs uniform draws (``part_b_projected_design``);
+  guided generation with projection as its last step (``part_b_project``, seeds 0-9); the
+  accuracy predictor's label transform on MBv3 (``part_b_labels``, seeds 0-4, 25/40 ms).
 - (c) ``bananas`` (mutation), ``bo-random`` and ``diffusion-bo`` of ``naslib_diffusionnag.bo``
   (3-member surrogate ensemble, ITS, 10 initial, k 10, 100 candidates), black box = the OFA
   predictor at r = 224, 100 queries, seeds 0-9; incumbent at 40/60/80/100 queries.
@@ -488,7 +496,7 @@ def exact_markdown(runs: dict[str, Any], seeds: list[int]) -> list[str]:
     for b in EXACT_BUDGETS:
         d = [runs[f"b_exact_{b:g}_s{s}"] for s in seeds]
         evo = [runs[k]["best"] for s in range(10) if (k := f"b_evo_{b:g}_s{s}") in runs]
-        e50 = [runs[k]["best"] for s in range(3) if (k := f"b_evo50k_{b:g}_s{s}") in runs]
+        e50 = [runs[k]["best"] for s in range(10) if (k := f"b_evo50k_{b:g}_s{s}") in runs]
         share = feasible["within"][f"{b:g}"]
         lines.append(f"| {b:g} | {_ms([r['best'] for r in d])} | {_ms(evo) if evo else 'cannot start'} | "
                      f"{_ms(e50) if e50 else 'cannot start'} | "
@@ -523,7 +531,7 @@ def exact_markdown(runs: dict[str, Any], seeds: list[int]) -> list[str]:
     lines += ["", f"OFA-random subnets within budget: share of {feasible['draws']:,} subnets drawn with OFA's sampler "
               "(every gene uniform), read from the table; OFA's evolution redraws at most 200,000 times per member of "
               "its first population, so it cannot start where that share is about 0 ('cannot start'). OFA evolution "
-              "columns: the runs of the table above (seeds 0-9 / 0-2), same protocol. Wall times with 2-3 "
+              "columns: the runs of the table above (seeds 0-9), same protocol. Wall times with 2-3 "
               "processes sharing 2 cores.", ""]
     return lines
 
@@ -542,7 +550,7 @@ def budgeted_markdown(runs: dict[str, Any], seeds: list[int]) -> list[str]:
              f"latency penalty ({FAST_STEPS} steps). So the difference between the two is the diffusion model's "
              "candidates. Shipped score network (neighbours mask). Settings chosen with a prototype on seed 100 "
              f"(not reported); seeds 0-{seeds[-1]} as far as finished (column 'seeds': the first n, both methods); "
-             "OFA evolution on the same seeds (its runs of part b; 50,000 calls: seeds 0-2 only). Mean over seeds, "
+             "OFA evolution on the same seeds (its runs of part b). Mean over seeds, "
              "± the std (ddof 0) after 1,000 calls.", "",
              "| budget (ms) | seeds | diffusion-bo, " + " / ".join(str(q) for q in BUDGETED_AT) + " calls | bananas, "
              + " / ".join(str(q) for q in BUDGETED_AT) + " calls | OFA evolution (1,000 calls) | OFA evolution "
@@ -625,7 +633,7 @@ def evolved_markdown(runs: dict[str, Any], seeds: list[int]) -> list[str]:
              "projected design 84.09/84.20). Seeds 0-9 as far as finished; OFA evolution on the same seeds (part b's "
              "runs). Mean over seeds, ± the std (ddof 0) after 1,000 calls.", "",
              "| budget (ms) | seeds | (b5) evolved, projected design, " + " / ".join(str(q) for q in BUDGETED_AT)
-             + " calls | (b4) bananas, 1,000 calls (seeds 0-5 of these) | OFA evolution (1,000 calls) | OFA evolution "
+             + " calls | (b4) bananas, 1,000 calls (n: those of these seeds it ran) | OFA evolution (1,000 calls) | OFA evolution "
              "(50,000 calls) | seeds (b5) >= evolution 1,000 / 50,000 | mean gap to 50,000 | over budget queried | "
              "s / run |", "|---|---|---|---|---|---|---|---|---|---|"]
     for b in EXACT_BUDGETS:
@@ -729,7 +737,7 @@ def to_markdown(res: dict[str, Any], parts: set[str], seeds: list[int]) -> str:
              f"{m['resolution']} (not measured); latency = Note10 look-up tables (w1.2, r = 224). Mean ± std over "
              f"seeds. **Which score network**: parts (a), (b), (b2) and (c) were made with the former "
              f"successors-mask network ({FORMER_NETWORK}), first on {FIRST_RUN}, and are reused through the run "
-             f"cache; part (b4) with the shipped one ({m['checkpoint']}, neighbours mask; its validity per step "
+             f"cache; parts (b4) and (b5) with the shipped one ({m['checkpoint']}, neighbours mask; its validity per step "
              "count: `mbv3_validity.md`).", ""]
     if "a" in parts:
         a = [runs[f"a_s{s}"] for s in range(3)]
@@ -759,7 +767,7 @@ def to_markdown(res: dict[str, Any], parts: set[str], seeds: list[int]) -> str:
             d = [runs[f"b_diff_{b:g}_s{s}"] for s in seeds]
             dr = [runs[f"b_diffr_{b:g}_s{s}"] for s in seeds]
             e = [runs[f"b_evo_{b:g}_s{s}"] for s in seeds]
-            e50 = [runs[f"b_evo50k_{b:g}_s{s}"] for s in seeds[:3]]
+            e50 = [runs[k] for s in seeds if (k := f"b_evo50k_{b:g}_s{s}") in runs]
             lines.append(f"| {b:g} | {_ms([r['best'] for r in d])} | {_ms([r['best'] for r in dr])} | "
                          f"{_ms([r['best'] for r in e])} | {_ms([r['best'] for r in e50])} | "
                          f"{np.mean([r['seconds'] for r in d]):.1f} / {np.mean([r['seconds'] for r in dr]):.1f} | "
