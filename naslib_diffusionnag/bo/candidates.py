@@ -69,10 +69,11 @@ class MutationAO:
 
     def propose(self, history: History, guide: NoiseAwarePredictor, rng: np.random.Generator) -> list[str]:
         best = [a for a, _ in sorted(history, key=lambda h: h[1], reverse=True)[: self.top_k]]
-        pool = [self._mutant(best[i % len(best)], rng) for i in range(4 * self.n)]
+        pool = [self.mutant(best[i % len(best)], rng) for i in range(4 * self.n)]
         return fresh(pool, {a for a, _ in history}, self.n)
 
-    def _mutant(self, arch: str, rng: np.random.Generator) -> str:
+    def mutant(self, arch: str, rng: np.random.Generator) -> str:
+        """A chain of 1 to ``edits`` one-edit moves from ``arch`` (1 when ``edits`` is 1)."""
         for _ in range(int(rng.integers(1, self.edits + 1)) if self.edits > 1 else 1):
             arch = self.space.mutate(arch, rng)
         return arch
@@ -107,7 +108,7 @@ class EvolutionAO:
         parents = [a for a, _ in sorted(history, key=lambda h: h[1], reverse=True)[: self.top_k]]
         scored: dict[str, float] = {}
         for _ in range(self.generations):
-            pool = fresh((moves._mutant(parents[i % len(parents)], rng) for i in range(4 * self.n)),
+            pool = fresh((moves.mutant(parents[i % len(parents)], rng) for i in range(4 * self.n)),
                          known | set(scored), self.n)
             if self.feasible is not None and pool:
                 pool = [a for a, ok in zip(pool, self.feasible(pool), strict=True) if ok]
