@@ -15,7 +15,8 @@ its default sampler shares the runs that setting already made.
     python benchmarks/mbv3_validity.py --checkpoints naslib_diffusionnag/pretrained/mbv3.pt,NEW.pt \
         [--steps 40,100] [--seeds 0-9] [--sampler snr=0.32 ...] [--out benchmarks_results/mbv3_validity]
 
-The committed tables: `--checkpoints naslib_diffusionnag/pretrained/mbv3.pt --steps 100` (seeds 0-9)
+The committed tables: `--checkpoints naslib_diffusionnag/pretrained/mbv3.pt --steps 90,100` (seeds 0-9;
+two processes of 5 seeds each shared the 2 cores, so its times are 1 thread under load)
 and `--checkpoints mbv3_former.pt,naslib_diffusionnag/pretrained/mbv3.pt --steps 100 --seeds 100-102
 --sampler snr=0.16 --sampler snr=0.08 --sampler snr=0.32 --out benchmarks_results/mbv3_validity_select`,
 where mbv3_former.pt is `git show 4fc4801:naslib_diffusionnag/pretrained/mbv3.pt`.
