@@ -628,9 +628,10 @@ def evolved_markdown(runs: dict[str, Any], seeds: list[int]) -> list[str]:
              f"mean (`EvolutionAO`, `mutation_generations: {EVOLVED['mutation_generations']}`: each generation "
              f"mutates the {BUDGETED['mutation_top_k']} best candidates so far by the surrogate, children over the "
              "budget dropped by the table; no accuracy call), as OFA evolves on its predictor. Everything else as "
-             "(b4); ITS ranks the final pool. Settings chosen on seeds 100-102 at 35/40 ms with a prototype (not "
-             "reported; e.g. 40 ms, seeds 100/101: plain (b4) 83.49/83.39, evolved 83.82/83.29, evolved from the "
-             "projected design 84.09/84.20). Seeds 0-9 as far as finished; OFA evolution on the same seeds (part b's "
+             "(b4); ITS ranks the final pool. Settings chosen on seeds 100-102 at 35/40 ms by calling `part_b_bo` "
+             "by hand with candidate settings (not jobs of this script, not reported; e.g. 40 ms, seeds 100/101: "
+             "plain (b4) 83.49/83.39, 5 generations 83.82/83.29, 5 generations from the projected design 84.09/84.20; "
+             "20 generations on seed 100: 83.86, slower). Seeds 0-9 as far as finished; OFA evolution on the same seeds (part b's "
              "runs). Mean over seeds, ± the std (ddof 0) after 1,000 calls.", "",
              "| budget (ms) | seeds | (b5) evolved, projected design, " + " / ".join(str(q) for q in BUDGETED_AT)
              + " calls | (b4) bananas, 1,000 calls (n: those of these seeds it ran) | OFA evolution (1,000 calls) | OFA evolution "

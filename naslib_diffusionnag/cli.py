@@ -167,7 +167,7 @@ def cmd_sample(args: argparse.Namespace) -> dict[str, Any]:
         out["before_projection"] = summarize(valid, {r.prop.name: r.prop for r in requests}, fitted.budgets())
         moved = projection(valid)
         out["projected_moved"] = sum(a != b for a, b in zip(valid, moved, strict=True))
-        valid = moved
+        valid = list(dict.fromkeys(moved)) if args.distinct else moved  # two samples can land on one subnet
     out.update(generation_metrics(result.archs, gen.training_archs()))
     out["training_split"] = {k: gen.metadata["split"][k] for k in ("kind", "fraction", "size")
                              if k in gen.metadata["split"]}

@@ -40,6 +40,7 @@ from .guidance.labels import ZScore
 from .guidance.predictors import DirectedGCNPredictor, PredictorConfig, fit_predictor
 from .guidance.schedule import check_scales, scale_schedule
 from .metrics import generation_metrics
+from .projection import tensor_cost
 from .spaces import SearchSpace, get_space
 
 PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
@@ -237,7 +238,7 @@ class ArchitectureGenerator:
     def exact_predictor(self, cost: SoftCost, temper: float = 1.0, n: int = 2000) -> ExpectedCostPredictor:
         """The exact guide of ``cost`` on this space (``guidance.exact``), in z-score units of
         ``n`` uniformly drawn architectures (seed 0: costs only, no oracle calls)."""
-        values = cost(self.space.encode(self.space.sample(n, np.random.default_rng(0))).double()).numpy()
+        values = tensor_cost(self.space, cost)(self.space.sample(n, np.random.default_rng(0)))
         return ExpectedCostPredictor(cost, ZScore.fit(values), temper)
 
     def sample_guided(self, n: int, seed: int, terms: Sequence[GuidanceTerm], scales: Sequence[float],

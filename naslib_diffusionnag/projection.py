@@ -5,7 +5,7 @@ it (a strong penalty overshoots, a weak one leaves some over; ``mbv3.md`` b2/b5)
 cost is known exactly for every architecture (a latency table, a FLOP count), each sample over
 the budget can instead be moved into it by a greedy chain of cost-lowering one-edit moves whose
 last step keeps as much of the cost (capacity) as the budget allows. It needs only the space's one-edit neighbourhood and
-the cost, so it knows nothing about diffusion, a space, or a predictor.
+the cost, so it knows nothing about diffusion, a particular space, or a predictor.
 """
 from __future__ import annotations
 

@@ -94,6 +94,13 @@ def test_sample_cli_projection_puts_every_guided_subnet_within_the_budget(capsys
     assert out["before_projection"]["within_budget_latency:note10"] < 0.9 and out["projected_moved"] > 0
     assert out["within_budget_latency:note10"] == 1.0
     assert (space_property("mbv3", "latency:note10").evaluate(out["archs"]) <= 25.0).all()
+    # with --distinct the reported cells stay distinct after projection: near NB201's fastest cell
+    # several samples land on one, and the report says so instead of listing repeats
+    assert main(["sample", "--space", "nb201", "--n", "30", "--guide", "latency:pixel3@budget=0.01", "--project",
+                 "--distinct", "--seed", "0", "--json", "--no-progress"]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert len(out["archs"]) == len(set(out["archs"])) == out["n_distinct"] < 30 and out["projected_moved"] > 0
+    assert (space_property("nb201", "latency:pixel3").evaluate(out["archs"]) <= 0.01).all()
 
 
 def test_projected_design_sits_at_the_budget_not_far_below_it(latency):
