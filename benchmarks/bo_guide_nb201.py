@@ -10,8 +10,9 @@ seeds, torch acquisitions). Variants: acquisition its / ucb (beta 2) / ei, each 
 surrogate mean and, for ucb and ei, by the acquisition; its-mean with an MLP surrogate
 (surrogate_encoder mlp) and with 50 one-edit mutations of the best queried cells mixed into
 the generated candidates (mix_mutations 50), and ucb-acq with the same mixing; its-mean and
-ucb-acq with a pairwise ranking term in the surrogate's fit (surrogate_rank_weight 1); local
-search (ls) as the reference to beat. One
+ucb-acq with a pairwise ranking term in the surrogate's fit (surrogate_rank_weight 1); its-mean,
+with and without that term, with 3 of each round's 10 queries on the acquisition's best one-edit
+neighbours of the incumbent (local_queries 3; with the term also 5); local search (ls) as the reference to beat. One
 worker, one thread per run. Each
 variant is its own resumable sweep (run in this process, one table load) in
 benchmarks_results/bo_guide_nb201/<variant>/runs; the tables use the seeds every variant
@@ -56,6 +57,13 @@ VARIANTS: dict[str, tuple[str, dict]] = {  # name -> (method, parameters over it
     # a pairwise ranking term in the surrogate's fit (weight 1 beside the squared error)
     "its-mean-rank1": ("diffusion-bo", {"acquisition": "its", "guide": "mean", "surrogate_rank_weight": 1.0}),
     "ucb-acq-rank1": ("diffusion-bo", {"acquisition": "ucb", "guide": "acquisition", "surrogate_rank_weight": 1.0}),
+    # a trust region in each round: 3 of the 10 queries go to the acquisition's best unqueried
+    # one-edit neighbours of the incumbent (local_queries), the other 7 to the generated pool
+    "its-mean-local3": ("diffusion-bo", {"acquisition": "its", "guide": "mean", "local_queries": 3}),
+    "its-mean-rank1-local3": ("diffusion-bo", {"acquisition": "its", "guide": "mean", "surrogate_rank_weight": 1.0,
+                                               "local_queries": 3}),
+    "its-mean-rank1-local5": ("diffusion-bo", {"acquisition": "its", "guide": "mean", "surrogate_rank_weight": 1.0,
+                                               "local_queries": 5}),
     "ls": ("ls", {}),
 }
 

@@ -55,7 +55,7 @@ TINY_BO = {"n_init": 4, "k": 3, "ensemble": 2, "predictor_steps": 10, "candidate
 
 @pytest.mark.parametrize("method, params", [
     ("rs", {}), ("re", {"population_size": 5, "sample_size": 3}), ("ls", {"n_init": 4}),
-    ("bananas", TINY_BO), ("bo-random", {**TINY_BO, "acquisition": "ucb"}),
+    ("bananas", TINY_BO), ("bo-random", {**TINY_BO, "acquisition": "ucb", "local_queries": 2}),
     ("diffusion-bo", {**TINY_BO, "sampler_steps": 2, "acquisition": "ei", "guide": "acquisition",
                       "surrogate_encoder": "mlp", "surrogate_rank_weight": 1.0, "mix_mutations": 4}),
 ])
@@ -138,6 +138,29 @@ def test_ask_queue_hands_out_the_loops_batches(toy_bench):
         arch = queue.next(history, 20 - len(history))
         history.append((arch, toy_bench.query(arch, "cifar10")))
     assert [a for a, _ in history] == method.run(lambda a: toy_bench.query(a, "cifar10"), 20, seed=7).archs
+
+
+@pytest.mark.slow
+def test_local_queries_go_to_the_incumbents_best_ranked_neighbours(bench, nb201):
+    """``local_queries`` = 3 of k = 5 (CIFAR-10, real table): each round's first 3 queries are
+    the unqueried one-edit neighbours of the best cell queried before it that the acquisition
+    (here the surrogate mean) ranks highest; the other 2 come from the pool."""
+    from naslib_diffusionnag.bo import PosteriorMean
+
+    method = build_method("bananas", params={**TINY_BO, "k": 5, "local_queries": 3, "acquisition": "mean"})
+    searcher, history = method.searcher(0), []
+    while len(history) < TINY_BO["n_init"] + 3 * 5:
+        before = list(history)
+        batch = searcher.propose(before, 5)
+        history += [(a, bench.query(a, "cifar10")) for a in batch]
+        if len(before) < TINY_BO["n_init"]:
+            continue
+        best = max(before, key=lambda h: h[1])[0]
+        candidates = [a for a in nb201.neighbours(best) if a not in {h[0] for h in before}]
+        with torch.no_grad():
+            mean = PosteriorMean(method.surrogate)(*method.surrogate.inputs(candidates)).numpy()
+        top = [candidates[i] for i in np.argsort(-mean, kind="stable")[:3]]
+        assert batch[:3] == top and len(batch) == 5 and not set(batch[3:]) & set(top)
 
 
 @pytest.mark.slow
@@ -381,7 +404,7 @@ def test_method_defaults_are_the_committed_settings():
     bo = {"n_init": 10, "k": 10, "acquisition": "its", "beta": 2.0, "ensemble": 3, "predictor_steps": 300,
           "surrogate_encoder": "gcn", "surrogate_rank_weight": 0.0, "candidates": 100, "mutation_top_k": 10,
           "mutation_edits": 1, "mutation_generations": 1, "budget_property": None,
-          "budget": None, "budget_initial": "projected", "sampler_steps": None}
+          "budget": None, "budget_initial": "projected", "sampler_steps": None, "local_queries": 0}
     assert asdict(resolve_params("rs")) == {}
     assert asdict(resolve_params("re")) == {"population_size": 30, "sample_size": 10}
     assert asdict(resolve_params("ls")) == {"n_init": 10}
@@ -417,6 +440,10 @@ def test_method_defaults_are_the_committed_settings():
     ({"bo-random": {"surrogate_rank_weight": -0.5}}, "parameter 'surrogate_rank_weight' must be >= 0, got -0.5"),
     ({"bananas": {"mix_mutations": 5}}, "method 'bananas': unknown parameter 'mix_mutations'"),
     ({"bananas": {"mutation_generations": 0}}, "method 'bananas': parameter 'mutation_generations' must be >= 1"),
+    ({"bananas": {"local_queries": -1}}, "method 'bananas': parameter 'local_queries' must be >= 0, got -1"),
+    ({"diffusion-bo": {"k": 5, "local_queries": 6}}, "parameter 'local_queries' (6) cannot exceed 'k' (5)"),
+    ({"transfer-bo": {"target": "cifar10", "local_queries": 2}}, "transfer-bo takes no 'budget'/'budget_property', "
+                                                                 "'sampler_steps' or 'local_queries'"),
 ])
 def test_bad_method_parameters_are_refused_when_the_sweep_config_is_read(tmp_path, methods, message):
     path = _config(tmp_path, methods, seeds=1)

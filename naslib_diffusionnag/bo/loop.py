@@ -246,7 +246,9 @@ class BayesianOptimization(_Runs):
     the surrogate mean, ``guide``), and query the ``k`` the acquisition ranks best. With a
     ``constraint`` (a hard budget on an exactly known cost) nothing over the budget is ever
     queried: candidates over it are dropped before ranking, and the initial design (unless
-    given) is generated within it."""
+    given) is generated within it. ``local_queries`` of each round's ``k`` go to the
+    acquisition's best unqueried one-edit neighbours of the incumbent (a trust region around
+    the best cell: the surrogate picks which edit, local search's move), the rest to the pool."""
 
     space: SearchSpace
     surrogate: BOSurrogate
@@ -260,6 +262,7 @@ class BayesianOptimization(_Runs):
     """``(n, seed) -> architectures`` queried first instead of random ones (e.g. a
     meta-predictor's ranking, ``transfer.transfer_bo``)."""
     constraint: CostBudget | None = None
+    local_queries: int = 0
 
     def searcher(self, seed: int) -> BOSearcher:
         return BOSearcher(self, np.random.SeedSequence(seed))
@@ -279,16 +282,33 @@ class BOSearcher:
         if len(history) < self.bo.n_init:
             return self._initial(history, min(n, self.bo.n_init - len(history)))
         acquisition, pool = self.round(history)
-        if self.bo.constraint is not None:
-            pool = self.bo.constraint.within(pool)
-        if not pool:  # nothing new proposed: explore at random (within the budget, if any)
+        want = min(n, self.bo.k)
+        local = self._ranked(acquisition, self._incumbent_neighbours(history))[: min(self.bo.local_queries, want)]
+        pool = [a for a in self._within(pool) if a not in set(local)]
+        if not pool and not local:  # nothing new proposed: explore at random (within the budget, if any)
             if self.bo.constraint is not None:
-                return self.bo.constraint.design(min(n, self.bo.k), int(self.rng.integers(2**31 - 1)),
-                                                 {a for a, _ in history})
-            return random_fresh(self.bo.space, self.rng, history, min(n, self.bo.k))
+                return self.bo.constraint.design(want, int(self.rng.integers(2**31 - 1)), {a for a, _ in history})
+            return random_fresh(self.bo.space, self.rng, history, want)
+        return local + self._ranked(acquisition, pool)[: want - len(local)]
+
+    def _within(self, archs: list[str]) -> list[str]:
+        return self.bo.constraint.within(archs) if self.bo.constraint is not None else archs
+
+    def _incumbent_neighbours(self, history: History) -> list[str]:
+        """The best queried cell's unqueried one-edit neighbours (within the budget), when asked for."""
+        if not self.bo.local_queries:
+            return []
+        known = {a for a, _ in history}
+        best = max(history, key=lambda h: h[1])[0]
+        return self._within([a for a in self.bo.space.neighbours(best) if a not in known])
+
+    def _ranked(self, acquisition: AcquisitionFunction, archs: list[str]) -> list[str]:
+        """``archs`` best first by the acquisition (stable on ties)."""
+        if not archs:
+            return []
         with torch.no_grad():
-            scores = acquisition(*self.bo.surrogate.inputs(pool)).cpu().numpy()
-        return [pool[int(i)] for i in np.argsort(-scores, kind="stable")[: min(n, self.bo.k)]]
+            scores = acquisition(*self.bo.surrogate.inputs(archs)).cpu().numpy()
+        return [archs[int(i)] for i in np.argsort(-scores, kind="stable")]
 
     def round(self, history: History) -> tuple[AcquisitionFunction, list[str]]:
         """The first half of a round, also BANANAS-with-diffusion's candidate step in NASLib:

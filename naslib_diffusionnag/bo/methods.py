@@ -72,8 +72,10 @@ class BOParams:
     a hard budget on an exactly known cost (``budget_property`` <= ``budget``, e.g.
     ``latency:note10`` <= 30 on MBv3: nothing over it is queried, ``constraints.CostBudget``) with
     its initial design (``projected``: the model's samples moved into the budget, mbv3.md b5;
-    ``generated`` under the cost penalty, b4; or ``uniform`` draws within it) and
-    the diffusion sampler's steps wherever the method generates (None: the checkpoint's sampler)."""
+    ``generated`` under the cost penalty, b4; or ``uniform`` draws within it),
+    the diffusion sampler's steps wherever the method generates (None: the checkpoint's sampler),
+    and how many of each round's ``k`` queries go to the acquisition's best one-edit neighbours
+    of the incumbent (``local_queries``, 0: none, every committed result)."""
 
     n_init: int = 10
     k: int = 10
@@ -91,6 +93,7 @@ class BOParams:
     budget: float | None = None
     budget_initial: str = "projected"
     sampler_steps: int | None = None
+    local_queries: int = 0
 
     def __post_init__(self) -> None:
         from ..guidance.predictors import ENCODERS
@@ -98,7 +101,10 @@ class BOParams:
 
         require_at_least(self, 1, "n_init", "k", "ensemble", "predictor_steps", "candidates", "sampler_steps",
                          "mutation_top_k", "mutation_edits", "mutation_generations")
-        require_at_least(self, 0, "beta", "surrogate_rank_weight")
+        require_at_least(self, 0, "beta", "surrogate_rank_weight", "local_queries")
+        if self.local_queries > self.k:
+            raise ConfigError(f"parameter 'local_queries' ({self.local_queries}) cannot exceed 'k' ({self.k}), "
+                              "the queries of a round it is a share of")
         from .constraints import DESIGNS
 
         require_one_of("budget_initial", self.budget_initial, DESIGNS)
@@ -151,9 +157,10 @@ class TransferBOParams(BOParams):
         super().__post_init__()
         require_at_least(self, 1, "n_generate")
         require_one_of("candidates_from", self.candidates_from, CANDIDATES_FROM)
-        if self.budget is not None or self.sampler_steps is not None:
-            raise ConfigError("transfer-bo takes no 'budget'/'budget_property' or 'sampler_steps' (its candidates "
-                              "come from the meta-predictor's pipeline); use diffusion-bo or bananas for a budget")
+        if self.budget is not None or self.sampler_steps is not None or self.local_queries:
+            raise ConfigError("transfer-bo takes no 'budget'/'budget_property', 'sampler_steps' or 'local_queries' "
+                              "(its candidates come from the meta-predictor's pipeline); use diffusion-bo or bananas "
+                              "for those")
         if not self.target:
             raise ConfigError("parameter 'target' is required: the dataset searched (e.g. cifar10)")
 
@@ -202,7 +209,7 @@ def _bo(make_ao: MakeAO) -> Build:
             rank_weight=p.surrogate_rank_weight))
         return BayesianOptimization(gen.space, surrogate, p.acquisition, make_ao(gen, p, budget), p.n_init, p.k,
                                     p.beta, cast(Guide, p.guide) if isinstance(p, DiffusionBOParams) else "mean",
-                                    constraint=budget)
+                                    constraint=budget, local_queries=p.local_queries)
 
     return build
 

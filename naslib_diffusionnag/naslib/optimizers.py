@@ -132,6 +132,9 @@ class BananasDiffusion(Bananas):
         if uses_transfer(config.search):
             raise ConfigError("search.transfer_meta_checkpoint is read by optimizer diffusionnag (transfer-BO), not "
                               "by bananas_diffusion; choose optimizer diffusionnag or unset the key")
+        if config.search.get("diffusion_local_queries"):
+            raise ConfigError("search.diffusion_local_queries is read by optimizer diffusionnag (its rounds choose "
+                              "the queries), not by bananas_diffusion (NASLib's BANANAS chooses them); set it to 0")
         self.seed = int(config.search.get("seed", config.get("seed", 0)))
 
     def adapt_search_space(self, search_space: Any, scope: Any = None, dataset_api: Any = None) -> None:

@@ -16,7 +16,7 @@ SEARCH_KEYS: dict[str, tuple[str, Any]] = {
     "num_ensemble": ("ensemble", None), "num_candidates": ("candidates", None),
     "diffusion_predictor_steps": ("predictor_steps", 300), "diffusion_scales": ("scales", [100.0, 50.0, 25.0]),
     "diffusion_guide": ("guide", "mean"), "diffusion_beta": ("beta", 2.0),
-    "diffusion_rank_weight": ("surrogate_rank_weight", 0.0),
+    "diffusion_rank_weight": ("surrogate_rank_weight", 0.0), "diffusion_local_queries": ("local_queries", 0),
 }
 #: the keys ``transfer-bo`` takes besides the shared BO ones (it has no guided candidates, so no
 #: scales or guide): a non-empty ``transfer_meta_checkpoint`` turns ``diffusionnag`` into transfer-BO
