@@ -8,9 +8,9 @@ Protocol (all oracles offline from ../shared/data/mbv3, sha256 recorded in the o
   (w1.2 network, r = 224). The resolution is fixed at 224 for every method (OFA's finder also
   searches it); at r = 224 no subnet is under 17.8 ms, so the budgets are 25/30/35/40 ms.
 - (a) 1,000 samples per seed with the predictor-corrector sampler (1 Langevin step per step):
-  40 and 100 steps x seeds 0-2, 300 and 1000 steps x seeds 0-9 (a 0.1 % invalid rate needs
-  10,000 samples to resolve); validity, uniqueness, novelty against the checkpoint's training
-  sample; uniform sampling for reference. Parts (b) and (c) sample with FAST_STEPS = 40.
+  40 and 100 steps (the shipped default) x seeds 0-9 (a 0.1 % invalid rate needs 10,000 samples
+  to resolve); validity, uniqueness, novelty against the checkpoint's training sample; uniform
+  sampling for reference. Parts (b) and (c) sample with FAST_STEPS = 40.
 - (b) per seed s and budget B, both methods get the same number of accuracy-oracle calls
   (CALLS = 1,000): diffusion labels K = 300 uniform subnets (seed s) with both oracles, fits one
   noise-aware predictor per property (seed s; z-scored labels), generates CALLS - K subnets
@@ -97,15 +97,13 @@ CALLS, K, LAT_WEIGHT, ROUNDS = 1000, 300, 3.0, 4
 SCHEDULE = [100.0, 50.0, 25.0]
 PREDICTOR = PredictorConfig(label_transform="zscore")  # the committed part (b) results regress z-scored labels
 OFA_DEFAULT_CALLS = 50_000
-FIRST_RUN = "2026-11-23 (AMD EPYC)"  # parts a, b, c: reused by (b2)'s run through benchmarks/.cache
-FORMER_NETWORK = "`git show 4fc4801:naslib_diffusionnag/pretrained/mbv3.pt`, sampling 1000 steps by default"
+FORMER_RESULTS = "25eef6d"  # the last commit whose mbv3.md holds the former network's parts a, b, b2, b3, c
 BO_METHODS = ("bo-random", "bananas", "diffusion-bo")
 
 BO_BUDGET, BO_AT = 100, (40, 60, 80, 100)
 
 
-SAMPLER_STEPS = (40, 100)  # seeds 0-2
-LONG_STEPS = (300, 1000)  # seeds 0-9: resolving a 0.1 % invalid rate needs 10,000 samples
+SAMPLER_STEPS = (40, 100)  # seeds 0-9: resolving a 0.1 % invalid rate needs 10,000 samples
 FAST_STEPS = 40  # the sampler of parts (b) and (c): throughput matters there, and their results used it
 BUDGETED = {"n_init": 100, "k": 50, "surrogate_encoder": "mlp", "mutation_top_k": 20, "mutation_edits": 3,
             "sampler_steps": FAST_STEPS, "budget_property": "latency:note10", "budget_initial": "generated"}
@@ -121,8 +119,8 @@ BO_SEEDS, BUDGETED_AT = 10, (200, 500, 1000)  # part (b4): seeds 0-9 (seed-major
 
 def reuse_committed() -> None:
     """Runs recorded in the committed ``mbv3.json`` and missing from the cache are copied into it,
-    so a fresh clone re-renders the tables instead of recomputing them with another network
-    (parts a, b, b2, c were made with FORMER_NETWORK; delete a run from the JSON to recompute it)."""
+    so a fresh clone re-renders the tables instead of recomputing them (delete a run from the JSON to
+    recompute it)."""
     committed = OUT / "mbv3.json"
     if committed.exists():
         for name, run in read_json(committed)["runs"].items():
@@ -137,12 +135,6 @@ def part_a(gen: ArchitectureGenerator, seed: int) -> dict[str, Any]:
         made = gen.sample(1000, seed, gen.config.with_overrides(sampler={"steps": steps}).sampler)
         out[f"diffusion, {steps} steps"] = {**generation_metrics(made.archs, train), "seconds": made.seconds}
     return out
-
-
-def part_a_long(gen: ArchitectureGenerator, steps: int, seed: int) -> dict[str, Any]:
-    made = gen.sample(1000, seed, gen.config.with_overrides(sampler={"steps": steps}).sampler)
-    return {**generation_metrics(made.archs, gen.training_archs()), "seconds": made.seconds,
-            "samples": len(made.archs), "invalid": sum(a is None for a in made.archs)}
 
 
 def part_b_diffusion(gen: ArchitectureGenerator, acc: ArchProperty, lat: ArchProperty, seed: int,
@@ -410,8 +402,7 @@ def main() -> None:
     acc, lat = space_property("mbv3", "accuracy", resolution=R), space_property("mbv3", "latency:note10", resolution=R)
     jobs: list[tuple[str, Callable[[], dict[str, Any]]]] = []
     if "a" in parts:
-        jobs += [(f"a_s{s}", lambda s=s: part_a(gen, s)) for s in range(3)]
-        jobs += [(f"a{st}_s{s}", lambda st=st, s=s: part_a_long(gen, st, s)) for st in LONG_STEPS for s in seeds]
+        jobs += [(f"a_s{s}", lambda s=s: part_a(gen, s)) for s in seeds]
     if "b" in parts:
         for b in BUDGETS:
             jobs += [(f"b_diff_{b:g}_s{s}", lambda b=b, s=s: part_b_diffusion(gen, acc, lat, s, b)) for s in seeds]
@@ -489,7 +480,7 @@ def exact_markdown(runs: dict[str, Any], seeds: list[int]) -> list[str]:
              f"round of {EXACT_ROUND} guided samples on every subnet labelled so far (at most {EXACT_ROUNDS} "
              f"rounds, {CALLS} accuracy calls); generated subnets over the budget are rejected by the table "
              "before any accuracy call, as OFA's evolution redraws infeasible ones. Settings chosen on seed 100 "
-             f"(not reported); seeds {seeds[0]}-{seeds[-1]} (n = {len(seeds)} per cell).", "",
+             f"with the former network (not reported; kept for the shipped one); seeds {seeds[0]}-{seeds[-1]} (n = {len(seeds)} per cell).", "",
              "| budget (ms) | exact guidance, rounds | OFA evolution (same calls) | OFA evolution (50,000 calls) | "
              "generated within budget | validity | accuracy calls used | diffusion s | OFA-random subnets within budget |",
              "|---|---|---|---|---|---|---|---|---|"]
@@ -525,13 +516,13 @@ def exact_markdown(runs: dict[str, Any], seeds: list[int]) -> list[str]:
     lines += ["", f"Penalty schedule (seed {SELECT_SEED}, exact latency alone, 200 samples; tighten p: within "
               f"budget / validity): {'; '.join(select)}. A tightening penalty keeps more subnets within budget at "
               f"some validity cost; p = {EXACT_TIGHTEN:g} is used, with rejection by the table at the end (free). "
-              "Latency weight (seed 100, 25 ms, `part_b_exact` with tighten 0, one run each, recorded by hand from "
-              "the selection run): weight 3: best 80.18, 37 % within, 94 % valid; weight 6: best 80.04, 49 % within, "
+              "Latency weight (former network, seed 100, 25 ms, `part_b_exact` with tighten 0, one run each, "
+              "recorded by hand from the selection run): weight 3: best 80.18, 37 % within, 94 % valid; weight 6: best 80.04, 49 % within, "
               "71 % valid; weight 3 is used."]
     lines += ["", f"OFA-random subnets within budget: share of {feasible['draws']:,} subnets drawn with OFA's sampler "
               "(every gene uniform), read from the table; OFA's evolution redraws at most 200,000 times per member of "
               "its first population, so it cannot start where that share is about 0 ('cannot start'). OFA evolution "
-              "columns: the runs of the table above (seeds 0-9), same protocol. Wall times with 2-3 "
+              "columns: the runs of the table above (seeds 0-9), same protocol. Wall times with 2 "
               "processes sharing 2 cores.", ""]
     return lines
 
@@ -736,14 +727,12 @@ def to_markdown(res: dict[str, Any], parts: set[str], seeds: list[int]) -> str:
              f"Produced by `python benchmarks/mbv3.py` on {m['date']} ({m['cpu']}, torch {m['torch']}). Protocol in "
              f"the script's docstring. Accuracy = ImageNet top-1 (%) predicted by OFA's accuracy predictor at r = "
              f"{m['resolution']} (not measured); latency = Note10 look-up tables (w1.2, r = 224). Mean ± std over "
-             f"seeds. **Which score network**: parts (a), (b), (b2) and (c) were made with the former "
-             f"successors-mask network ({FORMER_NETWORK}), first on {FIRST_RUN}, and are reused through the run "
-             f"cache; parts (b4) and (b5) with the shipped one ({m['checkpoint']}, neighbours mask; its validity per step "
-             "count: `mbv3_validity.md`).", ""]
+             f"seeds. Every part uses the shipped score network ({m['checkpoint']}, neighbours mask; its validity "
+             f"per step count on 10,000 samples: `mbv3_validity.md`); the former successors-mask network's parts "
+             f"(a), (b), (b2), (b3), (c) are in `git show {FORMER_RESULTS}:benchmarks_results/mbv3.md`.", ""]
     if "a" in parts:
-        a = [runs[f"a_s{s}"] for s in range(3)]
+        a = [runs[f"a_s{s}"] for s in seeds]
         rows = {f"diffusion, {st} steps": [r[f"diffusion, {st} steps"] for r in a] for st in SAMPLER_STEPS}
-        rows.update({f"diffusion, {st} steps": [runs[f"a{st}_s{s}"] for s in seeds] for st in LONG_STEPS})
         rows["uniform"] = [r["uniform"] for r in a]
         lines += ["## (a) Generation quality (1,000 samples per seed; PC sampler, 1 corrector step)", "",
                   "| sampler | seeds | validity % | invalid / samples | uniqueness % | novelty % | s per 1,000 |",
@@ -754,10 +743,10 @@ def to_markdown(res: dict[str, Any], parts: set[str], seeds: list[int]) -> str:
             lines.append(f"| {name} | {len(rs)} | {100 * np.mean([r['validity'] for r in rs]):.2f} | "
                          f"{invalid} / {1000 * len(rs)} | {100 * np.mean([r['uniqueness'] for r in rs]):.2f} | "
                          f"{100 * np.mean([r['novelty'] for r in rs]):.2f} | {secs} |")
-        lines += ["", f"That former network sampled with 1000 steps by default (the 99.9 % validity target); the shipped "
-                  f"one samples {gen_steps} (`mbv3_validity.md`). Parts (b) and (c) use {FAST_STEPS}. Invalid samples are counted, never repaired. "
-                  "s per 1,000: wall time on 2 shared CPU cores (the 300/1000-step rows on 1 thread beside other "
-                  "jobs), so compare rows only roughly.", ""]
+        lines += ["", f"The shipped network samples {gen_steps} steps by default; parts (b) and (c) use {FAST_STEPS} "
+                  "(throughput matters there). Invalid samples are counted, never repaired. s per 1,000: wall time "
+                  "on 1 thread with two benchmark processes sharing the 2 cores; one process on an idle machine with "
+                  "torch's default 2 threads: `mbv3_speed.md`.", ""]
     if "b" in parts:
         lines += [f"## (b) Best predicted top-1 within a Note10 latency budget ({m['calls']} accuracy-oracle calls)", "",
                   "| budget (ms) | diffusion guidance, 1 round | diffusion guidance, 4 refitted rounds | "
@@ -779,7 +768,7 @@ def to_markdown(res: dict[str, Any], parts: set[str], seeds: list[int]) -> str:
         lines += ["", "n = seeds that found at least one subnet within the budget (the mean is over those); "
                   "'–': none did. Evolution's latency-table calls are not counted in the budget (it redraws "
                   "infeasible subnets through the table: about 113,000 draws per run at 25 ms, 5,600 at 30 ms (means over the seeds)). "
-                  "Wall times were taken with 2-3 benchmark processes sharing 2 cores, 1 thread each.", ""]
+                  "Wall times were taken with 2 benchmark processes sharing 2 cores, 1 thread each.", ""]
         lines += exact_markdown(runs, seeds[:EXACT_SEEDS])
     if "b4" in parts:
         lines += budgeted_markdown(runs, seeds[:BO_SEEDS])
