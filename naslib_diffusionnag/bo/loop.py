@@ -284,7 +284,8 @@ class BOSearcher:
         acquisition, pool = self.round(history)
         want = min(n, self.bo.k)
         local = self._ranked(acquisition, self._incumbent_neighbours(history))[: min(self.bo.local_queries, want)]
-        pool = [a for a in self._within(pool) if a not in set(local)]
+        chosen = set(local)
+        pool = [a for a in self._within(pool) if a not in chosen]
         if not pool and not local:  # nothing new proposed: explore at random (within the budget, if any)
             if self.bo.constraint is not None:
                 return self.bo.constraint.design(want, int(self.rng.integers(2**31 - 1)), {a for a, _ in history})
