@@ -55,7 +55,8 @@ TINY_BO = {"n_init": 4, "k": 3, "ensemble": 2, "predictor_steps": 10, "candidate
 
 @pytest.mark.parametrize("method, params", [
     ("rs", {}), ("re", {"population_size": 5, "sample_size": 3}), ("ls", {"n_init": 4}),
-    ("bananas", TINY_BO), ("bo-random", {**TINY_BO, "acquisition": "ucb", "local_queries": 2}),
+    ("bananas", {**TINY_BO, "distinct_functions": True}),
+    ("bo-random", {**TINY_BO, "acquisition": "ucb", "local_queries": 2}),
     ("diffusion-bo", {**TINY_BO, "sampler_steps": 2, "acquisition": "ei", "guide": "acquisition",
                       "surrogate_encoder": "mlp", "surrogate_rank_weight": 1.0, "mix_mutations": 4}),
 ])
@@ -161,6 +162,22 @@ def test_local_queries_go_to_the_incumbents_best_ranked_neighbours(bench, nb201)
             mean = PosteriorMean(method.surrogate)(*method.surrogate.inputs(candidates)).numpy()
         top = [candidates[i] for i in np.argsort(-mean, kind="stable")[:3]]
         assert batch[:3] == top and len(batch) == 5 and not set(batch[3:]) & set(top)
+
+
+@pytest.mark.slow
+def test_distinct_functions_never_queries_a_copy_of_a_queried_function(bench, nb201):
+    """With ``distinct_functions`` (CIFAR-10, real table, 3 local queries of k = 5, the setting
+    that most often meets copies: many one-edit neighbours differ only in dead edges), no query
+    after the random initial ones computes the same function (``iso_key``) as an earlier query;
+    the same run without it does query such copies."""
+    def copies(distinct: bool) -> int:
+        params = {**TINY_BO, "k": 5, "local_queries": 3, "distinct_functions": distinct}
+        archs = build_method("bananas", params=params).run(lambda a: bench.query(a, "cifar10"), 30, seed=0).archs
+        keys = [nb201.iso_key(a) for a in archs]
+        return sum(keys[i] in keys[:i] for i in range(TINY_BO["n_init"], len(keys)))
+
+    assert copies(True) == 0
+    assert copies(False) > 0
 
 
 @pytest.mark.slow
@@ -404,7 +421,8 @@ def test_method_defaults_are_the_committed_settings():
     bo = {"n_init": 10, "k": 10, "acquisition": "its", "beta": 2.0, "ensemble": 3, "predictor_steps": 300,
           "surrogate_encoder": "gcn", "surrogate_rank_weight": 0.0, "candidates": 100, "mutation_top_k": 10,
           "mutation_edits": 1, "mutation_generations": 1, "budget_property": None,
-          "budget": None, "budget_initial": "projected", "sampler_steps": None, "local_queries": 0}
+          "budget": None, "budget_initial": "projected", "sampler_steps": None, "local_queries": 0,
+          "distinct_functions": False}
     assert asdict(resolve_params("rs")) == {}
     assert asdict(resolve_params("re")) == {"population_size": 30, "sample_size": 10}
     assert asdict(resolve_params("ls")) == {"n_init": 10}

@@ -74,8 +74,10 @@ class BOParams:
     its initial design (``projected``: the model's samples moved into the budget, mbv3.md b5;
     ``generated`` under the cost penalty, b4; or ``uniform`` draws within it),
     the diffusion sampler's steps wherever the method generates (None: the checkpoint's sampler),
-    and how many of each round's ``k`` queries go to the acquisition's best one-edit neighbours
-    of the incumbent (``local_queries``, 0: none, every committed result)."""
+    how many of each round's ``k`` queries go to the acquisition's best one-edit neighbours
+    of the incumbent (``local_queries``, 0: none, every committed result), and whether a round
+    skips cells computing the same function as a queried or chosen one (``distinct_functions``,
+    ``loop.BayesianOptimization``; off in every committed result)."""
 
     n_init: int = 10
     k: int = 10
@@ -94,6 +96,7 @@ class BOParams:
     budget_initial: str = "projected"
     sampler_steps: int | None = None
     local_queries: int = 0
+    distinct_functions: bool = False
 
     def __post_init__(self) -> None:
         from ..guidance.predictors import ENCODERS
@@ -209,7 +212,8 @@ def _bo(make_ao: MakeAO) -> Build:
             rank_weight=p.surrogate_rank_weight))
         return BayesianOptimization(gen.space, surrogate, p.acquisition, make_ao(gen, p, budget), p.n_init, p.k,
                                     p.beta, cast(Guide, p.guide) if isinstance(p, DiffusionBOParams) else "mean",
-                                    constraint=budget, local_queries=p.local_queries)
+                                    constraint=budget, local_queries=p.local_queries,
+                                    distinct_functions=p.distinct_functions)
 
     return build
 
