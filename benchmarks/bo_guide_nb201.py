@@ -12,7 +12,9 @@ surrogate mean and, for ucb and ei, by the acquisition; its-mean with an MLP sur
 the generated candidates (mix_mutations 50), and ucb-acq with the same mixing; its-mean and
 ucb-acq with a pairwise ranking term in the surrogate's fit (surrogate_rank_weight 1); its-mean,
 with and without that term, with 3 of each round's 10 queries on the acquisition's best one-edit
-neighbours of the incumbent (local_queries 3; with the term also 5); local search (ls) as the reference to beat. One
+neighbours of the incumbent (local_queries 3; with the term also 5), and the ranking term with
+3 local queries and no query computing the same function as a queried cell (distinct_functions);
+local search (ls) as the reference to beat. One
 worker, one thread per run. Each
 variant is its own resumable sweep (run in this process, one table load) in
 benchmarks_results/bo_guide_nb201/<variant>/runs; the tables use the seeds every variant
@@ -64,6 +66,10 @@ VARIANTS: dict[str, tuple[str, dict]] = {  # name -> (method, parameters over it
                                                "local_queries": 3}),
     "its-mean-rank1-local5": ("diffusion-bo", {"acquisition": "its", "guide": "mean", "surrogate_rank_weight": 1.0,
                                                "local_queries": 5}),
+    # the same with one query per computed function: no cell isomorphic to a queried one
+    "its-mean-rank1-local3-distinct": ("diffusion-bo", {"acquisition": "its", "guide": "mean",
+                                                        "surrogate_rank_weight": 1.0, "local_queries": 3,
+                                                        "distinct_functions": True}),
     "ls": ("ls", {}),
 }
 
