@@ -26,7 +26,7 @@ def main() -> None:
     rows = []
     for method in ("diffusion-bo", "bananas"):
         for seed in range(3):
-            opt = build_method(method)
+            opt = build_method(method, params={"surrogate_rank_weight": 0.0, "local_queries": 0})  # as committed
             pools: list[list[str]] = []
             propose = opt.optimizer.propose
 

@@ -35,6 +35,7 @@ from naslib_diffusionnag.errors import ConfigError, DataFormatError, DiffusionNA
 from naslib_diffusionnag.generation import ArchitectureGenerator
 from naslib_diffusionnag.guidance import DirectedGCNPredictor, GuidanceTerm, Objective, ZScore
 
+ROOT = Path(__file__).resolve().parents[1]
 SMALL_BO = {"n_init": 10, "k": 10, "ensemble": 2, "predictor_steps": 150, "candidates": 60}
 
 
@@ -417,11 +418,12 @@ def test_unknown_backend(tmp_path):
 
 # ---- typed method parameters ---------------------------------------------------------------
 def test_method_defaults_are_the_committed_settings():
-    """The defaults every committed result was made with (benchmarks_results/bo_nb201.md)."""
+    """The defaults benchmarks_results/bo_nb201.md was made with (configs/bo_nb201.yaml spells
+    them out); transfer-bo keeps the plain round its surrogate supports."""
     bo = {"n_init": 10, "k": 10, "acquisition": "its", "beta": 2.0, "ensemble": 3, "predictor_steps": 300,
-          "surrogate_encoder": "gcn", "surrogate_rank_weight": 0.0, "candidates": 100, "mutation_top_k": 10,
+          "surrogate_encoder": "gcn", "surrogate_rank_weight": 1.0, "candidates": 100, "mutation_top_k": 10,
           "mutation_edits": 1, "mutation_generations": 1, "budget_property": None,
-          "budget": None, "budget_initial": "projected", "sampler_steps": None, "local_queries": 0,
+          "budget": None, "budget_initial": "projected", "sampler_steps": None, "local_queries": 3,
           "distinct_functions": False}
     assert asdict(resolve_params("rs")) == {}
     assert asdict(resolve_params("re")) == {"population_size": 30, "sample_size": 10}
@@ -430,6 +432,11 @@ def test_method_defaults_are_the_committed_settings():
     assert asdict(resolve_params("diffusion-bo")) == {**bo, "scales": (100.0, 50.0, 25.0), "guide": "mean",
                                                       "mix_mutations": 0}
     assert resolve_params("diffusion-bo", {"scales": [100, 50, 25]}) == resolve_params("diffusion-bo")
+    assert asdict(resolve_params("transfer-bo", {"target": "cifar10"})) == {
+        **bo, "surrogate_rank_weight": 0.0, "local_queries": 0, "target": "cifar10", "meta_checkpoint": None,
+        "sources": "meta-train-db", "n_generate": 100, "candidates_from": "mutation"}
+    defaults = yaml.safe_load((ROOT / "configs" / "bo_nb201.yaml").read_text())["methods"]
+    assert all(resolve_params(m, p) == resolve_params(m) for m, p in defaults.items())
 
 
 @pytest.mark.parametrize("methods, message", [
@@ -459,9 +466,13 @@ def test_method_defaults_are_the_committed_settings():
     ({"bananas": {"mix_mutations": 5}}, "method 'bananas': unknown parameter 'mix_mutations'"),
     ({"bananas": {"mutation_generations": 0}}, "method 'bananas': parameter 'mutation_generations' must be >= 1"),
     ({"bananas": {"local_queries": -1}}, "method 'bananas': parameter 'local_queries' must be >= 0, got -1"),
-    ({"diffusion-bo": {"k": 5, "local_queries": 6}}, "parameter 'local_queries' (6) cannot exceed 'k' (5)"),
+    ({"diffusion-bo": {"k": 5, "local_queries": 6}}, "parameter 'local_queries' (6; default 3) cannot exceed 'k' (5)"),
+    ({"bananas": {"k": 2}}, "'local_queries' (3; default 3) cannot exceed 'k' (2), the queries of a round it is "
+                            "a share of: set local_queries <= k"),
     ({"transfer-bo": {"target": "cifar10", "local_queries": 2}}, "transfer-bo takes no 'budget'/'budget_property', "
-                                                                 "'sampler_steps' or 'local_queries'"),
+                                                                 "'sampler_steps', 'local_queries'"),
+    ({"transfer-bo": {"target": "cifar10", "surrogate_rank_weight": 1}}, "'surrogate_rank_weight' or "
+                                                                         "'distinct_functions'"),
 ])
 def test_bad_method_parameters_are_refused_when_the_sweep_config_is_read(tmp_path, methods, message):
     path = _config(tmp_path, methods, seeds=1)
@@ -492,6 +503,35 @@ def test_sweep_runs_record_their_resolved_parameters(tmp_path, toy_bench_csv, to
     assert records["re"]["checkpoint"] is None  # no diffusion model used
     traj = build_method("re", params={"population_size": 8}).run(lambda a: toy_bench.query(a, "cifar10"), 12, 0)
     assert records["re"]["trajectory"]["archs"] == traj.archs
+
+
+def test_resume_compares_resolved_parameters_not_their_spelling(tmp_path, toy_bench_csv, toy_bench):
+    """A finished run is resumed when the spec resolves to the parameters it recorded, spelt
+    out or left to defaults; a run whose recorded value differs from today's default (a
+    default changed since) is another run and stops the sweep; a parameter added since (absent
+    from the record) matches its default."""
+    path = _config(tmp_path, {"re": {}}, seeds=1, budget=12, data=toy_bench_csv)
+    config = SweepConfig.from_yaml(path)
+    Path(config.runs_dir).mkdir(parents=True)
+    threads = torch.get_num_threads()
+    try:
+        (file,) = [run_one(spec, config.runs_dir, bench=toy_bench) for spec in config.specs()]
+    finally:
+        torch.set_num_threads(threads)
+    stamp = os.stat(file).st_mtime_ns
+    spelt = _config(tmp_path, {"re": {"population_size": 30, "sample_size": 10}}, seeds=1, budget=12,
+                    data=toy_bench_csv)
+    assert run_sweep(SweepConfig.from_yaml(spelt), workers=1, progress=False) == [file]
+    assert os.stat(file).st_mtime_ns == stamp  # resumed, not redone
+    record = json.loads(Path(file).read_text())
+    record["resolved_params"]["population_size"] = 20  # as if the default had been 20 when it ran
+    Path(file).write_text(json.dumps(record))
+    with pytest.raises(DiffusionNAGError, match="another setting"):
+        run_sweep(config, workers=1, progress=False)
+    del record["resolved_params"]["sample_size"]
+    record["resolved_params"]["population_size"] = 30  # sample_size "added later" with its default
+    Path(file).write_text(json.dumps(record))
+    assert run_sweep(config, workers=1, progress=False) == [file]
 
 
 def test_run_records_name_the_checkpoint_by_its_sha256(tmp_path):

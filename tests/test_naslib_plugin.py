@@ -128,12 +128,14 @@ def test_plugin_settings_are_our_methods_parameters():
 
 def test_plugin_transfer_settings_are_transfer_bos_parameters():
     """``transfer_meta_checkpoint`` turns the plugin's diffusionnag into transfer-BO on the dataset
-    searched: the shared BO keys carry over, the diffusion-only ones (scales, guide) do not."""
+    searched: the shared BO keys carry over, diffusion-BO's own ones (scales, guide, ranking term,
+    local queries; the shipped config sets the ranking term) do not."""
     search = {**yaml.safe_load(CONFIG.read_text())["search"], "transfer_meta_checkpoint": "meta.pt"}
     params = transfer_bo_params(search, "cifar100")
     assert params["target"] == "cifar100" and params["meta_checkpoint"] == "meta.pt"
     assert params["n_init"] == search["num_init"] and params["n_generate"] == search["transfer_n_generate"]
-    assert not {"scales", "guide"} & set(params)
+    assert search["diffusion_rank_weight"] > 0
+    assert not {"scales", "guide", "surrogate_rank_weight", "local_queries"} & set(params)
     assert resolve_params("transfer-bo", params).target == "cifar100"
     with pytest.raises(ConfigError, match="parameter 'n_generate' must be >= 1"):
         resolve_params("transfer-bo", transfer_bo_params({**search, "transfer_n_generate": 0}, "cifar100"))
@@ -261,6 +263,21 @@ def test_bananas_diffusion_takes_our_rounds_candidates(tmp_path):
     candidates = [m.arch_str for m in opt._get_new_candidates(None)]
     assert candidates == plugin_method(cfg.search, "nb201").searcher(opt.seed).round(history)[1]
     assert len(candidates) > 5 and not set(candidates) & {a for a, _ in history}
+
+
+@needs_naslib
+def test_bananas_diffusion_refuses_diffusionnags_own_keys(tmp_path):
+    """Local queries and a transfer meta-predictor are diffusionnag's: NASLib's BANANAS chooses
+    bananas_diffusion's queries, so it refuses them at construction, naming the key and the fix."""
+    from naslib_diffusionnag.naslib import BananasDiffusion
+
+    with pytest.raises(ConfigError, match="diffusion_local_queries is read by optimizer diffusionnag.*set it to 0"):
+        BananasDiffusion(_config(tmp_path / "local", *SMALL, "search.diffusion_local_queries", "3"),
+                         acq_fn_optimization="diffusion")
+    with pytest.raises(ConfigError, match="transfer_meta_checkpoint is read by optimizer diffusionnag"):
+        BananasDiffusion(_config(tmp_path / "meta", *SMALL, "search.transfer_meta_checkpoint", "meta.pt"),
+                         acq_fn_optimization="diffusion")
+    BananasDiffusion(_config(tmp_path / "plain", *SMALL), acq_fn_optimization="diffusion")  # the config's 0 passes
 
 
 @pytest.mark.slow

@@ -65,7 +65,9 @@ class BOParams:
     """The shared BO settings: random initial queries, queries per round, acquisition
     function (``ACQUISITIONS``) and UCB's ``beta``, surrogate ensemble size, fit steps,
     architecture encoder (``gcn``: every committed result; ``mlp``) and weight of the pairwise
-    ranking term in its fit (0: squared error only, every committed result), candidates per round;
+    ranking term in its fit (1, chosen on tuning seeds in benchmarks_results/bo_guide_nb201*.md and
+    used by bo_nb201.md; 0: squared error only, the round of every earlier result, which their
+    benchmarks pin), candidates per round;
     where candidates are mutations: of how many of the best queried, by up to how many edits, and
     over how many generations evolved on the surrogate mean (1: plain mutation, every committed
     result before mbv3.md part b5; ``candidates.EvolutionAO``);
@@ -75,7 +77,7 @@ class BOParams:
     ``generated`` under the cost penalty, b4; or ``uniform`` draws within it),
     the diffusion sampler's steps wherever the method generates (None: the checkpoint's sampler),
     how many of each round's ``k`` queries go to the acquisition's best one-edit neighbours
-    of the incumbent (``local_queries``, 0: none, every committed result), and whether a round
+    of the incumbent (``local_queries``: 3 chosen with the ranking term; 0 before), and whether a round
     skips cells computing the same function as a queried or chosen one (``distinct_functions``,
     ``loop.BayesianOptimization``; off in every committed result)."""
 
@@ -86,7 +88,7 @@ class BOParams:
     ensemble: int = 3
     predictor_steps: int = 300
     surrogate_encoder: str = "gcn"
-    surrogate_rank_weight: float = 0.0
+    surrogate_rank_weight: float = 1.0
     candidates: int = 100
     mutation_top_k: int = 10
     mutation_edits: int = 1
@@ -95,7 +97,7 @@ class BOParams:
     budget: float | None = None
     budget_initial: str = "projected"
     sampler_steps: int | None = None
-    local_queries: int = 0
+    local_queries: int = 3
     distinct_functions: bool = False
 
     def __post_init__(self) -> None:
@@ -106,8 +108,8 @@ class BOParams:
                          "mutation_top_k", "mutation_edits", "mutation_generations")
         require_at_least(self, 0, "beta", "surrogate_rank_weight", "local_queries")
         if self.local_queries > self.k:
-            raise ConfigError(f"parameter 'local_queries' ({self.local_queries}) cannot exceed 'k' ({self.k}), "
-                              "the queries of a round it is a share of")
+            raise ConfigError(f"parameter 'local_queries' ({self.local_queries}; default 3) cannot exceed 'k' "
+                              f"({self.k}), the queries of a round it is a share of: set local_queries <= k")
         from .constraints import DESIGNS
 
         require_one_of("budget_initial", self.budget_initial, DESIGNS)
@@ -148,8 +150,12 @@ class TransferBOParams(BOParams):
     described to the meta-predictor and kept out of its sources), a meta-predictor checkpoint
     from ``diffusionnag meta-train`` or else the ``sources`` to meta-train on now, how many
     cells the warm start generates to pick its first queries from, and where each round's
-    candidates come from (``CANDIDATES_FROM``)."""
+    candidates come from (``CANDIDATES_FROM``). Its surrogate is the meta-predictor plus a
+    residual ensemble fitted by squared error, and its rounds query the acquisition's best
+    candidates only: no ranking term, local queries or function de-duplication."""
 
+    surrogate_rank_weight: float = 0.0
+    local_queries: int = 0
     target: str = ""
     meta_checkpoint: str | None = None
     sources: str = "meta-train-db"
@@ -160,10 +166,12 @@ class TransferBOParams(BOParams):
         super().__post_init__()
         require_at_least(self, 1, "n_generate")
         require_one_of("candidates_from", self.candidates_from, CANDIDATES_FROM)
-        if self.budget is not None or self.sampler_steps is not None or self.local_queries:
-            raise ConfigError("transfer-bo takes no 'budget'/'budget_property', 'sampler_steps' or 'local_queries' "
-                              "(its candidates come from the meta-predictor's pipeline); use diffusion-bo or bananas "
-                              "for those")
+        if (self.budget is not None or self.sampler_steps is not None or self.local_queries
+                or self.surrogate_rank_weight or self.distinct_functions):
+            raise ConfigError("transfer-bo takes no 'budget'/'budget_property', 'sampler_steps', 'local_queries', "
+                              "'surrogate_rank_weight' or 'distinct_functions' (its candidates come from the "
+                              "meta-predictor's pipeline, its surrogate from the meta-predictor); use diffusion-bo "
+                              "or bananas for those")
         if not self.target:
             raise ConfigError("parameter 'target' is required: the dataset searched (e.g. cifar10)")
 
@@ -288,6 +296,11 @@ METHODS.register("bananas", Method(BOParams, _bo(_mutation_ao)))
 METHODS.register("bo-random", Method(BOParams, _bo(_random_ao)))
 METHODS.register("diffusion-bo", Method(DiffusionBOParams, _bo(_diffusion_ao)))
 METHODS.register("transfer-bo", Method(TransferBOParams, _transfer_bo))
+
+
+#: parameters whose default changed after they were introduced -> the value runs recorded
+#: before they existed had (their first default): a run file that lacks one ran with this
+FIRST_DEFAULTS: dict[str, Any] = {"surrogate_rank_weight": 0.0, "local_queries": 0}
 
 
 def resolve_params(name: str, params: Mapping[str, Any] | None = None) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import functools
+import json
 import multiprocessing as mp
 import os
 import platform
@@ -20,7 +21,7 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ from ..oracles import NB201Benchmark, canonical_dataset
 from ..resultsio import check_writable, read_json, write_json_atomic
 from ..spaces import get_space
 from .loop import check_budget
-from .methods import METHODS, build_method, checkpoint_record, resolve_params
+from .methods import FIRST_DEFAULTS, METHODS, build_method, checkpoint_record, resolve_params
 
 PROTOCOL = 2
 """Version of what a run computes for a given spec, recorded in every run file. 1 (runs
@@ -171,15 +172,32 @@ def cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
+def _same_run(record: dict[str, Any], spec: RunSpec) -> bool:
+    """Whether a run file holds ``spec``'s run: same spec apart from how the parameters are
+    spelt, and the same resolved parameters (a parameter left to a default that has since
+    changed is another run; spelling out a default is the same one). A parameter the record
+    lacks was added later, with a default that kept the behaviour the run had (its first
+    default, ``FIRST_DEFAULTS`` where it has changed since): the run matches when the spec
+    resolves it to that value."""
+    done, want = dict(record.get("spec") or {}), asdict(spec)
+    if "resolved_params" not in record:  # written before resolved parameters were recorded
+        return done == want
+    resolved = resolve_params(spec.method, spec.params)
+    introduced = {f.name: FIRST_DEFAULTS.get(f.name, f.default) for f in fields(resolved)}
+    recorded = {k: record["resolved_params"].get(k, introduced[k]) for k in introduced}
+    done.pop("params", None), want.pop("params")
+    return done == want and json.loads(json.dumps(recorded)) == json.loads(json.dumps(asdict(resolved)))
+
+
 def _done(spec: RunSpec, runs_dir: Path) -> bool:
     path = runs_dir / f"{spec.run_id}.json"
     if not path.exists():
         return False
     record = read_json(path)
-    if record.get("spec") != asdict(spec):
+    if not _same_run(record, spec):
         raise DiffusionNAGError(
-            f"{path} was made with another setting ({record.get('spec')}); it is never overwritten: "
-            "use another runs_dir or delete the file")
+            f"{path} was made with another setting ({record.get('spec')}, resolved "
+            f"{record.get('resolved_params')}); it is never overwritten: use another runs_dir or delete the file")
     if record.get("protocol", 1) != PROTOCOL:
         raise DiffusionNAGError(
             f"{path} was made under protocol {record.get('protocol', 1)}, this version runs protocol {PROTOCOL} "

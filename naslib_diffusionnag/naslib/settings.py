@@ -19,11 +19,13 @@ SEARCH_KEYS: dict[str, tuple[str, Any]] = {
     "diffusion_rank_weight": ("surrogate_rank_weight", 0.0), "diffusion_local_queries": ("local_queries", 0),
 }
 #: the keys ``transfer-bo`` takes besides the shared BO ones (it has no guided candidates, so no
-#: scales or guide): a non-empty ``transfer_meta_checkpoint`` turns ``diffusionnag`` into transfer-BO
+#: scales or guide, and its round is the meta-predictor's: no ranking term or local queries, which
+#: stay diffusion-BO's settings): a non-empty ``transfer_meta_checkpoint`` turns ``diffusionnag``
+#: into transfer-BO
 TRANSFER_KEYS: dict[str, tuple[str, Any]] = {
     "transfer_meta_checkpoint": ("meta_checkpoint", ""), "transfer_n_generate": ("n_generate", 100),
 }
-_NOT_IN_TRANSFER = ("scales", "guide")
+_NOT_IN_TRANSFER = ("scales", "guide", "surrogate_rank_weight", "local_queries")
 
 
 def _params(search: Mapping[str, Any], keys: Mapping[str, tuple[str, Any]]) -> dict[str, Any]:
