@@ -1,20 +1,21 @@
 """Tuning run (issue 12, item 3): what diffusion-BO's generator should climb (the surrogate mean
 or the acquisition function itself), its surrogate and its round design.
 
-Protocol: NB201 CIFAR-10, black box = 200-epoch test accuracy from
+Protocol: NB201 (CIFAR-10 unless --dataset), black box = 200-epoch test accuracy from
 ../shared/data/nb201/nats_bench.csv (sha256 recorded in every run), budget 50 queries, seeds
-100-109 (tuning seeds: never the reported 0-19), `diffusion-bo` with the defaults of
-configs/bo_nb201.yaml (10 random initial cells, 10 queries per round, ensemble 3, 300 fit
-steps, 100 candidates, scales 100/50/25, shipped checkpoint) and protocol 2 (SeedSequence
-seeds, torch acquisitions). Variants: acquisition its / ucb (beta 2) / ei, each guided by the
+100-109 (tuning seeds: never the reported 0-19), `diffusion-bo` in the plain round each variant
+changes (PLAIN: no ranking term, no local queries; 10 random initial cells, 10 queries per
+round, ensemble 3, 300 fit steps, 100 candidates, scales 100/50/25, shipped checkpoint) and
+protocol 2 (SeedSequence seeds, torch acquisitions). Variants: acquisition its / ucb (beta 2) / ei, each guided by the
 surrogate mean and, for ucb and ei, by the acquisition; its-mean with an MLP surrogate
 (surrogate_encoder mlp) and with 50 one-edit mutations of the best queried cells mixed into
 the generated candidates (mix_mutations 50), and ucb-acq with the same mixing; its-mean and
 ucb-acq with a pairwise ranking term in the surrogate's fit (surrogate_rank_weight 1); its-mean,
 with and without that term, with 3 of each round's 10 queries on the acquisition's best one-edit
 neighbours of the incumbent (local_queries 3; with the term also 5), and the ranking term with
-3 local queries and no query computing the same function as a queried cell (distinct_functions);
-local search (ls) as the reference to beat. One
+3 local queries and no query computing the same function as a queried cell (distinct_functions),
+with an ensemble of 5, with rounds of 5 queries (2 local), and ranking by the surrogate mean
+(acquisition mean: no exploration term); local search (ls) as the reference to beat. One
 worker, one thread per run. Each
 variant is its own resumable sweep (run in this process, one table load) in
 benchmarks_results/bo_guide_nb201/<variant>/runs; the tables use the seeds every variant
@@ -74,6 +75,14 @@ VARIANTS: dict[str, tuple[str, dict]] = {  # name -> (method, parameters over PL
     "its-mean-rank1-local3-distinct": ("diffusion-bo", {"acquisition": "its", "guide": "mean",
                                                         "surrogate_rank_weight": 1.0, "local_queries": 3,
                                                         "distinct_functions": True}),
+    # the round the ranking term and 3 local queries made the default, varied once more: a larger
+    # ensemble, refits twice as often (the same share of local queries), pure exploitation
+    "its-mean-rank1-local3-ens5": ("diffusion-bo", {"acquisition": "its", "guide": "mean", "surrogate_rank_weight": 1.0,
+                                                    "local_queries": 3, "ensemble": 5}),
+    "its-mean-rank1-k5-local2": ("diffusion-bo", {"acquisition": "its", "guide": "mean", "surrogate_rank_weight": 1.0,
+                                                  "local_queries": 2, "k": 5}),
+    "mean-mean-rank1-local3": ("diffusion-bo", {"acquisition": "mean", "guide": "mean", "surrogate_rank_weight": 1.0,
+                                                "local_queries": 3}),
     "ls": ("ls", {}),
 }
 
