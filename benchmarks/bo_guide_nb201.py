@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from naslib_diffusionnag.bo import report
+from naslib_diffusionnag.bo.methods import FIRST_DEFAULTS
 from naslib_diffusionnag.bo.sweep import PROTOCOL, SweepConfig, run_one
 from naslib_diffusionnag.oracles import NB201Benchmark, canonical_dataset
 from naslib_diffusionnag.resultsio import check_writable, to_json, write_json_atomic, write_text_atomic
@@ -49,7 +50,7 @@ def out_dir(dataset: str) -> Path:
 #: the round the variants below change: the method defaults before the ranking term and local
 #: queries (chosen here) became the defaults; a variant's run files resume because the sweep
 #: compares resolved parameters
-PLAIN = {"surrogate_rank_weight": 0.0, "local_queries": 0}
+PLAIN = dict(FIRST_DEFAULTS)
 VARIANTS: dict[str, tuple[str, dict]] = {  # name -> (method, parameters over PLAIN)
     "its-mean": ("diffusion-bo", {"acquisition": "its", "guide": "mean"}),
     "ucb-mean": ("diffusion-bo", {"acquisition": "ucb", "guide": "mean"}),
