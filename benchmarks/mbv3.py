@@ -74,8 +74,8 @@ from tqdm import tqdm
 
 from naslib_diffusionnag import __version__
 from naslib_diffusionnag.bo import build_method
-from naslib_diffusionnag.bo.methods import FIRST_DEFAULTS
 from naslib_diffusionnag.bo.evolution import OFAEvolution
+from naslib_diffusionnag.bo.methods import FIRST_DEFAULTS
 from naslib_diffusionnag.bo.sweep import cpu_name
 from naslib_diffusionnag.errors import ConfigError
 from naslib_diffusionnag.generation import ArchitectureGenerator, generation_metrics, pretrained_path
