@@ -143,26 +143,32 @@ def test_ask_queue_hands_out_the_loops_batches(toy_bench):
 
 
 @pytest.mark.slow
-def test_local_queries_go_to_the_incumbents_best_ranked_neighbours(bench, nb201):
+@pytest.mark.parametrize("parents", [1, 4])
+def test_local_queries_go_to_the_best_ranked_neighbours_of_the_best_cells(bench, nb201, parents):
     """``local_queries`` = 3 of k = 5 (CIFAR-10, real table): each round's first 3 queries are
-    the unqueried one-edit neighbours of the best cell queried before it that the acquisition
-    (here the surrogate mean) ranks highest; the other 2 come from the pool."""
+    the unqueried one-edit neighbours of the best ``local_parents`` cells queried before it (1:
+    the incumbent alone) that the acquisition (here the surrogate mean) ranks highest; the
+    other 2 come from the pool."""
     from naslib_diffusionnag.bo import PosteriorMean
 
-    method = build_method("bananas", params={**TINY_BO, "k": 5, "local_queries": 3, "acquisition": "mean"})
-    searcher, history = method.searcher(0), []
+    params = {**TINY_BO, "k": 5, "local_queries": 3, "local_parents": parents, "acquisition": "mean"}
+    method = build_method("bananas", params=params)
+    searcher, history, beyond_incumbent = method.searcher(0), [], 0
     while len(history) < TINY_BO["n_init"] + 3 * 5:
         before = list(history)
         batch = searcher.propose(before, 5)
         history += [(a, bench.query(a, "cifar10")) for a in batch]
         if len(before) < TINY_BO["n_init"]:
             continue
-        best = max(before, key=lambda h: h[1])[0]
-        candidates = [a for a in nb201.neighbours(best) if a not in {h[0] for h in before}]
+        queried = {h[0] for h in before}
+        best = [h[0] for h in sorted(before, key=lambda h: h[1], reverse=True)[:parents]]
+        candidates = list(dict.fromkeys(a for b in best for a in nb201.neighbours(b) if a not in queried))
         with torch.no_grad():
             mean = PosteriorMean(method.surrogate)(*method.surrogate.inputs(candidates)).numpy()
         top = [candidates[i] for i in np.argsort(-mean, kind="stable")[:3]]
         assert batch[:3] == top and len(batch) == 5 and not set(batch[3:]) & set(top)
+        beyond_incumbent += len(set(top) - set(nb201.neighbours(best[0])))
+    assert (beyond_incumbent > 0) == (parents > 1)  # the wider region is used, not just allowed
 
 
 @pytest.mark.slow
@@ -424,7 +430,7 @@ def test_method_defaults_are_the_committed_settings():
           "surrogate_encoder": "gcn", "surrogate_rank_weight": 1.0, "candidates": 100, "mutation_top_k": 10,
           "mutation_edits": 1, "mutation_generations": 1, "budget_property": None,
           "budget": None, "budget_initial": "projected", "sampler_steps": None, "local_queries": 3,
-          "distinct_functions": False}
+          "local_parents": 1, "distinct_functions": False}
     assert asdict(resolve_params("rs")) == {}
     assert asdict(resolve_params("re")) == {"population_size": 30, "sample_size": 10}
     assert asdict(resolve_params("ls")) == {"n_init": 10}
@@ -466,6 +472,9 @@ def test_method_defaults_are_the_committed_settings():
     ({"bananas": {"mix_mutations": 5}}, "method 'bananas': unknown parameter 'mix_mutations'"),
     ({"bananas": {"mutation_generations": 0}}, "method 'bananas': parameter 'mutation_generations' must be >= 1"),
     ({"bananas": {"local_queries": -1}}, "method 'bananas': parameter 'local_queries' must be >= 0, got -1"),
+    ({"bananas": {"local_parents": 0}}, "method 'bananas': parameter 'local_parents' must be >= 1, got 0"),
+    ({"bananas": {"local_queries": 0, "local_parents": 5}}, "parameter 'local_parents' (5) chooses where local "
+                                                            "queries come from, but 'local_queries' is 0"),
     ({"diffusion-bo": {"k": 5, "local_queries": 6}}, "parameter 'local_queries' (6; default 3) cannot exceed 'k' (5)"),
     ({"bananas": {"k": 2}}, "'local_queries' (3; default 3) cannot exceed 'k' (2), the queries of a round it is "
                             "a share of: set local_queries <= k"),

@@ -248,7 +248,9 @@ class BayesianOptimization(_Runs):
     queried: candidates over it are dropped before ranking, and the initial design (unless
     given) is generated within it. ``local_queries`` of each round's ``k`` go to the
     acquisition's best unqueried one-edit neighbours of the incumbent (a trust region around
-    the best cell: the surrogate picks which edit, local search's move), the rest to the pool.
+    the best cell: the surrogate picks which edit, local search's move), or of the best
+    ``local_parents`` queried cells (a wider region, BANANAS' mutation parents: the incumbent's
+    own neighbourhood may not lead on where a runner-up's does), the rest to the pool.
     With ``distinct_functions`` a round skips cells that compute the same function as a queried
     cell or as one chosen before it (``space.iso_key``): on NB201 a third of the cells are such
     copies, and querying one spends budget on a re-trained duplicate."""
@@ -266,6 +268,7 @@ class BayesianOptimization(_Runs):
     meta-predictor's ranking, ``transfer.transfer_bo``)."""
     constraint: CostBudget | None = None
     local_queries: int = 0
+    local_parents: int = 1
     distinct_functions: bool = False
 
     def searcher(self, seed: int) -> BOSearcher:
@@ -288,7 +291,7 @@ class BOSearcher:
         acquisition, pool = self.round(history)
         want = min(n, self.bo.k)
         functions = {self.bo.space.iso_key(a) for a, _ in history}
-        local = self._distinct(self._ranked(acquisition, self._incumbent_neighbours(history)), functions)
+        local = self._distinct(self._ranked(acquisition, self._parents_neighbours(history)), functions)
         local = local[: min(self.bo.local_queries, want)]
         chosen = set(local)
         functions |= {self.bo.space.iso_key(a) for a in local}
@@ -315,13 +318,15 @@ class BOSearcher:
     def _within(self, archs: list[str]) -> list[str]:
         return self.bo.constraint.within(archs) if self.bo.constraint is not None else archs
 
-    def _incumbent_neighbours(self, history: History) -> list[str]:
-        """The best queried cell's unqueried one-edit neighbours (within the budget), when asked for."""
+    def _parents_neighbours(self, history: History) -> list[str]:
+        """The unqueried one-edit neighbours (within the budget) of the best ``local_parents``
+        queried cells, when local queries are asked for."""
         if not self.bo.local_queries:
             return []
         known = {a for a, _ in history}
-        best = max(history, key=lambda h: h[1])[0]
-        return self._within([a for a in self.bo.space.neighbours(best) if a not in known])
+        parents = [a for a, _ in sorted(history, key=lambda h: -h[1])[: self.bo.local_parents]]
+        return self._within(list(dict.fromkeys(a for p in parents for a in self.bo.space.neighbours(p)
+                                               if a not in known)))
 
     def _ranked(self, acquisition: AcquisitionFunction, archs: list[str]) -> list[str]:
         """``archs`` best first by the acquisition (stable on ties)."""

@@ -77,7 +77,8 @@ class BOParams:
     ``generated`` under the cost penalty, b4; or ``uniform`` draws within it),
     the diffusion sampler's steps wherever the method generates (None: the checkpoint's sampler),
     how many of each round's ``k`` queries go to the acquisition's best one-edit neighbours
-    of the incumbent (``local_queries``: 3 chosen with the ranking term; 0 before), and whether a round
+    of the incumbent (``local_queries``: 3 chosen with the ranking term; 0 before) or of the best
+    ``local_parents`` queried cells (1: the incumbent alone, every committed result), and whether a round
     skips cells computing the same function as a queried or chosen one (``distinct_functions``,
     ``loop.BayesianOptimization``; off in every committed result)."""
 
@@ -98,6 +99,7 @@ class BOParams:
     budget_initial: str = "projected"
     sampler_steps: int | None = None
     local_queries: int = 3
+    local_parents: int = 1
     distinct_functions: bool = False
 
     def __post_init__(self) -> None:
@@ -105,11 +107,14 @@ class BOParams:
         from .acquisition import ACQUISITIONS  # its math libraries load when a config is resolved
 
         require_at_least(self, 1, "n_init", "k", "ensemble", "predictor_steps", "candidates", "sampler_steps",
-                         "mutation_top_k", "mutation_edits", "mutation_generations")
+                         "mutation_top_k", "mutation_edits", "mutation_generations", "local_parents")
         require_at_least(self, 0, "beta", "surrogate_rank_weight", "local_queries")
         if self.local_queries > self.k:
             raise ConfigError(f"parameter 'local_queries' ({self.local_queries}; default 3) cannot exceed 'k' "
                               f"({self.k}), the queries of a round it is a share of: set local_queries <= k")
+        if self.local_parents > 1 and not self.local_queries:
+            raise ConfigError(f"parameter 'local_parents' ({self.local_parents}) chooses where local queries come "
+                              "from, but 'local_queries' is 0: set local_queries >= 1 or leave local_parents at 1")
         from .constraints import DESIGNS
 
         require_one_of("budget_initial", self.budget_initial, DESIGNS)
@@ -221,7 +226,7 @@ def _bo(make_ao: MakeAO) -> Build:
         return BayesianOptimization(gen.space, surrogate, p.acquisition, make_ao(gen, p, budget), p.n_init, p.k,
                                     p.beta, cast(Guide, p.guide) if isinstance(p, DiffusionBOParams) else "mean",
                                     constraint=budget, local_queries=p.local_queries,
-                                    distinct_functions=p.distinct_functions)
+                                    local_parents=p.local_parents, distinct_functions=p.distinct_functions)
 
     return build
 
