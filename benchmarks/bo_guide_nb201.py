@@ -92,6 +92,10 @@ VARIANTS: dict[str, tuple[str, dict]] = {  # name -> (method, parameters over PL
     "its-mean-rank1-local3-ens5-parents10": ("diffusion-bo", {"acquisition": "its", "guide": "mean",
                                                               "surrogate_rank_weight": 1.0, "local_queries": 3,
                                                               "ensemble": 5, "local_parents": 10}),
+    # with the ensemble of 5: rounds of 5 queries (2 local), refitting twice as often
+    "its-mean-rank1-k5-local2-ens5": ("diffusion-bo", {"acquisition": "its", "guide": "mean",
+                                                       "surrogate_rank_weight": 1.0, "local_queries": 2, "k": 5,
+                                                       "ensemble": 5}),
     "ls": ("ls", {}),
 }
 

@@ -63,8 +63,9 @@ class LSParams:
 @dataclass(frozen=True)
 class BOParams:
     """The shared BO settings: random initial queries, queries per round, acquisition
-    function (``ACQUISITIONS``) and UCB's ``beta``, surrogate ensemble size, fit steps,
-    architecture encoder (``gcn``: every committed result; ``mlp``) and weight of the pairwise
+    function (``ACQUISITIONS``) and UCB's ``beta``, surrogate ensemble size (5, chosen on tuning
+    seeds with the ranking term and local queries; 3 in every result before bo_nb201.md's
+    ensemble-5 sweep, which their benchmarks pin), fit steps, architecture encoder (``gcn``: every committed result; ``mlp``) and weight of the pairwise
     ranking term in its fit (1, chosen on tuning seeds in benchmarks_results/bo_guide_nb201*.md and
     used by bo_nb201.md; 0: squared error only, the round of every earlier result, which their
     benchmarks pin), candidates per round;
@@ -86,7 +87,7 @@ class BOParams:
     k: int = 10
     acquisition: str = "its"
     beta: float = 2.0
-    ensemble: int = 3
+    ensemble: int = 5
     predictor_steps: int = 300
     surrogate_encoder: str = "gcn"
     surrogate_rank_weight: float = 1.0
@@ -156,9 +157,11 @@ class TransferBOParams(BOParams):
     from ``diffusionnag meta-train`` or else the ``sources`` to meta-train on now, how many
     cells the warm start generates to pick its first queries from, and where each round's
     candidates come from (``CANDIDATES_FROM``). Its surrogate is the meta-predictor plus a
-    residual ensemble fitted by squared error, and its rounds query the acquisition's best
-    candidates only: no ranking term, local queries or function de-duplication."""
+    residual ensemble (of 3, as in transfer_nb201.md) fitted by squared error, and its rounds
+    query the acquisition's best candidates only: no ranking term, local queries or function
+    de-duplication."""
 
+    ensemble: int = 3
     surrogate_rank_weight: float = 0.0
     local_queries: int = 0
     target: str = ""
@@ -305,7 +308,7 @@ METHODS.register("transfer-bo", Method(TransferBOParams, _transfer_bo))
 
 #: parameters whose default changed after they were introduced -> the value runs recorded
 #: before they existed had (their first default): a run file that lacks one ran with this
-FIRST_DEFAULTS: dict[str, Any] = {"surrogate_rank_weight": 0.0, "local_queries": 0}
+FIRST_DEFAULTS: dict[str, Any] = {"surrogate_rank_weight": 0.0, "local_queries": 0, "ensemble": 3}
 
 
 def resolve_params(name: str, params: Mapping[str, Any] | None = None) -> Any:
