@@ -65,10 +65,11 @@ class BOParams:
     """The shared BO settings: random initial queries, queries per round, acquisition
     function (``ACQUISITIONS``) and UCB's ``beta``, surrogate ensemble size (5, chosen on tuning
     seeds with the ranking term and local queries; 3 in every result before bo_nb201.md's
-    ensemble-5 sweep, which their benchmarks pin), fit steps, architecture encoder (``gcn``: every committed result; ``mlp``) and weight of the pairwise
-    ranking term in its fit (1, chosen on tuning seeds in benchmarks_results/bo_guide_nb201*.md and
-    used by bo_nb201.md; 0: squared error only, the round of every earlier result, which their
-    benchmarks pin), candidates per round;
+    ensemble-5 sweep, which their benchmarks pin), fit steps, architecture encoder (``gcn``:
+    every committed result; ``mlp``) and weight of the pairwise ranking term in its fit (1,
+    chosen on tuning seeds in benchmarks_results/bo_guide_nb201*.md and used by bo_nb201.md; 0:
+    squared error only, the round of every earlier result, which their benchmarks pin),
+    candidates per round;
     where candidates are mutations: of how many of the best queried, by up to how many edits, and
     over how many generations evolved on the surrogate mean (1: plain mutation, every committed
     result before mbv3.md part b5; ``candidates.EvolutionAO``);
