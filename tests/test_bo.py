@@ -172,6 +172,33 @@ def test_local_queries_go_to_the_best_ranked_neighbours_of_the_best_cells(bench,
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("widen", [False, True])
+def test_local_widen_looks_two_edits_away_once_the_incumbents_neighbourhood_is_spent(bench, nb201, widen):
+    """A history holding the CIFAR-10 optimum (real table) and all 24 of its one-edit
+    neighbours: with ``local_widen`` the round's 3 local queries are the unqueried two-edit
+    neighbours the acquisition (the surrogate mean) ranks highest; without it no query is two
+    edits from the incumbent unless the pool happens to hold one (the local share is empty)."""
+    from naslib_diffusionnag.bo import PosteriorMean
+
+    optimum = bench.best("cifar10")[0]
+    history = [(a, bench.query(a, "cifar10")) for a in [optimum, *nb201.neighbours(optimum)]]
+    params = {**TINY_BO, "k": 5, "local_queries": 3, "local_widen": widen, "acquisition": "mean"}
+    method = build_method("bananas", params=params)
+    batch = method.searcher(0).propose(history, 5)
+    ring = {a for a, _ in history}
+    two = list(dict.fromkeys(b for a in nb201.neighbours(optimum) for b in nb201.neighbours(a) if b not in ring))
+    assert len(two) == 15 * 16  # 2 of 6 edges changed, 4 other ops each
+    with torch.no_grad():
+        mean = PosteriorMean(method.surrogate)(*method.surrogate.inputs(two)).numpy()
+    top = [two[i] for i in np.argsort(-mean, kind="stable")[:3]]
+    assert len(batch) == 5 and not ring & set(batch)
+    if widen:
+        assert batch[:3] == top
+    else:
+        assert batch[:3] != top
+
+
+@pytest.mark.slow
 def test_distinct_functions_never_queries_a_copy_of_a_queried_function(bench, nb201):
     """With ``distinct_functions`` (CIFAR-10, real table, 3 local queries of k = 5, the setting
     that most often meets copies: many one-edit neighbours differ only in dead edges), no query
@@ -430,7 +457,7 @@ def test_method_defaults_are_the_committed_settings():
           "surrogate_encoder": "gcn", "surrogate_rank_weight": 1.0, "candidates": 100, "mutation_top_k": 10,
           "mutation_edits": 1, "mutation_generations": 1, "budget_property": None,
           "budget": None, "budget_initial": "projected", "sampler_steps": None, "local_queries": 3,
-          "local_parents": 1, "distinct_functions": False}
+          "local_parents": 1, "local_widen": False, "distinct_functions": False}
     assert asdict(resolve_params("rs")) == {}
     assert asdict(resolve_params("re")) == {"population_size": 30, "sample_size": 10}
     assert asdict(resolve_params("ls")) == {"n_init": 10}
@@ -473,13 +500,20 @@ def test_method_defaults_are_the_committed_settings():
     ({"bananas": {"mutation_generations": 0}}, "method 'bananas': parameter 'mutation_generations' must be >= 1"),
     ({"bananas": {"local_queries": -1}}, "method 'bananas': parameter 'local_queries' must be >= 0, got -1"),
     ({"bananas": {"local_parents": 0}}, "method 'bananas': parameter 'local_parents' must be >= 1, got 0"),
-    ({"bananas": {"local_queries": 0, "local_parents": 5}}, "parameter 'local_parents' (5) chooses where local "
-                                                            "queries come from, but 'local_queries' is 0"),
+    ({"bananas": {"local_queries": 0, "local_parents": 5}}, "parameters 'local_parents' (5) and 'local_widen' "
+                                                            "(False) choose where local queries come from, but "
+                                                            "'local_queries' is 0"),
+    ({"bo-random": {"local_queries": 0, "local_widen": True}}, "'local_widen' (True) choose where local queries come "
+                                                               "from, but 'local_queries' is 0"),
+    ({"bananas": {"local_widen": "yes"}}, "parameter 'local_widen' must be"),
     ({"diffusion-bo": {"k": 5, "local_queries": 6}}, "parameter 'local_queries' (6; default 3) cannot exceed 'k' (5)"),
     ({"bananas": {"k": 2}}, "'local_queries' (3; default 3) cannot exceed 'k' (2), the queries of a round it is "
                             "a share of: set local_queries <= k"),
     ({"transfer-bo": {"target": "cifar10", "local_queries": 2}}, "transfer-bo takes no 'budget'/'budget_property', "
                                                                  "'sampler_steps', 'local_queries'"),
+    ({"transfer-bo": {"target": "cifar10", "local_parents": 3}}, "transfer-bo takes no 'budget'/'budget_property', "
+                                                                 "'sampler_steps', 'local_queries', 'local_parents'"),
+    ({"transfer-bo": {"target": "cifar10", "local_widen": True}}, "'local_parents', 'local_widen'"),
     ({"transfer-bo": {"target": "cifar10", "surrogate_rank_weight": 1}}, "'surrogate_rank_weight' or "
                                                                          "'distinct_functions'"),
 ])

@@ -250,7 +250,10 @@ class BayesianOptimization(_Runs):
     acquisition's best unqueried one-edit neighbours of the incumbent (a trust region around
     the best cell: the surrogate picks which edit, local search's move), or of the best
     ``local_parents`` queried cells (a wider region, BANANAS' mutation parents: the incumbent's
-    own neighbourhood may not lead on where a runner-up's does), the rest to the pool.
+    own neighbourhood may not lead on where a runner-up's does), the rest to the pool. With
+    ``local_widen``, once fewer than ``local_queries`` of those neighbours are left unqueried the
+    region takes in their two-edit neighbours too: a spent neighbourhood would otherwise leave
+    the incumbent unmoved (local search restarts there; this looks one edit further).
     With ``distinct_functions`` a round skips cells that compute the same function as a queried
     cell or as one chosen before it (``space.iso_key``): on NB201 a third of the cells are such
     copies, and querying one spends budget on a re-trained duplicate."""
@@ -269,6 +272,7 @@ class BayesianOptimization(_Runs):
     constraint: CostBudget | None = None
     local_queries: int = 0
     local_parents: int = 1
+    local_widen: bool = False
     distinct_functions: bool = False
 
     def searcher(self, seed: int) -> BOSearcher:
@@ -320,13 +324,19 @@ class BOSearcher:
 
     def _parents_neighbours(self, history: History) -> list[str]:
         """The unqueried one-edit neighbours (within the budget) of the best ``local_parents``
-        queried cells, when local queries are asked for."""
+        queried cells, when local queries are asked for; with ``local_widen``, their two-edit
+        neighbours too once fewer than ``local_queries`` one-edit ones are left."""
         if not self.bo.local_queries:
             return []
         known = {a for a, _ in history}
         parents = [a for a, _ in sorted(history, key=lambda h: -h[1])[: self.bo.local_parents]]
-        return self._within(list(dict.fromkeys(a for p in parents for a in self.bo.space.neighbours(p)
-                                               if a not in known)))
+        ring = list(dict.fromkeys(a for p in parents for a in self.bo.space.neighbours(p)))
+        region = self._within([a for a in ring if a not in known])
+        if self.bo.local_widen and len(region) < self.bo.local_queries:
+            inner = known | set(ring) | set(parents)
+            region += self._within(list(dict.fromkeys(b for a in ring for b in self.bo.space.neighbours(a)
+                                                       if b not in inner)))
+        return region
 
     def _ranked(self, acquisition: AcquisitionFunction, archs: list[str]) -> list[str]:
         """``archs`` best first by the acquisition (stable on ties)."""

@@ -80,7 +80,9 @@ class BOParams:
     the diffusion sampler's steps wherever the method generates (None: the checkpoint's sampler),
     how many of each round's ``k`` queries go to the acquisition's best one-edit neighbours
     of the incumbent (``local_queries``: 3 chosen with the ranking term; 0 before) or of the best
-    ``local_parents`` queried cells (1: the incumbent alone, every committed result), and whether a round
+    ``local_parents`` queried cells (1: the incumbent alone, every committed result), whether that
+    region widens to two-edit neighbours once it is nearly spent (``local_widen``; off in every
+    committed result), and whether a round
     skips cells computing the same function as a queried or chosen one (``distinct_functions``,
     ``loop.BayesianOptimization``; off in every committed result)."""
 
@@ -102,6 +104,7 @@ class BOParams:
     sampler_steps: int | None = None
     local_queries: int = 3
     local_parents: int = 1
+    local_widen: bool = False
     distinct_functions: bool = False
 
     def __post_init__(self) -> None:
@@ -114,9 +117,10 @@ class BOParams:
         if self.local_queries > self.k:
             raise ConfigError(f"parameter 'local_queries' ({self.local_queries}; default 3) cannot exceed 'k' "
                               f"({self.k}), the queries of a round it is a share of: set local_queries <= k")
-        if self.local_parents > 1 and not self.local_queries:
-            raise ConfigError(f"parameter 'local_parents' ({self.local_parents}) chooses where local queries come "
-                              "from, but 'local_queries' is 0: set local_queries >= 1 or leave local_parents at 1")
+        if (self.local_parents > 1 or self.local_widen) and not self.local_queries:
+            raise ConfigError(f"parameters 'local_parents' ({self.local_parents}) and 'local_widen' "
+                              f"({self.local_widen}) choose where local queries come from, but 'local_queries' is 0: "
+                              "set local_queries >= 1 or leave local_parents at 1 and local_widen off")
         from .constraints import DESIGNS
 
         require_one_of("budget_initial", self.budget_initial, DESIGNS)
@@ -172,15 +176,17 @@ class TransferBOParams(BOParams):
     candidates_from: str = "mutation"
 
     def __post_init__(self) -> None:
+        # first, so that a setting transfer-bo refuses is named as such (BOParams' own checks
+        # would suggest fixes that it then refuses)
+        if (self.budget is not None or self.sampler_steps is not None or self.local_queries or self.local_parents > 1
+                or self.local_widen or self.surrogate_rank_weight or self.distinct_functions):
+            raise ConfigError("transfer-bo takes no 'budget'/'budget_property', 'sampler_steps', 'local_queries', "
+                              "'local_parents', 'local_widen', 'surrogate_rank_weight' or 'distinct_functions' (its "
+                              "candidates come from the meta-predictor's pipeline, its surrogate from the "
+                              "meta-predictor); use diffusion-bo or bananas for those")
         super().__post_init__()
         require_at_least(self, 1, "n_generate")
         require_one_of("candidates_from", self.candidates_from, CANDIDATES_FROM)
-        if (self.budget is not None or self.sampler_steps is not None or self.local_queries
-                or self.surrogate_rank_weight or self.distinct_functions):
-            raise ConfigError("transfer-bo takes no 'budget'/'budget_property', 'sampler_steps', 'local_queries', "
-                              "'surrogate_rank_weight' or 'distinct_functions' (its candidates come from the "
-                              "meta-predictor's pipeline, its surrogate from the meta-predictor); use diffusion-bo "
-                              "or bananas for those")
         if not self.target:
             raise ConfigError("parameter 'target' is required: the dataset searched (e.g. cifar10)")
 
@@ -230,7 +236,8 @@ def _bo(make_ao: MakeAO) -> Build:
         return BayesianOptimization(gen.space, surrogate, p.acquisition, make_ao(gen, p, budget), p.n_init, p.k,
                                     p.beta, cast(Guide, p.guide) if isinstance(p, DiffusionBOParams) else "mean",
                                     constraint=budget, local_queries=p.local_queries,
-                                    local_parents=p.local_parents, distinct_functions=p.distinct_functions)
+                                    local_parents=p.local_parents, local_widen=p.local_widen,
+                                    distinct_functions=p.distinct_functions)
 
     return build
 
