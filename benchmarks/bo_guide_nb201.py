@@ -17,8 +17,9 @@ neighbours of the incumbent (local_queries 3; with the term also 5), and the ran
 with an ensemble of 5, with rounds of 5 queries (2 local), and ranking by the surrogate mean
 (acquisition mean: no exploration term); with the ensemble of 5, local queries around the best
 3 / 10 cells (local_parents), rounds of 5 (2 local), and two-edit neighbours joining the local
-region once the one-edit ones are nearly spent (local_widen); local search (ls) as the
-reference to beat. One
+region once the one-edit ones are nearly spent (local_widen), 50 / 100 mutations mixed into
+the candidates, and UCB guiding the sampler (ucb-acq); local search (ls) as the reference to beat, and at --budget 150 also bananas (its
+defaults, the round of bo_nb201.md). One
 worker, one thread per run. Each
 variant is its own resumable sweep (run in this process, one table load) in
 benchmarks_results/bo_guide_nb201/<variant>/runs; the tables use the seeds every variant
@@ -110,7 +111,19 @@ VARIANTS: dict[str, tuple[str, dict]] = {  # name -> (method, parameters over PL
     "its-mean-rank1-local3-ens5-widen": ("diffusion-bo", {"acquisition": "its", "guide": "mean",
                                                           "surrogate_rank_weight": 1.0, "local_queries": 3,
                                                           "ensemble": 5, "local_widen": True}),
+    # with the ensemble of 5: 50 one-edit mutations of the best queried cells join each round's
+    # generated candidates (BANANAS' candidates beside ours)
+    "its-mean-rank1-local3-ens5-mix50": ("diffusion-bo", {"acquisition": "its", "guide": "mean",
+                                                          "surrogate_rank_weight": 1.0, "local_queries": 3,
+                                                          "ensemble": 5, "mix_mutations": 50}),
+    "its-mean-rank1-local3-ens5-mix100": ("diffusion-bo", {"acquisition": "its", "guide": "mean",
+                                                           "surrogate_rank_weight": 1.0, "local_queries": 3,
+                                                           "ensemble": 5, "mix_mutations": 100}),
+    # with the ensemble of 5: the sampler climbs UCB itself (exploration in the generated pool)
+    "ucb-acq-rank1-local3-ens5": ("diffusion-bo", {"acquisition": "ucb", "guide": "acquisition",
+                                                   "surrogate_rank_weight": 1.0, "local_queries": 3, "ensemble": 5}),
     "ls": ("ls", {}),
+    "bananas": ("bananas", {}),  # the reference BO method with its defaults (the round of bo_nb201.md)
 }
 
 
