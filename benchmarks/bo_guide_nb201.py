@@ -60,6 +60,9 @@ def out_dir(dataset: str, budget: int = BUDGET) -> Path:
 #: queries (chosen here) became the defaults; a variant's run files resume because the sweep
 #: compares resolved parameters
 PLAIN = dict(FIRST_DEFAULTS)
+#: the default round of bo_nb201.md over PLAIN (ranking term, 3 local queries, ensemble of 5),
+#: which the later variants change one setting of
+ENS5_ROUND = {"acquisition": "its", "guide": "mean", "surrogate_rank_weight": 1.0, "local_queries": 3, "ensemble": 5}
 VARIANTS: dict[str, tuple[str, dict]] = {  # name -> (method, parameters over PLAIN)
     "its-mean": ("diffusion-bo", {"acquisition": "its", "guide": "mean"}),
     "ucb-mean": ("diffusion-bo", {"acquisition": "ucb", "guide": "mean"}),
@@ -87,41 +90,27 @@ VARIANTS: dict[str, tuple[str, dict]] = {  # name -> (method, parameters over PL
                                                         "distinct_functions": True}),
     # the round the ranking term and 3 local queries made the default, varied once more: a larger
     # ensemble, refits twice as often (the same share of local queries), pure exploitation
-    "its-mean-rank1-local3-ens5": ("diffusion-bo", {"acquisition": "its", "guide": "mean", "surrogate_rank_weight": 1.0,
-                                                    "local_queries": 3, "ensemble": 5}),
+    "its-mean-rank1-local3-ens5": ("diffusion-bo", ENS5_ROUND),
     "its-mean-rank1-k5-local2": ("diffusion-bo", {"acquisition": "its", "guide": "mean", "surrogate_rank_weight": 1.0,
                                                   "local_queries": 2, "k": 5}),
     "mean-mean-rank1-local3": ("diffusion-bo", {"acquisition": "mean", "guide": "mean", "surrogate_rank_weight": 1.0,
                                                 "local_queries": 3}),
     # with the ensemble of 5: local queries around the best 3 / 10 queried cells instead of the
     # incumbent alone (on ImageNet16-120 the default round stalls two edits from the optimum)
-    "its-mean-rank1-local3-ens5-parents3": ("diffusion-bo", {"acquisition": "its", "guide": "mean",
-                                                             "surrogate_rank_weight": 1.0, "local_queries": 3,
-                                                             "ensemble": 5, "local_parents": 3}),
-    "its-mean-rank1-local3-ens5-parents10": ("diffusion-bo", {"acquisition": "its", "guide": "mean",
-                                                              "surrogate_rank_weight": 1.0, "local_queries": 3,
-                                                              "ensemble": 5, "local_parents": 10}),
+    "its-mean-rank1-local3-ens5-parents3": ("diffusion-bo", {**ENS5_ROUND, "local_parents": 3}),
+    "its-mean-rank1-local3-ens5-parents10": ("diffusion-bo", {**ENS5_ROUND, "local_parents": 10}),
     # with the ensemble of 5: rounds of 5 queries (2 local), refitting twice as often
-    "its-mean-rank1-k5-local2-ens5": ("diffusion-bo", {"acquisition": "its", "guide": "mean",
-                                                       "surrogate_rank_weight": 1.0, "local_queries": 2, "k": 5,
-                                                       "ensemble": 5}),
+    "its-mean-rank1-k5-local2-ens5": ("diffusion-bo", {**ENS5_ROUND, "local_queries": 2, "k": 5}),
     # with the ensemble of 5: once the incumbent's one-edit neighbourhood is nearly spent, local
     # queries take in its two-edit neighbours (on ImageNet16-120 the default round sits on a cell
     # whose 24 neighbours are all queried); judged at --budget 150, where that happens
-    "its-mean-rank1-local3-ens5-widen": ("diffusion-bo", {"acquisition": "its", "guide": "mean",
-                                                          "surrogate_rank_weight": 1.0, "local_queries": 3,
-                                                          "ensemble": 5, "local_widen": True}),
-    # with the ensemble of 5: 50 one-edit mutations of the best queried cells join each round's
-    # generated candidates (BANANAS' candidates beside ours)
-    "its-mean-rank1-local3-ens5-mix50": ("diffusion-bo", {"acquisition": "its", "guide": "mean",
-                                                          "surrogate_rank_weight": 1.0, "local_queries": 3,
-                                                          "ensemble": 5, "mix_mutations": 50}),
-    "its-mean-rank1-local3-ens5-mix100": ("diffusion-bo", {"acquisition": "its", "guide": "mean",
-                                                           "surrogate_rank_weight": 1.0, "local_queries": 3,
-                                                           "ensemble": 5, "mix_mutations": 100}),
+    "its-mean-rank1-local3-ens5-widen": ("diffusion-bo", {**ENS5_ROUND, "local_widen": True}),
+    # with the ensemble of 5: 50 / 100 one-edit mutations of the best queried cells join each
+    # round's generated candidates (BANANAS' candidates beside ours)
+    "its-mean-rank1-local3-ens5-mix50": ("diffusion-bo", {**ENS5_ROUND, "mix_mutations": 50}),
+    "its-mean-rank1-local3-ens5-mix100": ("diffusion-bo", {**ENS5_ROUND, "mix_mutations": 100}),
     # with the ensemble of 5: the sampler climbs UCB itself (exploration in the generated pool)
-    "ucb-acq-rank1-local3-ens5": ("diffusion-bo", {"acquisition": "ucb", "guide": "acquisition",
-                                                   "surrogate_rank_weight": 1.0, "local_queries": 3, "ensemble": 5}),
+    "ucb-acq-rank1-local3-ens5": ("diffusion-bo", {**ENS5_ROUND, "acquisition": "ucb", "guide": "acquisition"}),
     "ls": ("ls", {}),
     "bananas": ("bananas", {}),  # the reference BO method with its defaults (the round of bo_nb201.md)
 }
