@@ -41,7 +41,7 @@ import numpy as np
 
 from naslib_diffusionnag.bo import report
 from naslib_diffusionnag.bo.methods import FIRST_DEFAULTS
-from naslib_diffusionnag.bo.sweep import PROTOCOL, SweepConfig, run_one
+from naslib_diffusionnag.bo.sweep import PROTOCOL, SweepConfig, is_done, run_one
 from naslib_diffusionnag.oracles import NB201Benchmark, canonical_dataset
 from naslib_diffusionnag.resultsio import check_writable, to_json, write_json_atomic, write_text_atomic
 
@@ -146,7 +146,7 @@ def main() -> None:
                 config = sweep(v, [s], dataset, budget)
                 runs_dir = check_writable(config.runs_dir)
                 (spec,) = config.specs()
-                if not (runs_dir / f"{spec.run_id}.json").exists():  # in this process: one table load
+                if not is_done(spec, runs_dir):  # in this process (one table load); a stale file is an error
                     run_one(spec, config.runs_dir, bench)
                 print(v, s, flush=True)
     done = {v: report.load_runs(out / v / "runs") for v in VARIANTS if (out / v / "runs").exists()}

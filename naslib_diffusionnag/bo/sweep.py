@@ -189,7 +189,9 @@ def _same_run(record: dict[str, Any], spec: RunSpec) -> bool:
     return done == want and json.loads(json.dumps(recorded)) == json.loads(json.dumps(asdict(resolved)))
 
 
-def _done(spec: RunSpec, runs_dir: Path) -> bool:
+def is_done(spec: RunSpec, runs_dir: Path) -> bool:
+    """Whether ``runs_dir`` holds ``spec``'s finished run; a file there of another setting or
+    protocol is an error (never resumed into or overwritten)."""
     path = runs_dir / f"{spec.run_id}.json"
     if not path.exists():
         return False
@@ -262,7 +264,7 @@ def _run_pending(config: SweepConfig, runs_dir: Path, workers: int, backend: str
     bar = tqdm(total=len(specs), desc="sweep", disable=not progress)
     failures: list[str] = []
     for restart in range(max_restarts + 1):
-        pending = [s for s in specs if not _done(s, runs_dir)]
+        pending = [s for s in specs if not is_done(s, runs_dir)]
         bar.n = len(specs) - len(pending)
         bar.refresh()
         if not pending:
