@@ -46,8 +46,10 @@ FAST = ("rs", "re", "ls", "diffusionnag", "bananas_diffusion")
 SLOW = ("bananas", "npenas")  # NASLib's graph cloning: minutes per run
 DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
 #: per-optimizer overrides of the config: local queries are diffusionnag's alone (bananas_diffusion,
-#: whose queries NASLib's BANANAS chooses, refuses them), so the shared config keeps 0
-OVERRIDES = {"diffusionnag": ["search.diffusion_local_queries", "3"]}
+#: whose queries NASLib's BANANAS chooses, refuses them), so the shared config keeps 0; and its
+#: surrogate ensemble is 5, our BO default (bo_nb201.md), where NASLib's BANANAS and
+#: bananas_diffusion keep the shared num_ensemble 3 of NASLib's defaults
+OVERRIDES = {"diffusionnag": ["search.diffusion_local_queries", "3", "search.num_ensemble", "5"]}
 
 
 def run_id(opt: str, dataset: str, seed: int) -> str:
@@ -125,11 +127,12 @@ def report(naslib_commit: str | None) -> str:
             f"Python {first.get('python')}, torch {first.get('torch')}, 1 thread per run, {cpu_name()}). "
             "Budget 100 queries (NASLib's default `epochs`), NASLib's default settings for RE (30/10), LS "
             "(10 init), BANANAS and NPENAS (10 init, k 10, 3 x var_sparse_gp, ITS, 200 mutation candidates "
-            "from 5 parents); `diffusionnag` and `bananas_diffusion` use the same num_init/k/num_ensemble/"
+            "from 5 parents); `diffusionnag` and `bananas_diffusion` use the same num_init/k/"
             "acq_fn_type/num_candidates with the shipped NB201 checkpoint and guidance scales 100, 50, 25, "
             f"surrogate ranking weight {ours.get('diffusion_rank_weight', 0.0)} and, for `diffusionnag` only, "
             f"{ours.get('diffusion_local_queries', 0)} of each round's k queries on the incumbent's best-ranked "
-            "neighbours (settings chosen on tuning seeds 100-108 / 100-104 of our own BO harness, "
+            f"neighbours and a surrogate ensemble of {ours.get('num_ensemble', 3)} (`bananas_diffusion`: "
+            "NASLib's num_ensemble, as BANANAS) (settings chosen on tuning seeds 100-108 / 100-104 of our own BO harness, "
             "benchmarks_results/bo_guide_nb201*.md; each run file records its config). "
             "Black box: the dataset_api built from ../shared/data/nb201/nats_bench.csv, i.e. NB201 200-epoch "
             "TEST accuracy (NASLib's VAL and TEST metrics both read it; NASLib's own pickles would give "
