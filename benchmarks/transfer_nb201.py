@@ -18,8 +18,9 @@ every file recorded in the output):
 - (v) no transfer, from scratch, seed s: best after the first 1, 2, 5, 10 queries; queries to the
   optimum within BO_BUDGET. Local search (ls) is run here; diffusion-bo and bananas are read from
   the committed sweep benchmarks_results/bo_nb201/runs (configs/bo_nb201.yaml: same harness,
-  black box file and seeds; its wall times are from that sweep's 16-core machine), because
-  repeating 20 BO runs did not fit the 2 shared CPU cores this benchmark had.
+  black box file and seeds; the sweep's protocol version, method parameters and machine are
+  listed under the tables), because repeating 20 BO runs did not fit the 2 shared CPU cores
+  this benchmark had.
 - (vi) each meta-predictor's exhaustive top-K over all 15,625 cells (no generation; the ceiling
   for generation with that predictor; deterministic), best true accuracy of its top 1 and top 10.
   Phase predictors:<row> computes only this and the Spearman (no generation runs).
@@ -35,8 +36,11 @@ every file recorded in the output):
 - Spearman: the meta-predictor's clean predictions against the target's true accuracy over all
   15,625 cells (evaluation only).
 - Settings (scales, steps) are the package defaults; no setting was tuned on the reported seeds.
-Each finished run is written to benchmarks/.cache/transfer_nb201/<run>.json, so an interrupted
-sweep resumes. Run: python benchmarks/transfer_nb201.py [--seeds 10] [--phases ...]
+- Spread: ± = 95 % CI of the mean over seeds (t quantile, n-1 dof; sd with ddof=1).
+Each finished run is written to benchmarks_results/transfer_nb201/runs/<run>.json (committed, so
+the tables can be re-aggregated: --phases with no phase), and an interrupted sweep resumes;
+trained meta-predictors are cached under benchmarks/.cache/transfer_nb201/.
+Run: python benchmarks/transfer_nb201.py [--seeds 10] [--phases ...]
 """
 from __future__ import annotations
 
@@ -53,6 +57,7 @@ from tqdm import tqdm
 
 from naslib_diffusionnag import __version__
 from naslib_diffusionnag.bo.methods import build_method
+from naslib_diffusionnag.bo.report import SPREAD, mean_ci
 from naslib_diffusionnag.generation import ArchitectureGenerator
 from naslib_diffusionnag.oracles import NB201Benchmark
 from naslib_diffusionnag.resultsio import cached_json, write_json_atomic
@@ -68,6 +73,7 @@ from naslib_diffusionnag.transfer.transfer_bo import transfer_bo
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "benchmarks" / ".cache" / "transfer_nb201" / "v2"  # v1: the 600-step GCN meta-predictor
 RESULTS = ROOT / "benchmarks_results" / "transfer_nb201"
+RUNS = RESULTS / "runs"  # one JSON per finished run (committed: re-aggregation needs no re-run)
 TARGETS = ("cifar10", "cifar100")
 OTHERS = {"cifar10": "nb201:cifar100,nb201:ImageNet16-120", "cifar100": "nb201:cifar10,nb201:ImageNet16-120"}
 SIBLING = {"cifar10": "nb201:cifar100", "cifar100": "nb201:cifar10"}  # the other CIFAR (same images, other labels)
@@ -137,18 +143,19 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--phases", nargs="*", default=list(PHASES),
-                    help=f"what to run, in order (default: all): {', '.join(PHASES)}; then aggregate")
+                    help=f"what to run, in order (default: all): {', '.join(PHASES)}; then aggregate "
+                         "(no phase: aggregate the run files only)")
     args = ap.parse_args()
     torch.set_num_threads(1)  # 2 shared cores: more threads only spin
     seeds = list(range(args.seeds))
     bench = NB201Benchmark.load()
     gen = ArchitectureGenerator.load("nb201")
-    (CACHE / "runs").mkdir(parents=True, exist_ok=True)
+    RUNS.mkdir(parents=True, exist_ok=True)
 
     def cached(name: str, compute) -> Any:
         """Every ``compute`` below runs at once (or not at all), so its closure over loop
         variables is safe (hence the B023 exemptions)."""
-        return cached_json(CACHE / "runs" / f"{name}.json", compute)
+        return cached_json(RUNS / f"{name}.json", compute)
 
     for phase in args.phases:
         kind, _, which = phase.partition(":")
@@ -191,7 +198,7 @@ def main() -> None:
 def _load(name: str) -> Any:
     import json
 
-    p = CACHE / "runs" / f"{name}.json"
+    p = RUNS / f"{name}.json"
     return json.loads(p.read_text()) if p.exists() else None
 
 
@@ -213,18 +220,23 @@ def _sweep_runs(method: str, target: str, seeds: list[int], bench: NB201Benchmar
         hit = next((i + 1 for i, v in enumerate(values) if v >= optimum), None)
         best = best_after(values[: hit or len(values)])
         out.append({"best_after": {str(k): best[str(min(k, len(best)))] for k in AT}, "to_optimum": hit,
-                    "seconds": run["seconds"]})
+                    "seconds": run["seconds"], "provenance": {
+                        "protocol": run.get("protocol", 1), "params": run["spec"]["params"],
+                        "machine": run.get("machine"), "checkpoint_sha256": (run.get("checkpoint") or {}).get("sha256")}})
     return out
 
 
 def _stat(values: list[float]) -> str:
-    if len(values) == 1:
-        return f"{values[0]:.2f}"
-    return f"{np.mean(values):.2f} ± {np.std(values):.2f}" if values else "–"
+    """Mean ± 95 % t-interval half-width (report.SPREAD); a single seed has no spread."""
+    if not values:
+        return "–"
+    mean, _, half = mean_ci(np.asarray(values, dtype=float))
+    return f"{mean:.2f}" if half is None else f"{mean:.2f} ± {half:.2f}"
 
 
 def aggregate(bench: NB201Benchmark, seeds: list[int]) -> dict[str, Any]:
     table: dict[str, list[dict[str, Any]]] = {}
+    sweep: dict[str, list[dict[str, Any]]] = {}  # method -> the distinct provenances of its sweep runs
     for target in TARGETS:
         rows = []
         for row in ORDER:
@@ -244,6 +256,9 @@ def aggregate(bench: NB201Benchmark, seeds: list[int]) -> dict[str, Any]:
         for method, runs in (("diffusion-bo", _sweep_runs("diffusion-bo", target, seeds, bench)),
                              ("bananas", _sweep_runs("bananas", target, seeds, bench)),
                              ("ls", [r for s in seeds if (r := _load(f"scratch_ls_{target}_{s}"))])):
+            for r in runs:
+                if "provenance" in r and r["provenance"] not in sweep.setdefault(method, []):
+                    sweep[method].append(r["provenance"])
             rows.append({"row": f"(v) no transfer: {method} from scratch", "seeds": len(runs),
                          "best_after": {str(k): [r["best_after"][str(k)] for r in runs] for k in AT},
                          "tbo_to_optimum": [r["to_optimum"] for r in runs], "tbo_seeds": len(runs),
@@ -253,7 +268,7 @@ def aggregate(bench: NB201Benchmark, seeds: list[int]) -> dict[str, Any]:
     meta = {"package_version": __version__, "torch": str(torch.__version__), "python": platform.python_version(),
             "machine": f"{platform.machine()}, {torch.get_num_threads()} torch thread, 2 CPU cores shared with other jobs",
             "benchmark": bench.provenance(), "seeds": seeds, "meta_config": META_CONFIG.to_dict(),
-            "bo_budget": BO_BUDGET,
+            "bo_budget": BO_BUDGET, "sweep_runs": sweep,
             "optima": {t: bench.best(t)[1] for t in TARGETS}, "protocol": __doc__}
     return {"meta": meta, "table": table, "unmeasurable": others,
             "optima_in_meta_train_db": optima_in_meta_train_db(bench),
@@ -324,6 +339,7 @@ def to_markdown(res: dict[str, Any]) -> str:
                   "(median, reached/seeds) | Spearman on target | (vi) exhaustive top-1 / top-10 | s / run | "
                   "meta-train s |",
                   "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        notes = [f"Best after k: mean over seeds, {SPREAD}."]
         for r in rows:
             b = r["best_after"]
             within = (f"{sum(v >= opt - 1e-9 for v in b['10'])}/{len(b['10'])}" if b["10"] else "–")
@@ -342,6 +358,12 @@ def to_markdown(res: dict[str, Any]) -> str:
             ceiling = f"{ceil['1']:.2f} / {ceil['10']:.2f}" if ceil else "–"
             lines.append(f"| {r['row']} | {r['seeds']} | {_stat(b['1'])} | {_stat(b['2'])} | {_stat(b['5'])} | "
                          f"{_stat(b['10'])} | {within} | {q} | {sp} | {ceiling} | {secs} | {mts} |")
+        lines += ["", *notes, ""]
+    for method, provs in meta.get("sweep_runs", {}).items():
+        lines.append(f"- (v) {method}: read from benchmarks_results/bo_nb201/runs; " + "; ".join(
+            f"protocol {p['protocol']}, params {p['params']}, machine {p['machine']}, checkpoint sha256 "
+            f"{str(p['checkpoint_sha256'])[:12]}…" for p in provs))
+    if meta.get("sweep_runs"):
         lines.append("")
     missing = sorted({r["row"] for rows in res["table"].values() for r in rows if r["seeds"] == 0})
     no_tbo = all(not r.get("tbo_seeds") for rows in res["table"].values() for r in rows if not r["row"].startswith("(v)"))
