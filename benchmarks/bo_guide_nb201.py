@@ -18,7 +18,8 @@ with an ensemble of 5, with rounds of 5 queries (2 local), and ranking by the su
 (acquisition mean: no exploration term); with the ensemble of 5, local queries around the best
 3 / 10 cells (local_parents), rounds of 5 (2 local), and two-edit neighbours joining the local
 region once the one-edit ones are nearly spent (local_widen), 50 / 100 mutations mixed into
-the candidates, and UCB guiding the sampler (ucb-acq); local search (ls) as the reference to beat, and at --budget 150 also bananas (its
+the candidates, UCB guiding the sampler (ucb-acq), and mutation candidates instead of generated
+ones after 20 / 40 queries without a new best (stall_switch); local search (ls) as the reference to beat, and at --budget 150 also bananas (its
 defaults, the round of bo_nb201.md). One
 worker, one thread per run. Each
 variant is its own resumable sweep (run in this process, one table load) in
@@ -111,6 +112,10 @@ VARIANTS: dict[str, tuple[str, dict]] = {  # name -> (method, parameters over PL
     "its-mean-rank1-local3-ens5-mix100": ("diffusion-bo", {**ENS5_ROUND, "mix_mutations": 100}),
     # with the ensemble of 5: the sampler climbs UCB itself (exploration in the generated pool)
     "ucb-acq-rank1-local3-ens5": ("diffusion-bo", {**ENS5_ROUND, "acquisition": "ucb", "guide": "acquisition"}),
+    # with the ensemble of 5: after 20 / 40 queries without a new best, the round's candidates are
+    # BANANAS' mutations of the 10 best queried cells until the next improvement (stall_switch)
+    "its-mean-rank1-local3-ens5-stall20": ("diffusion-bo", {**ENS5_ROUND, "stall_switch": 20}),
+    "its-mean-rank1-local3-ens5-stall40": ("diffusion-bo", {**ENS5_ROUND, "stall_switch": 40}),
     "ls": ("ls", {}),
     "bananas": ("bananas", {}),  # the reference BO method with its defaults (the round of bo_nb201.md)
 }

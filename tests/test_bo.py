@@ -60,6 +60,7 @@ TINY_BO = {"n_init": 4, "k": 3, "ensemble": 2, "predictor_steps": 10, "candidate
     ("bo-random", {**TINY_BO, "acquisition": "ucb", "local_queries": 2}),
     ("diffusion-bo", {**TINY_BO, "sampler_steps": 2, "acquisition": "ei", "guide": "acquisition",
                       "surrogate_encoder": "mlp", "surrogate_rank_weight": 1.0, "mix_mutations": 4}),
+    ("diffusion-bo", {**TINY_BO, "sampler_steps": 2, "stall_switch": 3}),
 ])
 def test_every_method_passes_the_search_contract(toy_bench, method, params):
     """The shared contract through ``propose`` (tests/search_contract.py) on a made-up table;
@@ -95,6 +96,39 @@ def test_union_of_acquisition_optimizers_pools_their_candidates(nb201, toy_bench
     pooled = UnionAO(parts).propose(history, None, np.random.default_rng(1))
     assert pooled[:15] == alone[0] and set(alone[0]) <= set(pooled) and len(pooled) == len(set(pooled)) > 15
     assert not set(pooled) & {a for a, _ in history}
+
+
+@pytest.mark.slow
+def test_stall_switch_hands_over_to_mutations_while_the_best_value_stands_still(bench, nb201):
+    """``StallSwitchAO`` on real CIFAR-10 values: ``primary``'s candidates until ``patience``
+    queries have passed since the first query of the best value, ``fallback``'s from then on,
+    ``primary``'s again after a new best."""
+    from naslib_diffusionnag.bo.candidates import (
+        MutationAO,
+        RandomAO,
+        StallSwitchAO,
+        queries_since_improvement,
+    )
+
+    archs = nb201.sample(40, np.random.default_rng(3))
+    values = [bench.query(a, "cifar10") for a in archs]
+    top = int(np.argmax(values))
+    order = [a for i, a in enumerate(archs) if i != top]
+    history = [(archs[top], values[top])] + [(a, bench.query(a, "cifar10")) for a in order[:5]]
+    assert queries_since_improvement(history) == 5 and queries_since_improvement(history[:1]) == 0
+    assert queries_since_improvement([(archs[0], 1.0), (archs[1], 2.0), (archs[2], 2.0)]) == 1  # a tie is no improvement
+    primary, fallback = RandomAO(nb201, 12), MutationAO(nb201, 12, top_k=3)
+    switch = StallSwitchAO(primary, fallback, patience=5)
+
+    def proposed(ao, h):
+        return ao.propose(h, None, np.random.default_rng(7))
+
+    assert proposed(switch, history[:5]) == proposed(primary, history[:5])  # 4 queries since the best
+    assert proposed(switch, history) == proposed(fallback, history) != proposed(primary, history)
+    optimum = bench.best("cifar10")
+    renewed = [*history, optimum]  # a new best: the table's optimum
+    assert optimum[1] > values[top] and queries_since_improvement(renewed) == 0
+    assert proposed(switch, renewed) == proposed(primary, renewed)
 
 
 def test_evolution_ao_climbs_its_guide_beyond_one_edit(nb201, toy_bench):
@@ -463,7 +497,7 @@ def test_method_defaults_are_the_committed_settings():
     assert asdict(resolve_params("ls")) == {"n_init": 10}
     assert asdict(resolve_params("bananas")) == asdict(resolve_params("bo-random")) == bo
     assert asdict(resolve_params("diffusion-bo")) == {**bo, "scales": (100.0, 50.0, 25.0), "guide": "mean",
-                                                      "mix_mutations": 0}
+                                                      "mix_mutations": 0, "stall_switch": 0}
     assert resolve_params("diffusion-bo", {"scales": [100, 50, 25]}) == resolve_params("diffusion-bo")
     assert asdict(resolve_params("transfer-bo", {"target": "cifar10"})) == {
         **bo, "ensemble": 3, "surrogate_rank_weight": 0.0, "local_queries": 0, "target": "cifar10", "meta_checkpoint": None,
@@ -490,6 +524,8 @@ def test_method_defaults_are_the_committed_settings():
     ({"re": {"sample_size": 0}}, "method 're': parameter 'sample_size' must be >= 1, got 0"),
     ({"bananas": {"surrogate_encoder": "gp"}}, "parameter 'surrogate_encoder' must be one of gcn, mlp, got 'gp'"),
     ({"diffusion-bo": {"mix_mutations": -5}}, "parameter 'mix_mutations' must be >= 0, got -5"),
+    ({"diffusion-bo": {"stall_switch": -1}}, "parameter 'stall_switch' must be >= 0, got -1"),
+    ({"bananas": {"stall_switch": 20}}, "method 'bananas': unknown parameter 'stall_switch'"),
     ({"bananas": {"budget": 30}}, "parameters 'budget_property' and 'budget' go together"),
     ({"bananas": {"budget_initial": "random"}}, "parameter 'budget_initial' must be one of generated, projected, uniform"),
     ({"diffusion-bo": {"budget_property": "latency:note10"}}, "parameters 'budget_property' and 'budget' go together"),

@@ -3,7 +3,8 @@
 ``random`` samples the space, ``mutation`` mutates the best queried architectures (BANANAS),
 ``evolution`` evolves those mutations on the guide for a few generations (OFA's recipe on the
 surrogate), ``diffusion`` generates under the guidance of a callable ``(x, sigma) -> B`` (DiffusionNAG):
-the acquisition function itself, or the surrogate mean; ``UnionAO`` pools several. Each sees
+the acquisition function itself, or the surrogate mean; ``UnionAO`` pools several and
+``StallSwitchAO`` hands over to another once the search stalls. Each sees
 only that callable, never the surrogate, and returns distinct architectures not queried yet.
 """
 from __future__ import annotations
@@ -149,3 +150,29 @@ class UnionAO:
     def propose(self, history: History, guide: NoiseAwarePredictor, rng: np.random.Generator) -> list[str]:
         pooled = [a for part in self.parts for a in part.propose(history, guide, rng)]
         return fresh(pooled, {a for a, _ in history}, len(pooled))
+
+
+def queries_since_improvement(history: History) -> int:
+    """Queries made after the first query of the best value so far (0 right after a new best)."""
+    if not history:
+        return 0
+    values = [v for _, v in history]
+    return len(values) - 1 - int(np.argmax(values))
+
+
+@dataclass
+class StallSwitchAO:
+    """``primary``'s candidates while the search improves, ``fallback``'s once the best value has
+    not improved for ``patience`` queries (back to ``primary`` after the next improvement). A
+    pool guided by the surrogate mean keeps proposing the region the surrogate believes best;
+    once that region is spent around a local optimum, BANANAS-style mutations of the best
+    queried cells (the runners-up too) move on, as local search's restarts do."""
+
+    primary: AcquisitionOptimizer
+    fallback: AcquisitionOptimizer
+    patience: int
+    name: str = "stall-switch"
+
+    def propose(self, history: History, guide: NoiseAwarePredictor, rng: np.random.Generator) -> list[str]:
+        stalled = queries_since_improvement(history) >= self.patience
+        return (self.fallback if stalled else self.primary).propose(history, guide, rng)

@@ -134,16 +134,20 @@ class BOParams:
 @dataclass(frozen=True)
 class DiffusionBOParams(BOParams):
     """BO settings plus the guidance-scale schedule of the diffusion acquisition optimizer, what it climbs: the surrogate ``mean``
-    (the committed runs) or the ``acquisition`` function itself, and how many one-edit
-    mutations of the best queried cells join each round's generated candidates (0: none)."""
+    (the committed runs) or the ``acquisition`` function itself, how many one-edit
+    mutations of the best queried cells join each round's generated candidates (0: none), and
+    after how many queries without a new best the round's candidates are BANANAS' mutations
+    instead of generated cells until the next improvement (``stall_switch``, 0: never, every
+    committed result; ``candidates.StallSwitchAO``)."""
 
     scales: tuple[float, ...] = (100.0, 50.0, 25.0)
     guide: str = "mean"
     mix_mutations: int = 0
+    stall_switch: int = 0
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        require_at_least(self, 0, "mix_mutations")
+        require_at_least(self, 0, "mix_mutations", "stall_switch")
         if not self.scales or min(self.scales) < 0:
             raise ConfigError(f"parameter 'scales' must be a non-empty list of numbers >= 0, got {list(self.scales)}")
         from .loop import Guide  # the loop's own list of guides
@@ -254,12 +258,15 @@ def _mutations(gen: ArchitectureGenerator, p: BOParams, n: int, budget: CostBudg
 
 
 def _diffusion_ao(gen: ArchitectureGenerator, p: DiffusionBOParams, budget: CostBudget | None) -> AcquisitionOptimizer:
-    from .candidates import DiffusionAO, UnionAO
+    from .candidates import DiffusionAO, StallSwitchAO, UnionAO
 
-    generated = DiffusionAO(gen, p.candidates, list(p.scales), _sampler(gen, p), [budget.term()] if budget else [])
-    if not p.mix_mutations:
-        return generated
-    return UnionAO([generated, _mutations(gen, p, p.mix_mutations, budget)])
+    ao: AcquisitionOptimizer = DiffusionAO(gen, p.candidates, list(p.scales), _sampler(gen, p),
+                                           [budget.term()] if budget else [])
+    if p.mix_mutations:
+        ao = UnionAO([ao, _mutations(gen, p, p.mix_mutations, budget)])
+    if p.stall_switch:
+        ao = StallSwitchAO(ao, _mutations(gen, p, p.candidates, budget), p.stall_switch)
+    return ao
 
 
 def _transfer_bo(space_name: str, p: TransferBOParams, checkpoint: str | None,
