@@ -210,8 +210,8 @@ def test_local_queries_go_to_the_best_ranked_neighbours_of_the_best_cells(bench,
 def test_local_widen_looks_two_edits_away_once_the_incumbents_neighbourhood_is_spent(bench, nb201, widen):
     """A history holding the CIFAR-10 optimum (real table) and all 24 of its one-edit
     neighbours: with ``local_widen`` the round's 3 local queries are the unqueried two-edit
-    neighbours the acquisition (the surrogate mean) ranks highest; without it no query is two
-    edits from the incumbent unless the pool happens to hold one (the local share is empty)."""
+    neighbours the acquisition (the surrogate mean) ranks highest; without it the local share is
+    empty, so the round is exactly the one without local queries."""
     from naslib_diffusionnag.bo import PosteriorMean
 
     optimum = bench.best("cifar10")[0]
@@ -229,7 +229,8 @@ def test_local_widen_looks_two_edits_away_once_the_incumbents_neighbourhood_is_s
     if widen:
         assert batch[:3] == top
     else:
-        assert batch[:3] != top
+        without_local = build_method("bananas", params={**params, "local_queries": 0}).searcher(0).propose(history, 5)
+        assert batch == without_local and batch[:3] != top
 
 
 @pytest.mark.slow
