@@ -58,6 +58,7 @@ from tqdm import tqdm
 from naslib_diffusionnag import __version__
 from naslib_diffusionnag.bo.methods import build_method
 from naslib_diffusionnag.bo.report import SPREAD, mean_ci
+from naslib_diffusionnag.bo.sweep import cpu_name
 from naslib_diffusionnag.generation import ArchitectureGenerator
 from naslib_diffusionnag.oracles import NB201Benchmark
 from naslib_diffusionnag.resultsio import cached_json, write_json_atomic
@@ -266,7 +267,9 @@ def aggregate(bench: NB201Benchmark, seeds: list[int]) -> dict[str, Any]:
         table[target] = rows
     others = {t: r for t in UNMEASURABLE if (r := _load(f"unmeasurable_{t}_0"))}
     meta = {"package_version": __version__, "torch": str(torch.__version__), "python": platform.python_version(),
-            "machine": f"{platform.machine()}, {torch.get_num_threads()} torch thread, 2 CPU cores shared with other jobs",
+            # the CPU matters: meta-training on another CPU model gives other predictors (floating point)
+            "machine": f"{cpu_name()} ({platform.machine()}), {torch.get_num_threads()} torch thread, "
+                       "2 CPU cores shared with other jobs",
             "benchmark": bench.provenance(), "seeds": seeds, "meta_config": META_CONFIG.to_dict(),
             "bo_budget": BO_BUDGET, "sweep_runs": sweep,
             "optima": {t: bench.best(t)[1] for t in TARGETS}, "protocol": __doc__}
