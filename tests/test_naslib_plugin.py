@@ -114,11 +114,14 @@ def test_plugin_settings_are_our_methods_parameters():
     assert asdict(resolve_params("diffusion-bo", params))["guide"] == "mean"
     assert diffusion_bo_params({**search, "diffusion_rank_weight": 1.0})["surrogate_rank_weight"] == 1.0
     assert diffusion_bo_params({**search, "diffusion_local_queries": 3})["local_queries"] == 3
+    assert diffusion_bo_params(search)["stall_switch"] == 0
+    assert diffusion_bo_params({**search, "diffusion_stall_switch": 20})["stall_switch"] == 20
     for key, value, message in (("diffusion_guide", "ucb", "parameter 'guide' must be one of mean, acquisition"),
                                 ("acq_fn_type", "exploit", "parameter 'acquisition' must be one of"),
                                 ("diffusion_beta", -1, "parameter 'beta' must be >= 0"),
                                 ("diffusion_rank_weight", -1, "parameter 'surrogate_rank_weight' must be >= 0"),
-                                ("diffusion_local_queries", 11, "parameter 'local_queries' .* cannot exceed 'k'")):
+                                ("diffusion_local_queries", 11, "parameter 'local_queries' .* cannot exceed 'k'"),
+                                ("diffusion_stall_switch", -1, "parameter 'stall_switch' must be >= 0")):
         with pytest.raises(ConfigError, match=message):
             resolve_params("diffusion-bo", diffusion_bo_params({**search, key: value}))
     del search["num_init"]

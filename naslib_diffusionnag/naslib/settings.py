@@ -17,6 +17,7 @@ SEARCH_KEYS: dict[str, tuple[str, Any]] = {
     "diffusion_predictor_steps": ("predictor_steps", 300), "diffusion_scales": ("scales", [100.0, 50.0, 25.0]),
     "diffusion_guide": ("guide", "mean"), "diffusion_beta": ("beta", 2.0),
     "diffusion_rank_weight": ("surrogate_rank_weight", 0.0), "diffusion_local_queries": ("local_queries", 0),
+    "diffusion_stall_switch": ("stall_switch", 0),
 }
 #: the keys ``transfer-bo`` takes besides the shared BO ones (it has no guided candidates, so no
 #: scales or guide, and its round is the meta-predictor's: no ranking term or local queries, which
@@ -25,7 +26,7 @@ SEARCH_KEYS: dict[str, tuple[str, Any]] = {
 TRANSFER_KEYS: dict[str, tuple[str, Any]] = {
     "transfer_meta_checkpoint": ("meta_checkpoint", ""), "transfer_n_generate": ("n_generate", 100),
 }
-_NOT_IN_TRANSFER = ("scales", "guide", "surrogate_rank_weight", "local_queries")
+_NOT_IN_TRANSFER = ("scales", "guide", "surrogate_rank_weight", "local_queries", "stall_switch")
 
 
 def _params(search: Mapping[str, Any], keys: Mapping[str, tuple[str, Any]]) -> dict[str, Any]:
