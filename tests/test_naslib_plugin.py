@@ -142,6 +142,9 @@ def test_plugin_transfer_settings_are_transfer_bos_parameters():
     assert resolve_params("transfer-bo", params).target == "cifar100"
     with pytest.raises(ConfigError, match="parameter 'n_generate' must be >= 1"):
         resolve_params("transfer-bo", transfer_bo_params({**search, "transfer_n_generate": 0}, "cifar100"))
+    assert "stall_switch" not in transfer_bo_params({**search, "diffusion_stall_switch": 0}, "cifar100")
+    with pytest.raises(ConfigError, match="search.diffusion_stall_switch is diffusion-BO's.*set it to 0"):
+        transfer_bo_params({**search, "diffusion_stall_switch": 20}, "cifar100")
 
 
 @pytest.mark.slow

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..bo import BayesianOptimization, build_method
+from ..errors import ConfigError
 
 #: ``config.search`` key -> (``diffusion-bo`` parameter, NASLib's default when the key is absent;
 #: None: required, as NASLib's BANANAS requires it)
@@ -41,6 +42,10 @@ def diffusion_bo_params(search: Mapping[str, Any]) -> dict[str, Any]:
 def transfer_bo_params(search: Mapping[str, Any], dataset: str) -> dict[str, Any]:
     """The ``transfer-bo`` parameters set by NASLib's ``config.search`` for ``dataset`` (the
     target: described to the meta-predictor, which must not have seen its values)."""
+    if search.get("diffusion_stall_switch"):  # no shared config sets it: a user asked for it
+        raise ConfigError("search.diffusion_stall_switch is diffusion-BO's (generated candidates until the search "
+                          "stalls); transfer-BO (search.transfer_meta_checkpoint) always proposes mutations: "
+                          "set it to 0 or unset transfer_meta_checkpoint")
     shared = {k: v for k, v in diffusion_bo_params(search).items() if k not in _NOT_IN_TRANSFER}
     return {**shared, **_params(search, TRANSFER_KEYS), "target": dataset}
 
