@@ -19,7 +19,8 @@ with an ensemble of 5, with rounds of 5 queries (2 local), and ranking by the su
 3 / 10 cells (local_parents), rounds of 5 (2 local), and two-edit neighbours joining the local
 region once the one-edit ones are nearly spent (local_widen), 50 / 100 mutations mixed into
 the candidates, UCB guiding the sampler (ucb-acq), and mutation candidates instead of generated
-ones after 20 / 40 queries without a new best (stall_switch); local search (ls) as the reference to beat, and at --budget 150 also bananas (its
+ones after 20 / 40 queries without a new best (stall_switch), and the local queries ranked by
+the surrogate mean instead of the acquisition (local_acquisition mean); local search (ls) as the reference to beat, and at --budget 150 also bananas (its
 defaults, the round of bo_nb201.md). One
 worker, one thread per run. Each
 variant is its own resumable sweep (run in this process, one table load) in
@@ -116,6 +117,10 @@ VARIANTS: dict[str, tuple[str, dict]] = {  # name -> (method, parameters over PL
     # BANANAS' mutations of the 10 best queried cells until the next improvement (stall_switch)
     "its-mean-rank1-local3-ens5-stall20": ("diffusion-bo", {**ENS5_ROUND, "stall_switch": 20}),
     "its-mean-rank1-local3-ens5-stall40": ("diffusion-bo", {**ENS5_ROUND, "stall_switch": 40}),
+    # with the ensemble of 5: the local queries ranked by the surrogate mean instead of ITS (ITS
+    # spends them on the neighbours the ensemble disagrees on, the drastic edits of a good cell,
+    # while the optimum is a conv-for-conv swap away from its best neighbours)
+    "its-mean-rank1-local3-ens5-localmean": ("diffusion-bo", {**ENS5_ROUND, "local_acquisition": "mean"}),
     "ls": ("ls", {}),
     "bananas": ("bananas", {}),  # the reference BO method with its defaults (the round of bo_nb201.md)
 }

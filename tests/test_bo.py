@@ -177,15 +177,16 @@ def test_ask_queue_hands_out_the_loops_batches(toy_bench):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("parents", [1, 4])
-def test_local_queries_go_to_the_best_ranked_neighbours_of_the_best_cells(bench, nb201, parents):
+@pytest.mark.parametrize("parents, ranking", [(1, {"acquisition": "mean"}), (4, {"acquisition": "mean"}),
+                                              (1, {"acquisition": "its", "local_acquisition": "mean"})])
+def test_local_queries_go_to_the_best_ranked_neighbours_of_the_best_cells(bench, nb201, parents, ranking):
     """``local_queries`` = 3 of k = 5 (CIFAR-10, real table): each round's first 3 queries are
     the unqueried one-edit neighbours of the best ``local_parents`` cells queried before it (1:
-    the incumbent alone) that the acquisition (here the surrogate mean) ranks highest; the
-    other 2 come from the pool."""
+    the incumbent alone) that the surrogate mean ranks highest, as the round's acquisition or
+    as ``local_acquisition`` beside ITS; the other 2 come from the pool."""
     from naslib_diffusionnag.bo import PosteriorMean
 
-    params = {**TINY_BO, "k": 5, "local_queries": 3, "local_parents": parents, "acquisition": "mean"}
+    params = {**TINY_BO, "k": 5, "local_queries": 3, "local_parents": parents, **ranking}
     method = build_method("bananas", params=params)
     searcher, history, beyond_incumbent = method.searcher(0), [], 0
     while len(history) < TINY_BO["n_init"] + 3 * 5:
@@ -492,7 +493,7 @@ def test_method_defaults_are_the_committed_settings():
           "surrogate_encoder": "gcn", "surrogate_rank_weight": 1.0, "candidates": 100, "mutation_top_k": 10,
           "mutation_edits": 1, "mutation_generations": 1, "budget_property": None,
           "budget": None, "budget_initial": "projected", "sampler_steps": None, "local_queries": 3,
-          "local_parents": 1, "local_widen": False, "distinct_functions": False}
+          "local_parents": 1, "local_widen": False, "distinct_functions": False, "local_acquisition": None}
     assert asdict(resolve_params("rs")) == {}
     assert asdict(resolve_params("re")) == {"population_size": 30, "sample_size": 10}
     assert asdict(resolve_params("ls")) == {"n_init": 10}
@@ -537,11 +538,18 @@ def test_method_defaults_are_the_committed_settings():
     ({"bananas": {"mutation_generations": 0}}, "method 'bananas': parameter 'mutation_generations' must be >= 1"),
     ({"bananas": {"local_queries": -1}}, "method 'bananas': parameter 'local_queries' must be >= 0, got -1"),
     ({"bananas": {"local_parents": 0}}, "method 'bananas': parameter 'local_parents' must be >= 1, got 0"),
-    ({"bananas": {"local_queries": 0, "local_parents": 5}}, "parameters 'local_parents' (5) and 'local_widen' "
-                                                            "(False) choose where local queries come from, but "
+    ({"bananas": {"local_queries": 0, "local_parents": 5}}, "parameters 'local_parents' (5), 'local_widen' "
+                                                            "(False) and 'local_acquisition' (None) choose where "
+                                                            "local queries come from and how they are ranked, but "
                                                             "'local_queries' is 0"),
-    ({"bo-random": {"local_queries": 0, "local_widen": True}}, "'local_widen' (True) choose where local queries come "
-                                                               "from, but 'local_queries' is 0"),
+    ({"bo-random": {"local_queries": 0, "local_widen": True}}, "'local_widen' (True) and 'local_acquisition' (None) "
+                                                               "choose where local queries come from and how they are "
+                                                               "ranked, but 'local_queries' is 0"),
+    ({"diffusion-bo": {"local_queries": 0, "local_acquisition": "mean"}}, "'local_acquisition' ('mean') choose where "
+                                                                          "local queries come from"),
+    ({"bananas": {"local_acquisition": "greedy"}}, "parameter 'local_acquisition' must be one of ei, its, mean, pi, "
+                                                   "ts, ucb, got 'greedy'"),
+    ({"transfer-bo": {"target": "cifar10", "local_acquisition": "mean"}}, "'local_widen', 'local_acquisition'"),
     ({"bananas": {"local_widen": "yes"}}, "parameter 'local_widen' must be"),
     ({"diffusion-bo": {"k": 5, "local_queries": 6}}, "parameter 'local_queries' (6; default 3) cannot exceed 'k' (5)"),
     ({"bananas": {"k": 2}}, "'local_queries' (3; default 3) cannot exceed 'k' (2), the queries of a round it is "

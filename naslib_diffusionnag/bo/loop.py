@@ -250,7 +250,10 @@ class BayesianOptimization(_Runs):
     acquisition's best unqueried one-edit neighbours of the incumbent (a trust region around
     the best cell: the surrogate picks which edit, local search's move), or of the best
     ``local_parents`` queried cells (a wider region, BANANAS' mutation parents: the incumbent's
-    own neighbourhood may not lead on where a runner-up's does), the rest to the pool. With
+    own neighbourhood may not lead on where a runner-up's does), the rest to the pool. The
+    region is ranked by the round's acquisition, or by ``local_acquisition`` when set (e.g.
+    ``mean``: near-equal neighbours ordered by the prediction alone; an exploring acquisition
+    spends local queries on the neighbours the ensemble disagrees most on, the drastic edits). With
     ``local_widen``, once fewer than ``local_queries`` of those neighbours are left unqueried the
     region takes in their two-edit neighbours too: a spent neighbourhood would otherwise leave
     the incumbent unmoved (local search restarts there; this looks one edit further).
@@ -274,6 +277,7 @@ class BayesianOptimization(_Runs):
     local_parents: int = 1
     local_widen: bool = False
     distinct_functions: bool = False
+    local_acquisition: str | None = None
 
     def searcher(self, seed: int) -> BOSearcher:
         return BOSearcher(self, np.random.SeedSequence(seed))
@@ -295,7 +299,8 @@ class BOSearcher:
         acquisition, pool = self.round(history)
         want = min(n, self.bo.k)
         functions = {self.bo.space.iso_key(a) for a, _ in history}
-        local = self._distinct(self._ranked(acquisition, self._parents_neighbours(history)), functions)
+        local = self._distinct(self._ranked(self._local_acquisition(acquisition, history),
+                                            self._parents_neighbours(history)), functions)
         local = local[: min(self.bo.local_queries, want)]
         chosen = set(local)
         functions |= {self.bo.space.iso_key(a) for a in local}
@@ -318,6 +323,15 @@ class BOSearcher:
                 seen.add(key)
                 out.append(a)
         return out
+
+    def _local_acquisition(self, acquisition: AcquisitionFunction, history: History) -> AcquisitionFunction:
+        """What ranks the local region: the round's acquisition unless ``local_acquisition`` names
+        another (its random draws, if any, seeded from the run's stream)."""
+        name = self.bo.local_acquisition
+        if name is None or not self.bo.local_queries:
+            return acquisition
+        return make_acquisition(name, self.bo.surrogate, max(v for _, v in history),
+                                int(self.rng.integers(2**31 - 1)), self.bo.beta)
 
     def _within(self, archs: list[str]) -> list[str]:
         return self.bo.constraint.within(archs) if self.bo.constraint is not None else archs

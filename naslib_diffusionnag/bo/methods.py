@@ -82,7 +82,9 @@ class BOParams:
     of the incumbent (``local_queries``: 3 chosen with the ranking term; 0 before) or of the best
     ``local_parents`` queried cells (1: the incumbent alone, every committed result), whether that
     region widens to two-edit neighbours once it is nearly spent (``local_widen``; off in every
-    committed result), and whether a round
+    committed result), what ranks that region (``local_acquisition``: None, the round's
+    acquisition, every committed result; or an ``ACQUISITIONS`` name such as ``mean``), and
+    whether a round
     skips cells computing the same function as a queried or chosen one (``distinct_functions``,
     ``loop.BayesianOptimization``; off in every committed result)."""
 
@@ -106,6 +108,7 @@ class BOParams:
     local_parents: int = 1
     local_widen: bool = False
     distinct_functions: bool = False
+    local_acquisition: str | None = None
 
     def __post_init__(self) -> None:
         from ..guidance.predictors import ENCODERS
@@ -117,10 +120,11 @@ class BOParams:
         if self.local_queries > self.k:
             raise ConfigError(f"parameter 'local_queries' ({self.local_queries}; default 3) cannot exceed 'k' "
                               f"({self.k}), the queries of a round it is a share of: set local_queries <= k")
-        if (self.local_parents > 1 or self.local_widen) and not self.local_queries:
-            raise ConfigError(f"parameters 'local_parents' ({self.local_parents}) and 'local_widen' "
-                              f"({self.local_widen}) choose where local queries come from, but 'local_queries' is 0: "
-                              "set local_queries >= 1 or leave local_parents at 1 and local_widen off")
+        if (self.local_parents > 1 or self.local_widen or self.local_acquisition is not None) and not self.local_queries:
+            raise ConfigError(f"parameters 'local_parents' ({self.local_parents}), 'local_widen' ({self.local_widen}) "
+                              f"and 'local_acquisition' ({self.local_acquisition!r}) choose where local queries come "
+                              "from and how they are ranked, but 'local_queries' is 0: set local_queries >= 1 or "
+                              "leave local_parents at 1, local_widen off and local_acquisition unset")
         from .constraints import DESIGNS
 
         require_one_of("budget_initial", self.budget_initial, DESIGNS)
@@ -128,6 +132,8 @@ class BOParams:
             raise ConfigError("parameters 'budget_property' and 'budget' go together (e.g. budget_property: "
                               f"latency:note10, budget: 30); got {self.budget_property!r} and {self.budget!r}")
         require_one_of("acquisition", self.acquisition, ACQUISITIONS.names())
+        if self.local_acquisition is not None:
+            require_one_of("local_acquisition", self.local_acquisition, ACQUISITIONS.names())
         require_one_of("surrogate_encoder", self.surrogate_encoder, ENCODERS)
 
 
@@ -183,9 +189,11 @@ class TransferBOParams(BOParams):
         # first, so that a setting transfer-bo refuses is named as such (BOParams' own checks
         # would suggest fixes that it then refuses)
         if (self.budget is not None or self.sampler_steps is not None or self.local_queries or self.local_parents > 1
-                or self.local_widen or self.surrogate_rank_weight or self.distinct_functions):
+                or self.local_widen or self.surrogate_rank_weight or self.distinct_functions
+                or self.local_acquisition is not None):
             raise ConfigError("transfer-bo takes no 'budget'/'budget_property', 'sampler_steps', 'local_queries', "
-                              "'local_parents', 'local_widen', 'surrogate_rank_weight' or 'distinct_functions' (its "
+                              "'local_parents', 'local_widen', 'local_acquisition', 'surrogate_rank_weight' or "
+                              "'distinct_functions' (its "
                               "candidates come from the meta-predictor's pipeline, its surrogate from the "
                               "meta-predictor); use diffusion-bo or bananas for those")
         super().__post_init__()
@@ -241,7 +249,7 @@ def _bo(make_ao: MakeAO) -> Build:
                                     p.beta, cast(Guide, p.guide) if isinstance(p, DiffusionBOParams) else "mean",
                                     constraint=budget, local_queries=p.local_queries,
                                     local_parents=p.local_parents, local_widen=p.local_widen,
-                                    distinct_functions=p.distinct_functions)
+                                    distinct_functions=p.distinct_functions, local_acquisition=p.local_acquisition)
 
     return build
 
