@@ -20,7 +20,8 @@ with an ensemble of 5, with rounds of 5 queries (2 local), and ranking by the su
 region once the one-edit ones are nearly spent (local_widen), 50 / 100 mutations mixed into
 the candidates, UCB guiding the sampler (ucb-acq), and mutation candidates instead of generated
 ones after 20 / 40 queries without a new best (stall_switch), and the local queries ranked by
-the surrogate mean instead of the acquisition (local_acquisition mean); local search (ls) as the reference to beat, and at --budget 150 also bananas (its
+the surrogate mean instead of the acquisition (local_acquisition mean) or 5 local queries of
+10, and the MLP surrogate encoder; local search (ls) as the reference to beat, and at --budget 150 also bananas (its
 defaults, the round of bo_nb201.md). One
 worker, one thread per run. Each
 variant is its own resumable sweep (run in this process, one table load) in
@@ -121,6 +122,11 @@ VARIANTS: dict[str, tuple[str, dict]] = {  # name -> (method, parameters over PL
     # spends them on the neighbours the ensemble disagrees on, the drastic edits of a good cell,
     # while the optimum is a conv-for-conv swap away from its best neighbours)
     "its-mean-rank1-local3-ens5-localmean": ("diffusion-bo", {**ENS5_ROUND, "local_acquisition": "mean"}),
+    # with the ensemble of 5: 5 of the 10 queries local (the CIFAR optima are found by local queries)
+    "its-mean-rank1-local5-ens5": ("diffusion-bo", {**ENS5_ROUND, "local_queries": 5}),
+    # with the ensemble of 5: the MLP encoder instead of the directed GCN (it ranked the candidates
+    # of real histories best in bo_surrogates_nb201.md)
+    "its-mean-rank1-local3-ens5-mlp": ("diffusion-bo", {**ENS5_ROUND, "surrogate_encoder": "mlp"}),
     "ls": ("ls", {}),
     "bananas": ("bananas", {}),  # the reference BO method with its defaults (the round of bo_nb201.md)
 }
