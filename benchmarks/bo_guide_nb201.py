@@ -118,9 +118,8 @@ VARIANTS: dict[str, tuple[str, dict]] = {  # name -> (method, parameters over PL
     # BANANAS' mutations of the 10 best queried cells until the next improvement (stall_switch)
     "its-mean-rank1-local3-ens5-stall20": ("diffusion-bo", {**ENS5_ROUND, "stall_switch": 20}),
     "its-mean-rank1-local3-ens5-stall40": ("diffusion-bo", {**ENS5_ROUND, "stall_switch": 40}),
-    # with the ensemble of 5: the local queries ranked by the surrogate mean instead of ITS (ITS
-    # spends them on the neighbours the ensemble disagrees on, the drastic edits of a good cell,
-    # while the optimum is a conv-for-conv swap away from its best neighbours)
+    # with the ensemble of 5: the local queries ranked by the surrogate mean instead of ITS (the
+    # CIFAR optima are found by local queries, rounds after the incumbent is one edit away)
     "its-mean-rank1-local3-ens5-localmean": ("diffusion-bo", {**ENS5_ROUND, "local_acquisition": "mean"}),
     # with the ensemble of 5: 5 of the 10 queries local (the CIFAR optima are found by local queries)
     "its-mean-rank1-local5-ens5": ("diffusion-bo", {**ENS5_ROUND, "local_queries": 5}),

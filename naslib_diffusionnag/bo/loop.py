@@ -252,8 +252,7 @@ class BayesianOptimization(_Runs):
     ``local_parents`` queried cells (a wider region, BANANAS' mutation parents: the incumbent's
     own neighbourhood may not lead on where a runner-up's does), the rest to the pool. The
     region is ranked by the round's acquisition, or by ``local_acquisition`` when set (e.g.
-    ``mean``: near-equal neighbours ordered by the prediction alone; an exploring acquisition
-    spends local queries on the neighbours the ensemble disagrees most on, the drastic edits). With
+    ``mean``: near-equal neighbours ordered by the prediction alone, without ITS' draws). With
     ``local_widen``, once fewer than ``local_queries`` of those neighbours are left unqueried the
     region takes in their two-edit neighbours too: a spent neighbourhood would otherwise leave
     the incumbent unmoved (local search restarts there; this looks one edit further).
