@@ -21,7 +21,8 @@ region once the one-edit ones are nearly spent (local_widen), 50 / 100 mutations
 the candidates, UCB guiding the sampler (ucb-acq), and mutation candidates instead of generated
 ones after 20 / 40 queries without a new best (stall_switch), and the local queries ranked by
 the surrogate mean instead of the acquisition (local_acquisition mean) or 5 local queries of
-10, and the MLP surrogate encoder; local search (ls) as the reference to beat, and at --budget 150 also bananas (its
+10, the MLP surrogate encoder, and the MLP ranking what the GCN-guided sampler generates
+(ranking_encoder mlp); local search (ls) as the reference to beat, and at --budget 150 also bananas (its
 defaults, the round of bo_nb201.md). One
 worker, one thread per run. Each
 variant is its own resumable sweep (run in this process, one table load) in
@@ -126,6 +127,9 @@ VARIANTS: dict[str, tuple[str, dict]] = {  # name -> (method, parameters over PL
     # with the ensemble of 5: the MLP encoder instead of the directed GCN (it ranked the candidates
     # of real histories best in bo_surrogates_nb201.md)
     "its-mean-rank1-local3-ens5-mlp": ("diffusion-bo", {**ENS5_ROUND, "surrogate_encoder": "mlp"}),
+    # with the ensemble of 5: the GCN ensemble's mean guides the sampler, an MLP ensemble ranks
+    # the pool and the local region (the study's best ranker, a worse guide)
+    "its-mean-rank1-local3-ens5-mlprank": ("diffusion-bo", {**ENS5_ROUND, "ranking_encoder": "mlp"}),
     "ls": ("ls", {}),
     "bananas": ("bananas", {}),  # the reference BO method with its defaults (the round of bo_nb201.md)
 }

@@ -207,6 +207,41 @@ def test_local_queries_go_to_the_best_ranked_neighbours_of_the_best_cells(bench,
 
 
 @pytest.mark.slow
+def test_a_ranking_encoder_ranks_what_the_first_surrogate_guides(bench, nb201):
+    """diffusion-BO with ``ranking_encoder: mlp`` (CIFAR-10, real table; acquisition mean, 3 local
+    queries of k = 5): the sampler is guided by the GCN ensemble's mean, while the local queries
+    and the pool queries are the best by the MLP ensemble's mean, which ranks differently."""
+    from naslib_diffusionnag.bo import PosteriorMean
+
+    params = {**TINY_BO, "k": 5, "local_queries": 3, "acquisition": "mean", "ranking_encoder": "mlp"}
+    method = build_method("diffusion-bo", params=params)
+    assert method.surrogate.config.encoder == "gcn" and method.ranker.config.encoder == "mlp"
+    seen: dict = {}
+    propose = method.optimizer.propose
+
+    def logged(history, guide, rng):
+        seen["guide"], seen["pool"] = guide, propose(history, guide, rng)
+        return seen["pool"]
+
+    method.optimizer.propose = logged
+    history = [(a, bench.query(a, "cifar10")) for a in nb201.sample(12, np.random.default_rng(3))]
+    batch = method.searcher(0).propose(history, 5)
+    assert isinstance(seen["guide"], PosteriorMean) and seen["guide"].surrogate is method.surrogate
+
+    def by_mean(surrogate, archs):
+        with torch.no_grad():
+            mean = PosteriorMean(surrogate)(*surrogate.inputs(archs)).numpy()
+        return [archs[i] for i in np.argsort(-mean, kind="stable")]
+
+    incumbent = max(history, key=lambda h: h[1])[0]
+    local = [a for a in nb201.neighbours(incumbent) if a not in {h[0] for h in history}]
+    pool = [a for a in seen["pool"] if a not in batch[:3]]
+    assert batch[:3] == by_mean(method.ranker, local)[:3]
+    assert batch[3:] == by_mean(method.ranker, pool)[:2]
+    assert by_mean(method.surrogate, local)[:3] != batch[:3] or by_mean(method.surrogate, pool)[:2] != batch[3:]
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("widen", [False, True])
 def test_local_widen_looks_two_edits_away_once_the_incumbents_neighbourhood_is_spent(bench, nb201, widen):
     """A history holding the CIFAR-10 optimum (real table) and all 24 of its one-edit
@@ -499,7 +534,7 @@ def test_method_defaults_are_the_committed_settings():
     assert asdict(resolve_params("ls")) == {"n_init": 10}
     assert asdict(resolve_params("bananas")) == asdict(resolve_params("bo-random")) == bo
     assert asdict(resolve_params("diffusion-bo")) == {**bo, "scales": (100.0, 50.0, 25.0), "guide": "mean",
-                                                      "mix_mutations": 0, "stall_switch": 0}
+                                                      "mix_mutations": 0, "stall_switch": 0, "ranking_encoder": None}
     assert resolve_params("diffusion-bo", {"scales": [100, 50, 25]}) == resolve_params("diffusion-bo")
     assert asdict(resolve_params("transfer-bo", {"target": "cifar10"})) == {
         **bo, "ensemble": 3, "surrogate_rank_weight": 0.0, "local_queries": 0, "target": "cifar10", "meta_checkpoint": None,
@@ -550,6 +585,10 @@ def test_method_defaults_are_the_committed_settings():
     ({"bananas": {"local_acquisition": "greedy"}}, "parameter 'local_acquisition' must be one of ei, its, mean, pi, "
                                                    "ts, ucb, got 'greedy'"),
     ({"transfer-bo": {"target": "cifar10", "local_acquisition": "mean"}}, "'local_widen', 'local_acquisition'"),
+    ({"diffusion-bo": {"ranking_encoder": "gp"}}, "parameter 'ranking_encoder' must be one of gcn, mlp, got 'gp'"),
+    ({"diffusion-bo": {"ranking_encoder": "mlp", "guide": "acquisition"}}, "parameter 'ranking_encoder' ('mlp') gives "
+                                                                          "the acquisition its own surrogate"),
+    ({"bananas": {"ranking_encoder": "mlp"}}, "method 'bananas': unknown parameter 'ranking_encoder'"),
     ({"bananas": {"local_widen": "yes"}}, "parameter 'local_widen' must be"),
     ({"diffusion-bo": {"k": 5, "local_queries": 6}}, "parameter 'local_queries' (6; default 3) cannot exceed 'k' (5)"),
     ({"bananas": {"k": 2}}, "'local_queries' (3; default 3) cannot exceed 'k' (2), the queries of a round it is "

@@ -277,6 +277,15 @@ class BayesianOptimization(_Runs):
     local_widen: bool = False
     distinct_functions: bool = False
     local_acquisition: str | None = None
+    ranker: BOSurrogate | None = None
+    """A second surrogate, refitted each round beside ``surrogate``, that the acquisition binds
+    to (it ranks the pool and the local region) while ``surrogate``'s mean guides generation;
+    None: one surrogate does both."""
+
+    @property
+    def ranking_surrogate(self) -> BOSurrogate:
+        """The surrogate the acquisition functions bind to."""
+        return self.ranker if self.ranker is not None else self.surrogate
 
     def searcher(self, seed: int) -> BOSearcher:
         return BOSearcher(self, np.random.SeedSequence(seed))
@@ -329,7 +338,7 @@ class BOSearcher:
         name = self.bo.local_acquisition
         if name is None or not self.bo.local_queries:
             return acquisition
-        return make_acquisition(name, self.bo.surrogate, max(v for _, v in history),
+        return make_acquisition(name, self.bo.ranking_surrogate, max(v for _, v in history),
                                 int(self.rng.integers(2**31 - 1)), self.bo.beta)
 
     def _within(self, archs: list[str]) -> list[str]:
@@ -356,7 +365,7 @@ class BOSearcher:
         if not archs:
             return []
         with torch.no_grad():
-            scores = acquisition(*self.bo.surrogate.inputs(archs)).cpu().numpy()
+            scores = acquisition(*self.bo.ranking_surrogate.inputs(archs)).cpu().numpy()
         return [archs[int(i)] for i in np.argsort(-scores, kind="stable")]
 
     def round(self, history: History) -> tuple[AcquisitionFunction, list[str]]:
@@ -365,7 +374,9 @@ class BOSearcher:
         fit_seed, acquisition_seed = spawn_seeds(self.seeds, 2)
         archs, values = [a for a, _ in history], [v for _, v in history]
         self.bo.surrogate.fit(archs, values, seed=fit_seed)
-        acquisition = make_acquisition(self.bo.acquisition, self.bo.surrogate, max(values), acquisition_seed,
+        if self.bo.ranker is not None:
+            self.bo.ranker.fit(archs, values, seed=fit_seed)
+        acquisition = make_acquisition(self.bo.acquisition, self.bo.ranking_surrogate, max(values), acquisition_seed,
                                        self.bo.beta)
         guide = acquisition if self.bo.guide == "acquisition" else PosteriorMean(self.bo.surrogate)
         return acquisition, self.bo.optimizer.propose(history, guide, self.rng)

@@ -144,12 +144,15 @@ class DiffusionBOParams(BOParams):
     mutations of the best queried cells join each round's generated candidates (0: none), and
     after how many queries without a new best the round's candidates are BANANAS' mutations
     instead of generated cells until the next improvement (``stall_switch``, 0: never, every
-    committed result; ``candidates.StallSwitchAO``)."""
+    committed result; ``candidates.StallSwitchAO``), and the encoder of a second ensemble that
+    the acquisition binds to (it ranks what is queried) while the first one's mean guides the
+    sampler (``ranking_encoder``; None: one ensemble does both, every committed result)."""
 
     scales: tuple[float, ...] = (100.0, 50.0, 25.0)
     guide: str = "mean"
     mix_mutations: int = 0
     stall_switch: int = 0
+    ranking_encoder: str | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -159,6 +162,14 @@ class DiffusionBOParams(BOParams):
         from .loop import Guide  # the loop's own list of guides
 
         require_one_of("guide", self.guide, get_args(Guide))
+        if self.ranking_encoder is not None:
+            from ..guidance.predictors import ENCODERS
+
+            require_one_of("ranking_encoder", self.ranking_encoder, ENCODERS)
+            if self.guide != "mean":
+                raise ConfigError(f"parameter 'ranking_encoder' ({self.ranking_encoder!r}) gives the acquisition its own "
+                                  f"surrogate while the first one's mean guides the sampler, but 'guide' is "
+                                  f"{self.guide!r}: set guide: mean or leave ranking_encoder unset")
 
 
 #: where transfer-BO's candidates come from each round (``transfer.transfer_bo``)
@@ -242,14 +253,19 @@ def _bo(make_ao: MakeAO) -> Build:
         budget = (CostBudget(gen, space_property(space_name, p.budget_property), p.budget, sampler=_sampler(gen, p),
                              initial=cast(Design, p.budget_initial))
                   if p.budget_property is not None and p.budget is not None else None)
-        surrogate = EnsembleSurrogate(gen, p.ensemble, PredictorConfig(
-            encoder=cast(Encoder, p.surrogate_encoder), steps=p.predictor_steps, label_transform="zscore",
-            rank_weight=p.surrogate_rank_weight))
+        def ensemble(encoder: str) -> EnsembleSurrogate:
+            return EnsembleSurrogate(gen, p.ensemble, PredictorConfig(
+                encoder=cast(Encoder, encoder), steps=p.predictor_steps, label_transform="zscore",
+                rank_weight=p.surrogate_rank_weight))
+
+        surrogate = ensemble(p.surrogate_encoder)
         return BayesianOptimization(gen.space, surrogate, p.acquisition, make_ao(gen, p, budget), p.n_init, p.k,
                                     p.beta, cast(Guide, p.guide) if isinstance(p, DiffusionBOParams) else "mean",
                                     constraint=budget, local_queries=p.local_queries,
                                     local_parents=p.local_parents, local_widen=p.local_widen,
-                                    distinct_functions=p.distinct_functions, local_acquisition=p.local_acquisition)
+                                    distinct_functions=p.distinct_functions, local_acquisition=p.local_acquisition,
+                                    ranker=(ensemble(p.ranking_encoder) if isinstance(p, DiffusionBOParams)
+                                            and p.ranking_encoder else None))
 
     return build
 
