@@ -1,0 +1,85 @@
+"""Where diffusion-BO spends its queries on the CIFARs (issue 12): read from committed tuning runs.
+
+Protocol: the committed runs of benchmarks/bo_guide_nb201.py at budget 150, tuning seeds 100-109
+(benchmarks_results/bo_guide_nb201_b150/<variant>/runs and bo_guide_nb201_cifar100_b150/...; NB201
+200-epoch test accuracy, nats_bench.csv). Per variant and dataset: median over seeds of the first
+query after which the incumbent is at most one edit from an optimum (any cell with the best
+value), median queries to the optimum, on how many seeds the optimum was one of a round's local
+queries (the first ``local_queries`` of each round of k after the n_init initial ones), and, over
+the local queries made before the optimum, the share that swap one convolution for the other,
+against that share in the incumbents' one-edit neighbourhoods; all over the seeds that reached the
+optimum within 150 queries. No model is run.
+
+    python benchmarks/bo_local_diagnosis_nb201.py
+"""
+from __future__ import annotations
+
+import numpy as np
+from bo_guide_nb201 import RESULTS, out_dir  # the same folder (run as a script)
+
+from naslib_diffusionnag.bo import report
+from naslib_diffusionnag.oracles import NB201Benchmark
+from naslib_diffusionnag.resultsio import write_text_atomic
+from naslib_diffusionnag.spaces import get_space
+
+CONV = {"nor_conv_1x1", "nor_conv_3x3"}
+
+
+def diagnose(runs: list[dict], acc: dict[str, float], space) -> dict[str, float | int]:
+    best = max(acc.values())
+    optima = [a for a, v in acc.items() if v >= best - 1e-9]
+    ops = {a: space.ops(a) for a in optima}
+
+    def edits(a: str, b: tuple[str, ...]) -> int:
+        return sum(x != y for x, y in zip(space.ops(a), b, strict=True))
+
+    near, found, by_local, swaps, local_total, base = [], [], 0, 0, 0, []
+    for run in runs:
+        archs, values = run["trajectory"]["archs"], run["trajectory"]["values"]
+        p = run["resolved_params"]
+        n_init, k, n_local = p["n_init"], p["k"], p["local_queries"]
+        first = next((i for i, v in enumerate(values) if v >= best - 1e-9), None)
+        if first is None:  # not reached within the budget: left out of every column but the seed count
+            continue
+        found.append(first + 1)
+        inc = [int(np.argmax(values[: i + 1])) for i in range(len(values))]
+        near.append(next(i + 1 for i in range(len(values)) if min(edits(archs[inc[i]], o) for o in ops.values()) <= 1))
+        by_local += first >= n_init and (first - n_init) % k < n_local
+        for start in range(n_init, first, k):
+            incumbent = space.ops(archs[inc[start - 1]])
+            base.append(np.mean([(incumbent[e] in CONV and op in CONV) for e in range(len(incumbent))
+                                 for op in ("none", "skip_connect", *CONV, "avg_pool_3x3") if op != incumbent[e]]))
+            for q in range(start, min(start + n_local, first)):
+                diff = [(x, y) for x, y in zip(incumbent, space.ops(archs[q]), strict=True) if x != y]
+                if len(diff) == 1:
+                    local_total += 1
+                    swaps += diff[0][0] in CONV and diff[0][1] in CONV
+    return {"seeds": len(runs), "reached": len(found), "near_median": float(np.median(near)), "found_median": float(np.median(found)),
+            "found_by_local": by_local, "local_swap_share": swaps / max(local_total, 1),
+            "neighbourhood_swap_share": float(np.mean(base)) if base else float("nan")}
+
+
+def main() -> None:
+    bench, space = NB201Benchmark.load(), get_space("nb201")
+    lines = ["# Where diffusion-BO spends its CIFAR queries (NB201, tuning seeds; not a reported result)", "",
+             __doc__.split("\n\n")[1].strip(), "",
+             "| dataset | variant | seeds | one edit from the optimum after (median) | optimum after (median) "
+             "| optimum by a local query | conv-for-conv share of local queries | same share in the neighbourhoods |",
+             "|---|---|---|---|---|---|---|---|"]
+    for dataset in ("cifar10", "cifar100"):
+        acc = {a: bench.query(a, dataset) for a in space.enumerate()}
+        folder = out_dir(dataset, 150)
+        for variant_dir in sorted(p for p in folder.iterdir() if (p / "runs").is_dir()):
+            runs = [r for r in report.load_runs(variant_dir / "runs") if r["spec"]["method"] == "diffusion-bo"]
+            if not runs:
+                continue
+            d = diagnose(runs, acc, space)
+            lines.append(f"| {dataset} | {variant_dir.name} | {d['seeds']} | {d['near_median']:g} | "
+                         f"{d['found_median']:g} ({d['reached']}/{d['seeds']} reached) | {d['found_by_local']}/{d['reached']} | {d['local_swap_share']:.2f} | "
+                         f"{d['neighbourhood_swap_share']:.2f} |")
+    write_text_atomic(RESULTS / "bo_local_diagnosis_nb201.md", "\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
