@@ -242,6 +242,46 @@ def test_a_ranking_encoder_ranks_what_the_first_surrogate_guides(bench, nb201):
 
 
 @pytest.mark.slow
+def test_local_after_gain_gives_the_round_after_a_new_incumbent_to_its_neighbours(bench, nb201):
+    """``local_after_gain`` 5 of k = 5 beside ``local_queries`` 1 (CIFAR-10, real table; acquisition
+    mean): when the last round's queries hold the incumbent, the whole round is its five unqueried
+    neighbours the surrogate mean ranks highest and no pool is generated; when the incumbent is
+    older, or came from the initial design, the round has one local query and four from the pool."""
+    from naslib_diffusionnag.bo import PosteriorMean
+
+    params = {**TINY_BO, "n_init": 6, "k": 5, "local_queries": 1, "local_after_gain": 5, "acquisition": "mean"}
+    method = build_method("diffusion-bo", params=params)
+    generated = []
+    propose = method.optimizer.propose
+
+    def logged(history, guide, rng):
+        generated.append(propose(history, guide, rng))
+        return generated[-1]
+
+    method.optimizer.propose = logged
+    cells = nb201.sample(11, np.random.default_rng(5))
+    ranked = sorted(cells, key=lambda a: bench.query(a, "cifar10"))
+
+    def round_of(order):
+        history = [(a, bench.query(a, "cifar10")) for a in order]
+        generated.clear()
+        batch = method.searcher(0).propose(history, 5)
+        incumbent = max(history, key=lambda h: h[1])[0]
+        local = [a for a in nb201.neighbours(incumbent) if a not in set(order)]
+        with torch.no_grad():
+            mean = PosteriorMean(method.surrogate)(*method.surrogate.inputs(local)).numpy()
+        return batch, [local[i] for i in np.argsort(-mean, kind="stable")]
+
+    batch, top = round_of([*ranked[:7], ranked[-1], *ranked[7:-1]])  # the best is the 8th of 11: last round's
+    assert batch == top[:5] and not generated
+    for order in ([ranked[-1], *ranked[:-1]],  # the best came first: an old incumbent
+                  [*ranked[:5], ranked[-1]]):  # 6 cells, the best the initial design's last
+        batch, top = round_of(order)
+        assert batch[:1] == top[:1] and len(batch) == 5 and len(generated) == 1
+        assert set(batch[1:]) <= set(generated[0])
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("widen", [False, True])
 def test_local_widen_looks_two_edits_away_once_the_incumbents_neighbourhood_is_spent(bench, nb201, widen):
     """A history holding the CIFAR-10 optimum (real table) and all 24 of its one-edit
@@ -528,7 +568,8 @@ def test_method_defaults_are_the_committed_settings():
           "surrogate_encoder": "gcn", "surrogate_rank_weight": 1.0, "candidates": 100, "mutation_top_k": 10,
           "mutation_edits": 1, "mutation_generations": 1, "budget_property": None,
           "budget": None, "budget_initial": "projected", "sampler_steps": None, "local_queries": 3,
-          "local_parents": 1, "local_widen": False, "distinct_functions": False, "local_acquisition": None}
+          "local_parents": 1, "local_widen": False, "distinct_functions": False, "local_acquisition": None,
+          "local_after_gain": None}
     assert asdict(resolve_params("rs")) == {}
     assert asdict(resolve_params("re")) == {"population_size": 30, "sample_size": 10}
     assert asdict(resolve_params("ls")) == {"n_init": 10}
@@ -562,6 +603,9 @@ def test_method_defaults_are_the_committed_settings():
     ({"bananas": {"surrogate_encoder": "gp"}}, "parameter 'surrogate_encoder' must be one of gcn, mlp, got 'gp'"),
     ({"diffusion-bo": {"mix_mutations": -5}}, "parameter 'mix_mutations' must be >= 0, got -5"),
     ({"diffusion-bo": {"stall_switch": -1}}, "parameter 'stall_switch' must be >= 0, got -1"),
+    ({"diffusion-bo": {"local_after_gain": 11}}, "parameter 'local_after_gain' (11) is a share of a round's 'k' (10)"),
+    ({"bananas": {"local_after_gain": "all"}}, "parameter 'local_after_gain' must be an integer or null, got 'all'"),
+    ({"transfer-bo": {"target": "cifar10", "local_after_gain": 5}}, "'local_acquisition', 'local_after_gain', "),
     ({"bananas": {"stall_switch": 20}}, "method 'bananas': unknown parameter 'stall_switch'"),
     ({"bananas": {"budget": 30}}, "parameters 'budget_property' and 'budget' go together"),
     ({"bananas": {"budget_initial": "random"}}, "parameter 'budget_initial' must be one of generated, projected, uniform"),

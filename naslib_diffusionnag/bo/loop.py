@@ -256,6 +256,11 @@ class BayesianOptimization(_Runs):
     ``local_widen``, once fewer than ``local_queries`` of those neighbours are left unqueried the
     region takes in their two-edit neighbours too: a spent neighbourhood would otherwise leave
     the incumbent unmoved (local search restarts there; this looks one edit further).
+    With ``local_after_gain`` set, a round that follows a new incumbent (found by the previous
+    round's queries) gives that many of its ``k`` queries to the local region instead of
+    ``local_queries``: a new best is most likely one edit from a better cell, and the optimum is
+    usually found by a local query rounds after the incumbent is one edit from it. A round whose
+    queries all go to the local region generates no pool.
     With ``distinct_functions`` a round skips cells that compute the same function as a queried
     cell or as one chosen before it (``space.iso_key``): on NB201 a third of the cells are such
     copies, and querying one spends budget on a re-trained duplicate."""
@@ -277,6 +282,7 @@ class BayesianOptimization(_Runs):
     local_widen: bool = False
     distinct_functions: bool = False
     local_acquisition: str | None = None
+    local_after_gain: int | None = None
     ranker: BOSurrogate | None = None
     """A second surrogate, refitted each round beside ``surrogate``, that the acquisition binds
     to (it ranks the pool and the local region) while ``surrogate``'s mean guides generation;
@@ -304,12 +310,17 @@ class BOSearcher:
     def propose(self, history: History, n: int) -> list[str]:
         if len(history) < self.bo.n_init:
             return self._initial(history, min(n, self.bo.n_init - len(history)))
-        acquisition, pool = self.round(history)
         want = min(n, self.bo.k)
         functions = {self.bo.space.iso_key(a) for a, _ in history}
-        local = self._distinct(self._ranked(self._local_acquisition(acquisition, history),
-                                            self._parents_neighbours(history)), functions)
-        local = local[: min(self.bo.local_queries, want)]
+        share = min(self._local_share(history), want)
+        region = self._parents_neighbours(history, share)
+        # a round the local region fills on its own needs no generated pool
+        fills = share == want and len(self._distinct(region, functions)) >= want
+        acquisition, pool = self._bind(history), []
+        if not fills:
+            pool = self._generate(history, acquisition)
+        local = self._distinct(self._ranked(self._local_acquisition(acquisition, history), region), functions)
+        local = local[:share]
         chosen = set(local)
         functions |= {self.bo.space.iso_key(a) for a in local}
         pool = self._distinct(self._ranked(acquisition, [a for a in self._within(pool) if a not in chosen]), functions)
@@ -318,6 +329,16 @@ class BOSearcher:
                 return self.bo.constraint.design(want, int(self.rng.integers(2**31 - 1)), {a for a, _ in history})
             return random_fresh(self.bo.space, self.rng, history, want)
         return local + pool[: want - len(local)]
+
+    def _local_share(self, history: History) -> int:
+        """How many of this round's queries go to the local region: ``local_after_gain`` when
+        the incumbent was found by the last round's queries (not the initial design), else
+        ``local_queries``."""
+        gain = self.bo.local_after_gain
+        if gain is None:
+            return self.bo.local_queries
+        best = int(np.argmax([v for _, v in history]))  # the first cell with the best value
+        return gain if best >= max(self.bo.n_init, len(history) - self.bo.k) else self.bo.local_queries
 
     def _distinct(self, ranked: list[str], functions: set[str]) -> list[str]:
         """``ranked`` without cells computing a function in ``functions`` or one earlier in the
@@ -344,17 +365,17 @@ class BOSearcher:
     def _within(self, archs: list[str]) -> list[str]:
         return self.bo.constraint.within(archs) if self.bo.constraint is not None else archs
 
-    def _parents_neighbours(self, history: History) -> list[str]:
+    def _parents_neighbours(self, history: History, share: int) -> list[str]:
         """The unqueried one-edit neighbours (within the budget) of the best ``local_parents``
-        queried cells, when local queries are asked for; with ``local_widen``, their two-edit
-        neighbours too once fewer than ``local_queries`` one-edit ones are left."""
-        if not self.bo.local_queries:
+        queried cells, when the round has ``share`` local queries; with ``local_widen``, their
+        two-edit neighbours too once fewer than ``share`` one-edit ones are left."""
+        if not share:
             return []
         known = {a for a, _ in history}
         parents = [a for a, _ in sorted(history, key=lambda h: -h[1])[: self.bo.local_parents]]
         ring = list(dict.fromkeys(a for p in parents for a in self.bo.space.neighbours(p)))
         region = self._within([a for a in ring if a not in known])
-        if self.bo.local_widen and len(region) < self.bo.local_queries:
+        if self.bo.local_widen and len(region) < share:
             inner = known | set(ring) | set(parents)
             region += self._within(list(dict.fromkeys(b for a in ring for b in self.bo.space.neighbours(a)
                                                        if b not in inner)))
@@ -371,15 +392,23 @@ class BOSearcher:
     def round(self, history: History) -> tuple[AcquisitionFunction, list[str]]:
         """The first half of a round, also BANANAS-with-diffusion's candidate step in NASLib:
         refit the surrogate, bind the acquisition, propose the candidate pool."""
+        acquisition = self._bind(history)
+        return acquisition, self._generate(history, acquisition)
+
+    def _bind(self, history: History) -> AcquisitionFunction:
+        """Refit the surrogate(s) on ``history`` and bind the round's acquisition to them."""
         fit_seed, acquisition_seed = spawn_seeds(self.seeds, 2)
         archs, values = [a for a, _ in history], [v for _, v in history]
         self.bo.surrogate.fit(archs, values, seed=fit_seed)
         if self.bo.ranker is not None:
             self.bo.ranker.fit(archs, values, seed=fit_seed)
-        acquisition = make_acquisition(self.bo.acquisition, self.bo.ranking_surrogate, max(values), acquisition_seed,
-                                       self.bo.beta)
+        return make_acquisition(self.bo.acquisition, self.bo.ranking_surrogate, max(values), acquisition_seed,
+                                self.bo.beta)
+
+    def _generate(self, history: History, acquisition: AcquisitionFunction) -> list[str]:
+        """The acquisition optimizer's candidate pool, guided by ``guide``."""
         guide = acquisition if self.bo.guide == "acquisition" else PosteriorMean(self.bo.surrogate)
-        return acquisition, self.bo.optimizer.propose(history, guide, self.rng)
+        return self.bo.optimizer.propose(history, guide, self.rng)
 
     def _initial(self, history: History, n: int) -> list[str]:
         constraint = self.bo.constraint

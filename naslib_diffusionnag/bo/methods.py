@@ -83,8 +83,9 @@ class BOParams:
     ``local_parents`` queried cells (1: the incumbent alone, every committed result), whether that
     region widens to two-edit neighbours once it is nearly spent (``local_widen``; off in every
     committed result), what ranks that region (``local_acquisition``: None, the round's
-    acquisition, every committed result; or an ``ACQUISITIONS`` name such as ``mean``), and
-    whether a round
+    acquisition, every committed result; or an ``ACQUISITIONS`` name such as ``mean``), how many
+    go there in a round right after a new incumbent (``local_after_gain``; None: ``local_queries``,
+    every committed result), and whether a round
     skips cells computing the same function as a queried or chosen one (``distinct_functions``,
     ``loop.BayesianOptimization``; off in every committed result)."""
 
@@ -109,6 +110,7 @@ class BOParams:
     local_widen: bool = False
     distinct_functions: bool = False
     local_acquisition: str | None = None
+    local_after_gain: int | None = None
 
     def __post_init__(self) -> None:
         from ..guidance.predictors import ENCODERS
@@ -120,6 +122,9 @@ class BOParams:
         if self.local_queries > self.k:
             raise ConfigError(f"parameter 'local_queries' ({self.local_queries}; default 3) cannot exceed 'k' "
                               f"({self.k}), the queries of a round it is a share of: set local_queries <= k")
+        if self.local_after_gain is not None and not 0 <= self.local_after_gain <= self.k:
+            raise ConfigError(f"parameter 'local_after_gain' ({self.local_after_gain}) is a share of a round's 'k' "
+                              f"({self.k}) queries: set 0 <= local_after_gain <= k, or leave it unset")
         if (self.local_parents > 1 or self.local_widen or self.local_acquisition is not None) and not self.local_queries:
             raise ConfigError(f"parameters 'local_parents' ({self.local_parents}), 'local_widen' ({self.local_widen}) "
                               f"and 'local_acquisition' ({self.local_acquisition!r}) choose where local queries come "
@@ -201,9 +206,10 @@ class TransferBOParams(BOParams):
         # would suggest fixes that it then refuses)
         if (self.budget is not None or self.sampler_steps is not None or self.local_queries or self.local_parents > 1
                 or self.local_widen or self.surrogate_rank_weight or self.distinct_functions
-                or self.local_acquisition is not None):
+                or self.local_acquisition is not None or self.local_after_gain is not None):
             raise ConfigError("transfer-bo takes no 'budget'/'budget_property', 'sampler_steps', 'local_queries', "
-                              "'local_parents', 'local_widen', 'local_acquisition', 'surrogate_rank_weight' or "
+                              "'local_parents', 'local_widen', 'local_acquisition', 'local_after_gain', "
+                              "'surrogate_rank_weight' or "
                               "'distinct_functions' (its "
                               "candidates come from the meta-predictor's pipeline, its surrogate from the "
                               "meta-predictor); use diffusion-bo or bananas for those")
@@ -264,6 +270,7 @@ def _bo(make_ao: MakeAO) -> Build:
                                     constraint=budget, local_queries=p.local_queries,
                                     local_parents=p.local_parents, local_widen=p.local_widen,
                                     distinct_functions=p.distinct_functions, local_acquisition=p.local_acquisition,
+                                    local_after_gain=p.local_after_gain,
                                     ranker=(ensemble(p.ranking_encoder) if isinstance(p, DiffusionBOParams)
                                             and p.ranking_encoder else None))
 
