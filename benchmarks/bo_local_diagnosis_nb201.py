@@ -5,7 +5,9 @@ Protocol: the committed runs of benchmarks/bo_guide_nb201.py at budget 150, tuni
 200-epoch test accuracy, nats_bench.csv). Per variant and dataset: median over seeds of the first
 query after which the incumbent is at most one edit from an optimum (any cell with the best
 value), median queries to the optimum, on how many seeds the optimum was one of a round's local
-queries (the first ``local_queries`` of each round of k after the n_init initial ones), and, over
+queries (of each round of k after the n_init initial ones, the first ``local_queries``, or
+``local_after_gain`` when the round follows a new incumbent, that are one edit from its
+incumbent), and, over
 the local queries made before the optimum, the share that swap one convolution for the other,
 against that share in the incumbents' one-edit neighbourhoods; all over the seeds that reached the
 optimum within 150 queries. No model is run.
@@ -25,6 +27,14 @@ from naslib_diffusionnag.spaces import get_space
 CONV = {"nor_conv_1x1", "nor_conv_3x3"}
 
 
+def local_share(p: dict, inc: list[int], start: int) -> int:
+    """The local queries of the round starting at query ``start`` (``inc``: the incumbent's index
+    after each query), by ``loop.BOSearcher``'s rule."""
+    gain = p.get("local_after_gain")
+    new_incumbent = inc[start - 1] >= max(p["n_init"], start - p["k"])
+    return gain if gain is not None and new_incumbent else p["local_queries"]
+
+
 def diagnose(runs: list[dict], acc: dict[str, float], space) -> dict[str, float | int]:
     best = max(acc.values())
     optima = [a for a, v in acc.items() if v >= best - 1e-9]
@@ -37,19 +47,21 @@ def diagnose(runs: list[dict], acc: dict[str, float], space) -> dict[str, float 
     for run in runs:
         archs, values = run["trajectory"]["archs"], run["trajectory"]["values"]
         p = run["resolved_params"]
-        n_init, k, n_local = p["n_init"], p["k"], p["local_queries"]
+        n_init, k = p["n_init"], p["k"]
         first = next((i for i, v in enumerate(values) if v >= best - 1e-9), None)
         if first is None:  # not reached within the budget: left out of every column but the seed count
             continue
         found.append(first + 1)
         inc = [int(np.argmax(values[: i + 1])) for i in range(len(values))]
         near.append(next(i + 1 for i in range(len(values)) if min(edits(archs[inc[i]], o) for o in ops.values()) <= 1))
-        by_local += first >= n_init and (first - n_init) % k < n_local
+        if first >= n_init:
+            start = first - (first - n_init) % k
+            by_local += first - start < local_share(p, inc, start) and edits(archs[first], space.ops(archs[inc[start - 1]])) == 1
         for start in range(n_init, first, k):
             incumbent = space.ops(archs[inc[start - 1]])
             base.append(np.mean([(incumbent[e] in CONV and op in CONV) for e in range(len(incumbent))
                                  for op in ("none", "skip_connect", *CONV, "avg_pool_3x3") if op != incumbent[e]]))
-            for q in range(start, min(start + n_local, first)):
+            for q in range(start, min(start + local_share(p, inc, start), first)):
                 diff = [(x, y) for x, y in zip(incumbent, space.ops(archs[q]), strict=True) if x != y]
                 if len(diff) == 1:
                     local_total += 1
