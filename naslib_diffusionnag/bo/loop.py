@@ -312,8 +312,8 @@ class BOSearcher:
             return self._initial(history, min(n, self.bo.n_init - len(history)))
         want = min(n, self.bo.k)
         functions = {self.bo.space.iso_key(a) for a, _ in history}
-        share = min(self._local_share(history), want)
-        region = self._parents_neighbours(history, share)
+        full_share = self._local_share(history)
+        region, share = self._parents_neighbours(history, full_share), min(full_share, want)
         # a round the local region fills on its own needs no generated pool
         fills = share == want and len(self._distinct(region, functions)) >= want
         acquisition, pool = self._bind(history), []
@@ -367,8 +367,9 @@ class BOSearcher:
 
     def _parents_neighbours(self, history: History, share: int) -> list[str]:
         """The unqueried one-edit neighbours (within the budget) of the best ``local_parents``
-        queried cells, when the round has ``share`` local queries; with ``local_widen``, their
-        two-edit neighbours too once fewer than ``share`` one-edit ones are left."""
+        queried cells, when the round's local share is ``share`` (before a shorter last round
+        caps it); with ``local_widen``, their two-edit neighbours too once fewer than ``share``
+        one-edit ones are left."""
         if not share:
             return []
         known = {a for a, _ in history}
