@@ -561,6 +561,14 @@ def test_unknown_backend(tmp_path):
 
 
 # ---- typed method parameters ---------------------------------------------------------------
+def test_local_settings_apply_when_only_rounds_after_a_gain_are_local():
+    """``local_after_gain`` alone asks for local queries, so the settings that shape them are
+    accepted with ``local_queries`` 0 (they would otherwise be refused as unused)."""
+    p = resolve_params("bananas", {"local_queries": 0, "local_after_gain": 5, "local_parents": 3,
+                                   "local_acquisition": "mean"})
+    assert (p.local_queries, p.local_after_gain, p.local_parents, p.local_acquisition) == (0, 5, 3, "mean")
+
+
 def test_method_defaults_are_the_committed_settings():
     """The defaults benchmarks_results/bo_nb201.md was made with (configs/bo_nb201.yaml spells
     them out); transfer-bo keeps the plain round its surrogate supports."""
@@ -626,6 +634,8 @@ def test_method_defaults_are_the_committed_settings():
                                                                "ranked, but 'local_queries' is 0"),
     ({"diffusion-bo": {"local_queries": 0, "local_acquisition": "mean"}}, "'local_acquisition' ('mean') choose where "
                                                                           "local queries come from"),
+    ({"bananas": {"local_queries": 0, "local_after_gain": 0, "local_widen": True}}, "but 'local_queries' is 0 (and "
+                                                                                 "'local_after_gain' unset or 0)"),
     ({"bananas": {"local_acquisition": "greedy"}}, "parameter 'local_acquisition' must be one of ei, its, mean, pi, "
                                                    "ts, ucb, got 'greedy'"),
     ({"transfer-bo": {"target": "cifar10", "local_acquisition": "mean"}}, "'local_widen', 'local_acquisition'"),

@@ -357,7 +357,7 @@ class BOSearcher:
         """What ranks the local region: the round's acquisition unless ``local_acquisition`` names
         another (its random draws, if any, seeded from the run's stream)."""
         name = self.bo.local_acquisition
-        if name is None or not self.bo.local_queries:
+        if name is None or not (self.bo.local_queries or self.bo.local_after_gain):
             return acquisition
         return make_acquisition(name, self.bo.ranking_surrogate, max(v for _, v in history),
                                 int(self.rng.integers(2**31 - 1)), self.bo.beta)

@@ -125,11 +125,13 @@ class BOParams:
         if self.local_after_gain is not None and not 0 <= self.local_after_gain <= self.k:
             raise ConfigError(f"parameter 'local_after_gain' ({self.local_after_gain}) is a share of a round's 'k' "
                               f"({self.k}) queries: set 0 <= local_after_gain <= k, or leave it unset")
-        if (self.local_parents > 1 or self.local_widen or self.local_acquisition is not None) and not self.local_queries:
+        if ((self.local_parents > 1 or self.local_widen or self.local_acquisition is not None)
+                and not (self.local_queries or self.local_after_gain)):
             raise ConfigError(f"parameters 'local_parents' ({self.local_parents}), 'local_widen' ({self.local_widen}) "
                               f"and 'local_acquisition' ({self.local_acquisition!r}) choose where local queries come "
-                              "from and how they are ranked, but 'local_queries' is 0: set local_queries >= 1 or "
-                              "leave local_parents at 1, local_widen off and local_acquisition unset")
+                              "from and how they are ranked, but 'local_queries' is 0 (and 'local_after_gain' unset "
+                              "or 0): set local_queries >= 1 or leave local_parents at 1, local_widen off and "
+                              "local_acquisition unset")
         from .constraints import DESIGNS
 
         require_one_of("budget_initial", self.budget_initial, DESIGNS)
