@@ -18,8 +18,14 @@ ensemble of 5, z-scored labels, pairwise ranking weight 1, 300 steps) and one ch
 (ensemble 3 / 10, ranking weight 0, 600 steps, the MLP encoder), and a Gaussian process on
 NB201's one-hot + path encoding (30 + 180 features; RBF kernel, length scale and noise by
 marginal likelihood on a grid; exact GP, labels z-scored), which is not differentiable in the
-noisy sampler input and so could rank but not guide. Each (dataset, seed, n) is cached in
-benchmarks/.cache/bo_surrogates_nb201 and resumes. Writes benchmarks_results/bo_surrogates_nb201.{json,md}.
+noisy sampler input and so could rank but not guide; and a GP on a graph kernel, the
+Weisfeiler-Lehman subtree kernel of NAS-BOWL (Ru et al., ICLR 2021) on the cell as a node-labelled
+DAG (input, one node per operation that is not ``none``, output; labels refined from the
+predecessors' labels for h = 1..3 iterations, counts of every label up to h, normalised dot
+product; h and noise by marginal likelihood; exact GP, labels z-scored), which can rank but not
+guide either. Each (dataset, seed, n) is cached in benchmarks/.cache/bo_surrogates_nb201 and
+resumes; a surrogate added later is computed on the same (regenerated) candidate sets and merged
+into the cached case. Writes benchmarks_results/bo_surrogates_nb201.{json,md}.
 
     python benchmarks/bo_surrogates_nb201.py [--datasets cifar10,cifar100] [--seeds 100-109]
 """
@@ -27,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +57,7 @@ POOL, POOL_FROM = 100, 1000
 ENSEMBLES = {"gcn-ens5-rank1 (committed)": ("gcn", 5, 1.0, 300), "gcn-ens3-rank1": ("gcn", 3, 1.0, 300),
              "gcn-ens10-rank1": ("gcn", 10, 1.0, 300), "gcn-ens5-rank0": ("gcn", 5, 0.0, 300),
              "gcn-ens5-rank1-600steps": ("gcn", 5, 1.0, 600), "mlp-ens5-rank1": ("mlp", 5, 1.0, 300)}
+NAMES = [*ENSEMBLES, "gp-path-rbf", "gp-wl"]
 OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 EDGES = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3))  # the order of NB201's architecture string
 PATHS = (((0, 3),), ((0, 1), (1, 3)), ((0, 2), (2, 3)), ((0, 1), (1, 2), (2, 3)))  # input -> output
@@ -94,6 +102,61 @@ class PathGP:
         return self.kernel(x, self.x, self.ell) @ self.alpha
 
 
+def wl_features(ops: tuple[str, ...], h: int) -> Counter[str]:
+    """Weisfeiler-Lehman subtree label counts (iterations 0..h) of the cell as a node-labelled DAG:
+    a node per operation edge (``none`` dropped: nothing flows), fed by the operations ending
+    where it starts (or the input node), feeding the output node when it ends at node 3."""
+    kept = [(e, o) for e, o in zip(EDGES, ops, strict=True) if o != "none"]
+    labels = ["in", *[o for _, o in kept], "out"]
+    preds: list[list[int]] = [[]]
+    for (start, _), _ in kept:
+        preds.append([0] if start == 0 else [1 + j for j, ((_, end), _) in enumerate(kept) if end == start])
+    preds.append([1 + j for j, ((_, end), _) in enumerate(kept) if end == 3])
+    counts = Counter(labels)
+    for _ in range(h):
+        labels = [f"{lab}({','.join(sorted(labels[q] for q in ps))})" for lab, ps in zip(labels, preds, strict=True)]
+        counts.update(labels)
+    return counts
+
+
+class WLGP(PathGP):
+    """Exact GP regression with the normalised WL subtree kernel (``wl_features``); the number
+    of iterations h and the noise by marginal likelihood over a grid."""
+
+    def fit_ops(self, ops: list[tuple[str, ...]], y: np.ndarray) -> WLGP:
+        z = (y - y.mean()) / (y.std() + 1e-9)
+        best = None
+        for h in (1, 2, 3):
+            vocabulary = {lab: i for i, lab in enumerate(sorted({lab for o in ops for lab in wl_features(o, h)}))}
+            x = self.embed(ops, h, vocabulary)
+            k = x @ x.T
+            for noise in (1e-3, 1e-2, 1e-1, 0.3):
+                chol = np.linalg.cholesky(k + noise * np.eye(len(x)))
+                alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, z))
+                nll = 0.5 * z @ alpha + np.log(np.diag(chol)).sum()
+                if best is None or nll < best[0]:
+                    best = (nll, h, alpha, x, vocabulary)
+        _, self.h, self.alpha, self.x, self.vocabulary = best
+        return self
+
+    @staticmethod
+    def embed(ops: list[tuple[str, ...]], h: int, vocabulary: dict[str, int]) -> np.ndarray:
+        """Unit-norm label-count vectors over the training cells' labels (labels a new cell
+        has and no training cell has add only to its own norm)."""
+        feats = [wl_features(o, h) for o in ops]
+        x = np.zeros((len(feats), len(vocabulary)))
+        norms = np.zeros(len(feats))
+        for i, f in enumerate(feats):
+            norms[i] = math.sqrt(sum(c * c for c in f.values()))
+            for lab, c in f.items():
+                if lab in vocabulary:
+                    x[i, vocabulary[lab]] = c
+        return x / norms[:, None]
+
+    def mean_ops(self, ops: list[tuple[str, ...]]) -> np.ndarray:
+        return self.embed(ops, self.h, self.vocabulary) @ self.x.T @ self.alpha
+
+
 def summary_cell(values: list[float]) -> dict[str, float | None]:
     """Mean and 95 % t-interval half-width over histories (``report.mean_ci``)."""
     mean, _, ci = report.mean_ci(np.asarray(values, dtype=float))
@@ -116,8 +179,10 @@ def case(gen: ArchitectureGenerator, acc: dict[str, float], top: list[str], data
          n: int) -> dict:
     """Every surrogate's scores on one history (cached)."""
     path = CACHE / f"{dataset}__s{seed}__n{n}.json"
-    if path.exists():
-        return read_json(path)
+    cached = read_json(path) if path.exists() else None
+    missing = [name for name in NAMES if cached is None or name not in cached["surrogates"]]
+    if not missing:
+        return cached
     folder = "bo_guide_nb201" + ("" if dataset == "cifar10" else f"_{dataset}") + "_b150"
     run = read_json(RESULTS / folder / "its-mean-rank1-local3-ens5" / "runs" / f"{dataset}__diffusion-bo__s{seed}.json")
     archs, values = run["trajectory"]["archs"][:n], run["trajectory"]["values"][:n]
@@ -130,15 +195,25 @@ def case(gen: ArchitectureGenerator, acc: dict[str, float], top: list[str], data
     sets = {"local": local, "pool": pool}
     preds: dict[str, np.ndarray] = {}
     for name, (encoder, size, rank, steps) in ENSEMBLES.items():
+        if name not in missing:
+            continue
         surrogate = EnsembleSurrogate(gen, size, PredictorConfig(encoder=encoder, steps=steps, label_transform="zscore",
                                                                  rank_weight=rank))
         surrogate.fit(archs, values, seed=int(seq.generate_state(1)[0]))
         with torch.no_grad():
             preds[name] = PosteriorMean(surrogate)(*surrogate.inputs(local + pool)).numpy()
-    gp = PathGP().fit(np.array([path_features(gen.space.ops(a)) for a in archs]), np.asarray(values))
-    preds["gp-path-rbf"] = gp.mean(np.array([path_features(gen.space.ops(a)) for a in local + pool]))
-    out: dict = {"dataset": dataset, "seed": seed, "n": n, "incumbent": incumbent, "sizes": {s: len(c) for s, c in sets.items()},
-                 "random": {}, "surrogates": {}}
+    if "gp-path-rbf" in missing:
+        gp = PathGP().fit(np.array([path_features(gen.space.ops(a)) for a in archs]), np.asarray(values))
+        preds["gp-path-rbf"] = gp.mean(np.array([path_features(gen.space.ops(a)) for a in local + pool]))
+    if "gp-wl" in missing:
+        wl = WLGP().fit_ops([gen.space.ops(a) for a in archs], np.asarray(values))
+        preds["gp-wl"] = wl.mean_ops([gen.space.ops(a) for a in local + pool])
+    out: dict = cached or {"dataset": dataset, "seed": seed, "n": n, "incumbent": incumbent, "random": {},
+                           "surrogates": {}}
+    if out["incumbent"] != incumbent or (cached and cached["sizes"] != {s: len(c) for s, c in sets.items()}):
+        raise RuntimeError(f"{path}: the regenerated candidate sets differ from the cached ones; delete the "
+                           "cache to recompute every surrogate")
+    out["sizes"] = {s: len(c) for s, c in sets.items()}
     for s, cands in sets.items():
         true = np.array([acc[a] for a in cands])
         out["random"][s] = chance_of_hit(true, TOP_K[s])
@@ -170,7 +245,6 @@ def main() -> None:
                     case(gen, acc, top, dataset, seed, n)
                     print(dataset, seed, n, flush=True)
     cases = [read_json(f) for f in sorted(CACHE.glob("*.json"))]
-    names = [*ENSEMBLES, "gp-path-rbf"]
     summary: dict = {}
     lines = ["# Which surrogate ranks a late BO round's candidates? (NB201, tuning seeds)", "",
              "**Tuning study on seeds outside the reported ones; not a reported result.**", "",
@@ -183,7 +257,7 @@ def main() -> None:
                   "| surrogate | local: hit@3 | local: regret | local: Spearman | pool: hit@7 | pool: regret "
                   "| pool: Spearman |", "|---|---|---|---|---|---|---|"]
         rows = {"random (chance)": {s: {"hit": summary_cell([c["random"][s] for c in mine])} for s in TOP_K}}
-        for name in names:
+        for name in NAMES:
             rows[name] = {s: {m: summary_cell([c["surrogates"][name][s][m] for c in mine])
                               for m in ("hit", "regret", "spearman")} for s in TOP_K}
         for name, r in rows.items():
