@@ -77,21 +77,28 @@ def path_features(ops: tuple[str, ...]) -> np.ndarray:
     return np.concatenate(parts)
 
 
+def fit_gp(grams: dict, y: np.ndarray) -> tuple:
+    """Exact GP regression on z-scored labels: the (key, alpha) of the Gram matrix in ``grams``
+    and noise in a grid with the smallest negative log marginal likelihood."""
+    z = (y - y.mean()) / (y.std() + 1e-9)
+    best = None
+    for key, gram in grams.items():
+        for noise in (1e-3, 1e-2, 1e-1, 0.3):
+            chol = np.linalg.cholesky(gram + noise * np.eye(len(z)))
+            alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, z))
+            nll = 0.5 * z @ alpha + np.log(np.diag(chol)).sum()
+            if best is None or nll < best[0]:
+                best = (nll, key, alpha)
+    return best[1], best[2]
+
+
 class PathGP:
     """Exact GP regression with an RBF kernel on ``path_features``; length scale and noise by
     marginal likelihood over a grid."""
 
     def fit(self, x: np.ndarray, y: np.ndarray) -> PathGP:
-        z = (y - y.mean()) / (y.std() + 1e-9)
-        best = None
-        for ell in (1.0, 1.5, 2.0, 3.0, 4.0):
-            for noise in (1e-3, 1e-2, 1e-1, 0.3):
-                chol = np.linalg.cholesky(self.kernel(x, x, ell) + noise * np.eye(len(x)))
-                alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, z))
-                nll = 0.5 * z @ alpha + np.log(np.diag(chol)).sum()
-                if best is None or nll < best[0]:
-                    best = (nll, ell, alpha)
-        _, self.ell, self.alpha, self.x = *best, x
+        self.x = x
+        self.ell, self.alpha = fit_gp({ell: self.kernel(x, x, ell) for ell in (1.0, 1.5, 2.0, 3.0, 4.0)}, y)
         return self
 
     @staticmethod
@@ -119,24 +126,17 @@ def wl_features(ops: tuple[str, ...], h: int) -> Counter[str]:
     return counts
 
 
-class WLGP(PathGP):
+class WLGP:
     """Exact GP regression with the normalised WL subtree kernel (``wl_features``); the number
     of iterations h and the noise by marginal likelihood over a grid."""
 
     def fit_ops(self, ops: list[tuple[str, ...]], y: np.ndarray) -> WLGP:
-        z = (y - y.mean()) / (y.std() + 1e-9)
-        best = None
+        embedded = {}
         for h in (1, 2, 3):
             vocabulary = {lab: i for i, lab in enumerate(sorted({lab for o in ops for lab in wl_features(o, h)}))}
-            x = self.embed(ops, h, vocabulary)
-            k = x @ x.T
-            for noise in (1e-3, 1e-2, 1e-1, 0.3):
-                chol = np.linalg.cholesky(k + noise * np.eye(len(x)))
-                alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, z))
-                nll = 0.5 * z @ alpha + np.log(np.diag(chol)).sum()
-                if best is None or nll < best[0]:
-                    best = (nll, h, alpha, x, vocabulary)
-        _, self.h, self.alpha, self.x, self.vocabulary = best
+            embedded[h] = (self.embed(ops, h, vocabulary), vocabulary)
+        self.h, self.alpha = fit_gp({h: x @ x.T for h, (x, _) in embedded.items()}, y)
+        self.x, self.vocabulary = embedded[self.h]
         return self
 
     @staticmethod
