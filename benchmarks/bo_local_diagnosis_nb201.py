@@ -1,7 +1,8 @@
 """Where diffusion-BO spends its queries on the CIFARs (issue 12): read from committed tuning runs.
 
 Protocol: the committed runs of benchmarks/bo_guide_nb201.py at budget 150, tuning seeds 100-109
-(benchmarks_results/bo_guide_nb201_b150/<variant>/runs and bo_guide_nb201_cifar100_b150/...; NB201
+(--seeds: another range is written to bo_local_diagnosis_nb201_s<first>-<last>.md; variants
+without runs on those seeds are left out) (benchmarks_results/bo_guide_nb201_b150/<variant>/runs and bo_guide_nb201_cifar100_b150/...; NB201
 200-epoch test accuracy, nats_bench.csv). Per variant and dataset: median over seeds of the first
 query after which the incumbent is at most one edit from an optimum (any cell with the best
 value), median queries to the optimum, on how many seeds the optimum was one of a round's local
@@ -12,9 +13,11 @@ the local queries made before the optimum, the share that swap one convolution f
 against that share in the incumbents' one-edit neighbourhoods; all over the seeds that reached the
 optimum within 150 queries. No model is run.
 
-    python benchmarks/bo_local_diagnosis_nb201.py
+    python benchmarks/bo_local_diagnosis_nb201.py [--seeds 100-109]
 """
 from __future__ import annotations
+
+import argparse
 
 import numpy as np
 from bo_guide_nb201 import RESULTS, out_dir  # the same folder (run as a script)
@@ -71,7 +74,14 @@ def diagnose(runs: list[dict], acc: dict[str, float], space) -> dict[str, float 
             "neighbourhood_swap_share": float(np.mean(base)) if base else float("nan")}
 
 
+SEEDS = "100-109"
+
+
 def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--seeds", default=SEEDS, help="first-last (inclusive)")
+    args = p.parse_args()
+    first, last = (int(x) for x in args.seeds.split("-"))
     bench, space = NB201Benchmark.load(), get_space("nb201")
     lines = ["# Where diffusion-BO spends its CIFAR queries (NB201, tuning seeds; not a reported result)", "",
              __doc__.split("\n\n")[1].strip(), "",
@@ -82,14 +92,17 @@ def main() -> None:
         acc = {a: bench.query(a, dataset) for a in space.enumerate()}
         folder = out_dir(dataset, 150)
         for variant_dir in sorted(p for p in folder.iterdir() if (p / "runs").is_dir()):
-            runs = [r for r in report.load_runs(variant_dir / "runs") if r["spec"]["method"] == "diffusion-bo"]
+            runs = [r for r in report.load_runs(variant_dir / "runs")
+                    if r["spec"]["method"] == "diffusion-bo" and first <= r["spec"]["seed"] <= last]
             if not runs:
                 continue
             d = diagnose(runs, acc, space)
             lines.append(f"| {dataset} | {variant_dir.name} | {d['seeds']} | {d['near_median']:g} | "
                          f"{d['found_median']:g} ({d['reached']}/{d['seeds']} reached) | {d['found_by_local']}/{d['reached']} | {d['local_swap_share']:.2f} | "
                          f"{d['neighbourhood_swap_share']:.2f} |")
-    write_text_atomic(RESULTS / "bo_local_diagnosis_nb201.md", "\n".join(lines) + "\n")
+    name = "bo_local_diagnosis_nb201" + ("" if args.seeds == SEEDS else f"_s{first}-{last}")
+    lines[0] += f", seeds {first}-{last}"
+    write_text_atomic(RESULTS / f"{name}.md", "\n".join(lines) + "\n")
     print("\n".join(lines))
 
 
