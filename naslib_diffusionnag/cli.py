@@ -334,7 +334,8 @@ def _add_transfer_parsers(sub: Any, spaces: list[str]) -> None:
     """``meta-train`` and ``transfer``: Transferable NAS (naslib_diffusionnag.transfer)."""
     sources_help = ("source tasks, comma list or repeated: meta-train-db (DiffusionNAG's NB201 meta-training "
                     "set, as CSV), official:DIR (its official .pt files in DIR; needs the [official] extra), nb201:<dataset> "
-                    "(a whole table), nb201:<dataset>@K (K cells drawn with --seed)")
+                    "(a whole table), nb201:<dataset>@K (K cells drawn with --seed); with --space tnb101_micro: "
+                    "tnb101:<task>[@K] (TransNAS-Bench-101 micro tasks, few-shot descriptors)")
     for name in ("meta-train", "transfer"):
         text = ("meta-train a dataset-aware predictor on source tasks" if name == "meta-train"
                 else "find architectures for a target dataset from what source tasks know")

@@ -1,5 +1,5 @@
-"""Shared fixtures. ``bench``: the real NB201 table from ../shared/data (tests that use it fail
-loudly without it and are marked ``slow``). ``toy_bench``: a table the tests build in the real
+"""Shared fixtures. ``bench`` / ``tnb101``: the real NB201 / TransNAS-Bench-101 micro tables from
+../shared/data (tests that use them fail loudly without them and are marked ``slow``). ``toy_bench``: a table the tests build in the real
 ``nats_bench.csv`` layout with made-up accuracies, for the fast tier, which needs no data."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from naslib_diffusionnag.oracles import NB201Benchmark, paths
+from naslib_diffusionnag.oracles import NB201Benchmark, TNB101Benchmark, paths
 from naslib_diffusionnag.spaces import NB201Space
 
 # made-up accuracy contribution of each operation (convolutions best, as on the real benchmark)
@@ -50,6 +50,11 @@ def bench() -> NB201Benchmark:
 
 
 @pytest.fixture(scope="session")
+def tnb101() -> TNB101Benchmark:
+    return TNB101Benchmark.load()
+
+
+@pytest.fixture(scope="session")
 def nb201() -> NB201Space:
     return NB201Space()
 
@@ -60,8 +65,9 @@ _GUARD = pytest.StashKey[pytest.MonkeyPatch]()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A test that uses the real NB201 table (``bench``) belongs to the slow tier."""
-    unmarked = [i.nodeid for i in items if "bench" in getattr(i, "fixturenames", ()) and not i.get_closest_marker("slow")]
+    """A test that uses a real benchmark table (``bench``, ``tnb101``) belongs to the slow tier."""
+    unmarked = [i.nodeid for i in items if {"bench", "tnb101"} & set(getattr(i, "fixturenames", ()))
+                and not i.get_closest_marker("slow")]
     if unmarked:
         raise pytest.UsageError(f"tests using the real benchmark must be marked slow: {', '.join(unmarked)}")
 

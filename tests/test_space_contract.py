@@ -129,7 +129,7 @@ def test_a_registered_space_meets_the_contract_and_works_in_the_cli(toy, tmp_pat
 def test_registry_refuses_duplicates_and_names_the_valid_entries(toy):
     with pytest.raises(ValueError, match="already registered"):
         SPACES.register(toy, ToySpace)
-    with pytest.raises(UnknownNameError, match="mbv3, nb201, toy"):
+    with pytest.raises(UnknownNameError, match="mbv3, nb201, tnb101_micro, toy"):
         get_space("nb999")
     with pytest.raises(SystemExit):  # the parser's choices come from the registry
         main(["sample", "--space", "toy2"])

@@ -9,6 +9,7 @@ _EXPORTS = {
     "ArchProperty": "properties", "space_property": "properties",
     "DATA_DIR_ENV": "paths", "resolve_data_file": "paths", "sha256": "paths",
     "NB201_DATASETS": "nb201:DATASETS", "NB201Benchmark": "nb201", "canonical_dataset": "nb201",
+    "TableBenchmark": "table", "TNB101Benchmark": "tnb101", "TNB101_TASKS": "tnb101:TASKS",
 }
 __getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS)
 

@@ -14,16 +14,15 @@ import hashlib
 import io
 import os
 import pickle
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Union
 
 import numpy as np
 
 from ..errors import DataFormatError, InvalidArchitectureError, UnknownNameError
 from ..spaces.nb201 import NB201Space
 from .paths import resolve_data_file, sha256, verify_known
+from .table import TableBenchmark, check_unique
 
 DEFAULT_CSV = "nb201/nats_bench.csv"
 DATASETS: tuple[str, ...] = ("cifar10", "cifar100", "ImageNet16-120")
@@ -79,13 +78,8 @@ def _check_values(path: Path, acc: dict[str, np.ndarray], archs: list[str]) -> N
             raise DataFormatError(
                 f"{path}: {dataset} accuracy of row {int(bad[0])} is {values[bad[0]]!r}, not a "
                 f"percentage in [0, 100] ({bad.size} such rows); fix or replace the file")
-    if len(set(archs)) != len(archs):
-        seen: set[str] = set()
-        dup = next(a for a in archs if a in seen or seen.add(a))  # type: ignore[func-returns-value]
-        raise DataFormatError(f"{path} lists cell {dup} more than once; each NB201 cell must appear once")
+    check_unique(path, archs, "NB201")
 
-
-ArchLike = Union[str, int, Sequence[int]]  # noqa: UP007 (a runtime alias)
 
 
 def canonical_dataset(name: str) -> str:
@@ -99,20 +93,11 @@ def canonical_dataset(name: str) -> str:
 
 
 @dataclass
-class NB201Benchmark:
+class NB201Benchmark(TableBenchmark):
     """Accuracy table of the NB201 cells, with the file it came from and its checksum."""
 
-    source: Path
-    checksum: str
-    metric: dict[str, str]  # dataset -> what the number is (split, epochs, source column)
-    accuracy: dict[str, np.ndarray]  # dataset -> float64 array aligned with ``archs``
-    archs: list[str]
     space: NB201Space = field(default_factory=NB201Space)
     unique_strings: list[str] | None = None
-    _index: dict[str, int] = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self._index = {a: i for i, a in enumerate(self.archs)}
 
     # ---- loading -------------------------------------------------------------------
     @classmethod
@@ -201,52 +186,5 @@ class NB201Benchmark:
         _check_values(resolved, acc, archs)
         return cls(resolved, sha256(resolved), metric, acc, archs, space)
 
-    # ---- queries -------------------------------------------------------------------
-    def datasets(self) -> list[str]:
-        return list(self.accuracy)
-
-    def column(self, dataset: str) -> np.ndarray:
-        """Accuracies of all cells on ``dataset``, aligned with ``archs``."""
-        d = canonical_dataset(dataset)
-        if d not in self.accuracy:
-            raise UnknownNameError(
-                f"dataset {d!r} is not in {self.source.name}; it has: {', '.join(self.accuracy)}"
-            )
-        return self.accuracy[d]
-
-    def index(self, arch: ArchLike) -> int:
-        """Benchmark index (row) of a cell string, an index, or a NASLib op-index tuple."""
-        if isinstance(arch, (int, np.integer)):
-            i = int(arch)
-            if not 0 <= i < len(self.archs):
-                raise InvalidArchitectureError(
-                    f"NB201 index {i} out of range 0..{len(self.archs) - 1}"
-                )
-            return i
-        cell = self.space.parse(arch) if isinstance(arch, str) else self.space.from_op_indices(arch)
-        try:
-            return self._index[cell]
-        except KeyError:
-            raise InvalidArchitectureError(f"{cell!r} is not in {self.source.name}") from None
-
-    def arch(self, index: int) -> str:
-        """Cell string at a benchmark index."""
-        return self.archs[self.index(index)]
-
-    def query(self, arch: ArchLike, dataset: str) -> float:
-        """The benchmark accuracy of one architecture (see ``metric[dataset]``)."""
-        return float(self.column(dataset)[self.index(arch)])
-
-    def query_many(self, archs: Sequence[ArchLike], dataset: str) -> np.ndarray:
-        col = self.column(dataset)
-        return col[[self.index(a) for a in archs]]
-
-    def best(self, dataset: str) -> tuple[str, float]:
-        """The best cell and its accuracy."""
-        col = self.column(dataset)
-        i = int(np.argmax(col))
-        return self.archs[i], float(col[i])
-
-    def provenance(self) -> dict[str, object]:
-        """What every result built on this table records about it."""
-        return {"source": str(self.source), "sha256": self.checksum, "metric": dict(self.metric)}
+    def dataset_key(self, name: str) -> str:
+        return canonical_dataset(name)

@@ -19,6 +19,7 @@ ALLOW_UNVERIFIED_FLAG = "--allow-unverified-data"
 KNOWN_SHA256: dict[str, str] = {
     "nb201/nats_bench.csv": "cb5d777ec3368be83c8f9b3aa4d520696051cb0eb8d94b8f85b519f9ea4afa3e",
     "transfer/meta_train_db.csv": "98e9e91390aa73cee6f9ae4d3fa9a06ce1ec765124300355a5c60d58cd2aa72b",
+    "transfer/transnas101_micro_naslib_zc.json": "f9f2c5d6d9b9a73964f1bffb2869f218e1110755d84ddd4a46a8cf482f799cd1",
 }
 _REPO_ROOT = Path(__file__).resolve().parents[2]
 

@@ -17,6 +17,7 @@ SPACES: Registry[Callable[..., SearchSpace]] = Registry(
     "search space", hint=" (a new space subclasses SearchSpace and registers its class in SPACES)")
 SPACES.register_lazy("nb201", f"{__name__}.nb201:NB201Space")
 SPACES.register_lazy("mbv3", f"{__name__}.mbv3:MBv3Space")
+SPACES.register_lazy("tnb101_micro", f"{__name__}.tnb101:TNB101MicroSpace")
 
 
 def get_space(name: str, **options: Any) -> SearchSpace:
@@ -25,6 +26,7 @@ def get_space(name: str, **options: Any) -> SearchSpace:
 
 
 __getattr__, __dir__ = lazy_exports(__name__, globals(),
-                                    {"SearchSpace": "base", "MBv3Space": "mbv3", "NB201Space": "nb201"})
+                                    {"SearchSpace": "base", "CellSpace": "cell", "MBv3Space": "mbv3", "NB201Space": "nb201",
+                                     "TNB101MicroSpace": "tnb101"})
 
-__all__ = ["SPACES", "MBv3Space", "NB201Space", "SearchSpace", "get_space"]
+__all__ = ["SPACES", "CellSpace", "MBv3Space", "NB201Space", "SearchSpace", "TNB101MicroSpace", "get_space"]

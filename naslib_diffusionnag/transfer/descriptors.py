@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from ..errors import DataFormatError, DiffusionNAGError
-from ..oracles import NB201Benchmark, resolve_data_file, sha256
+from ..oracles import TableBenchmark, resolve_data_file, sha256
 from ..spaces import SearchSpace
 from .metadata import Task
 
@@ -111,6 +111,9 @@ class ClassNameEmbeddings:
         return cls(file, sha256(file), by_key, by_name, dim=dim)
 
     def __call__(self, task: Task) -> torch.Tensor:
+        if not task.classes:
+            raise DescriptorError(f"task {task.name!r} has no class names to embed (a TransNAS-Bench-101 task is "
+                                  "not a classification over named classes); use few-shot descriptors")
         if task not in self._cache:
             missing = [c[5:] for c in task.classes if c.startswith("name:") and c[5:].lower() not in self.by_name]
             unknown = [c for c in task.classes if not c.startswith("name:") and c not in self.by_key]
@@ -131,10 +134,10 @@ class ClassNameEmbeddings:
 class FewShot:
     """The accuracies of ``probes`` (fixed cells) measured on the task: ``P x 1 x (N*F + 1)``.
     Values are z-scored within the task, so the descriptor says how cells rank there, not how
-    hard the task is. Only tasks whose values the table holds (whole NB201 datasets) qualify."""
+    hard the task is. Only tasks whose values the table holds (its datasets) qualify."""
 
     space: SearchSpace
-    bench: NB201Benchmark
+    bench: TableBenchmark
     probes: list[str]
     kind: str = "few-shot"
     dim: int = 0
@@ -143,9 +146,15 @@ class FewShot:
         self.dim = self.space.n_nodes * self.space.n_tokens + 1
 
     @classmethod
-    def draw(cls, space: SearchSpace, bench: NB201Benchmark, n_probes: int, seed: int) -> FewShot:
-        """``n_probes`` probe cells drawn uniformly with ``seed``."""
-        return cls(space, bench, space.sample(n_probes, np.random.default_rng(seed)))
+    def draw(cls, space: SearchSpace, bench: TableBenchmark, n_probes: int, seed: int) -> FewShot:
+        """``n_probes`` probe cells drawn uniformly with ``seed``: from the space when the table
+        lists all of it (NB201), else distinct cells of the table (only those can be measured)."""
+        rng = np.random.default_rng(seed)
+        if len(bench.archs) == space.size:
+            return cls(space, bench, space.sample(n_probes, rng))
+        if not 1 <= n_probes <= len(bench.archs):
+            raise DescriptorError(f"need 1..{len(bench.archs)} probe cells from {bench.source.name}, got {n_probes}")
+        return cls(space, bench, [bench.archs[i] for i in rng.choice(len(bench.archs), n_probes, replace=False)])
 
     def __call__(self, task: Task) -> torch.Tensor:
         if task.dataset not in self.bench.datasets():

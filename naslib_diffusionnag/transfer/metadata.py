@@ -2,8 +2,9 @@
 leakage guard that keeps the target's own values out of it.
 
 A *task* is one dataset an architecture was trained on (a 20-class ImageNet-32 subset of
-DiffusionNAG's meta-training database, or a whole NB201 dataset); its classes are keys into the
-class-name embedding file (``imagenet32:<1-based label>``, ``cifar100:<index>``), so every
+DiffusionNAG's meta-training database, a whole NB201 dataset, or a TransNAS-Bench-101 task); its
+classes are keys into the class-name embedding file (``imagenet32:<1-based label>``,
+``cifar100:<index>``; none for TransNAS-Bench-101 tasks, which few-shot probes describe), so every
 descriptor can be computed from the task alone. Records keep the official ``split`` and the
 meta-training database's ``protocol_batch`` (``A``/``B``; empty for benchmark tables).
 """
@@ -12,14 +13,16 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..errors import DataFormatError, DiffusionNAGError, InvalidArchitectureError, UnknownNameError
-from ..oracles import NB201Benchmark, canonical_dataset, resolve_data_file
+from ..oracles import NB201Benchmark, TableBenchmark, TNB101Benchmark, canonical_dataset, resolve_data_file
 from ..oracles.paths import verify_known
+from ..oracles.tnb101 import TASKS as TNB101_TASKS
+from ..oracles.tnb101 import canonical_task
 from ..spaces import get_space
 
 META_TRAIN_DB = "transfer/meta_train_db.csv"
@@ -106,11 +109,12 @@ class MetaDataset:
                            np.concatenate([p.batch for p in parts]), [s for p in parts for s in p.sources])
 
 
-def check_space(space: str, source: str) -> None:
-    if space != "nb201":
+def check_space(space: str, source: str, holds: str = "nb201") -> None:
+    """Refuse a source whose architectures belong to another search space than ``space``."""
+    if space != holds:
         raise DataFormatError(
-            f"{source} holds NB201 cells, not architectures of search space {space!r}; "
-            "use --space nb201 or a meta-dataset of that space")
+            f"{source} holds {holds} architectures, not architectures of search space {space!r}; "
+            f"use --space {holds} or a meta-dataset of that space")
 
 
 def load_meta_train_db(path: str | os.PathLike[str] | None = None, space: str = "nb201",
@@ -149,31 +153,46 @@ def load_meta_train_db(path: str | os.PathLike[str] | None = None, space: str = 
                        np.asarray(batch), [{"source": META_TRAIN_DB_NAME, "file": str(file), "sha256": digest}])
 
 
-def from_benchmark_table(bench: NB201Benchmark, dataset: str, k: int | None = None, seed: int = 0,
-                         space: str = "nb201") -> MetaDataset:
-    """One NB201 dataset's benchmark table as a source task: every cell, or ``k`` cells drawn
+# source-spec prefix of each table's search space: ``<prefix>:<dataset>[@K]``
+TABLE_PREFIX = {"nb201": "nb201", "tnb101_micro": "tnb101"}
+
+
+def table_task(bench: TableBenchmark, dataset: str) -> Task:
+    """The task of a whole table column: an NB201 dataset with its classes, or a
+    TransNAS-Bench-101 task (no class list: describe it by few-shot probes)."""
+    if bench.space.name == "nb201":
+        return dataset_task(dataset)
+    ds = bench.dataset_key(dataset)
+    return Task(f"{TABLE_PREFIX[bench.space.name]}:{ds}", ds, ())
+
+
+def from_benchmark_table(bench: TableBenchmark, dataset: str, k: int | None = None, seed: int = 0,
+                         space: str | None = None) -> MetaDataset:
+    """One dataset's benchmark table as a source task: every listed cell, or ``k`` cells drawn
     without replacement with ``seed``. All records are ``train``."""
-    check_space(space, "an NB201 benchmark table")
-    task = dataset_task(dataset)
+    check_space(space or bench.space.name, f"a {bench.space.label} benchmark table", bench.space.name)
+    task = table_task(bench, dataset)
     col = bench.column(task.dataset)
     idx = np.arange(len(col))
     if k is not None:
         if not 1 <= k <= len(col):
             raise ValueError(f"cells drawn from a table must be in 1..{len(col)}, got {k}")
         idx = np.sort(np.random.default_rng(seed).choice(len(col), size=k, replace=False))
-    spec = f"nb201:{task.dataset}" + (f"@{k}:seed{seed}" if k is not None else "")
-    return MetaDataset(space, [task], np.zeros(len(idx), dtype=int), [bench.archs[i] for i in idx],
+    spec = task.name + (f"@{k}:seed{seed}" if k is not None else "")
+    return MetaDataset(bench.space.name, [task], np.zeros(len(idx), dtype=int), [bench.archs[i] for i in idx],
                        col[idx].astype(np.float64), np.full(len(idx), "train"), np.full(len(idx), ""),
                        [{"source": spec, "file": str(bench.source), "sha256": bench.checksum,
                          "metric": bench.metric[task.dataset]}])
 
 
-def parse_sources(specs: Sequence[str], bench: NB201Benchmark | None = None, space: str = "nb201",
+def parse_sources(specs: Sequence[str], bench: TableBenchmark | None = None, space: str = "nb201",
                   seed: int = 0, allow_unverified: bool = False) -> MetaDataset:
     """The meta-dataset of source specs: ``meta-train-db`` (the official set as CSV),
     ``official:DIR`` (the official ``.pt`` files in DIR, ``transfer.official``), ``nb201:<dataset>``
-    (a whole table) or ``nb201:<dataset>@K`` (K cells drawn with ``seed``). Comma lists allowed.
-    Data files must be the documented ones unless ``allow_unverified``."""
+    (a whole table) or ``nb201:<dataset>@K`` (K cells drawn with ``seed``), and likewise
+    ``tnb101:<task>[@K]`` (TransNAS-Bench-101 micro, space ``tnb101_micro``). Comma lists allowed.
+    ``bench`` is the table to read (default: the documented file of the spec's space). Data files
+    must be the documented ones unless ``allow_unverified``."""
     parts = []
     for spec in (s.strip() for item in specs for s in item.split(",") if s.strip()):
         if spec == META_TRAIN_DB_NAME:
@@ -182,27 +201,44 @@ def parse_sources(specs: Sequence[str], bench: NB201Benchmark | None = None, spa
             from .official import load_official_meta_train  # torch and maybe igraph: only when asked
 
             parts.append(load_official_meta_train(spec[len("official:"):], space, allow_unverified))
-        elif spec.startswith("nb201:"):
-            name, _, k = spec[len("nb201:"):].partition("@")
+        elif spec.partition(":")[0] in _TABLES:
+            prefix, _, rest = spec.partition(":")
+            name, _, k = rest.partition("@")
             try:
                 cells = int(k) if k else None
             except ValueError:
-                raise UnknownNameError(f"bad cell count in source {spec!r}; write nb201:<dataset>@K") from None
-            parts.append(from_benchmark_table(bench or NB201Benchmark.load(allow_unverified=allow_unverified), name,
+                raise UnknownNameError(f"bad cell count in source {spec!r}; write {prefix}:<dataset>@K") from None
+            table = bench if bench is not None and TABLE_PREFIX[bench.space.name] == prefix else None
+            parts.append(from_benchmark_table(table or _TABLES[prefix](allow_unverified=allow_unverified), name,
                                               cells, seed, space))
         else:
-            raise UnknownNameError(f"unknown source {spec!r}; use {META_TRAIN_DB_NAME}, official:DIR, nb201:<dataset> "
-                                   "or nb201:<dataset>@K (datasets: cifar10, cifar100, ImageNet16-120)")
+            raise UnknownNameError(f"unknown source {spec!r}; use {META_TRAIN_DB_NAME}, official:DIR, "
+                                   "nb201:<dataset>[@K] (cifar10, cifar100, ImageNet16-120) or tnb101:<task>[@K] "
+                                   f"({', '.join(TNB101_TASKS)})")
     return MetaDataset.concat(parts)
+
+
+_TABLES: dict[str, Callable[..., TableBenchmark]] = {"nb201": NB201Benchmark.load, "tnb101": TNB101Benchmark.load}
+
+
+def space_table(space: str, allow_unverified: bool = False) -> TableBenchmark:
+    """The documented benchmark table of a search space (few-shot probes are measured on it)."""
+    if space not in TABLE_PREFIX:
+        raise DataFormatError(f"search space {space!r} has no benchmark table here to measure probe cells on; "
+                              f"few-shot descriptors need one of: {', '.join(TABLE_PREFIX)}")
+    return _TABLES[TABLE_PREFIX[space]](allow_unverified=allow_unverified)
 
 
 def check_no_leakage(tasks: Sequence[Task], target: str) -> None:
     """Refuse sources that hold the target's values: a table of the target dataset, or (for
     ImageNet16-120) any task drawn from its 120 ImageNet-32 classes."""
-    try:
-        ds = canonical_dataset(target)
-    except UnknownNameError:  # a dataset outside NB201 (e.g. aircraft): compare by name
-        ds = target
+    ds = target  # a dataset outside the tables (e.g. aircraft): compared by name
+    for canonical in (canonical_dataset, canonical_task):
+        try:
+            ds = canonical(target)
+            break
+        except UnknownNameError:
+            continue
     for t in tasks:
         if t.dataset == ds:
             raise LeakageError(f"source task {t.name!r} holds {ds} values, the target's own; remove it "

@@ -21,14 +21,16 @@ import torch
 from scipy.stats import spearmanr
 
 from ..diffusion import to_model_scale
+from ..diffusion.sde import VESDE
 from ..errors import ConfigError
 from ..generation import ArchitectureGenerator, Generation
 from ..guidance import GuidanceTerm, Objective
-from ..oracles import NB201_DATASETS, NB201Benchmark, canonical_dataset
+from ..oracles import NB201_DATASETS, NB201Benchmark, TableBenchmark, canonical_dataset
+from ..spaces import SearchSpace
 from .descriptors import ClassNameEmbeddings, FewShot, load_task_features, name_task, read_class_names
 from .meta_predictor import BoundMetaPredictor, MetaPredictorConfig
 from .meta_train import TrainedMetaPredictor, meta_train
-from .metadata import Task, check_no_leakage, dataset_task, parse_sources
+from .metadata import Task, check_no_leakage, dataset_task, parse_sources, space_table
 
 DEFAULT_SCALES: tuple[float, ...] = (100.0, 50.0, 25.0)  # z-score units, as the package's zscore default
 
@@ -55,13 +57,14 @@ def target_task(target: str, embeddings: ClassNameEmbeddings | None = None) -> T
 
 
 @torch.no_grad()
-def predict_cells(predictor: BoundMetaPredictor, generator: ArchitectureGenerator, archs: Sequence[str],
+def predict_cells(predictor: BoundMetaPredictor, space: SearchSpace, sde: VESDE, archs: Sequence[str],
                   batch: int = 4096) -> np.ndarray:
-    """The bound predictor's clean predictions (``M``, z-score units) for cells."""
+    """The bound predictor's clean predictions (``M``, z-score units) for cells of ``space``
+    (read at the SDE's smallest noise level)."""
     out = []
     for i in range(0, len(archs), batch):
-        x = to_model_scale(generator.space.encode(list(archs[i:i + batch])).float())
-        out.append(predictor(x, torch.full((x.shape[0],), generator.sde.sigma_min)))
+        x = to_model_scale(space.encode(list(archs[i:i + batch])).float())
+        out.append(predictor(x, torch.full((x.shape[0],), sde.sigma_min)))
     return torch.cat(out).numpy() if out else np.zeros(0)
 
 
@@ -130,7 +133,7 @@ class TransferNAS:
         term = GuidanceTerm("meta-predictor", self.predictor, Objective("max"))
         made = self.generator.sample_distinct(n, seed, [term], list(scales), round_size=n, progress=progress)
         candidates = made.distinct[:n]
-        scores = predict_cells(self.predictor, self.generator, candidates)
+        scores = predict_cells(self.predictor, self.generator.space, self.generator.sde, candidates)
         return [candidates[i] for i in np.argsort(-scores, kind="stable")], made
 
     def spearman(self) -> float:
@@ -138,13 +141,13 @@ class TransferNAS:
         the table (evaluation only: the target's values never reach the predictor)."""
         assert self.bench is not None
         ds = canonical_dataset(self.target)
-        return float(spearmanr(predict_cells(self.predictor, self.generator, self.bench.archs),
+        return float(spearmanr(predict_cells(self.predictor, self.generator.space, self.generator.sde, self.bench.archs),
                                self.bench.column(ds)).statistic)
 
     def exhaustive_top(self, k: int) -> list[str]:
         """The predictor's own top ``k`` over the whole table (the ceiling for generation)."""
         assert self.bench is not None
-        scores = predict_cells(self.predictor, self.generator, self.bench.archs)
+        scores = predict_cells(self.predictor, self.generator.space, self.generator.sde, self.bench.archs)
         return [self.bench.archs[i] for i in np.argsort(-scores, kind="stable")[:k]]
 
     def protocol(self, n: int, train_top: int, seed: int, scales: Sequence[float]) -> dict[str, Any]:
@@ -164,7 +167,7 @@ class TransferNAS:
 
 def build_meta_predictor(sources: Sequence[str], generator: ArchitectureGenerator,
                          descriptor: str = "class-names", config: MetaPredictorConfig | None = None,
-                         seed: int = 0, bench: NB201Benchmark | None = None, n_probes: int = 10,
+                         seed: int = 0, bench: TableBenchmark | None = None, n_probes: int = 10,
                          target: str | None = None, progress: bool = False,
                          allow_unverified: bool = False) -> TrainedMetaPredictor:
     """Meta-train on ``sources`` (see ``metadata.parse_sources``) with ``class-names`` or
@@ -177,8 +180,8 @@ def build_meta_predictor(sources: Sequence[str], generator: ArchitectureGenerato
     if descriptor == "class-names":
         desc: Any = ClassNameEmbeddings.load()
     elif descriptor == "few-shot":
-        desc = FewShot.draw(generator.space, bench or NB201Benchmark.load(allow_unverified=allow_unverified),
-                            n_probes, seed)
+        table = bench if bench is not None and bench.space.name == generator.space.name else None
+        desc = FewShot.draw(generator.space, table or space_table(generator.space.name, allow_unverified), n_probes, seed)
     else:
         raise ConfigError(f"unknown descriptor {descriptor!r}; choose class-names or few-shot")
     return meta_train(meta, desc, generator.space, generator.sde, config or MetaPredictorConfig(), seed, progress)
@@ -230,6 +233,11 @@ def transfer_nas(target: str, sources: Sequence[str] | None = None, space: str =
     ``sources`` (or load ``meta_checkpoint``), describe the target, generate, rank, "train" the
     top ``train_top``. ``checkpoint`` is the score network (default: the shipped one); data
     files must be the documented ones unless ``allow_unverified``."""
+    if space != "nb201":
+        raise ConfigError(f"the transfer pipeline measures generated cells on NB201 only; on {space!r} the table lists "
+                          "too few cells to 'train' generated ones offline (TransNAS-Bench-101 micro: 711 of 4,096): "
+                          "meta-train with `diffusionnag meta-train --space tnb101_micro` and rank the table's cells "
+                          "(benchmarks/transfer_tnb101.py shows how)")
     if (sources is None) == (meta_checkpoint is None):
         raise ConfigError("give either --sources (meta-train now) or --meta-checkpoint (a meta-predictor made "
                           "by `diffusionnag meta-train`), not both and not neither")

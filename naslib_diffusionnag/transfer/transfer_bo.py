@@ -44,7 +44,7 @@ class PriorMeanSurrogate:
         return self.residual.size
 
     def fit(self, archs: Sequence[str], values: Sequence[float], seed: int) -> None:
-        p = predict_cells(self.transfer.predictor, self.transfer.generator, archs)
+        p = predict_cells(self.transfer.predictor, self.transfer.generator.space, self.transfer.generator.sde, archs)
         y = np.asarray(values, dtype=float)
         slope = float(np.polyfit(p, y, 1)[0]) if np.ptp(p) > 0 and len(y) >= 3 else 0.0
         self.slope = max(slope, 0.0)  # the prior ranks cells; never invert it
