@@ -153,8 +153,9 @@ def load_meta_train_db(path: str | os.PathLike[str] | None = None, space: str = 
                        np.asarray(batch), [{"source": META_TRAIN_DB_NAME, "file": str(file), "sha256": digest}])
 
 
-# source-spec prefix of each table's search space: ``<prefix>:<dataset>[@K]``
+# source-spec prefix of each table's search space (``<prefix>:<dataset>[@K]``), and its loader
 TABLE_PREFIX = {"nb201": "nb201", "tnb101_micro": "tnb101"}
+_TABLES: dict[str, Callable[..., TableBenchmark]] = {"nb201": NB201Benchmark.load, "tnb101": TNB101Benchmark.load}
 
 
 def table_task(bench: TableBenchmark, dataset: str) -> Task:
@@ -216,9 +217,6 @@ def parse_sources(specs: Sequence[str], bench: TableBenchmark | None = None, spa
                                    "nb201:<dataset>[@K] (cifar10, cifar100, ImageNet16-120) or tnb101:<task>[@K] "
                                    f"({', '.join(TNB101_TASKS)})")
     return MetaDataset.concat(parts)
-
-
-_TABLES: dict[str, Callable[..., TableBenchmark]] = {"nb201": NB201Benchmark.load, "tnb101": TNB101Benchmark.load}
 
 
 def space_table(space: str, allow_unverified: bool = False) -> TableBenchmark:
