@@ -18,7 +18,8 @@ recorded in the output; every metric is higher-is-better):
   few-shot meta-predictor: ``transfer.meta_train`` (MetaPredictorConfig defaults, chosen on NB201
     ImageNet16-120 by benchmarks/transfer_tuning_nb201.py; nothing tuned on this table) on the
     six sources with ``FewShot`` descriptors (the probes' z-scored values on each task), bound
-    to the target's probes; ranks every table cell by its clean prediction.
+    to the target's probes; ranks every table cell by its clean prediction (noise levels: the VE
+    SDE's defaults, sigma 0.1-5.0, as for NB201; no score network is involved).
   task-agnostic meta-predictor: the same with the task input zeroed (``task_input="zero"``).
   source mean: the mean over the six sources of each cell's within-task z-score (no learning).
   probe-chosen source: the source table whose values correlate best (Spearman) with the
