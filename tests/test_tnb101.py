@@ -65,6 +65,18 @@ def test_table_matches_the_file_entry_by_entry(tnb101):
 
 
 @pytest.mark.slow
+def test_operation_codes_mean_what_the_space_says(tnb101):
+    """Read with the wrong code order, 'none' would be another operation: the cells our
+    ``iso_key`` calls identically zero (output never depends on the input) must be exactly the
+    table's worst on the tasks where such a network is at chance, and only those."""
+    zero = np.array([tnb101.space.iso_key(a) == "zero" for a in tnb101.archs])
+    assert zero.sum() >= 10
+    for task in ("jigsaw", "class_scene", "room_layout", "autoencoder"):
+        col = tnb101.column(task)
+        assert col[zero].max() < col[~zero].min(), task
+
+
+@pytest.mark.slow
 def test_table_names_what_is_missing_or_wrong(tnb101, tmp_path):
     absent = next(a for a in get_space("tnb101_micro").enumerate() if a not in set(tnb101.archs))
     with pytest.raises(InvalidArchitectureError, match="711 of the 4,096"):
