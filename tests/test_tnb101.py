@@ -47,6 +47,13 @@ def test_space_reads_transnas_codes_and_shares_nb201s_cell():
         space.from_op_indices((0, 1, 2, 3, 4, 0))
 
 
+def test_few_shot_needs_a_space_with_a_table():
+    from naslib_diffusionnag.transfer.metadata import space_table
+
+    with pytest.raises(DataFormatError, match="no benchmark table.*nb201, tnb101_micro"):
+        space_table("mbv3")
+
+
 # ---- the table (real file) ---------------------------------------------------------------
 @pytest.mark.slow
 def test_table_matches_the_file_entry_by_entry(tnb101):
