@@ -351,7 +351,7 @@ def _add_transfer_parsers(sub: Any, spaces: list[str]) -> None:
         p.add_argument("--checkpoint", help="score-network checkpoint (default: the shipped one)")
         p.add_argument("--json", action="store_true", help="print a JSON object as the last line")
         p.add_argument(ALLOW_UNVERIFIED_FLAG, action="store_true",
-                       help="accept data files (meta-training set, NB201 table) that are not the documented ones; "
+                       help="accept data files (meta-training set, NB201 or TransNAS-Bench-101 table) that are not the documented ones; "
                             "results then record their checksums")
         if name == "meta-train":
             p.add_argument("--probes", type=at_least(1), default=10, help="few-shot: probe cells drawn with --seed")
