@@ -57,6 +57,7 @@ from naslib_diffusionnag.bo.seeds import spawn_seeds
 from naslib_diffusionnag.bo.sweep import cpu_name
 from naslib_diffusionnag.diffusion.config import SDEConfig
 from naslib_diffusionnag.diffusion.sde import VESDE
+from naslib_diffusionnag.guidance.labels import ZScore
 from naslib_diffusionnag.oracles import TNB101_TASKS, TNB101Benchmark
 from naslib_diffusionnag.resultsio import cached_json, read_json, write_json_atomic
 from naslib_diffusionnag.transfer import (
@@ -76,10 +77,6 @@ N_PROBES = 10
 AFTER = (1, 2, 5, 10, 20)  # cells trained after the probes
 METHODS = ("few-shot meta-predictor", "task-agnostic meta-predictor", "source mean", "probe-chosen source",
            "random (no transfer)", "reference: best single source (knows the target)")
-
-
-def zscore(v: np.ndarray) -> np.ndarray:
-    return (v - v.mean()) / (v.std() or 1.0)
 
 
 def table_ranks(values: np.ndarray) -> np.ndarray:
@@ -105,7 +102,7 @@ def run_one(bench: TNB101Benchmark, target: str, seed: int, sde: VESDE) -> dict[
         task_set = target_set if task_input == "full" else torch.zeros_like(target_set)
         scores[name] = predict_cells(trained.model.bind(task_set), bench.space, sde, bench.archs)
     src = {t: bench.column(t) for t in sources}
-    scores["source mean"] = np.mean([zscore(v) for v in src.values()], axis=0)
+    scores["source mean"] = np.mean([ZScore.fit(v).forward(v) for v in src.values()], axis=0)
     probe_rho = {t: float(spearmanr(v[probe_idx], truth[probe_idx]).statistic) for t, v in src.items()}
     chosen = max(sources, key=lambda t: np.nan_to_num(probe_rho[t], nan=-2.0))
     scores["probe-chosen source"] = src[chosen]
