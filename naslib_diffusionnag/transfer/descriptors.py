@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from ..errors import DataFormatError, DiffusionNAGError
+from ..guidance.labels import ZScore
 from ..oracles import TableBenchmark, resolve_data_file, sha256
 from ..spaces import SearchSpace
 from .metadata import Task
@@ -162,7 +163,7 @@ class FewShot:
                 f"few-shot descriptors need the probe cells' accuracies on task {task.name!r}, and the "
                 f"benchmark table has none for {task.dataset!r}; use class-name descriptors for it")
         acc = self.bench.query_many(self.probes, task.dataset)
-        z = (acc - acc.mean()) / (acc.std() or 1.0)
+        z = ZScore.fit(acc).forward(acc)
         cells = self.space.encode(self.probes).flatten(1)
         return torch.cat([cells, torch.tensor(z, dtype=torch.float32)[:, None]], 1)[:, None, :]
 

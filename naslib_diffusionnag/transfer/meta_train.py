@@ -105,10 +105,7 @@ def _label_groups(meta: MetaDataset, train: np.ndarray, kind: LabelKind = "zscor
     for ds in np.unique(datasets):
         rows = datasets == ds
         ref = meta.values[rows & train]
-        if kind == "zscore":
-            z[rows] = (meta.values[rows] - ref.mean()) / (ref.std() or 1.0)
-        else:
-            z[rows] = fit_labels(kind, ref).forward(meta.values[rows])
+        z[rows] = fit_labels(kind, ref).forward(meta.values[rows])
     return z
 
 
