@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from .guidance import Objective
     from .oracles import ArchProperty
 
+META_STEPS = 600  # meta-training iterations unless --steps
+
 DESCRIPTION = ("DiffusionNAG: train a score-based diffusion model over architectures, generate (guided) "
                "architectures, and run NAS on real benchmark data.")
 
@@ -39,17 +41,28 @@ def cmd_train(args: argparse.Namespace) -> dict[str, Any]:
         train={"steps": args.steps, "seed": args.seed},
         model={"positional": False} if args.no_positional else {},
     )
+    if args.adjacency and args.space != "nb201":
+        raise DiffusionNAGError(f"--adjacency is NB201's cell encoding; space {args.space!r} has one encoding: drop it")
     space = get_space(args.space, **({"adjacency": args.adjacency} if args.adjacency else {}))
-    out = Path(args.out)
-    if out.exists() and not args.overwrite:
-        raise DiffusionNAGError(f"{out} exists; pass --overwrite to replace it or choose another --out")
-    check_writable(out.parent)  # before minutes of training, not after
+    out = _checked_out(args.out, args.overwrite)
     gen = ArchitectureGenerator.train(space, config, fraction=args.train_split, progress=True,
                                       size=args.train_size, device=args.device)
     gen.save(out, overwrite=args.overwrite)
     return {"checkpoint": str(out), "space": space.name, "config": config.to_dict(),
             "split": gen.metadata["split"], "train_seconds": gen.metadata["train_seconds"],
             "final_loss": gen.metadata["losses"][-1], "n_parameters": gen.metadata["n_parameters"]}
+
+
+def _checked_out(path: str, overwrite: bool) -> Path:
+    """``--out`` checked before minutes of training, not after: a file path (not a folder) in a
+    writable folder, replaced only with ``--overwrite``."""
+    out = Path(path)
+    if out.is_dir():
+        raise DiffusionNAGError(f"--out {out} is a folder; give a file path such as {out / 'model.pt'}")
+    if out.exists() and not overwrite:
+        raise DiffusionNAGError(f"{out} exists; pass --overwrite to replace it or choose another --out")
+    check_writable(out.parent)
+    return out
 
 
 class GuideSpec(NamedTuple):
@@ -80,8 +93,13 @@ def parse_guide(spec: str) -> GuideSpec:
     objective: Objective | None = None
     weight, softness, predictor, tighten = 1.0, None, "auto", 0.0
     direction, value = None, None
+    seen: set[str] = set()
     for opt in opts:
         key, eq, val = opt.partition("=")
+        kind = "direction" if key in ("max", "min", "budget", "target") else key
+        if kind in seen:  # "@max,min" or "weight=2,weight=3": never silently keep the last
+            raise DiffusionNAGError(f"--guide {spec!r} sets the {kind} twice; give it once")
+        seen.add(kind)
         try:
             if key in ("max", "min") and not eq:
                 direction = key
@@ -107,6 +125,9 @@ def parse_guide(spec: str) -> GuideSpec:
             raise DiffusionNAGError(
                 f"bad --guide option {opt!r} in {spec!r}; use @max, @min, @budget=V or @target=V, "
                 f"then ,weight=W, ,softness=S, ,predictor={'|'.join(PREDICTOR_KINDS)} and ,tighten=T") from None
+    if softness is not None and direction not in ("budget", "target"):
+        raise DiffusionNAGError(f"softness in --guide {spec!r} is the width of a @budget=V or @target=V objective; "
+                                "@max / @min have none: drop it or use @budget / @target")
     if direction is not None:
         objective = Objective(direction, value, softness)  # type: ignore[arg-type]
     return GuideSpec(head, objective, weight, predictor, tighten)
@@ -141,6 +162,8 @@ def cmd_sample(args: argparse.Namespace) -> dict[str, Any]:
     from .oracles import space_property
     from .oracles.properties import accuracy_for, natural_direction
 
+    _check_sample_flags(args)
+    specs = [parse_guide(spec) for spec in args.guide or []]  # a typo fails before data or a checkpoint loads
     gen = ArchitectureGenerator.load(args.space, args.checkpoint, device=args.device)
     space = gen.space.name
     sampler = gen.config.with_overrides(
@@ -151,18 +174,35 @@ def cmd_sample(args: argparse.Namespace) -> dict[str, Any]:
                            "sampler": {"steps": sampler.steps, "corrector_steps": sampler.corrector_steps,
                                        "snr": sampler.snr}}
     options = _property_options(args, space, out) if args.dataset or args.guide else {}
+    accuracy = accuracy_for(space, args.dataset) if args.dataset or args.guide else None  # before sampling
+    if args.distinct and args.n > gen.space.size:
+        raise DiffusionNAGError(f"--distinct --n {args.n}: space {space!r} has {gen.space.size:,} architectures; "
+                                f"ask for at most {gen.space.size:,}")
     requests: list[GuideRequest] = []
-    for spec in args.guide or []:
-        parsed = parse_guide(spec)
+    for parsed in specs:
         prop = space_property(space, parsed.name, **options)
+        if any(r.prop.name == prop.name for r in requests):  # two objectives on one property: never merged
+            raise DiffusionNAGError(f"--guide names {prop.name} twice; give one --guide per property (one objective "
+                                    "each, e.g. latency:pixel3@budget=8)")
         requests.append(GuideRequest(prop, parsed.objective or Objective(natural_direction(prop.name)),  # type: ignore[arg-type]
                                      parsed.weight, parsed.predictor, parsed.tighten))  # type: ignore[arg-type]
+    # JSON key -> property: the accuracy --dataset names (or the space's only one, when guided)
+    # as true_accuracy, then every guided property as true_<name>; made (and checked) before sampling
+    guided = {r.prop.name: r.prop for r in requests}
+    reported: dict[str, ArchProperty] = {}
+    if accuracy is not None:
+        name, out["dataset"] = accuracy
+        reported["true_accuracy"] = guided[name] if name in guided else space_property(space, name, **options)
+    reported.update({f"true_{p.name}": p for p in guided.values() if p is not reported.get("true_accuracy")})
     projection = _projection(args, requests, gen)  # checked before any label is drawn
     fitted = FittedGuidance([], [])
     if requests:
-        fitted = fit_guidance(gen, requests, args.n_labels, args.seed, args.label_transform, args.scale, args.progress)
-        out["guide"], out["scales"] = fitted.records, fitted.scales
+        fitted = fit_guidance(gen, requests, args.n_labels or 100, args.seed, args.label_transform or "auto",
+                              args.scale, args.progress)
+        out["guide"] = fitted.records
     result, valid = generate(gen, args.n, args.seed, fitted.terms, fitted.scales, sampler, args.distinct, args.progress)
+    if requests:
+        out["scales"] = _scales_used(fitted.scales, args.n, len(result.archs) if args.distinct else None)
     if projection is not None:
         out["before_projection"] = summarize(valid, {r.prop.name: r.prop for r in requests}, fitted.budgets())
         moved = projection(valid)
@@ -179,15 +219,6 @@ def cmd_sample(args: argparse.Namespace) -> dict[str, Any]:
     out["iso_uniqueness"] = (len({gen.space.iso_key(a) for a in valid}) / len(valid)) if valid else 0.0
     out.update({"seconds": result.seconds, "nfe": result.nfe,
                 "valid_per_second": len(valid) / result.seconds if result.seconds else 0.0})
-    # JSON key -> property: the accuracy --dataset names (or the space's only one, when guided)
-    # as true_accuracy, then every guided property as true_<name>
-    guided = {r.prop.name: r.prop for r in requests}
-    reported: dict[str, ArchProperty] = {}
-    accuracy = accuracy_for(space, args.dataset) if args.dataset or requests else None
-    if accuracy is not None:
-        name, out["dataset"] = accuracy
-        reported["true_accuracy"] = guided[name] if name in guided else space_property(space, name, **options)
-    reported.update({f"true_{p.name}": p for p in guided.values() if p is not reported.get("true_accuracy")})
     if reported:
         out["properties"] = {key: {"property": p.name, "metric": p.metric, "source": p.source, "sha256": p.checksum}
                              for key, p in reported.items()}
@@ -198,6 +229,33 @@ def cmd_sample(args: argparse.Namespace) -> dict[str, Any]:
                            **summarize(base_valid, reported, fitted.budgets())}
     out["archs"] = valid
     return out
+
+
+def _check_sample_flags(args: argparse.Namespace) -> None:
+    """Refuse flags that would change nothing (a user who passes them expects an effect)."""
+    if not args.guide:
+        unused = [f for f, v in (("--scale", args.scale), ("--label-transform", args.label_transform),
+                                 ("--n-labels", args.n_labels)) if v is not None]
+        if unused:
+            raise DiffusionNAGError(f"{', '.join(unused)} set(s) how guidance is fitted, and there is no --guide: "
+                                    "add --guide PROPERTY or drop them")
+        if not args.dataset:
+            unused = [f for f, v in (("--data", args.data), ("--resolution", args.resolution)) if v is not None]
+            if unused:
+                raise DiffusionNAGError(f"{', '.join(unused)} set(s) the benchmark or oracle that measures "
+                                        "architectures, and nothing is measured without --dataset or --guide: add "
+                                        "one or drop them")
+
+
+def _scales_used(scales: Sequence[float], n: int, drawn: int | None) -> list[float]:
+    """The guidance scales sampling used: a round per scale with samples (``scale_schedule``:
+    fewer samples than scales drop the last rounds), or with ``--distinct`` rounds of ``n``
+    (``drawn`` samples in all; the last scale repeats)."""
+    from .guidance.schedule import scale_schedule
+
+    if drawn is None:
+        return [s for s, _ in scale_schedule(scales, n)]
+    return [float(scales[min(r, len(scales) - 1)]) for r in range(drawn // n)]
 
 
 def _projection(args: argparse.Namespace, requests: list[Any], gen: Any) -> Any:
@@ -226,6 +284,12 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
 
     budget = check_budget(args.budget, get_space(args.space))
     dataset = canonical_dataset(args.dataset)
+    if args.checkpoint and args.method not in ("diffusion-bo", "transfer-bo"):
+        raise DiffusionNAGError(f"--checkpoint is the score network of diffusion-bo / transfer-bo; --method "
+                                f"{args.method} generates nothing: drop it or choose one of those")
+    if args.meta_checkpoint and args.method != "transfer-bo":
+        raise DiffusionNAGError(f"--meta-checkpoint is transfer-bo's meta-predictor; --method {args.method} has "
+                                "none: drop it or use --method transfer-bo")
     params: dict[str, Any] = ({"target": dataset, "meta_checkpoint": args.meta_checkpoint}
                               if args.method == "transfer-bo" else {})
     if args.cost_budget:
@@ -269,7 +333,7 @@ def cmd_bench(args: argparse.Namespace) -> dict[str, Any]:
     from collections import Counter
 
     from .bo import report
-    from .bo.sweep import SweepConfig, run_sweep
+    from .bo.sweep import SweepConfig, finished_runs, run_sweep
     from .oracles import NB201Benchmark
 
     config = SweepConfig.from_yaml(args.config)
@@ -278,9 +342,13 @@ def cmd_bench(args: argparse.Namespace) -> dict[str, Any]:
     bench = NB201Benchmark.load(config.data, config.allow_unverified_data)
     if not args.aggregate_only:
         run_sweep(config, workers=args.workers, backend=args.backend, progress=args.progress)
-    runs = report.load_runs(config.runs_dir)
+    runs = finished_runs(config)
     if not runs:
-        raise DiffusionNAGError(f"no finished runs in {config.runs_dir}; run the sweep first")
+        raise DiffusionNAGError(f"no finished runs of {args.config}'s methods, datasets and seeds in "
+                                f"{config.runs_dir}; run the sweep first (without --aggregate-only)")
+    if len(runs) < len(config.specs()):
+        print(f"warning: {len(runs)} of the config's {len(config.specs())} runs are finished; the report shows "
+              "those (each table states its seeds)", file=sys.stderr)
     report.check_same_data(runs, config.runs_dir, bench.checksum)
     report.check_same_protocol(runs, config.runs_dir)
     optima = {d: bench.best(d)[1] for d in {r["spec"]["dataset"] for r in runs}}
@@ -305,27 +373,40 @@ def cmd_bench(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_meta_train(args: argparse.Namespace) -> dict[str, Any]:
     from .generation import ArchitectureGenerator
-    from .transfer import MetaPredictorConfig, build_meta_predictor
+    from .transfer import build_meta_predictor
 
-    out = Path(args.out)
-    if out.exists() and not args.overwrite:
-        raise DiffusionNAGError(f"{out} exists; pass --overwrite to replace it or choose another --out")
-    config = MetaPredictorConfig(steps=args.steps, task_input=args.task_input)
+    out = _checked_out(args.out, args.overwrite)
+    descriptor, config = _meta_training(args)
     gen = ArchitectureGenerator.load(args.space, args.checkpoint)
-    trained = build_meta_predictor(args.sources, gen, args.descriptor, config, args.seed, n_probes=args.probes,
-                                   progress=True, allow_unverified=args.allow_unverified_data)
+    trained = build_meta_predictor(args.sources, gen, descriptor, config, args.seed, n_probes=args.probes,
+                                   progress=args.progress, allow_unverified=args.allow_unverified_data)
     trained.save(out, overwrite=args.overwrite)
     return {"meta_checkpoint": str(out), **{k: v for k, v in trained.metadata.items() if k != "tasks"},
             "n_tasks": len(trained.metadata["tasks"])}
 
 
-def cmd_transfer(args: argparse.Namespace) -> dict[str, Any]:
-    from .transfer import MetaPredictorConfig, transfer_nas
+def _meta_training(args: argparse.Namespace) -> tuple[str, Any]:
+    """The descriptor and meta-predictor config of meta-training, from flags left unset
+    (None) to mean their defaults, so ``transfer --meta-checkpoint`` can refuse them."""
+    from .transfer import MetaPredictorConfig
 
-    result = transfer_nas(args.target, args.sources, args.space, args.meta_checkpoint, args.descriptor,
+    config = MetaPredictorConfig(steps=args.steps or META_STEPS, task_input=args.task_input or "full")
+    return args.descriptor or "class-names", config
+
+
+def cmd_transfer(args: argparse.Namespace) -> dict[str, Any]:
+    from .transfer import transfer_nas
+
+    if args.meta_checkpoint is not None:  # meta-training settings: the checkpoint carries its own
+        given = [f"--{k.replace('_', '-')}" for k in ("descriptor", "task_input", "steps") if getattr(args, k)]
+        if given:
+            raise DiffusionNAGError(f"{', '.join(given)} set(s) how to meta-train, and --meta-checkpoint is already "
+                                    "meta-trained (its settings are in its metadata and the JSON protocol): drop "
+                                    f"{' and '.join(given)}, or meta-train now with --sources")
+    descriptor, config = _meta_training(args)
+    result = transfer_nas(args.target, args.sources, args.space, args.meta_checkpoint, descriptor,
                           args.class_names, args.task_features, args.n, args.train_top, args.seed,
-                          args.scale or (100.0, 50.0, 25.0), args.checkpoint,
-                          MetaPredictorConfig(steps=args.steps, task_input=args.task_input), args.progress,
+                          args.scale or (100.0, 50.0, 25.0), args.checkpoint, config, args.progress,
                           args.allow_unverified_data)
     return result.to_dict()
 
@@ -342,14 +423,16 @@ def _add_transfer_parsers(sub: Any, spaces: list[str]) -> None:
         p = sub.add_parser(name, help=text, description=text, formatter_class=_HelpFormatter)
         p.add_argument("--space", default="nb201", choices=spaces)
         p.add_argument("--sources", action="append", required=name == "meta-train", help=sources_help)
-        p.add_argument("--descriptor", default="class-names", choices=["class-names", "few-shot"],
-                       help="what describes a task: its class-name embeddings or a few probe cells' accuracies")
-        p.add_argument("--task-input", default="full", choices=["full", "zero", "shuffle"],
-                       help="ablation: feed each task its descriptor, zeros, or another task's")
-        p.add_argument("--steps", type=at_least(1), default=600, help="meta-training iterations")
-        p.add_argument("--seed", type=at_least(0), default=0, help="seed of the run")
+        p.add_argument("--descriptor", choices=["class-names", "few-shot"],
+                       help="what describes a task: its class-name embeddings (default) or a few probe cells' "
+                            "accuracies")
+        p.add_argument("--task-input", choices=["full", "zero", "shuffle"],
+                       help="ablation: feed each task its descriptor (full, default), zeros, or another task's")
+        p.add_argument("--steps", type=at_least(1), help=f"meta-training iterations (default {META_STEPS})")
+        p.add_argument("--seed", type=seed_type, default=0, help="seed of the run")
         p.add_argument("--checkpoint", help="score-network checkpoint (default: the shipped one)")
         p.add_argument("--json", action="store_true", help="print a JSON object as the last line")
+        p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=True, help="show progress bars")
         p.add_argument(ALLOW_UNVERIFIED_FLAG, action="store_true",
                        help="accept data files (meta-training set, NB201 or TransNAS-Bench-101 table) that are not the documented ones; "
                             "results then record their checksums")
@@ -368,7 +451,6 @@ def _add_transfer_parsers(sub: Any, spaces: list[str]) -> None:
         p.add_argument("--train-top", type=at_least(1), default=10, help="cells to 'train' (benchmark look-up), best ranked first")
         p.add_argument("--scale", type=scale_list, default=None,
                        help="guidance scales, one round each (default 100,50,25)")
-        p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=True, help="show progress bars")
 def _describe_values(label: str, summary: dict[str, Any], within: float | None) -> str:
     text = f"{label}: mean {summary['mean']:.2f}, max {summary['max']:.2f}, mean of the 5 largest {summary['top5_mean']:.2f}"
     return text + (f", {100 * within:.1f} % within budget" if within is not None else "")
@@ -430,20 +512,25 @@ def _print_human(cmd: str, out: dict[str, Any]) -> None:
     print("\n".join(_sample_lines(out)))
 
 
-def at_least(minimum: int) -> Callable[[str], int]:
-    """argparse type: an integer >= ``minimum``, with an error that says so."""
+def at_least(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
+    """argparse type: an integer >= ``minimum`` (and <= ``maximum``), with an error that says so."""
+    want = f"an integer >= {minimum}" + (f" and <= {maximum}" if maximum is not None else "")
 
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {value}")
+            raise argparse.ArgumentTypeError(f"must be {want}, got {text!r}") from None
+        if value < minimum or maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"must be {want}, got {value}")
         return value
 
-    parse.__name__ = f"integer >= {minimum}"
+    parse.__name__ = want
     return parse
+
+
+#: --seed: what numpy's and torch's generators take (derived seeds add round offsets to it)
+seed_type = at_least(0, 2**32 - 1)
 
 
 def scale_list(text: str) -> list[float]:
@@ -475,16 +562,14 @@ class _HelpFormatter(argparse.HelpFormatter):
 
 
 def _device(name: str) -> str:
-    """``--device``: a torch device name this machine has, refused by the parser otherwise."""
-    import torch
+    """``--device``: a torch device name this machine has (``generation.check_device``),
+    refused by the parser otherwise."""
+    from .generation import check_device
 
     try:
-        device = torch.device(name)
-    except RuntimeError:
-        raise argparse.ArgumentTypeError(f"{name!r} is not a torch device; use cpu, cuda or cuda:N") from None
-    if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
-        raise argparse.ArgumentTypeError(
-            f"{name!r}: this machine has {torch.cuda.device_count()} CUDA device(s); use --device cpu")
+        check_device(name)
+    except ConfigError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
     return name
 
 
@@ -521,7 +606,7 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
     tr.add_argument("--config", help="YAML with sde/model/train/sampler sections (configs/)")
     tr.add_argument("--steps", type=at_least(1), help="training iterations (overrides the config)")
-    tr.add_argument("--seed", type=at_least(0), help="training seed (overrides the config)")
+    tr.add_argument("--seed", type=seed_type, help="training seed (overrides the config)")
     tr.add_argument("--no-positional", action="store_true", help="ablation: no positional embedding")
     tr.add_argument("--adjacency", help="NB201 only: 'true' (default) or 'official'")
     tr.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
@@ -530,7 +615,7 @@ def build_parser() -> argparse.ArgumentParser:
     sa.add_argument("--space", required=True, choices=spaces)
     sa.add_argument("--n", type=at_least(1), default=1000, help="number of samples (with --distinct: of "
                                                                "distinct architectures)")
-    sa.add_argument("--seed", type=at_least(0), default=0, help="seed of the sampler and of the label draw")
+    sa.add_argument("--seed", type=seed_type, default=0, help="seed of the sampler and of the label draw")
     sa.add_argument("--steps", type=at_least(1), help="sampler steps (default: the checkpoint's config)")
     sa.add_argument("--corrector-steps", type=at_least(0),
                     help="Langevin steps per sampler step (default: the checkpoint's config)")
@@ -548,10 +633,10 @@ def build_parser() -> argparse.ArgumentParser:
                          "latency:<device>, flops:<dataset>, params:<dataset>, file:<csv arch,value>; MBv3: "
                          "accuracy, latency:note10, latency:i7, flops, params. Latency / FLOPs / params are "
                          "guided by their exact expected value (no labels) unless predictor=learned")
-    sa.add_argument("--n-labels", type=at_least(2), default=100,
+    sa.add_argument("--n-labels", type=at_least(2),
                     help="fit each guiding predictor on this many labelled architectures drawn with --seed "
-                         "(NB201: cells of the table; MBv3: uniform samples labelled by the oracle)")
-    sa.add_argument("--label-transform", choices=("auto", *LABEL_KINDS), default="auto",
+                         "(NB201: cells of the table; MBv3: uniform samples labelled by the oracle; default 100)")
+    sa.add_argument("--label-transform", choices=("auto", *LABEL_KINDS),
                     help="what the predictors regress: normal scores of the labels' ranks or z-scores; "
                          "auto (default): normal scores when every property is @max/@min, z-scores when "
                          "one has a @budget/@target")
@@ -572,7 +657,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="search space with a benchmark black box (NB201 for now)")
     se.add_argument("--dataset", required=True, help="cifar10, cifar100 or ImageNet16-120")
     se.add_argument("--budget", type=at_least(1), default=100, help="number of distinct architectures queried")
-    se.add_argument("--seed", type=at_least(0), default=0, help="seed of the run")
+    se.add_argument("--seed", type=seed_type, default=0, help="seed of the run")
     se.add_argument("--method", default="diffusion-bo", choices=METHODS.names(), help="search method")
     se.add_argument("--checkpoint", help="score-network checkpoint for diffusion-bo (default: shipped)")
     se.add_argument("--cost-budget", metavar="PROPERTY=VALUE",
@@ -592,6 +677,7 @@ def build_parser() -> argparse.ArgumentParser:
     be.add_argument("--aggregate-only", action="store_true", help="only aggregate the runs on disk")
     be.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
     _add_transfer_parsers(sub, spaces)
+    parser.commands = sub.choices  # type: ignore[attr-defined]
     return parser
 
 
@@ -600,7 +686,10 @@ COMMANDS = {"train": cmd_train, "sample": cmd_sample, "search": cmd_search, "ben
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # named by the subcommand's parser, whose --help lists what it takes
+        parser.commands[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     if getattr(args, "device", "") is None:  # resolved here, not in the parser: --help needs no torch
         import torch
 

@@ -20,9 +20,12 @@ def read_yaml_mapping(path: str | os.PathLike[str], example: str) -> dict[str, A
     if not p.is_file():
         raise ConfigError(f"config file {str(p)!r} does not exist; see {example} for an example")
     try:
-        data = yaml.safe_load(p.read_text()) or {}
+        data = yaml.safe_load(p.read_text())
     except yaml.YAMLError as e:
         raise ConfigError(f"config file {str(p)!r} is not valid YAML: {e}") from e
+    if data is None:  # an empty file is more likely the wrong file than a wish for every default
+        raise ConfigError(f"config file {str(p)!r} is empty; give its settings (see {example}) or, where the "
+                          "command allows, leave the config out for the defaults")
     if not isinstance(data, dict):
         raise ConfigError(f"config file {str(p)!r} must hold a mapping, see {example}")
     return data

@@ -33,7 +33,8 @@ from .diffusion import (
     to_model_scale,
     train_score_model,
 )
-from .errors import CheckpointError
+from .diffusion.checkpoint import check_metadata, load_weights
+from .errors import CheckpointError, ConfigError
 from .guidance.exact import ExpectedCostPredictor, SoftCost
 from .guidance.guide import GuidanceTerm, guided_score_fn
 from .guidance.labels import ZScore
@@ -98,6 +99,9 @@ def training_split(space: SearchSpace, fraction: float, seed: int,
     if fraction < 1.0:
         perm = np.random.default_rng(seed).permutation(len(archs))
         archs = [archs[i] for i in perm[: round(fraction * len(archs))]]
+        if not archs:
+            raise ValueError(f"--train-split {fraction} of the {space.size:,} architectures is 0 of them; use "
+                             f">= {1 / space.size:.2g}")
     spec = {"kind": "enumerate", "fraction": fraction, "seed": seed, "size": len(archs),
             "sha256": _digest(archs)}
     return archs, spec
@@ -113,6 +117,40 @@ def split_from_spec(space: SearchSpace, spec: dict[str, Any]) -> list[str]:
             "version of the search space (checksum differs); retrain the checkpoint"
         )
     return archs
+
+
+# ---- checks of what callers pass -------------------------------------------------------------
+def check_count(n: Any, what: str = "n") -> int:
+    """``n`` (a number of samples or rounds) as an int >= 1: a float or a negative number would
+    otherwise fail deep in torch (negative dimension, invalid randn arguments)."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ConfigError(f"{what} is {n!r}; it must be an integer >= 1")
+    return int(n)
+
+
+def check_device(device: torch.device | str) -> torch.device:
+    """``device`` as a torch device this machine has (cpu, cuda[:N], mps), refused in one line
+    rather than by torch's list of every device type or a CUDA assertion."""
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ConfigError(f"device {device!r} is not a torch device; use cpu, cuda, cuda:N or mps") from None
+    if dev.type == "cuda" and (dev.index or 0) >= torch.cuda.device_count():
+        raise ConfigError(f"device {device!r}: this machine has {torch.cuda.device_count()} CUDA device(s); "
+                          "use the cpu device")
+    if dev.type == "mps" and not torch.backends.mps.is_available():
+        raise ConfigError(f"device {device!r}: this machine's torch has no MPS (Apple GPU) device; use the cpu device")
+    if dev.type not in ("cpu", "cuda", "mps"):  # meta, xla, ...: no kernels this package runs on
+        raise ConfigError(f"device {device!r}: use cpu, cuda, cuda:N or mps")
+    return dev
+
+
+# what ``load`` and ``training_archs`` read of a checkpoint's metadata (dotted: a nested key)
+METADATA_TYPES: dict[str, tuple[type, ...]] = {
+    "space": (dict,), "space.name": (str,), "space.options": (dict,),
+    "split": (dict,), "split.kind": (str,), "split.fraction": (int, float), "split.seed": (int,),
+    "split.size": (int,), "split.sha256": (str,),
+}
 
 
 # ---- results -------------------------------------------------------------------------------
@@ -159,6 +197,7 @@ class ArchitectureGenerator:
         """Train on ``device`` on a seeded fraction of the enumerated space, or on ``size``
         uniformly sampled architectures of a large space (seed ``config.train.seed``). The
         weights are initialised on the CPU from that seed, so every device starts alike."""
+        device = check_device(device)
         archs, split = training_split(space, fraction, config.train.seed, size)
         with scoped_seed(config.train.seed):
             model = cls.build_model(space, config)
@@ -182,20 +221,19 @@ class ArchitectureGenerator:
              device: torch.device | str = "cpu") -> ArchitectureGenerator:
         """Load ``path`` (default: the shipped checkpoint) onto ``device`` and check it was made
         for ``space_name``."""
+        device = check_device(device)
         path = Path(path) if path is not None else pretrained_path(space_name)
         ckpt = load_checkpoint(path)
-        recorded = ckpt.metadata.get("space", {})
-        if recorded.get("name") != space_name:
+        check_metadata(path, ckpt.metadata, METADATA_TYPES, "diffusionnag train")
+        recorded = ckpt.metadata["space"]
+        if recorded["name"] != space_name:
             raise CheckpointError(
-                f"checkpoint {path} was trained for search space {recorded.get('name')!r}, not "
+                f"checkpoint {path} was trained for search space {recorded['name']!r}, not "
                 f"{space_name!r}; pass a checkpoint made by `diffusionnag train --space {space_name}`"
             )
-        space = get_space(space_name, **recorded.get("options", {}))
+        space = get_space(space_name, **recorded["options"])
         model = cls.build_model(space, ckpt.config)
-        try:
-            model.load_state_dict(ckpt.state_dict)
-        except RuntimeError as e:
-            raise CheckpointError(f"checkpoint {path} does not fit its recorded config: {e}") from e
+        load_weights(model, ckpt.state_dict, path, f"diffusionnag train --space {space_name}")
         return cls(space, ckpt.config, model.to(device), ckpt.metadata)
 
     def training_archs(self) -> set[str]:
@@ -210,6 +248,7 @@ class ArchitectureGenerator:
         """``n`` samples (one batch) from seed ``seed``; ``score_fn`` replaces the model's own
         (this is how guidance plugs in; it enables autograd for itself). Deterministic on a
         device for a given seed and ``n``: the noise comes from a CPU generator seeded by ``seed``."""
+        n = check_count(n)
         sampler = sampler or self.config.sampler
         generator = torch.Generator().manual_seed(seed)
         start = time.perf_counter()
@@ -246,6 +285,7 @@ class ArchitectureGenerator:
         """``n`` samples steered by ``terms``, split evenly over one round per scale (one
         scale: fixed; decreasing scales: the paper's schedule). Round 0 uses ``seed`` itself,
         so a one-round guided run shares its initial noise with ``sample(n, seed)``."""
+        n = check_count(n)
         archs: list[str | None] = []
         seconds, nfe = 0.0, 0
         for r, (scale, m) in enumerate(scale_schedule(scales, n)):
@@ -266,8 +306,8 @@ class ArchitectureGenerator:
         Returns every sample drawn (``archs``, for validity and uniqueness); ``distinct[:n]`` are
         the candidates. Stops after ``max_rounds`` even if fewer than ``n`` exist; callers
         report the shortfall."""
-        if n < 1 or round_size < 1 or max_rounds < 1:
-            raise ValueError(f"need n, round_size and max_rounds >= 1, got {n}, {round_size}, {max_rounds}")
+        n, round_size = check_count(n), check_count(round_size, "round_size")
+        max_rounds = check_count(max_rounds, "max_rounds")
         scales = check_scales(scales)
         out = Generation([], 0.0, 0)
         for r in range(max_rounds):
@@ -282,6 +322,8 @@ class ArchitectureGenerator:
 __all__ = [
     "ArchitectureGenerator",
     "Generation",
+    "check_count",
+    "check_device",
     "generation_metrics",
     "pretrained_path",
     "split_from_spec",

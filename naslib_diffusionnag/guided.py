@@ -7,6 +7,7 @@ CLI and the benchmarks call these functions rather than each re-assembling the s
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -39,6 +40,20 @@ class GuideRequest:
     predictor: PredictorKind = "auto"
     tighten: float = 0.0
 
+    def __post_init__(self) -> None:
+        """Refuse what is wrong in the request itself at once, not after a predictor is fitted."""
+        name = self.prop.name
+        if self.predictor not in PREDICTOR_KINDS:
+            raise ConfigError(f"predictor={self.predictor!r} for {name}; use one of {', '.join(PREDICTOR_KINDS)}")
+        if self.predictor == "exact" and self.prop.soft is None:
+            raise ConfigError(f"{name} has no exact expected value (only hardware costs with a table or count "
+                              "do); use predictor=learned")
+        if not (isinstance(self.weight, (int, float)) and math.isfinite(self.weight) and self.weight > 0):
+            raise ConfigError(f"weight of {name} is {self.weight!r}; it must be a finite number > 0 "
+                              "(the objective, @max/@min/@budget/@target, sets the direction)")
+        if not (isinstance(self.tighten, (int, float)) and math.isfinite(self.tighten) and self.tighten >= 0):
+            raise ConfigError(f"tighten of {name} is {self.tighten!r}; it must be a finite number >= 0")
+
     @property
     def exact(self) -> bool:
         """Whether this request is guided by the exact expected value."""
@@ -48,13 +63,6 @@ class GuideRequest:
         """Refuse what would make the run meaningless before any predictor is fitted: more
         labels than the property has values, a budget no architecture can meet."""
         prop, objective = self.prop, self.objective
-        if self.predictor not in PREDICTOR_KINDS:
-            raise ConfigError(f"predictor={self.predictor!r} for {prop.name}; use one of {', '.join(PREDICTOR_KINDS)}")
-        if self.predictor == "exact" and prop.soft is None:
-            raise ConfigError(f"{prop.name} has no exact expected value (only hardware costs with a table or count "
-                              "do); use predictor=learned")
-        if not (np.isfinite(self.tighten) and self.tighten >= 0):
-            raise ConfigError(f"tighten of {prop.name} is {self.tighten!r}; it must be a finite number >= 0")
         if n_labels < 2:
             raise ConfigError(f"n_labels is {n_labels}; a predictor needs at least 2 labelled architectures")
         if prop.domain is not None and n_labels > len(prop.domain):
@@ -97,6 +105,10 @@ def fit_guidance(gen: ArchitectureGenerator, requests: Sequence[GuideRequest], n
     ``seed`` (only those labels are seen). ``label_transform``/``scales`` default to the
     benchmarked choice for the requests' directions (``default_guidance``)."""
     for request in requests:
+        prop, space = request.prop, gen.space.name
+        if prop.space != space:  # its labels would be architectures the generator cannot encode
+            raise ConfigError(f"{prop.name} is a property of {prop.space} architectures, but the generator makes "
+                              f"{space} ones; use a property of {space}: space_property({space!r}, ...)")
         request.check(n_labels)
     auto_transform, auto_scales = default_guidance([r.objective.direction for r in requests])
     transform = auto_transform if label_transform == "auto" else label_transform

@@ -59,6 +59,8 @@ def files(tmp_path: Path) -> Path:
     (tmp_path / "wrongtype.yaml").write_text("train:\n  batch_size: big\n")
     (tmp_path / "notamapping.yaml").write_text("model: 5\n")
     (tmp_path / "afile").write_text("")
+    (tmp_path / "adir").mkdir()
+    (tmp_path / "empty.yaml").write_text("")
     return tmp_path
 
 
@@ -109,6 +111,41 @@ CASES = [
                   "--guide", "flops:cifar10@budget=50"], "got 2 budget(s)", marks=SLOW),
     pytest.param(["sample", "--space", "nb201", "--n", "4", "--project", "--guide", "accuracy:cifar10@budget=90"],
                  "got 1 budget(s) on accuracy:cifar10", marks=SLOW),
+    # a NaN step size made every sample invalid, silently (0/20 valid)
+    ([*SAMPLE, "--snr", "nan"], "snr (the Langevin corrector's signal-to-noise ratio) must be a finite number >= 0"),
+    ([*SAMPLE, "--snr", "inf"], "must be a finite number >= 0, got inf"),
+    ([*SAMPLE, "--snr", "-1"], "must be a finite number >= 0, got -1"),
+    # flags that changed nothing were dropped silently
+    ([*SAMPLE, "--scale", "5"], "--scale set(s) how guidance is fitted, and there is no --guide"),
+    ([*SAMPLE, "--label-transform", "zscore", "--n-labels", "50"], "--label-transform, --n-labels set(s)"),
+    ([*SAMPLE, "--data", "const.csv"], "--data set(s) the benchmark or oracle"),
+    ([*SAMPLE, "--resolution", "160"], "nothing is measured without --dataset or --guide"),
+    (["search", "--dataset", "cifar10", "--method", "rs", "--checkpoint", "none.pt"],
+     "--method rs generates nothing: drop it"),
+    (["search", "--dataset", "cifar10", "--method", "diffusion-bo", "--meta-checkpoint", "none.pt"],
+     "--meta-checkpoint is transfer-bo's meta-predictor"),
+    (["transfer", "--target", "cifar100", "--meta-checkpoint", "none.pt", "--descriptor", "few-shot", "--steps", "5"],
+     "--descriptor, --steps set(s) how to meta-train, and --meta-checkpoint is already meta-trained"),
+    (["transfer", "--target", "cifar100", "--meta-checkpoint", "none.pt", "--task-input", "zero"],
+     "drop --task-input, or meta-train now with --sources"),
+    # conflicts were resolved by keeping the last value
+    ([*SAMPLE, "--guide", "latency:pixel3@max,min"], "sets the direction twice"),
+    ([*SAMPLE, "--guide", "latency:pixel3@min,weight=2,weight=3"], "sets the weight twice"),
+    ([*SAMPLE, "--guide", "latency:pixel3@min,softness=3"], "@max / @min have none"),
+    pytest.param([*SAMPLE, "--guide", "latency:pixel3@budget=8", "--guide", "latency:pixel3@budget=5"],
+                 "--guide names latency:pixel3 twice", marks=SLOW),
+    # checked before minutes of sampling or training, not after
+    ([*SAMPLE, "--distinct", "--n", "20000"], "has 15,625 architectures; ask for at most 15,625"),
+    (["train", "--space", "nb201", "--out", "adir", "--overwrite", "--steps", "2"], "--out adir is a folder"),
+    (["meta-train", "--sources", "meta-train-db", "--out", "adir", "--overwrite"], "--out adir is a folder"),
+    (["meta-train", "--sources", "meta-train-db", "--out", "afile/m.pt"], "afile is a file, not a folder"),
+    (["train", "--space", "nb201", "--out", "m.pt", "--train-split", "0.00001", "--steps", "2"],
+     "is 0 of them; use >= 6.4e-05"),
+    (["train", "--space", "mbv3", "--out", "m.pt", "--adjacency", "official"], "--adjacency is NB201's cell encoding"),
+    (["train", "--space", "nb201", "--out", "m.pt", "--config", "empty.yaml"], "empty.yaml' is empty"),
+    (["sample", "--space", "nb201", "--bogus", "3"], "unrecognized arguments: --bogus 3 (see diffusionnag sample --help)"),
+    (["sample", "--space", "nb201", "--device", "meta"], "'meta': use cpu, cuda, cuda:N or mps"),
+    (["search", "--dataset", "cifar10", "--seed", "99999999999999999999"], "--seed: must be an integer >= 0 and <= "),
 ]
 
 
@@ -228,6 +265,13 @@ def _sweep(tmp_path: Path, **overrides) -> Path:
     ({"datasets": "cifar10"}, "datasets is 'cifar10'"),
     ({"methods": {"rs": 3}}, "parameters of rs"),
     ({"allow_unverified_data": "yes"}, "true or false"),
+    # the sweep's black box is the NB201 table: another space searched it silently
+    ({"space": "tnb101_micro"}, "space is 'tnb101_micro'; it must be nb201"),
+    ({"space": "mbv3"}, "space is 'mbv3'; it must be nb201"),
+    # one run per (method, dataset, seed): repeats were merged silently
+    ({"datasets": ["cifar10", "cifar-10"]}, "datasets lists cifar10 more than once \\(after aliases"),
+    ({"seeds": [0, 3, 0]}, "seeds lists 0 more than once"),
+    ({"results": ""}, "results is ''; it must be a non-empty string"),
 ])
 def test_bad_sweep_settings_fail_when_the_config_is_read(tmp_path, overrides, message):
     with pytest.raises(ConfigError, match=message):
@@ -268,6 +312,46 @@ def test_aggregating_runs_made_on_other_data_is_refused(tmp_path, bench, capsys)
     assert main(["bench", "--config", str(path), "--aggregate-only"]) == 2
     assert "made on another data file" in capsys.readouterr().err
     assert not list((tmp_path / "res").iterdir())  # no table or plot written
+
+
+@pytest.mark.slow  # NB201's table, MBv3's oracles
+@pytest.mark.parametrize("argv, message", [
+    ([*SAMPLE, "--dataset", "svhn"], "svhn"),
+    ([*MBV3, "--dataset", "cifar10"], "MBv3 has no 'cifar10' accuracy"),
+    ([*MBV3, "--dataset", "imagenet", "--resolution", "1"], "resolution must be in 112..239, got 1"),
+])
+def test_what_sample_measures_is_checked_before_it_samples(monkeypatch, capsys, argv, message):
+    """These failed only after every sampling step (minutes at --n 1000)."""
+    from naslib_diffusionnag.generation import ArchitectureGenerator
+
+    def no_sampling(*args, **kwargs):
+        raise AssertionError("sampled before the reported properties were checked")
+
+    for name in ("sample", "sample_guided", "sample_distinct"):
+        monkeypatch.setattr(ArchitectureGenerator, name, no_sampling)
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_report_shows_only_the_configs_runs(tmp_path, toy_bench_csv, capsys):
+    """--aggregate-only reported every run in runs_dir under the config's name, whatever the
+    config asked for; and a run of another budget is refused, not tabled."""
+    data = {"data": str(toy_bench_csv), "allow_unverified_data": True}
+    first = _sweep(tmp_path, budget=3, seeds=2, **data)
+    assert main(["bench", "--config", str(first), "--no-progress", "--json"]) == 0
+    other = _sweep(tmp_path, budget=3, seeds=[1, 5], methods={"rs": {}, "ls": {}}, **data)
+    assert main(["bench", "--config", str(other), "--aggregate-only", "--json"]) == 0
+    captured = capsys.readouterr()
+    out = json.loads(captured.out.strip().splitlines()[-1])
+    assert out["runs"] == 1  # rs seed 1 only: seed 0, seed 5 and ls are not this config's finished runs
+    assert "1 of the config's 4 runs are finished" in captured.err
+    table = json.loads((tmp_path / "res" / "bo.json").read_text())["table"]["cifar10"]
+    assert list(table) == ["rs"] and table["rs"]["seeds"] == 1
+    rows = [ln for ln in (tmp_path / "res" / "bo.md").read_text().splitlines() if ln.startswith("|")]
+    assert len(rows) == 3 and len({ln.count("|") for ln in rows}) == 1  # a budget below 10: no empty column
+    longer = _sweep(tmp_path, budget=6, seeds=2, **data)
+    assert main(["bench", "--config", str(longer), "--aggregate-only"]) == 2
+    assert "was made with another setting" in capsys.readouterr().err
 
 
 def test_one_sweep_per_runs_folder(tmp_path, toy_bench_csv):

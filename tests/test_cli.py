@@ -139,6 +139,17 @@ def test_guided_sample_json_reports_guided_and_unguided(capsys, bench):
 
 
 @pytest.mark.slow
+def test_recorded_scales_are_the_ones_sampling_used(capsys, bench):
+    """One sample gets one round: it recorded all three default scales, of which it used one."""
+    code, out, _ = run(capsys, "sample", "--space", "nb201", "--n", "1", "--steps", "2",
+                       "--guide", "latency:pixel3@budget=8", "--json")
+    assert code == 0 and out["scales"] == [100.0]
+    code, out, _ = run(capsys, "sample", "--space", "nb201", "--n", "2", "--steps", "2", "--scale", "30,20,10",
+                       "--guide", "latency:pixel3@budget=8", "--json")
+    assert code == 0 and out["scales"] == [30.0, 20.0]
+
+
+@pytest.mark.slow
 def test_distinct_guided_sample_reports_n_distinct_cells(capsys, bench):
     code, out, _ = run(capsys, "sample", "--space", "nb201", "--n", "30", "--seed", "4", "--steps", "10",
                        "--guide", "accuracy:cifar10", "--n-labels", "60", "--scale", "200,20",
@@ -193,7 +204,7 @@ def test_train_on_a_sampled_mbv3_set(capsys, tmp_path):
 
 def test_device_option(capsys):
     missing = f"cuda:{torch.cuda.device_count()}"  # one past the last CUDA device this machine has
-    for device, message in ((missing, "CUDA device(s); use --device cpu"), ("banana", "is not a torch device")):
+    for device, message in ((missing, "CUDA device(s); use the cpu device"), ("banana", "is not a torch device")):
         with pytest.raises(SystemExit) as e:
             main(["sample", "--space", "nb201", "--device", device])
         assert e.value.code == 2 and message in capsys.readouterr().err

@@ -167,6 +167,10 @@ def test_checkpoint_round_trip_and_errors(tmp_path):
     assert torch.equal(again.eval()(x, s), net(x, s))
     with pytest.raises(FileExistsError, match="exists"):
         save_checkpoint(path, ck)
+    (tmp_path / "m.pt.tmp").write_text("a user's file")  # the fixed temporary name once clobbered it
+    save_checkpoint(path, ck, overwrite=True)
+    assert (tmp_path / "m.pt.tmp").read_text() == "a user's file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.pt", "m.pt.tmp"]  # no temporary file left
     with pytest.raises(CheckpointError, match="does not exist"):
         load_checkpoint(tmp_path / "missing.pt")
     payload = torch.load(path, weights_only=True)
@@ -175,7 +179,7 @@ def test_checkpoint_round_trip_and_errors(tmp_path):
     with pytest.raises(CheckpointError, match="format 99"):
         load_checkpoint(tmp_path / "future.pt")
     (tmp_path / "junk.pt").write_text("not a checkpoint")
-    with pytest.raises(CheckpointError, match="not a readable"):
+    with pytest.raises(CheckpointError, match="junk.pt is not a diffusionnag checkpoint"):
         load_checkpoint(tmp_path / "junk.pt")
 
 

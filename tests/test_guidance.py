@@ -278,6 +278,14 @@ def test_user_labels_csv(tmp_path, bench):
     (tmp_path / "dup.csv").write_text(f"arch,value\n{bench.archs[0]},1\n{bench.archs[0]},2\n")
     with pytest.raises(DataFormatError, match="twice"):
         labels_from_csv(tmp_path / "dup.csv", bench)
+    (tmp_path / "bom.csv").write_bytes(("\ufeffarch,value\n" + rows + "\n").encode())  # Excel's CSV UTF-8
+    assert labels_from_csv(tmp_path / "bom.csv", bench).values[7] == 7.0
+    (tmp_path / "ragged.csv").write_text(f"arch,value\n{bench.archs[0]},1\n{bench.archs[1]},2,3\n")
+    with pytest.raises(DataFormatError, match="line 3 has more fields than the header"):
+        labels_from_csv(tmp_path / "ragged.csv", bench)
+    (tmp_path / "short.csv").write_text(f"arch,value\n{bench.archs[0]}\n")
+    with pytest.raises(DataFormatError, match="line 2 has fewer fields"):
+        labels_from_csv(tmp_path / "short.csv", bench)
 
 
 @pytest.mark.slow

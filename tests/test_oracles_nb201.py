@@ -8,6 +8,7 @@ import pytest
 
 from naslib_diffusionnag.errors import DataFormatError, DataNotFoundError, UnknownNameError
 from naslib_diffusionnag.oracles import DATA_DIR_ENV, NB201Benchmark, canonical_dataset
+from naslib_diffusionnag.oracles.paths import data_dir_candidates
 
 README_SHA256 = "cb5d777ec3368be83c8f9b3aa4d520696051cb0eb8d94b8f85b519f9ea4afa3e"  # data README
 
@@ -53,6 +54,16 @@ def test_data_dir_env_is_used(tmp_path, monkeypatch):
     (tmp_path / "nb201" / "nats_bench.csv").write_text("a,b\n1,2\n")
     with pytest.raises(DataFormatError, match="columns .* are missing"):
         NB201Benchmark.load()
+
+
+def test_a_data_dir_env_that_is_no_folder_is_an_error(tmp_path, monkeypatch):
+    """It fell back to ../shared/data silently: a user's choice of data must hold or fail.
+    (``data_dir_candidates`` imported at collection is the real one; fast tests patch the module's.)"""
+    monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path / "nowhere"))
+    with pytest.raises(DataNotFoundError, match=f"{DATA_DIR_ENV}=.*nowhere is not a folder.*unset it"):
+        data_dir_candidates()
+    monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path))
+    assert data_dir_candidates() == [tmp_path]  # a folder given is the only place looked in
 
 
 @pytest.mark.slow

@@ -206,6 +206,14 @@ def test_task_features_of_the_wrong_shape(tmp_path) -> None:
     with pytest.raises(DescriptorError, match=r"\(10, 384\)"):
         load_task_features(tmp_path / "g.npy", 384)
     assert load_task_features(tmp_path / "f.npy", 5).shape == (10, 20, 5)
+    torch.save({"x": torch.zeros(10, 20, 5)}, tmp_path / "d.pt")  # the tensor inside a dict, not the tensor
+    with pytest.raises(DescriptorError, match=r"d.pt holds a dict, not a numeric array"):
+        load_task_features(tmp_path / "d.pt", 5)
+    bad = np.zeros((10, 20, 5), dtype=np.float32)
+    bad[3, 2, 1] = np.nan
+    np.save(tmp_path / "nan.npy", bad)
+    with pytest.raises(DescriptorError, match=r"hold 1 NaN / infinite values"):
+        load_task_features(tmp_path / "nan.npy", 5)
 
 
 def test_unknown_class_name_without_the_optional_extra(embeddings, monkeypatch) -> None:
@@ -229,6 +237,20 @@ def test_cli_bad_descriptor_is_one_line(capsys, tmp_path, small_meta) -> None:
                str(tmp_path / "f.npy")])
     err = capsys.readouterr().err.strip()
     assert rc == 2 and len(err.splitlines()) == 1 and "classes x samples x 384" in err
+
+
+def test_a_score_network_that_generates_nothing_is_an_error(small_meta, bench) -> None:
+    """An undertrained checkpoint (2 training steps) gave exit 0 with no cell and no value."""
+    from naslib_diffusionnag.diffusion import DiffusionConfig
+    from naslib_diffusionnag.errors import DiffusionNAGError
+
+    config = DiffusionConfig().with_overrides(model={"d_model": 16, "n_layers": 1, "n_heads": 2, "d_ff": 16},
+                                              train={"steps": 2}, sampler={"steps": 5})
+    raw = ArchitectureGenerator.train(get_space("nb201"), config, progress=False)
+    assert len(raw.sample(50, 0).valid) == 0  # the premise: it samples no valid cell
+    with pytest.raises(DiffusionNAGError, match=r"generated 0 distinct valid cells in 40 samples, fewer than "
+                                                r"--train-top 1.*undertrained"):
+        prepare("cifar10", small_meta, raw, bench).run(n=2, train_top=1)
 
 
 # ---- transfer-BO -------------------------------------------------------------------------------

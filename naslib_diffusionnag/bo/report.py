@@ -93,18 +93,20 @@ def to_markdown(table: dict[str, Any], optima: dict[str, float], meta: dict[str,
              ""]
     for dataset, methods in table.items():
         qs = [q for q in CHECKPOINTS if all(str(q) in m["at"] for m in methods.values())]
-        lines += [f"## {dataset} (optimum {optima[dataset]:.2f})", "",
-                  "| method | seeds | " + " | ".join(f"best @ {q}" for q in qs)
-                  + " | queries to optimum, median (IQR) | reached | s / run (median) |",
-                  "|---|---|" + "---|" * len(qs) + "---|---|---|"]
+        header = ["method", "seeds", *(f"best @ {q}" for q in qs), "queries to optimum, median (IQR)", "reached",
+                  "s / run (median)"]  # no best @ q column when the budget is below the first q
+        lines += [f"## {dataset} (optimum {optima[dataset]:.2f})", "", _row(header), _row(["---"] * len(header))]
         for method, m in methods.items():
             t = m["to_optimum"]
             med = f"{t['median']:.0f} ({t['q25']:.0f}-{t['q75']:.0f})" if t["median"] is not None else "–"
-            lines.append(f"| {method} | {m['seeds']} | "
-                         + " | ".join(cell_text(m["at"][str(q)]) for q in qs)
-                         + f" | {med} | {t['reached']}/{m['seeds']} | {m['seconds_median']:.1f} |")
+            lines.append(_row([method, str(m["seeds"]), *(cell_text(m["at"][str(q)]) for q in qs), med,
+                               f"{t['reached']}/{m['seeds']}", f"{m['seconds_median']:.1f}"]))
         lines.append("")
     return "\n".join(lines)
+
+
+def _row(cells: Sequence[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
 
 
 def cell_text(at: dict[str, float | None]) -> str:

@@ -112,9 +112,18 @@ class SweepConfig:
         if not isinstance(raw["datasets"], list) or not raw["datasets"]:
             raise fail("datasets", "a non-empty list such as [cifar10, cifar100, ImageNet16-120]")
         raw["datasets"] = [canonical_dataset(d) for d in raw["datasets"]]
+        for key, values in (("datasets", raw["datasets"]), ("seeds", raw["seeds"])):
+            repeated = sorted({v for v in values if values.count(v) > 1}, key=str)
+            if repeated:  # one run per (method, dataset, seed): a repeat would be silently merged
+                raise ConfigError(f"{p}: {key} lists {', '.join(map(str, repeated))} more than once"
+                                  + (" (after aliases such as cifar-10 -> cifar10)" if key == "datasets" else "")
+                                  + "; list each once")
         for key in ("runs_dir", "results", "space"):
-            if key in raw and not isinstance(raw[key], str):
-                raise fail(key, "a string")
+            if key in raw and not (isinstance(raw[key], str) and raw[key].strip()):
+                raise fail(key, "a non-empty string")
+        if raw.get("space", "nb201") != "nb201":  # the sweep's black box is the NB201 table
+            raise fail("space", "nb201 (the only space whose benchmark table a sweep queries; "
+                       "MBv3 searches run through benchmarks/mbv3.py)")
         if raw.get("data") is not None and not isinstance(raw["data"], str):
             raise fail("data", "the path of a benchmark file")
         if not isinstance(raw.get("allow_unverified_data", False), bool):
@@ -206,6 +215,14 @@ def is_done(spec: RunSpec, runs_dir: Path) -> bool:
             "(other seeds and acquisitions for the same spec); it is never resumed into or overwritten: "
             "use another runs_dir")
     return True
+
+
+def finished_runs(config: SweepConfig) -> list[dict[str, Any]]:
+    """The finished runs of ``config``'s own specs (its methods, datasets, seeds, budget), each
+    checked to be of its settings and protocol (``is_done``): what a report of this config may
+    show. Other files in ``runs_dir`` (another config's runs) are left out, not mixed in."""
+    runs_dir = Path(config.runs_dir)
+    return [read_json(runs_dir / f"{s.run_id}.json") for s in config.specs() if is_done(s, runs_dir)]
 
 
 def _die_with_parent(parent: int) -> None:

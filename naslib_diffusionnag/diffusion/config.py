@@ -5,8 +5,9 @@ dataclasses and never written back.
 """
 from __future__ import annotations
 
+import math
 import os
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal, get_args
 
 from ..configio import read_yaml_mapping
@@ -93,6 +94,12 @@ class SamplerConfig:
     def __post_init__(self) -> None:
         if self.steps < 1 or self.corrector_steps < 0:
             raise ValueError(f"need steps >= 1 and corrector_steps >= 0, got {self.steps}, {self.corrector_steps}")
+        if not (math.isfinite(self.snr) and self.snr >= 0):  # a NaN step size turns every sample invalid
+            raise ValueError(f"sampler snr (the Langevin corrector's signal-to-noise ratio) must be a finite "
+                             f"number >= 0, got {self.snr}; the default is 0.16")
+        if not (math.isfinite(self.eps) and 0 < self.eps < 1):
+            raise ValueError(f"sampler eps (the last sampling time) must be in (0, 1), got {self.eps}; the default "
+                             "is 1e-5")
 
     @property
     def nfe(self) -> int:
@@ -145,13 +152,17 @@ class DiffusionConfig:
             raise ConfigError(f"config file {str(path)!r}: {e}") from e
 
     def with_overrides(self, **sections: dict[str, Any]) -> DiffusionConfig:
-        """A copy with some fields of some sections replaced (None values are ignored)."""
-        cfg = self
+        """A copy with some fields of some sections replaced (None values are ignored), checked
+        like a config file (``from_dict``): a misspelt section or key, or a value of the wrong
+        type, is named in a ``ConfigError``, not a TypeError from a dataclass."""
+        data: dict[str, Any] = self.to_dict()
         for name, values in sections.items():
-            values = {k: v for k, v in values.items() if v is not None}
-            if values:
-                cfg = replace(cfg, **{name: replace(getattr(cfg, name), **values)})
-        return cfg
+            data[name] = ({**data.get(name, {}), **{k: v for k, v in values.items() if v is not None}}
+                          if isinstance(values, dict) else values)
+        try:
+            return type(self).from_dict(data)
+        except (TypeError, ValueError) as e:
+            raise ConfigError(f"config override: {e}") from e
 
 
 def _has_type(value: Any, annotation: str) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from numbers import Real
 from typing import Literal
 
 import torch
@@ -37,9 +38,17 @@ class Objective:
 
     def __post_init__(self) -> None:
         if self.direction not in ("max", "min", "budget", "target"):
-            raise ValueError(f"objective direction must be max, min, budget or target, got {self.direction!r}")
+            raise ConfigError(f"objective direction must be max, min, budget or target, got {self.direction!r}")
         if self.direction in ("budget", "target") and self.value is None:
-            raise ValueError(f"a {self.direction} objective needs a value, e.g. budget=20")
+            raise ConfigError(f"a {self.direction} objective needs a value, e.g. Objective({self.direction!r}, 20.0)")
+        if self.direction in ("max", "min") and (self.value, self.softness) != (None, None):
+            raise ConfigError(f"a {self.direction} objective takes no value or softness (they are a budget's or a "
+                              f"target's), got value={self.value!r}, softness={self.softness!r}; use "
+                              f"Objective({self.direction!r}), or Objective('budget', V) to stay under V")
+        for key, number in (("value", self.value), ("softness", self.softness)):
+            if number is not None and (isinstance(number, bool) or not isinstance(number, Real)):
+                raise ConfigError(f"{self.direction} {key} is {number!r}, not a number; pass e.g. "
+                                  f"Objective({self.direction!r}, 20.0)")
         if self.value is not None and not math.isfinite(self.value):
             raise ConfigError(f"{self.direction} value {self.value!r} is not a finite number")
         if self.softness is not None and not (math.isfinite(self.softness) and self.softness > 0):

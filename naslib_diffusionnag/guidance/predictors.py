@@ -28,6 +28,7 @@ from ..diffusion.rng import normal_like, scoped_seed, uniform_like
 from ..diffusion.score_net import sinusoidal_embedding
 from ..diffusion.sde import VESDE
 from ..diffusion.training import to_model_scale
+from ..errors import ConfigError
 from .labels import LABEL_KINDS, LabelKind, LabelTransform, fit_labels
 
 
@@ -61,13 +62,26 @@ class PredictorConfig:
     rank_weight: float = 0.0  # weight of the pairwise ranking term added to the squared error (0: none)
 
     def __post_init__(self) -> None:
+        """Refuse settings that would fail only when fitting (``steps=0`` divides by zero in the
+        schedule) or fit nothing useful (a negative learning rate, an empty layer)."""
+        for key in ("hidden", "n_layers", "steps", "batch_size"):
+            value = getattr(self, key)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigError(f"predictor {key} is {value!r}; it must be an integer >= 1")
+        if not (math.isfinite(self.lr) and self.lr > 0):
+            raise ConfigError(f"predictor lr is {self.lr!r}; it must be a finite number > 0")
+        if not (math.isfinite(self.weight_decay) and self.weight_decay >= 0):
+            raise ConfigError(f"predictor weight_decay is {self.weight_decay!r}; it must be a finite number >= 0")
+        if not (0 <= self.dropout < 1 and 0 < self.eps < 1):
+            raise ConfigError(f"predictor dropout must be in [0, 1) and eps in (0, 1), got {self.dropout!r} and "
+                              f"{self.eps!r}")
         if not (math.isfinite(self.rank_weight) and self.rank_weight >= 0):
-            raise ValueError(f"rank_weight must be a finite number >= 0, got {self.rank_weight!r}")
+            raise ConfigError(f"rank_weight must be a finite number >= 0, got {self.rank_weight!r}")
         if self.encoder not in ENCODERS:
-            raise ValueError(f"unknown predictor encoder {self.encoder!r}; choose one of {', '.join(ENCODERS)}")
+            raise ConfigError(f"unknown predictor encoder {self.encoder!r}; choose one of {', '.join(ENCODERS)}")
         if self.label_transform not in LABEL_KINDS:
-            raise ValueError(f"unknown label transform {self.label_transform!r}; "
-                             f"choose one of {', '.join(LABEL_KINDS)}")
+            raise ConfigError(f"unknown label transform {self.label_transform!r}; "
+                              f"choose one of {', '.join(LABEL_KINDS)}")
 
     def to_dict(self) -> dict[str, float | int]:
         return asdict(self)

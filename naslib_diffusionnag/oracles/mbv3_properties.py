@@ -45,6 +45,10 @@ class OracleProperty:
     soft: AdditiveCost | None = None  # the exact expected cost of a soft architecture (costs only)
 
     @property
+    def space(self) -> str:
+        return "mbv3"
+
+    @property
     def domain(self) -> None:
         """Every architecture of the space has a value: no rows to draw labels from."""
         return None

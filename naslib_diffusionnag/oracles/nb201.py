@@ -22,7 +22,7 @@ import numpy as np
 from ..errors import DataFormatError, InvalidArchitectureError, UnknownNameError
 from ..spaces.nb201 import NB201Space
 from .paths import resolve_data_file, sha256, verify_known
-from .table import TableBenchmark, check_unique
+from .table import TableBenchmark, check_path, check_unique
 
 DEFAULT_CSV = "nb201/nats_bench.csv"
 DATASETS: tuple[str, ...] = ("cifar10", "cifar100", "ImageNet16-120")
@@ -105,7 +105,7 @@ class NB201Benchmark(TableBenchmark):
         """Load ``path`` (CSV or NASLib pickle, by suffix) or the default CSV.
 
         A NATS-Bench CSV must be the documented file (checksum) unless ``allow_unverified``."""
-        resolved = resolve_data_file(DEFAULT_CSV, path)
+        resolved = resolve_data_file(DEFAULT_CSV, check_path(path))
         if resolved.suffix in (".pickle", ".pkl"):
             return cls.from_naslib_pickle(resolved)
         return cls.from_csv(resolved, allow_unverified)
@@ -115,7 +115,7 @@ class NB201Benchmark(TableBenchmark):
         """``nats_bench.csv``; any other table in its layout only with ``allow_unverified``,
         and then only with every cell once and every value a finite percentage (rows in
         another order than NB201's are accepted and said so in ``metric``)."""
-        resolved = resolve_data_file(DEFAULT_CSV, path)
+        resolved = resolve_data_file(DEFAULT_CSV, check_path(path))
         space = NB201Space()
         with open(resolved, newline="") as f:
             reader = csv.DictReader(f)
@@ -151,7 +151,7 @@ class NB201Benchmark(TableBenchmark):
     def from_naslib_pickle(cls, path: str | os.PathLike[str]) -> NB201Benchmark:
         """NASLib's ``nb201_*_full_training.pickle`` (``{arch_str: {split: {...}}}``), read by a
         restricted unpickler that admits only the containers and numpy types of that layout."""
-        resolved = resolve_data_file(DEFAULT_CSV, path)
+        resolved = resolve_data_file(DEFAULT_CSV, check_path(path))
         try:
             data = _RestrictedUnpickler(io.BytesIO(resolved.read_bytes())).load()
         except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError,

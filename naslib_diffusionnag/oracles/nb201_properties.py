@@ -53,6 +53,10 @@ class PropertyTable:
 
         return multilinear_table(NB201Space(), self.archs, self.values)
 
+    @property
+    def space(self) -> str:
+        return "nb201"
+
     def lookup(self) -> dict[str, float]:
         return dict(zip(self.archs, self.values.tolist(), strict=True))
 
@@ -62,9 +66,14 @@ class PropertyTable:
         return self.archs
 
     def evaluate(self, archs: Sequence[str]) -> np.ndarray:
-        """``B`` values, NaN for a cell the table does not list (a user's file covers few)."""
-        lookup = self.lookup()
-        return np.array([lookup.get(a, np.nan) for a in archs], dtype=float)
+        """``B`` values, NaN for a valid cell the table does not list (a user's file covers few).
+        A string that is not an NB201 cell raises ``InvalidArchitectureError``: a typo or another
+        space's architecture must not read as a cell without a value."""
+        from ..spaces.nb201 import NB201Space
+
+        lookup, space = self.lookup(), NB201Space()
+        return np.array([lookup[a] if isinstance(a, str) and a in lookup else lookup.get(space.parse(a), np.nan)
+                         for a in archs], dtype=float)
 
 
 def _read_indexed(path: Path, bench: NB201Benchmark) -> list[dict[str, str]]:
@@ -139,11 +148,15 @@ def labels_from_csv(path: str | os.PathLike[str], bench: NB201Benchmark | None =
     from ..spaces.nb201 import NB201Space
 
     space = bench.space if bench else NB201Space()
-    with open(p, newline="") as f:
+    with open(p, newline="", encoding="utf-8-sig") as f:  # -sig: Excel's "CSV UTF-8" starts with a BOM
         reader = csv.DictReader(f)
         if not {"arch", "value"} <= set(reader.fieldnames or []):
             raise DataFormatError(f"{p} must have the header 'arch,value' (one cell string and number per row)")
         rows = list(reader)
+    ragged = next((i for i, r in enumerate(rows, 2) if None in r or None in r.values()), None)
+    if ragged is not None:  # a shifted column would pair cells with the wrong values
+        raise DataFormatError(f"{p} line {ragged} has {'more' if None in rows[ragged - 2] else 'fewer'} fields than "
+                              f"the header {reader.fieldnames}; give one value per header column on every row")
     try:
         archs = [space.parse(r["arch"]) for r in rows]
         values = np.array([float(r["value"]) for r in rows])

@@ -27,8 +27,13 @@ _REPO_ROOT = Path(__file__).resolve().parents[2]
 def data_dir_candidates() -> list[Path]:
     """Directories searched, in order, for the data root (the folder holding ``nb201/``)."""
     found: list[Path] = []
-    if os.environ.get(DATA_DIR_ENV):
-        found.append(Path(os.environ[DATA_DIR_ENV]).expanduser())
+    if os.environ.get(DATA_DIR_ENV):  # a user's choice: never fall back past it silently
+        chosen = Path(os.environ[DATA_DIR_ENV]).expanduser()
+        if not chosen.is_dir():
+            raise DataNotFoundError(f"{DATA_DIR_ENV}={os.environ[DATA_DIR_ENV]} is not a folder; point it at the data "
+                                    "folder (the one holding nb201/, transfer/, mbv3/) or unset it to use "
+                                    "../shared/data")
+        return [chosen]
     found += [Path.cwd() / ".." / "shared" / "data", _REPO_ROOT / ".." / "shared" / "data"]
     return found
 

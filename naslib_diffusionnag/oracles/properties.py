@@ -8,12 +8,14 @@ sampler and the reports are written once, not once per space.
 """
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from ..errors import ConfigError
 from ..registry import Registry
 from ..spaces.base import SearchSpace
 from . import mbv3_properties, nb201_properties
@@ -28,6 +30,11 @@ class ArchProperty(Protocol):
     @property
     def name(self) -> str:
         """``kind[:qualifier]``, e.g. ``accuracy:cifar10``, ``latency:note10``."""
+        ...
+
+    @property
+    def space(self) -> str:
+        """The search space whose architectures have these values (``nb201``, ``mbv3``)."""
         ...
 
     @property
@@ -93,6 +100,11 @@ class SpaceProperties:
     make: Callable[..., ArchProperty]
     accuracy_for: Callable[[str | None], tuple[str, str] | None]
 
+    @property
+    def options(self) -> list[str]:
+        """The options ``make`` takes besides the property's name."""
+        return list(inspect.signature(self.make).parameters)[1:]
+
 
 PROPERTIES: Registry[SpaceProperties] = Registry(
     "search space with properties", hint=" (register a SpaceProperties for the space in PROPERTIES)")
@@ -103,8 +115,16 @@ PROPERTIES.register("mbv3", SpaceProperties(mbv3_properties.mbv3_property, mbv3_
 def space_property(space_name: str, name: str, **options: Any) -> ArchProperty:
     """The property ``name`` of ``space_name``'s architectures. ``options`` go to the space's
     factory: NB201 ``bench``, ``data_dir`` (``nb201_property``); MBv3 ``resolution``,
-    ``width`` (``mbv3_property``). Unknown names raise ``UnknownNameError`` listing valid ones."""
-    return PROPERTIES.get(space_name).make(name, **options)
+    ``width`` (``mbv3_property``). Unknown names raise ``UnknownNameError`` listing valid ones,
+    an option of another space a ``ConfigError`` saying which space it belongs to."""
+    props = PROPERTIES.get(space_name)
+    for option in options:
+        if option not in props.options:
+            owners = [s for s in PROPERTIES.names() if option in PROPERTIES.get(s).options]
+            owned = (f"{option!r} is an option of {' and '.join(owners)} properties" if owners
+                     else f"no space takes {option!r}")
+            raise ConfigError(f"{space_name} properties take the options {', '.join(props.options)}; {owned}")
+    return props.make(name, **options)
 
 
 def accuracy_for(space_name: str, dataset: str | None) -> tuple[str, str] | None:

@@ -7,6 +7,7 @@ sees only this interface.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Union
 
 import numpy as np
 
-from ..errors import DataFormatError, InvalidArchitectureError, UnknownNameError
+from ..errors import ConfigError, DataFormatError, InvalidArchitectureError, UnknownNameError
 from ..spaces.cell import CellSpace
 
 ArchLike = Union[str, int, Sequence[int]]  # noqa: UP007 (a runtime alias)
@@ -52,15 +53,24 @@ class TableBenchmark:
         return self.accuracy[d]
 
     def index(self, arch: ArchLike) -> int:
-        """Row of a cell string, a row index, or a space op-index tuple."""
-        if isinstance(arch, (int, np.integer)):
+        """Row of a cell string, a row index, or a space op-index tuple. Anything else (a bool,
+        which Python would take as row 0 or 1, a float, None, bytes) is refused."""
+        if isinstance(arch, (int, np.integer)) and not isinstance(arch, (bool, np.bool_)):
             i = int(arch)
             if not 0 <= i < len(self.archs):
                 raise InvalidArchitectureError(
                     f"{self.space.label} index {i} out of range 0..{len(self.archs) - 1}"
                 )
             return i
-        cell = self.space.parse(arch) if isinstance(arch, str) else self.space.from_op_indices(arch)
+        if isinstance(arch, str):
+            cell = self.space.parse(arch)
+        elif isinstance(arch, (tuple, list, np.ndarray)) and all(
+                isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_)) for i in arch):
+            cell = self.space.from_op_indices(arch)
+        else:
+            raise InvalidArchitectureError(
+                f"{self.space.label} architecture {arch!r} is a {type(arch).__name__}; pass a cell string, a row "
+                "index (int) or an op-index tuple of ints")
         try:
             return self._index[cell]
         except KeyError:
@@ -93,6 +103,18 @@ class TableBenchmark:
     def provenance(self) -> dict[str, object]:
         """What every result built on this table records about it."""
         return {"source": str(self.source), "sha256": self.checksum, "metric": dict(self.metric)}
+
+
+def check_path(path: object) -> str | os.PathLike[str] | None:
+    """A benchmark file argument as given, when it is a path or None (the documented file):
+    ``load(True)``, meant as ``allow_unverified``, would otherwise fail inside ``pathlib``."""
+    if path is None or isinstance(path, (str, os.PathLike)):
+        return path
+    hint = ""
+    if isinstance(path, bool):
+        hint = "; to read a file other than the documented one pass allow_unverified=True by keyword"
+    raise ConfigError(f"benchmark file {path!r} is not a path; pass a str or os.PathLike, or None for the "
+                      f"documented file{hint}")
 
 
 def check_unique(path: Path, archs: list[str], label: str) -> None:

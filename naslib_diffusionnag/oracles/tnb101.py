@@ -18,7 +18,7 @@ import numpy as np
 from ..errors import DataFormatError, InvalidArchitectureError, UnknownNameError
 from ..spaces.tnb101 import TNB101MicroSpace
 from .paths import resolve_data_file, verify_known
-from .table import TableBenchmark, check_unique
+from .table import TableBenchmark, check_path, check_unique
 
 DEFAULT_JSON = "transfer/transnas101_micro_naslib_zc.json"
 TASKS: tuple[str, ...] = ("class_scene", "class_object", "autoencoder", "normal", "jigsaw", "room_layout",
@@ -48,7 +48,7 @@ class TNB101Benchmark(TableBenchmark):
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None, allow_unverified: bool = False) -> TNB101Benchmark:
         """The documented file (checksum) or, with ``allow_unverified``, a file in its layout."""
-        resolved = resolve_data_file(DEFAULT_JSON, path)
+        resolved = resolve_data_file(DEFAULT_JSON, check_path(path))
         try:
             data = json.loads(resolved.read_text())
         except (json.JSONDecodeError, UnicodeDecodeError) as e:

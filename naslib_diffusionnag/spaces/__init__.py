@@ -21,8 +21,19 @@ SPACES.register_lazy("tnb101_micro", f"{__name__}.tnb101:TNB101MicroSpace")
 
 
 def get_space(name: str, **options: Any) -> SearchSpace:
-    """The search space registered as ``name`` (options go to its constructor)."""
-    return SPACES.get(name)(**options)
+    """The search space registered as ``name`` (options go to its constructor; one it does not
+    take is refused by name, not by a TypeError from inside it)."""
+    import inspect
+
+    from ..errors import ConfigError
+
+    cls = SPACES.get(name)
+    takes = [p for p in inspect.signature(cls).parameters if p not in ("self", "args", "kwargs")]
+    unknown = sorted(set(options) - set(takes))
+    if unknown:
+        raise ConfigError(f"search space {name!r} takes no option {', '.join(map(repr, unknown))}; "
+                          + (f"its options: {', '.join(takes)}" if takes else "it takes none"))
+    return cls(**options)
 
 
 __getattr__, __dir__ = lazy_exports(__name__, globals(),

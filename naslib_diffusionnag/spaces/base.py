@@ -13,7 +13,15 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 import torch
 
-from ..errors import SpaceTooLargeError
+from ..errors import ConfigError, SpaceTooLargeError
+
+
+def check_sample_size(n: object) -> int:
+    """``n`` for ``sample``: an int >= 0 (numpy would only say "negative dimensions are not
+    allowed", or that a float "cannot be interpreted as an integer")."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ConfigError(f"cannot sample {n!r} architectures; give a number of architectures, an integer >= 0")
+    return int(n)
 
 
 class SearchSpace(ABC):

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from ..errors import InvalidArchitectureError
-from .base import SearchSpace
+from .base import SearchSpace, check_sample_size
 
 KERNELS: tuple[int, ...] = (3, 5, 7)
 EXPANDS: tuple[int, ...] = (3, 4, 6)
@@ -189,6 +189,7 @@ class MBv3Space(SearchSpace):
 
     def sample(self, n: int, rng: np.random.Generator) -> list[str]:
         """Uniform over architectures: depth d drawn with probability proportional to 9^d."""
+        n = check_sample_size(n)
         weights = np.array([len(VOCAB) ** d for d in DEPTHS], dtype=float)
         depths = rng.choice(DEPTHS, size=(n, STAGES), p=weights / weights.sum())
         tokens = rng.integers(0, len(VOCAB), size=(n, STAGES, SLOTS))

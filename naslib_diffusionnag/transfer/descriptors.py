@@ -150,11 +150,11 @@ class FewShot:
     def draw(cls, space: SearchSpace, bench: TableBenchmark, n_probes: int, seed: int) -> FewShot:
         """``n_probes`` probe cells drawn uniformly with ``seed``: from the space when the table
         lists all of it (NB201), else distinct cells of the table (only those can be measured)."""
+        if not 1 <= n_probes <= len(bench.archs):  # a few measured cells, not more than the table has
+            raise DescriptorError(f"need 1..{len(bench.archs)} probe cells from {bench.source.name}, got {n_probes}")
         rng = np.random.default_rng(seed)
         if len(bench.archs) == space.size:
             return cls(space, bench, space.sample(n_probes, rng))
-        if not 1 <= n_probes <= len(bench.archs):
-            raise DescriptorError(f"need 1..{len(bench.archs)} probe cells from {bench.source.name}, got {n_probes}")
         return cls(space, bench, [bench.archs[i] for i in rng.choice(len(bench.archs), n_probes, replace=False)])
 
     def __call__(self, task: Task) -> torch.Tensor:
@@ -181,7 +181,13 @@ def load_task_features(path: str | os.PathLike[str], dim: int) -> torch.Tensor:
     except Exception as e:  # noqa: BLE001 -- any unreadable file gets the same advice
         raise DescriptorError(f"cannot read task features from {file} ({e}); save a classes x samples x "
                               f"{dim} tensor with torch.save or numpy.save") from e
+    if not isinstance(data, (torch.Tensor, np.ndarray)) or not np.issubdtype(np.asarray(data).dtype, np.number):
+        raise DescriptorError(f"{file} holds a {type(data).__name__}, not a numeric array; save the classes x samples "
+                              f"x {dim} tensor itself (torch.save(tensor, path) or numpy.save)")
     x = torch.as_tensor(np.asarray(data), dtype=torch.float32)
+    if not torch.isfinite(x).all():
+        raise DescriptorError(f"task features in {file} hold {int((~torch.isfinite(x)).sum())} NaN / infinite "
+                              "values; fix or drop those samples")
     if x.ndim != 3 or x.shape[-1] != dim or x.shape[0] < 1 or x.shape[1] < 1:
         raise DescriptorError(f"task features in {file} have shape {tuple(x.shape)}; the meta-predictor "
                               f"needs classes x samples x {dim} (one feature set per class)")

@@ -16,6 +16,7 @@ from typing import Literal
 import torch
 from torch import nn
 
+from ..errors import ConfigError
 from ..guidance import PredictorConfig, ZScore
 from ..guidance.labels import LabelTransform
 from ..guidance.predictors import Encoder, build_predictor
@@ -54,10 +55,10 @@ class MetaPredictorConfig(PredictorConfig):
     def __post_init__(self) -> None:
         super().__post_init__()
         if not (self.noise_power > 0 and self.top_weight >= 0):
-            raise ValueError(f"noise_power must be > 0 and top_weight >= 0, got {self.noise_power} and "
-                             f"{self.top_weight}")
+            raise ConfigError(f"noise_power must be > 0 and top_weight >= 0, got {self.noise_power} and "
+                              f"{self.top_weight}")
         if self.task_input not in TASK_INPUTS:
-            raise ValueError(f"task_input must be one of {', '.join(TASK_INPUTS)}, got {self.task_input!r}")
+            raise ConfigError(f"task_input must be one of {', '.join(TASK_INPUTS)}, got {self.task_input!r}")
 
     def graph_config(self) -> PredictorConfig:
         return PredictorConfig(encoder=self.encoder, hidden=self.hidden, n_layers=self.n_layers, dropout=self.dropout,

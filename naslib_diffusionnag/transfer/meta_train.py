@@ -26,6 +26,7 @@ from tqdm.auto import tqdm
 
 from .. import __version__
 from ..diffusion import to_model_scale
+from ..diffusion.checkpoint import check_metadata, load_weights, read_checkpoint_file, save_atomic
 from ..diffusion.sde import VESDE, expand
 from ..errors import CheckpointError
 from ..guidance.labels import LabelKind, fit_labels
@@ -37,6 +38,13 @@ from .metadata import LeakageError, MetaDataset, Task, check_no_leakage
 from .set_encoder import ClassTable
 
 FORMAT = "diffusionnag-meta-predictor/1"
+WRITER = "diffusionnag meta-train"
+# what ``load`` and the transfer pipeline read of a meta-predictor's metadata (dotted: a nested key)
+METADATA_TYPES: dict[str, tuple[type, ...]] = {
+    "space": (str,), "dim_task": (int,), "tasks": (list,), "task_input": (str,), "descriptor": (dict,),
+    "descriptor.kind": (str,), "seed": (int,), "sources": (list,), "datasets": (list,),
+    "meta_dataset_sha256": (str,), "train_seconds": (int, float),
+}
 
 
 @dataclass
@@ -63,33 +71,34 @@ class TrainedMetaPredictor:
         if out.exists() and not overwrite:
             raise CheckpointError(f"{out} exists; pass overwrite=True (--overwrite) or choose another path")
         out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")  # complete or absent, never half-written
-        torch.save({"format": FORMAT, "config": self.model.cfg.to_dict(), "state_dict": self.model.state_dict(),
-                    "metadata": self.metadata}, tmp)
-        os.replace(tmp, out)
-        return out
+        return save_atomic({"format": FORMAT, "config": self.model.cfg.to_dict(), "state_dict": self.model.state_dict(),
+                            "metadata": self.metadata}, out)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], space: SearchSpace) -> TrainedMetaPredictor:
         file = Path(path)
-        if not file.is_file():
+        if not file.exists():
             raise CheckpointError(f"meta-predictor checkpoint {str(file)!r} does not exist; make one with "
                                   "`diffusionnag meta-train --space nb201 --sources meta-train-db --out meta.pt`")
-        try:
-            ckpt = torch.load(file, weights_only=True)
-        except Exception as e:  # noqa: BLE001 -- any unreadable file gets the same advice
-            raise CheckpointError(f"cannot read meta-predictor checkpoint {file}: {e}") from e
+        ckpt = read_checkpoint_file(file, "meta-predictor", WRITER)
         if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
-            raise CheckpointError(f"{file} is not a meta-predictor checkpoint ({FORMAT}); make one with "
-                                  "`diffusionnag meta-train`")
+            raise CheckpointError(f"{file} is not a meta-predictor checkpoint ({FORMAT}); make one with `{WRITER}`")
+        for key in ("config", "metadata", "state_dict"):
+            if not isinstance(ckpt.get(key), dict):
+                raise CheckpointError(f"{file} has no {key!r} mapping, which every meta-predictor checkpoint holds; it "
+                                      f"was edited or damaged: pass a file written by `{WRITER}`")
         meta = ckpt["metadata"]
+        check_metadata(file, meta, METADATA_TYPES, WRITER)
         if meta["space"] != space.name:
             raise CheckpointError(f"meta-predictor {file} was trained on search space {meta['space']!r}, "
                                   f"not {space.name!r}")
-        # checkpoints from before these settings existed hold the GCN on z-scores
-        config = MetaPredictorConfig(**{**LEGACY_CONFIG, **ckpt["config"]})
-        model = MetaPredictor(space.n_tokens, space.adjacency(), int(meta["dim_task"]), config)
-        model.load_state_dict(ckpt["state_dict"])
+        try:  # checkpoints from before these settings existed hold the GCN on z-scores
+            config = MetaPredictorConfig(**{**LEGACY_CONFIG, **ckpt["config"]})
+        except (TypeError, ValueError) as e:
+            raise CheckpointError(f"{file} records a config this version cannot build ({e}); meta-train it again "
+                                  f"with `{WRITER}`") from e
+        model = MetaPredictor(space.n_tokens, space.adjacency(), meta["dim_task"], config)
+        load_weights(model, ckpt["state_dict"], file, WRITER)
         model.eval()
         return cls(model, meta)
 

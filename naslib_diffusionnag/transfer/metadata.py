@@ -18,7 +18,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import DataFormatError, DiffusionNAGError, InvalidArchitectureError, UnknownNameError
+from ..errors import (
+    ConfigError,
+    DataFormatError,
+    DiffusionNAGError,
+    InvalidArchitectureError,
+    UnknownNameError,
+)
 from ..oracles import NB201Benchmark, TableBenchmark, TNB101Benchmark, canonical_dataset, resolve_data_file
 from ..oracles.paths import verify_known
 from ..oracles.tnb101 import TASKS as TNB101_TASKS
@@ -186,16 +192,26 @@ def from_benchmark_table(bench: TableBenchmark, dataset: str, k: int | None = No
                          "metric": bench.metric[task.dataset]}])
 
 
-def parse_sources(specs: Sequence[str], bench: TableBenchmark | None = None, space: str = "nb201",
+def parse_sources(specs: str | Sequence[str], bench: TableBenchmark | None = None, space: str = "nb201",
                   seed: int = 0, allow_unverified: bool = False) -> MetaDataset:
     """The meta-dataset of source specs: ``meta-train-db`` (the official set as CSV),
     ``official:DIR`` (the official ``.pt`` files in DIR, ``transfer.official``), ``nb201:<dataset>``
     (a whole table) or ``nb201:<dataset>@K`` (K cells drawn with ``seed``), and likewise
-    ``tnb101:<task>[@K]`` (TransNAS-Bench-101 micro, space ``tnb101_micro``). Comma lists allowed.
-    ``bench`` is the table to read (default: the documented file of the spec's space). Data files
-    must be the documented ones unless ``allow_unverified``."""
-    parts = []
-    for spec in (s.strip() for item in specs for s in item.split(",") if s.strip()):
+    ``tnb101:<task>[@K]`` (TransNAS-Bench-101 micro, space ``tnb101_micro``). Comma lists allowed,
+    one string being one comma list. A source or task listed twice is refused (its records would
+    count twice). ``bench`` is the table to read (default: the documented file of the spec's
+    space). Data files must be the documented ones unless ``allow_unverified``."""
+    items = [specs] if isinstance(specs, str) else specs
+    listed = [s.strip() for item in items for s in item.split(",") if s.strip()]
+    if not listed:
+        raise ConfigError(f"no source given; list at least one, e.g. {META_TRAIN_DB_NAME} or nb201:cifar100")
+    repeated = next((spec for i, spec in enumerate(listed) if spec in listed[:i]), None)
+    if repeated is not None:
+        raise ConfigError(f"source {repeated!r} is listed twice; list each source once (a repeat would count its "
+                          "records twice)")
+    parts: list[MetaDataset] = []
+    seen: dict[str, str] = {}  # task name -> the source that holds it
+    for spec in listed:
         if spec == META_TRAIN_DB_NAME:
             parts.append(load_meta_train_db(space=space, allow_unverified=allow_unverified))
         elif spec.startswith("official:"):
@@ -216,6 +232,11 @@ def parse_sources(specs: Sequence[str], bench: TableBenchmark | None = None, spa
             raise UnknownNameError(f"unknown source {spec!r}; use {META_TRAIN_DB_NAME}, official:DIR, "
                                    "nb201:<dataset>[@K] (cifar10, cifar100, ImageNet16-120) or tnb101:<task>[@K] "
                                    f"({', '.join(TNB101_TASKS)})")
+        for task in parts[-1].tasks:
+            if task.name in seen:
+                raise ConfigError(f"sources {seen[task.name]!r} and {spec!r} both hold task {task.name!r}; list it "
+                                  "once (its records would count twice)")
+            seen[task.name] = spec
     return MetaDataset.concat(parts)
 
 

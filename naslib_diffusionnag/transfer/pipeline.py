@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -22,7 +23,7 @@ from scipy.stats import spearmanr
 
 from ..diffusion import to_model_scale
 from ..diffusion.sde import VESDE
-from ..errors import ConfigError
+from ..errors import ConfigError, DiffusionNAGError
 from ..generation import ArchitectureGenerator, Generation
 from ..guidance import GuidanceTerm, Objective
 from ..oracles import NB201_DATASETS, NB201Benchmark, TableBenchmark, canonical_dataset
@@ -112,6 +113,15 @@ class TransferNAS:
             raise ConfigError(f"need n >= 1 and 1 <= --train-top <= n, got n={n}, train-top={train_top}")
         start = time.perf_counter()
         candidates, made = self.propose(n, seed, scales, progress)
+        if len(candidates) < train_top:  # nothing (or too little) to train: never a silent empty result
+            raise DiffusionNAGError(
+                f"the score network generated {len(candidates)} distinct valid cells in {len(made.archs)} samples, "
+                f"fewer than --train-top {train_top}: a score-network checkpoint that samples few valid cells is "
+                "undertrained or mismatched; use the shipped one (no --checkpoint) or a longer-trained one, or lower "
+                "the guidance --scale")
+        if len(candidates) < n:
+            warnings.warn(f"only {len(candidates)} of the {n} distinct cells asked for were generated in "
+                          f"{len(made.archs)} samples; ranking those", stacklevel=2)
         ranked = candidates[:train_top]
         seconds = time.perf_counter() - start
         values = optimum = rho = None

@@ -1,0 +1,301 @@
+"""Bad input to the public Python API: an exception of ``naslib_diffusionnag.errors`` whose one
+line names the problem and the fix, raised before any compute, never a raw torch / numpy /
+dataclass error or a silent wrong result (test_bad_input.py does the same for the CLI).
+
+Every case runs in the fast tier: checkpoints are the shipped one, edited; tables the toy one.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+from naslib_diffusionnag.diffusion import DiffusionConfig
+from naslib_diffusionnag.errors import CheckpointError, ConfigError, InvalidArchitectureError
+from naslib_diffusionnag.generation import ArchitectureGenerator, pretrained_path
+from naslib_diffusionnag.guidance import Objective, PredictorConfig
+from naslib_diffusionnag.guided import GuideRequest, fit_guidance, generate
+from naslib_diffusionnag.oracles import NB201Benchmark, TNB101Benchmark, space_property
+from naslib_diffusionnag.oracles.nb201_properties import labels_from_csv
+from naslib_diffusionnag.spaces import get_space
+from naslib_diffusionnag.transfer import (
+    MetaPredictor,
+    MetaPredictorConfig,
+    TrainedMetaPredictor,
+    parse_sources,
+)
+
+MBV3_ARCH = get_space("mbv3").sample(1, np.random.default_rng(0))[0]
+
+
+def _message(excinfo: pytest.ExceptionInfo[Exception]) -> str:
+    """The error's message, asserted to be one line."""
+    text = str(excinfo.value)
+    assert "\n" not in text, text
+    return text
+
+
+@pytest.fixture(scope="module")
+def shipped() -> ArchitectureGenerator:
+    return ArchitectureGenerator.load("nb201")
+
+
+# ---- checkpoints ---------------------------------------------------------------------------
+def _save_meta(path: Path, config: dict[str, Any] | None = None, **metadata: Any) -> Path:
+    """A meta-predictor checkpoint as ``meta-train`` writes it, untrained (no data needed);
+    ``config``/``metadata`` entries overwrite what is saved (None deletes a key)."""
+    space = get_space("nb201")
+    model = MetaPredictor(space.n_tokens, space.adjacency(), 4, MetaPredictorConfig(hidden=8, set_dim=8, heads=2))
+    meta = {"space": "nb201", "dim_task": 4, "tasks": [], "task_input": "full", "descriptor": {"kind": "class-names"},
+            "seed": 0, "sources": [], "datasets": [], "meta_dataset_sha256": "0" * 64, "train_seconds": 0.0}
+    TrainedMetaPredictor(model, meta).save(path)
+    payload = torch.load(path, weights_only=True)
+    for part, edits in (("config", config or {}), ("metadata", metadata)):
+        payload[part].update(edits)
+        payload[part] = {k: v for k, v in payload[part].items() if v is not None}
+    torch.save(payload, path)
+    return path
+
+
+LOADERS = {
+    "diffusionnag": (lambda p: ArchitectureGenerator.load("nb201", p), "diffusionnag train"),
+    "meta-predictor": (lambda p: TrainedMetaPredictor.load(p, get_space("nb201")), "diffusionnag meta-train"),
+}
+
+
+def _junk(path: Path) -> None:
+    path.write_bytes(b"garbage")
+
+
+def _empty(path: Path) -> None:
+    path.write_bytes(b"")
+
+
+def _truncated(path: Path) -> None:
+    path.write_bytes(pretrained_path("nb201").read_bytes()[:1000])
+
+
+def _foreign_object(path: Path) -> None:
+    torch.save({"model": argparse.Namespace(steps=1)}, path)
+
+
+@pytest.mark.parametrize("kind", list(LOADERS))
+@pytest.mark.parametrize("write, reason", [
+    (_junk, "not a file written by torch.save"),
+    (_empty, "empty file"),
+    (_truncated, "a damaged, truncated or foreign zip archive"),
+    (_foreign_object, "it holds a Python object, argparse.Namespace, that no checkpoint holds; not loaded, as "
+                      "that could run code"),
+], ids=["junk", "empty", "truncated", "foreign-object"])
+def test_a_file_that_is_not_a_checkpoint_is_one_line_without_torch_advice(tmp_path, kind, write, reason):
+    """Not torch's six lines, which advise weights_only=False (that would let a crafted file run
+    code), nor an empty reason for an empty file."""
+    load, writer = LOADERS[kind]
+    path = tmp_path / "m.pt"
+    write(path)
+    with pytest.raises(CheckpointError) as e:
+        load(path)
+    assert _message(e) == f"{path} is not a {kind} checkpoint ({reason}); pass a file written by `{writer}`"
+    assert "weights_only" not in str(e.value)
+
+
+@pytest.mark.parametrize("kind", list(LOADERS))
+def test_a_directory_is_not_said_to_be_missing(tmp_path, kind):
+    load, writer = LOADERS[kind]
+    with pytest.raises(CheckpointError) as e:
+        load(tmp_path)
+    assert _message(e) == f"{tmp_path} is a directory, not a {kind} checkpoint; pass the .pt file written by `{writer}`"
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda meta: meta.pop("split"), "metadata 'split' is missing"),
+    (lambda meta: meta.update(space="nb201"), "metadata 'space' is 'nb201', not of type dict"),
+    (lambda meta: meta["space"].pop("options"), "metadata 'space.options' is missing"),
+    (lambda meta: meta["split"].update(seed="0"), "metadata 'split.seed' is '0', not of type int"),
+], ids=["no-split", "space-string", "no-options", "seed-string"])
+def test_checkpoint_metadata_is_checked_when_loaded(tmp_path, edit, message):
+    """A missing split used to raise KeyError only after sampling, a string space AttributeError."""
+    payload = torch.load(pretrained_path("nb201"), weights_only=True)
+    edit(payload["metadata"])
+    torch.save(payload, tmp_path / "m.pt")
+    with pytest.raises(CheckpointError, match=message) as e:
+        ArchitectureGenerator.load("nb201", tmp_path / "m.pt")
+    assert _message(e).endswith("pass a file written by `diffusionnag train`")
+
+
+def test_a_config_that_does_not_fit_the_weights_names_the_first_parameter(tmp_path):
+    """One line, not torch's 48-line "size mismatch" list."""
+    payload = torch.load(pretrained_path("nb201"), weights_only=True)
+    payload["config"]["model"]["d_model"] = 32
+    torch.save(payload, tmp_path / "m.pt")
+    with pytest.raises(CheckpointError) as e:
+        ArchitectureGenerator.load("nb201", tmp_path / "m.pt")
+    assert "config and weights disagree (pos_emb has shape (8, 64) in the weights but (8, 32)" in _message(e)
+
+
+@pytest.mark.parametrize("config, metadata, message", [
+    ({}, {"dim_task": None}, "metadata 'dim_task' is missing"),
+    ({}, {"descriptor": "class-names"}, "metadata 'descriptor' is 'class-names', not of type dict"),
+    ({"hidden": 16}, {}, r"config and weights disagree \(.* has shape \(8, .*\) in the weights but \(16, "),
+    ({"colour": "blue"}, {}, "records a config this version cannot build"),
+], ids=["no-dim_task", "descriptor-string", "other-width", "unknown-config-key"])
+def test_a_damaged_meta_predictor_checkpoint_is_one_line(tmp_path, config, metadata, message):
+    assert TrainedMetaPredictor.load(_save_meta(tmp_path / "ok.pt"), get_space("nb201")).metadata["dim_task"] == 4
+    path = _save_meta(tmp_path / "m.pt", config, **metadata)
+    with pytest.raises(CheckpointError, match=message) as e:
+        TrainedMetaPredictor.load(path, get_space("nb201"))
+    _message(e)
+
+
+# ---- counts, devices and configs -----------------------------------------------------------
+def test_get_space_names_an_option_the_space_does_not_take():
+    """A TypeError from inside the constructor (``MBv3Space() takes no arguments``) before."""
+    with pytest.raises(ConfigError, match="space 'nb201' takes no option 'foo'; its options: adjacency"):
+        get_space("nb201", foo=1)
+    with pytest.raises(ConfigError, match="space 'mbv3' takes no option 'adjacency'; it takes none"):
+        get_space("mbv3", adjacency="official")
+    assert get_space("nb201", adjacency="official").name == "nb201"
+
+
+@pytest.mark.parametrize("space", ["nb201", "mbv3"])
+@pytest.mark.parametrize("n", [-1, 2.5, True, None])
+def test_space_sample_refuses_what_is_not_a_count(space, n):
+    with pytest.raises(ConfigError, match=f"cannot sample {n!r} architectures; .* an integer >= 0"):
+        get_space(space).sample(n, np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("distinct", [False, True])
+@pytest.mark.parametrize("n", [-3, 2.5, 0])
+def test_generate_refuses_what_is_not_a_count(shipped, n, distinct):
+    with pytest.raises(ConfigError, match=f"n is {n!r}; it must be an integer >= 1"):
+        generate(shipped, n, 0, distinct=distinct)
+
+
+@pytest.mark.parametrize("device, message", [
+    ("banana", "'banana' is not a torch device; use cpu, cuda, cuda:N or mps"),
+    ("cuda:99", "'cuda:99': this machine has .* CUDA device"),
+    ("meta", "'meta': use cpu, cuda, cuda:N or mps"),
+])
+def test_load_refuses_a_device_this_machine_lacks(device, message):
+    with pytest.raises(ConfigError, match=message):
+        ArchitectureGenerator.load("nb201", device=device)
+
+
+@pytest.mark.parametrize("sections, message", [
+    ({"train": {"stepz": 3}}, r"unknown keys \['stepz'\] in config section 'train'; valid: \['batch_size'"),
+    ({"trian": {"steps": 3}}, r"unknown config sections \['trian'\]; valid: \['model', 'sampler', 'sde', 'train'\]"),
+    ({"train": {"steps": "3"}}, "train.steps is '3'; it must be of type int"),
+])
+def test_with_overrides_names_the_bad_section_or_key(sections, message):
+    with pytest.raises(ConfigError, match=message):
+        DiffusionConfig().with_overrides(**sections)
+    assert DiffusionConfig().with_overrides(train={"steps": 3, "seed": None}).train.steps == 3  # None: unchanged
+
+
+@pytest.mark.parametrize("cls", [PredictorConfig, MetaPredictorConfig])
+@pytest.mark.parametrize("setting, message", [
+    ({"steps": 0}, "steps is 0; it must be an integer >= 1"),
+    ({"steps": -5}, "steps is -5; it must be an integer >= 1"),
+    ({"batch_size": 0}, "batch_size is 0; it must be an integer >= 1"),
+    ({"hidden": 0}, "hidden is 0; it must be an integer >= 1"),
+    ({"lr": -1.0}, "lr is -1.0; it must be a finite number > 0"),
+])
+def test_predictor_configs_refuse_settings_that_cannot_fit(cls, setting, message):
+    """``steps=0`` used to divide by zero only when fitting; the others were accepted silently."""
+    with pytest.raises(ConfigError, match=message):
+        cls(**setting)
+
+
+@pytest.mark.parametrize("args, message", [
+    (("budget", "5"), "budget value is '5', not a number"),
+    (("max", 5.0), "a max objective takes no value or softness"),
+    (("min", None, 1.0), "a min objective takes no value or softness"),
+])
+def test_objective_refuses_a_value_it_cannot_use(args, message):
+    with pytest.raises(ConfigError, match=message):
+        Objective(*args)
+
+
+# ---- properties and guidance ---------------------------------------------------------------
+@pytest.mark.parametrize("space, name, options, message", [
+    ("nb201", "latency:pixel3", {"resolution": 160},
+     "nb201 properties take the options bench, data_dir; 'resolution' is an option of mbv3 properties"),
+    ("mbv3", "accuracy", {"bench": None},
+     "mbv3 properties take the options resolution, width; 'bench' is an option of nb201 properties"),
+])
+def test_space_property_says_which_space_an_option_belongs_to(space, name, options, message):
+    with pytest.raises(ConfigError, match=message):
+        space_property(space, name, **options)
+
+
+def test_fit_guidance_refuses_a_property_of_another_space(shipped):
+    """It used to fit on MBv3 labels and fail in torch with a tensor size mismatch."""
+    flops = space_property("mbv3", "flops")
+    with pytest.raises(ConfigError, match=r"flops is a property of mbv3 architectures, but the generator makes "
+                                          r"nb201 ones; use a property of nb201: space_property\('nb201', ...\)"):
+        fit_guidance(shipped, [GuideRequest(flops, Objective("min"))], n_labels=10, seed=0)
+
+
+@pytest.mark.parametrize("arch", ["junk", MBV3_ARCH, None])
+def test_nb201_property_refuses_what_is_not_a_cell(toy_bench, tmp_path, arch):
+    """NaN means only "this valid cell has no value" (a user's file lists a few): a typo or an
+    MBv3 string used to read as NaN too."""
+    acc = space_property("nb201", "accuracy:cifar10", bench=toy_bench)
+    with pytest.raises(InvalidArchitectureError):
+        acc.evaluate([toy_bench.archs[0], arch])
+    assert np.isfinite(acc.evaluate([f" {toy_bench.archs[0]} "])).all()  # a valid spelling is looked up
+    (tmp_path / "mine.csv").write_text(f"arch,value\n{toy_bench.archs[0]},1\n{toy_bench.archs[1]},2\n")
+    mine = labels_from_csv(tmp_path / "mine.csv", toy_bench).evaluate(toy_bench.archs[:3])
+    assert mine[:2].tolist() == [1.0, 2.0] and np.isnan(mine[2])
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"weight": -1.0}, "weight of accuracy:cifar10 is -1.0; it must be a finite number > 0"),
+    ({"weight": float("nan")}, "weight of accuracy:cifar10 is nan"),
+    ({"tighten": -1.0}, "tighten of accuracy:cifar10 is -1.0; it must be a finite number >= 0"),
+    ({"predictor": "magic"}, "predictor='magic' for accuracy:cifar10; use one of auto, exact, learned"),
+])
+def test_guide_request_is_checked_when_made(toy_bench, options, message):
+    """Not after fit_guidance's 600-step predictor fit, as a weight of -1 was."""
+    acc = space_property("nb201", "accuracy:cifar10", bench=toy_bench)
+    with pytest.raises(ConfigError, match=message):
+        GuideRequest(acc, Objective("max"), **options)
+
+
+# ---- benchmark tables and transfer sources -------------------------------------------------
+@pytest.mark.parametrize("arch", [3.0, None, True, np.bool_(True), b"abc", (1.0, 2, 3, 4, 0, 1)])
+def test_benchmark_query_takes_only_an_index_a_string_or_op_indices(toy_bench, arch):
+    """A bool used to be read as row 0 or 1, a float or None failed in iteration, bytes as op indices."""
+    with pytest.raises(InvalidArchitectureError, match="pass a cell string, a row index .int. or an op-index tuple"):
+        toy_bench.query(arch, "cifar10")
+    row = toy_bench.query(np.int64(1), "cifar10")
+    assert toy_bench.query(toy_bench.archs[1], "cifar10") == row == toy_bench.query(1, "cifar10")
+
+
+@pytest.mark.parametrize("cls", [NB201Benchmark, TNB101Benchmark])
+def test_benchmark_load_refuses_a_flag_for_a_path(cls):
+    with pytest.raises(ConfigError, match="benchmark file True is not a path; .* pass allow_unverified=True by keyword"):
+        cls.load(True)
+
+
+def test_parse_sources_takes_a_string_as_one_comma_list(toy_bench):
+    """A string used to be iterated character by character ("unknown source 'n'")."""
+    meta = parse_sources("nb201:cifar10@5, nb201:cifar100@5", bench=toy_bench)
+    assert [t.name for t in meta.tasks] == ["nb201:cifar10", "nb201:cifar100"] and len(meta) == 10
+
+
+@pytest.mark.parametrize("sources, message", [
+    (["meta-train-db", "meta-train-db"], "source 'meta-train-db' is listed twice"),  # refused before it is read
+    (["nb201:cifar100@5,nb201:cifar10@5", "nb201:cifar100@5"], "source 'nb201:cifar100@5' is listed twice"),
+    (["nb201:cifar100", "nb201:CIFAR-100"], "sources 'nb201:cifar100' and 'nb201:CIFAR-100' both hold task "
+                                            "'nb201:cifar100'"),
+    ([], "no source given"),
+])
+def test_parse_sources_refuses_a_source_listed_twice(toy_bench, sources, message):
+    """A repeat used to double its records silently."""
+    with pytest.raises(ConfigError, match=message):
+        parse_sources(sources, bench=toy_bench)
