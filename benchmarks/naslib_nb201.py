@@ -48,8 +48,11 @@ DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
 #: per-optimizer overrides of the config: local queries are diffusionnag's alone (bananas_diffusion,
 #: whose queries NASLib's BANANAS chooses, refuses them), so the shared config keeps 0; and its
 #: surrogate ensemble is 5, our BO default (bo_nb201.md), where NASLib's BANANAS and
-#: bananas_diffusion keep the shared num_ensemble 3 of NASLib's defaults
-OVERRIDES = {"diffusionnag": ["search.diffusion_local_queries", "3", "search.num_ensemble", "5"]}
+#: bananas_diffusion keep the shared num_ensemble 3 of NASLib's defaults; and it switches to mutation
+#: candidates after 20 queries without a new best (stall_switch, our default since it was chosen on
+#: tuning seeds 100-119, bo_guide_nb201*_b150.md)
+OVERRIDES = {"diffusionnag": ["search.diffusion_local_queries", "3", "search.num_ensemble", "5",
+                              "search.diffusion_stall_switch", "20"]}
 
 
 def run_id(opt: str, dataset: str, seed: int) -> str:
@@ -131,8 +134,10 @@ def report(naslib_commit: str | None) -> str:
             "acq_fn_type/num_candidates with the shipped NB201 checkpoint and guidance scales 100, 50, 25, "
             f"surrogate ranking weight {ours.get('diffusion_rank_weight', 0.0)} and, for `diffusionnag` only, "
             f"{ours.get('diffusion_local_queries', 0)} of each round's k queries on the incumbent's best-ranked "
-            f"neighbours and a surrogate ensemble of {ours.get('num_ensemble', 3)} (`bananas_diffusion`: "
-            "NASLib's num_ensemble, as BANANAS) (settings chosen on tuning seeds 100-108 / 100-104 of our own BO harness, "
+            f"neighbours, a surrogate ensemble of {ours.get('num_ensemble', 3)} (`bananas_diffusion`: "
+            "NASLib's num_ensemble, as BANANAS) and mutation candidates instead of generated ones after "
+            f"{ours.get('diffusion_stall_switch', 0)} queries without a new best (0: never) "
+            "(settings chosen on tuning seeds 100-108 / 100-104 / 100-119 of our own BO harness, "
             "benchmarks_results/bo_guide_nb201*.md; each run file records its config). "
             "Black box: the dataset_api built from ../shared/data/nb201/nats_bench.csv, i.e. NB201 200-epoch "
             "TEST accuracy (NASLib's VAL and TEST metrics both read it; NASLib's own pickles would give "
