@@ -20,7 +20,7 @@ from .errors import ConfigError, DiffusionNAGError
 from .guidance.labels import LABEL_KINDS
 from .guidance.schedule import check_scales
 from .oracles.paths import ALLOW_UNVERIFIED_FLAG, DATA_DIR_ENV
-from .resultsio import check_writable, to_json, write_text_atomic
+from .resultsio import check_placeable, check_writable, to_json, write_text_atomic
 from .spaces import SPACES, get_space
 
 if TYPE_CHECKING:
@@ -338,8 +338,9 @@ def cmd_bench(args: argparse.Namespace) -> dict[str, Any]:
 
     config = SweepConfig.from_yaml(args.config)
     results = Path(config.results)
-    check_writable(results.parent)  # before the sweep, not after hours of runs
+    check_placeable(results.parent)  # before the sweep, not after hours of runs; created once the data loads
     bench = NB201Benchmark.load(config.data, config.allow_unverified_data)
+    check_writable(results.parent)
     if not args.aggregate_only:
         run_sweep(config, workers=args.workers, backend=args.backend, progress=args.progress)
     runs = finished_runs(config)

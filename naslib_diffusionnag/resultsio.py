@@ -67,13 +67,20 @@ def read_json(path: str | os.PathLike[str]) -> Any:
                               "and re-run to recompute it") from e
 
 
-def check_writable(folder: str | os.PathLike[str]) -> Path:
-    """Create ``folder`` if needed and prove it takes a file, before any compute is spent on
-    results that could not be saved."""
+def check_placeable(folder: str | os.PathLike[str]) -> Path:
+    """Refuse a results folder that a file stands in the way of, creating nothing (a command
+    that fails later on another input leaves no empty folder behind)."""
     p = Path(folder)
     blocker = next((q for q in (p, *p.parents) if q.exists()), None)
     if blocker is not None and not blocker.is_dir():
         raise ConfigError(f"cannot write results to {p}/: {blocker} is a file, not a folder; choose another path")
+    return p
+
+
+def check_writable(folder: str | os.PathLike[str]) -> Path:
+    """Create ``folder`` if needed and prove it takes a file, before any compute is spent on
+    results that could not be saved."""
+    p = check_placeable(folder)
     try:
         p.mkdir(parents=True, exist_ok=True)
         probe = p / f".write-test.{os.getpid()}"

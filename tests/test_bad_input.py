@@ -287,6 +287,10 @@ def test_unwritable_folders_fail_before_any_run(tmp_path, capsys):
     assert main(["bench", "--config", str(path), "--no-progress"]) == 2
     assert "afile is a file, not a folder" in capsys.readouterr().err
     assert not (tmp_path / "runs").exists()  # nothing was computed
+    path = _sweep(tmp_path, data=str(tmp_path / "missing.csv"), results=str(tmp_path / "out" / "bo"))
+    assert main(["bench", "--config", str(path), "--no-progress"]) == 2
+    assert "missing.csv' does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()  # a failed command once left an empty results folder
 
 
 def test_a_damaged_run_file_is_named(tmp_path, toy_bench_csv):
