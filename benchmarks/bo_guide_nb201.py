@@ -25,7 +25,8 @@ the surrogate mean instead of the acquisition (local_acquisition mean) or 5 loca
 (ranking_encoder mlp), all 10 / 6 queries of a round that follows a new incumbent on its
 neighbours (local_after_gain) and no query computing the same function as a queried or chosen
 cell (distinct_functions), and 5 random initial cells instead of 10 (n_init 5, both for diffusion-BO and
-for ls-init5); local search (ls) as the reference to beat, and at --budget 150 also bananas (its
+for ls-init5); the default round of bo_nb201.md (stall_switch 20) with its surrogate fitted on more
+nearly clean inputs (surrogate_noise_power 3); local search (ls) as the reference to beat, and at --budget 150 also bananas (its
 defaults, the round of bo_nb201.md). One
 worker, one thread per run. Each
 variant is its own resumable sweep (run in this process, one table load) in
@@ -144,6 +145,10 @@ VARIANTS: dict[str, tuple[str, dict]] = {  # name -> (method, parameters over PL
     # 5 random initial cells instead of 10: the initial design rarely holds the optimum, so each
     # random query saved is a query earlier, if the surrogate fitted on 5 cells does not lose it again
     "its-mean-rank1-local3-ens5-init5": ("diffusion-bo", {**ENS5_ROUND, "n_init": 5}),
+    # the default round of bo_nb201.md (with stall_switch 20) with a surrogate fitted on more
+    # nearly clean inputs (noise levels t = u ** 3: the clean cells it ranks are read at sigma_min)
+    "its-mean-rank1-local3-ens5-stall20-noise3": ("diffusion-bo", {**ENS5_ROUND, "stall_switch": 20,
+                                                                   "surrogate_noise_power": 3.0}),
     "ls": ("ls", {}),
     "ls-init5": ("ls", {"n_init": 5}),  # the same change for the reference
     "bananas": ("bananas", {}),  # the reference BO method with its defaults (the round of bo_nb201.md)

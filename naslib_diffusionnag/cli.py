@@ -27,8 +27,6 @@ if TYPE_CHECKING:
     from .guidance import Objective
     from .oracles import ArchProperty
 
-META_STEPS = 600  # meta-training iterations unless --steps
-
 DESCRIPTION = ("DiffusionNAG: train a score-based diffusion model over architectures, generate (guided) "
                "architectures, and run NAS on real benchmark data.")
 
@@ -391,7 +389,8 @@ def _meta_training(args: argparse.Namespace) -> tuple[str, Any]:
     (None) to mean their defaults, so ``transfer --meta-checkpoint`` can refuse them."""
     from .transfer import MetaPredictorConfig
 
-    config = MetaPredictorConfig(steps=args.steps or META_STEPS, task_input=args.task_input or "full")
+    # unset flags keep MetaPredictorConfig's defaults: the settings transfer_nb201.md reports
+    config = MetaPredictorConfig(**({"steps": args.steps} if args.steps else {}), task_input=args.task_input or "full")
     return args.descriptor or "class-names", config
 
 
@@ -429,7 +428,8 @@ def _add_transfer_parsers(sub: Any, spaces: list[str]) -> None:
                             "accuracies")
         p.add_argument("--task-input", choices=["full", "zero", "shuffle"],
                        help="ablation: feed each task its descriptor (full, default), zeros, or another task's")
-        p.add_argument("--steps", type=at_least(1), help=f"meta-training iterations (default {META_STEPS})")
+        p.add_argument("--steps", type=at_least(1), help="meta-training iterations (default: MetaPredictorConfig.steps, the setting the "
+                            "transfer benchmark reports)")
         p.add_argument("--seed", type=seed_type, default=0, help="seed of the run")
         p.add_argument("--checkpoint", help="score-network checkpoint (default: the shipped one)")
         p.add_argument("--json", action="store_true", help="print a JSON object as the last line")

@@ -99,6 +99,25 @@ def test_rank_term_is_seeded_and_changes_the_fit(gen, bench):
     assert spearmanr(a, table.values[:50])[0] > 0.5
 
 
+@pytest.mark.slow
+def test_noise_power_draws_the_fit_nearer_clean_inputs(gen, bench, monkeypatch):
+    """t = u ** noise_power: with 3 the median noise level drawn is 0.5 ** 3, not 0.5 (the
+    clean cells a search ranks are read at the bottom of that range)."""
+    table = nb201_property("accuracy:cifar10", bench)
+    archs, y = table.archs[:40], table.values[:40]
+    perturb, drawn = gen.sde.perturb, []
+    monkeypatch.setattr(gen.sde, "perturb", lambda x0, t, z: (drawn.append(t), perturb(x0, t, z))[1])
+    medians = {}
+    for power in (1.0, 3.0):
+        drawn.clear()
+        gen.fit_predictor(archs, y, PredictorConfig(steps=40, batch_size=40, noise_power=power), seed=0)
+        medians[power] = float(torch.cat(drawn).median())
+    assert medians[1.0] == pytest.approx(0.5, abs=0.08) and medians[3.0] == pytest.approx(0.125, abs=0.05)
+    for bad in (0.0, -1.0, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="noise_power must be a finite number > 0"):
+            PredictorConfig(noise_power=bad)
+
+
 def test_label_transforms_are_monotone_and_invertible():
     values = np.array([10.0, 90.0, 91.0, 91.0, 93.0, 94.0])
     ns, z = NormalScores.fit(values), ZScore.fit(values)

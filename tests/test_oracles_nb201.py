@@ -36,7 +36,9 @@ def test_every_query_form_agrees(bench):
 
 def test_dataset_aliases_and_unknown():
     assert canonical_dataset("CIFAR-10") == "cifar10"
-    assert canonical_dataset("imagenet") == "ImageNet16-120"
+    assert canonical_dataset("ImageNet16") == "ImageNet16-120"
+    with pytest.raises(UnknownNameError, match="ImageNet16-120 .120 classes at 16x16 pixels., not ImageNet-1k"):
+        canonical_dataset("imagenet")  # a different dataset: refused, not silently swapped
     with pytest.raises(UnknownNameError, match="cifar10, cifar100, ImageNet16-120"):
         canonical_dataset("svhn")
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -111,6 +112,17 @@ def test_transfer_cli_refuses_leaking_sources_in_one_line(capsys) -> None:
     err = capsys.readouterr().err.strip()
     assert rc == 2 and len(err.splitlines()) == 1
     assert "nb201:cifar10" in err and "--sources" in err
+
+
+def test_cli_meta_trains_with_the_benchmarked_settings() -> None:
+    """Without flags the CLI meta-trains as transfer_nb201.md did (MetaPredictorConfig's
+    defaults), so its commands reproduce the reported rows; --steps overrides only the steps."""
+    from naslib_diffusionnag.cli import _meta_training, build_parser
+
+    for cmd in (["meta-train", "--sources", "meta-train-db", "--out", "m.pt"], ["transfer", "--target", "cifar10"]):
+        assert _meta_training(build_parser().parse_args(cmd)) == ("class-names", MetaPredictorConfig())
+        assert _meta_training(build_parser().parse_args([*cmd, "--steps", "7"]))[1] == replace(
+            MetaPredictorConfig(), steps=7)
 
 
 def test_checkpoint_leakage_is_checked_against_the_tasks_it_saw(small_meta) -> None:

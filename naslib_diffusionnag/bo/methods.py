@@ -68,7 +68,9 @@ class BOParams:
     ensemble-5 sweep, which their benchmarks pin), fit steps, architecture encoder (``gcn``:
     every committed result; ``mlp``) and weight of the pairwise ranking term in its fit (1,
     chosen on tuning seeds in benchmarks_results/bo_guide_nb201*.md and used by bo_nb201.md; 0:
-    squared error only, the round of every earlier result, which their benchmarks pin),
+    squared error only, the round of every earlier result, which their benchmarks pin), how its
+    fit draws noise levels (``surrogate_noise_power``: t = u ** p, > 1 fits more nearly clean
+    inputs, where the candidates it ranks are read; 1, uniform t, every committed result),
     candidates per round;
     where candidates are mutations: of how many of the best queried, by up to how many edits, and
     over how many generations evolved on the surrogate mean (1: plain mutation, every committed
@@ -97,6 +99,7 @@ class BOParams:
     predictor_steps: int = 300
     surrogate_encoder: str = "gcn"
     surrogate_rank_weight: float = 1.0
+    surrogate_noise_power: float = 1.0
     candidates: int = 100
     mutation_top_k: int = 10
     mutation_edits: int = 1
@@ -119,6 +122,9 @@ class BOParams:
         require_at_least(self, 1, "n_init", "k", "ensemble", "predictor_steps", "candidates", "sampler_steps",
                          "mutation_top_k", "mutation_edits", "mutation_generations", "local_parents")
         require_at_least(self, 0, "beta", "surrogate_rank_weight", "local_queries")
+        if not 0 < self.surrogate_noise_power < float("inf"):
+            raise ConfigError(f"parameter 'surrogate_noise_power' must be a finite number > 0 (1: the fit's "
+                              f"noise levels drawn uniformly in t), got {self.surrogate_noise_power}")
         if self.local_queries > self.k:
             raise ConfigError(f"parameter 'local_queries' ({self.local_queries}; default 3) cannot exceed 'k' "
                               f"({self.k}), the queries of a round it is a share of: set local_queries <= k")
@@ -208,11 +214,11 @@ class TransferBOParams(BOParams):
         # first, so that a setting transfer-bo refuses is named as such (BOParams' own checks
         # would suggest fixes that it then refuses)
         if (self.budget is not None or self.sampler_steps is not None or self.local_queries or self.local_parents > 1
-                or self.local_widen or self.surrogate_rank_weight or self.distinct_functions
-                or self.local_acquisition is not None or self.local_after_gain is not None):
+                or self.local_widen or self.surrogate_rank_weight or self.surrogate_noise_power != 1
+                or self.distinct_functions or self.local_acquisition is not None or self.local_after_gain is not None):
             raise ConfigError("transfer-bo takes no 'budget'/'budget_property', 'sampler_steps', 'local_queries', "
                               "'local_parents', 'local_widen', 'local_acquisition', 'local_after_gain', "
-                              "'surrogate_rank_weight' or "
+                              "'surrogate_rank_weight', 'surrogate_noise_power' or "
                               "'distinct_functions' (its "
                               "candidates come from the meta-predictor's pipeline, its surrogate from the "
                               "meta-predictor); use diffusion-bo or bananas for those")
@@ -265,7 +271,7 @@ def _bo(make_ao: MakeAO) -> Build:
         def ensemble(encoder: str) -> EnsembleSurrogate:
             return EnsembleSurrogate(gen, p.ensemble, PredictorConfig(
                 encoder=cast(Encoder, encoder), steps=p.predictor_steps, label_transform="zscore",
-                rank_weight=p.surrogate_rank_weight))
+                rank_weight=p.surrogate_rank_weight, noise_power=p.surrogate_noise_power))
 
         surrogate = ensemble(p.surrogate_encoder)
         return BayesianOptimization(gen.space, surrogate, p.acquisition, make_ao(gen, p, budget), p.n_init, p.k,

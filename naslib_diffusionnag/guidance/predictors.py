@@ -60,6 +60,9 @@ class PredictorConfig:
     eps: float = 1e-5  # smallest t drawn in the loss
     label_transform: LabelKind = "normal_scores"  # regression target; see labels.py for why not z-scores
     rank_weight: float = 0.0  # weight of the pairwise ranking term added to the squared error (0: none)
+    # t = eps + (1 - eps) * u ** noise_power: > 1 draws more low-noise inputs, where the clean
+    # ranking that picks the cells to query or train is read (1: uniform t)
+    noise_power: float = 1.0
 
     def __post_init__(self) -> None:
         """Refuse settings that would fail only when fitting (``steps=0`` divides by zero in the
@@ -77,6 +80,8 @@ class PredictorConfig:
                               f"{self.eps!r}")
         if not (math.isfinite(self.rank_weight) and self.rank_weight >= 0):
             raise ConfigError(f"rank_weight must be a finite number >= 0, got {self.rank_weight!r}")
+        if not (math.isfinite(self.noise_power) and self.noise_power > 0):
+            raise ConfigError(f"noise_power must be a finite number > 0, got {self.noise_power!r}")
         if self.encoder not in ENCODERS:
             raise ConfigError(f"unknown predictor encoder {self.encoder!r}; choose one of {', '.join(ENCODERS)}")
         if self.label_transform not in LABEL_KINDS:
@@ -219,7 +224,7 @@ def _fit(model: ArchitecturePredictor, x0: torch.Tensor, target: torch.Tensor, s
     batch = min(cfg.batch_size, x0.shape[0])
     for _ in tqdm(range(cfg.steps), desc="fitting predictor", disable=not progress, leave=False):
         idx = torch.randint(0, x0.shape[0], (batch,), generator=generator).to(x0.device)
-        t = uniform_like(x0, generator, (batch,)) * (1 - cfg.eps) + cfg.eps
+        t = uniform_like(x0, generator, (batch,)).pow(cfg.noise_power) * (1 - cfg.eps) + cfg.eps
         xt, sigma = sde.perturb(x0[idx], t, normal_like(x0[idx], generator))
         pred = model(xt, sigma)
         loss = (pred - target[idx]).pow(2).mean()

@@ -28,7 +28,12 @@ DEFAULT_CSV = "nb201/nats_bench.csv"
 DATASETS: tuple[str, ...] = ("cifar10", "cifar100", "ImageNet16-120")
 _ALIASES = {
     "cifar10": "cifar10", "cifar-10": "cifar10", "cifar100": "cifar100", "cifar-100": "cifar100",
-    "imagenet16-120": "ImageNet16-120", "imagenet16": "ImageNet16-120", "imagenet": "ImageNet16-120",
+    "imagenet16-120": "ImageNet16-120", "imagenet16": "ImageNet16-120",
+}
+# Names a user may mean but NB201 does not have, with what it has instead.
+_NOT_IN_NB201 = {
+    "imagenet": "NB201's ImageNet is ImageNet16-120 (120 classes at 16x16 pixels), not ImageNet-1k; "
+                "pass ImageNet16-120 if that is the dataset meant",
 }
 _CSV_COLUMNS = {
     "cifar10": "CIFAR10TestAccuracy200Epochs",
@@ -85,6 +90,8 @@ def _check_values(path: Path, acc: dict[str, np.ndarray], archs: list[str]) -> N
 def canonical_dataset(name: str) -> str:
     """``cifar10`` / ``cifar100`` / ``ImageNet16-120`` from any common spelling."""
     key = _ALIASES.get(str(name).lower())
+    if str(name).lower() in _NOT_IN_NB201:
+        raise UnknownNameError(f"NB201 has no dataset {name!r}: {_NOT_IN_NB201[str(name).lower()]}")
     if key is None:
         raise UnknownNameError(
             f"unknown NB201 dataset {name!r}; choose one of: {', '.join(DATASETS)}"

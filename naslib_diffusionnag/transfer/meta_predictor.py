@@ -45,18 +45,14 @@ class MetaPredictorConfig(PredictorConfig):
     set_dim: int = 56
     heads: int = 4
     task_input: TaskInput = "full"
-    # t = eps + (1 - eps) * u ** noise_power: > 1 draws more low-noise inputs, where the clean
-    # ranking that picks the cells to train is read
-    noise_power: float = 1.0
     # loss weight 1 + top_weight * max(z, 0): errors among the good cells, the ones a search
     # ranks and trains, cost more than errors among the many poor ones
     top_weight: float = 0.0
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if not (self.noise_power > 0 and self.top_weight >= 0):
-            raise ConfigError(f"noise_power must be > 0 and top_weight >= 0, got {self.noise_power} and "
-                              f"{self.top_weight}")
+        if not self.top_weight >= 0:
+            raise ConfigError(f"top_weight must be >= 0, got {self.top_weight}")
         if self.task_input not in TASK_INPUTS:
             raise ConfigError(f"task_input must be one of {', '.join(TASK_INPUTS)}, got {self.task_input!r}")
 
