@@ -30,16 +30,23 @@ def to_json(obj: Any, indent: int | None = None) -> str:
     return json.dumps(finite_json(obj), indent=indent, sort_keys=True, allow_nan=False)
 
 
-def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
-    """Write ``text`` to a temporary file beside ``path``, then rename it into place."""
+def write_atomic(path: str | os.PathLike[str], write: Callable[[Path], object]) -> Path:
+    """``write(tmp)`` to a temporary file of this process beside ``path``, then rename it into
+    place: the file is complete or absent (two writers never share one; none is left behind
+    on failure)."""
     p = Path(path)
     tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
     try:
-        tmp.write_text(text)
+        write(tmp)
         os.replace(tmp, p)
     finally:
         tmp.unlink(missing_ok=True)
     return p
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
+    """``text`` written atomically (``write_atomic``)."""
+    return write_atomic(path, lambda tmp: tmp.write_text(text))
 
 
 def write_json_atomic(path: str | os.PathLike[str], obj: Any, indent: int | None = None) -> Path:

@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from ..errors import CheckpointError
+from ..resultsio import write_atomic
 from .config import DiffusionConfig
 
 FORMAT_VERSION = 1
@@ -41,15 +42,8 @@ def save_checkpoint(path: str | os.PathLike[str], ckpt: Checkpoint, overwrite: b
 
 
 def save_atomic(payload: Mapping[str, Any], path: Path) -> Path:
-    """``torch.save`` to ``path`` complete or not at all: through a temporary file of this
-    process beside it (two writers never share one; none is left behind on failure)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        torch.save(payload, tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    """``torch.save`` to ``path`` complete or not at all (``resultsio.write_atomic``)."""
+    return write_atomic(path, lambda tmp: torch.save(payload, tmp))
 
 
 def _unreadable_reason(path: Path, error: Exception) -> str:
