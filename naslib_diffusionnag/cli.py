@@ -428,8 +428,8 @@ def _add_transfer_parsers(sub: Any, spaces: list[str]) -> None:
                             "accuracies")
         p.add_argument("--task-input", choices=["full", "zero", "shuffle"],
                        help="ablation: feed each task its descriptor (full, default), zeros, or another task's")
-        p.add_argument("--steps", type=at_least(1), help="meta-training iterations (default: MetaPredictorConfig.steps, the setting the "
-                            "transfer benchmark reports)")
+        p.add_argument("--steps", type=at_least(1),
+                       help="meta-training iterations (default: MetaPredictorConfig.steps, as the transfer benchmark)")
         p.add_argument("--seed", type=seed_type, default=0, help="seed of the run")
         p.add_argument("--checkpoint", help="score-network checkpoint (default: the shipped one)")
         p.add_argument("--json", action="store_true", help="print a JSON object as the last line")

@@ -89,14 +89,12 @@ def _check_values(path: Path, acc: dict[str, np.ndarray], archs: list[str]) -> N
 
 def canonical_dataset(name: str) -> str:
     """``cifar10`` / ``cifar100`` / ``ImageNet16-120`` from any common spelling."""
-    key = _ALIASES.get(str(name).lower())
-    if str(name).lower() in _NOT_IN_NB201:
-        raise UnknownNameError(f"NB201 has no dataset {name!r}: {_NOT_IN_NB201[str(name).lower()]}")
-    if key is None:
-        raise UnknownNameError(
-            f"unknown NB201 dataset {name!r}; choose one of: {', '.join(DATASETS)}"
-        )
-    return key
+    spelling = str(name).lower()
+    if spelling in _NOT_IN_NB201:
+        raise UnknownNameError(f"NB201 has no dataset {name!r}: {_NOT_IN_NB201[spelling]}")
+    if spelling not in _ALIASES:
+        raise UnknownNameError(f"unknown NB201 dataset {name!r}; choose one of: {', '.join(DATASETS)}")
+    return _ALIASES[spelling]
 
 
 @dataclass
