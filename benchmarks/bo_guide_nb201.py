@@ -149,6 +149,10 @@ VARIANTS: dict[str, tuple[str, dict]] = {  # name -> (method, parameters over PL
     # nearly clean inputs (noise levels t = u ** 3: the clean cells it ranks are read at sigma_min)
     "its-mean-rank1-local3-ens5-stall20-noise3": ("diffusion-bo", {**ENS5_ROUND, "stall_switch": 20,
                                                                    "surrogate_noise_power": 3.0}),
+    # the default round with the generated pool topped up to 100 distinct unqueried cells (up to 3
+    # more sampling rounds at the last scale; one pass holds ~40, random pools 100)
+    "its-mean-rank1-local3-ens5-stall20-fill3": ("diffusion-bo", {**ENS5_ROUND, "stall_switch": 20,
+                                                                  "fill_rounds": 3}),
     "ls": ("ls", {}),
     "ls-init5": ("ls", {"n_init": 5}),  # the same change for the reference
     "bananas": ("bananas", {}),  # the reference BO method with its defaults (the round of bo_nb201.md)

@@ -131,6 +131,25 @@ def test_stall_switch_hands_over_to_mutations_while_the_best_value_stands_still(
     assert proposed(switch, renewed) == proposed(primary, renewed)
 
 
+def test_diffusion_ao_fill_rounds_top_the_pool_up_to_n_distinct_cells(generator, nb201):
+    """A strongly guided sampler repeats its favourites, so one pass of ``n`` samples holds fewer
+    than ``n`` distinct unqueried cells; ``fill_rounds`` samples more at the last scale until it
+    holds ``n`` (the first pass unchanged, nothing queried proposed)."""
+    from naslib_diffusionnag.bo.candidates import DiffusionAO
+
+    conv = nb201.vocab.index("nor_conv_3x3")
+
+    def guide(x, sigma):  # more 3x3 convolutions on the operation nodes (between input and output)
+        return x[:, 1:-1, conv].sum(-1)
+
+    guide.transform = ZScore(0.0, 1.0)  # type: ignore[attr-defined]  # its values are its own units
+    history = [(a, 0.0) for a in nb201.sample(10, np.random.default_rng(0))]
+    one = DiffusionAO(generator, 40, [0.3]).propose(history, guide, np.random.default_rng(2))
+    filled = DiffusionAO(generator, 40, [0.3], fill_rounds=3).propose(history, guide, np.random.default_rng(2))
+    assert len(one) < 40 and len(filled) > len(one) and filled[: len(one)] == one
+    assert len(set(filled)) == len(filled) and not set(filled) & {a for a, _ in history}
+
+
 def test_evolution_ao_climbs_its_guide_beyond_one_edit(nb201, toy_bench):
     """``EvolutionAO`` on a known guide (the number of 3x3 convolutions): its candidates score
     higher than plain mutation's and reach cells more than one edit from anything queried;
@@ -584,7 +603,8 @@ def test_method_defaults_are_the_committed_settings():
     assert asdict(resolve_params("ls")) == {"n_init": 10}
     assert asdict(resolve_params("bananas")) == asdict(resolve_params("bo-random")) == bo
     assert asdict(resolve_params("diffusion-bo")) == {**bo, "scales": (100.0, 50.0, 25.0), "guide": "mean",
-                                                      "mix_mutations": 0, "stall_switch": 20, "ranking_encoder": None}
+                                                      "mix_mutations": 0, "stall_switch": 20, "ranking_encoder": None,
+                                                      "fill_rounds": 0}
     assert resolve_params("diffusion-bo", {"scales": [100, 50, 25]}) == resolve_params("diffusion-bo")
     assert asdict(resolve_params("transfer-bo", {"target": "cifar10"})) == {
         **bo, "ensemble": 3, "surrogate_rank_weight": 0.0, "local_queries": 0, "target": "cifar10", "meta_checkpoint": None,
@@ -627,6 +647,7 @@ def test_method_defaults_are_the_committed_settings():
     ({"transfer-bo": {"target": "cifar10", "surrogate_noise_power": 3}}, "'surrogate_rank_weight', "
                                                                           "'surrogate_noise_power' or"),
     ({"bananas": {"mix_mutations": 5}}, "method 'bananas': unknown parameter 'mix_mutations'"),
+    ({"diffusion-bo": {"fill_rounds": -1}}, "method 'diffusion-bo': parameter 'fill_rounds' must be >= 0, got -1"),
     ({"bananas": {"mutation_generations": 0}}, "method 'bananas': parameter 'mutation_generations' must be >= 1"),
     ({"bananas": {"local_queries": -1}}, "method 'bananas': parameter 'local_queries' must be >= 0, got -1"),
     ({"bananas": {"local_parents": 0}}, "method 'bananas': parameter 'local_parents' must be >= 1, got 0"),

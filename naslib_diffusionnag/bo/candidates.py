@@ -130,13 +130,22 @@ class DiffusionAO:
     scales: list[float] = field(default_factory=lambda: [100.0, 50.0, 25.0])
     sampler: SamplerConfig | None = None  # None: the checkpoint's default sampler
     terms: Sequence[GuidanceTerm] = ()
+    fill_rounds: int = 0
+    """Rounds of ``n`` more samples at the last scale while fewer than ``n`` distinct unqueried
+    cells exist (a strongly guided sampler repeats its favourites: 100 samples hold ~40
+    distinct cells); 0: one pass."""
     name: str = "diffusion"
 
     def propose(self, history: History, guide: NoiseAwarePredictor, rng: np.random.Generator) -> list[str]:
         seed = int(rng.integers(2**31 - 1))  # the sampler's noise, drawn from the search's stream
-        term = GuidanceTerm("acquisition", guide, Objective("max"))
-        gen = self.generator.sample_guided(self.n, seed, [term, *self.terms], self.scales, self.sampler)
-        return fresh(gen.valid, {a for a, _ in history}, self.n)
+        terms, known = [GuidanceTerm("acquisition", guide, Objective("max")), *self.terms], {a for a, _ in history}
+        pool = fresh(self.generator.sample_guided(self.n, seed, terms, self.scales, self.sampler).valid, known, self.n)
+        for r in range(len(self.scales), len(self.scales) + self.fill_rounds):
+            if len(pool) >= self.n:
+                break
+            more = self.generator.sample_guided(self.n, seed + 1_000_003 * r, terms, self.scales[-1:], self.sampler)
+            pool = fresh(pool + more.valid, known, self.n)
+        return pool
 
 
 @dataclass

@@ -160,17 +160,20 @@ class DiffusionBOParams(BOParams):
     was never worse at 150 queries on any of 60 tuning runs, ``bo_guide_nb201*_b150.md``;
     ``candidates.StallSwitchAO``), and the encoder of a second ensemble that
     the acquisition binds to (it ranks what is queried) while the first one's mean guides the
-    sampler (``ranking_encoder``; None: one ensemble does both, every committed result)."""
+    sampler (``ranking_encoder``; None: one ensemble does both, every committed result), and how
+    many extra sampling rounds top the generated pool up to ``candidates`` distinct unqueried
+    cells (``fill_rounds``, ``candidates.DiffusionAO``; 0: one pass, every committed result)."""
 
     scales: tuple[float, ...] = (100.0, 50.0, 25.0)
     guide: str = "mean"
     mix_mutations: int = 0
     stall_switch: int = 20
     ranking_encoder: str | None = None
+    fill_rounds: int = 0
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        require_at_least(self, 0, "mix_mutations", "stall_switch")
+        require_at_least(self, 0, "mix_mutations", "stall_switch", "fill_rounds")
         if not self.scales or min(self.scales) < 0:
             raise ConfigError(f"parameter 'scales' must be a non-empty list of numbers >= 0, got {list(self.scales)}")
         from .loop import Guide  # the loop's own list of guides
@@ -301,7 +304,7 @@ def _diffusion_ao(gen: ArchitectureGenerator, p: DiffusionBOParams, budget: Cost
     from .candidates import DiffusionAO, StallSwitchAO, UnionAO
 
     ao: AcquisitionOptimizer = DiffusionAO(gen, p.candidates, list(p.scales), _sampler(gen, p),
-                                           [budget.term()] if budget else [])
+                                           [budget.term()] if budget else [], p.fill_rounds)
     if p.mix_mutations:
         ao = UnionAO([ao, _mutations(gen, p, p.mix_mutations, budget)])
     if p.stall_switch:
