@@ -151,7 +151,7 @@ VARIANTS: dict[str, tuple[str, dict]] = {  # name -> (method, parameters over PL
     "its-mean-rank1-local3-ens5-stall20-noise3": ("diffusion-bo", {**ENS5_ROUND, "stall_switch": 20,
                                                                    "surrogate_noise_power": 3.0}),
     # the default round with the generated pool topped up to 100 distinct unqueried cells (up to 3
-    # more sampling rounds at the last scale; one pass held 36-55 in a CIFAR-100 run, random pools 100)
+    # more sampling rounds at the last scale; one pass holds fewer, random pools 100)
     "its-mean-rank1-local3-ens5-stall20-fill3": ("diffusion-bo", {**ENS5_ROUND, "stall_switch": 20,
                                                                   "fill_rounds": 3}),
     "ls": ("ls", {}),

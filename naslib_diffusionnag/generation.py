@@ -120,6 +120,12 @@ def split_from_spec(space: SearchSpace, spec: dict[str, Any]) -> list[str]:
 
 
 # ---- checks of what callers pass -------------------------------------------------------------
+def round_seed(seed: int, r: int) -> int:
+    """The sampler seed of sampling round ``r`` of a run seeded ``seed`` (round 0: ``seed``
+    itself), so that rounds never share their initial noise."""
+    return seed + 1_000_003 * r
+
+
 def check_count(n: Any, what: str = "n") -> int:
     """``n`` (a number of samples or rounds) as an int >= 1: a float or a negative number would
     otherwise fail deep in torch (negative dimension, invalid randn arguments)."""
@@ -290,7 +296,7 @@ class ArchitectureGenerator:
         seconds, nfe = 0.0, 0
         for r, (scale, m) in enumerate(scale_schedule(scales, n)):
             fn = guided_score_fn(self.score_fn(), self.sde, terms, scale)
-            part = self.sample(m, seed + 1_000_003 * r, sampler, score_fn=fn, progress=progress)
+            part = self.sample(m, round_seed(seed, r), sampler, score_fn=fn, progress=progress)
             archs += part.archs
             seconds += part.seconds
             nfe = part.nfe
@@ -302,7 +308,7 @@ class ArchitectureGenerator:
         """Rounds of ``round_size`` samples until ``n`` distinct valid architectures exist (the
         official generation loop: a strongly guided sampler repeats its favourites, and a user
         asking for n candidates wants n different ones). Round r uses ``scales[r]`` (the last
-        scale once the list is spent) and seed ``seed + 1_000_003 r``; no terms = unguided.
+        scale once the list is spent) and seed ``round_seed(seed, r)``; no terms = unguided.
         Returns every sample drawn (``archs``, for validity and uniqueness); ``distinct[:n]`` are
         the candidates. Stops after ``max_rounds`` even if fewer than ``n`` exist; callers
         report the shortfall."""
@@ -312,7 +318,7 @@ class ArchitectureGenerator:
         out = Generation([], 0.0, 0)
         for r in range(max_rounds):
             fn = guided_score_fn(self.score_fn(), self.sde, terms, float(scales[min(r, len(scales) - 1)]))
-            part = self.sample(round_size, seed + 1_000_003 * r, sampler, score_fn=fn, progress=progress)
+            part = self.sample(round_size, round_seed(seed, r), sampler, score_fn=fn, progress=progress)
             out = Generation(out.archs + part.archs, out.seconds + part.seconds, part.nfe)
             if len(out.distinct) >= n:
                 break
@@ -326,6 +332,7 @@ __all__ = [
     "check_device",
     "generation_metrics",
     "pretrained_path",
+    "round_seed",
     "split_from_spec",
     "to_model_scale",
     "training_split",

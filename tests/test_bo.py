@@ -150,6 +150,21 @@ def test_diffusion_ao_fill_rounds_top_the_pool_up_to_n_distinct_cells(generator,
     assert len(set(filled)) == len(filled) and not set(filled) & {a for a, _ in history}
 
 
+def test_surrogate_and_pool_parameters_reach_the_built_method():
+    """``surrogate_noise_power`` sets the fit of every surrogate member's config, ``fill_rounds``
+    the diffusion optimizer (behind the stall switch when that is on); defaults keep 1 and 0."""
+    from naslib_diffusionnag.bo.candidates import DiffusionAO, StallSwitchAO
+
+    bo = build_method("bananas", "nb201", {"surrogate_noise_power": 3.0})
+    assert bo.surrogate.config.noise_power == 3.0
+    assert build_method("bo-random", "nb201").surrogate.config.noise_power == 1.0
+    plain = build_method("diffusion-bo", "nb201", {"fill_rounds": 2, "stall_switch": 0})
+    assert isinstance(plain.optimizer, DiffusionAO) and plain.optimizer.fill_rounds == 2
+    switched = build_method("diffusion-bo", "nb201", {"fill_rounds": 2})
+    assert isinstance(switched.optimizer, StallSwitchAO) and switched.optimizer.primary.fill_rounds == 2
+    assert build_method("diffusion-bo", "nb201").optimizer.primary.fill_rounds == 0
+
+
 def test_evolution_ao_climbs_its_guide_beyond_one_edit(nb201, toy_bench):
     """``EvolutionAO`` on a known guide (the number of 3x3 convolutions): its candidates score
     higher than plain mutation's and reach cells more than one edit from anything queried;

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from ..diffusion import SamplerConfig
-from ..generation import ArchitectureGenerator
+from ..generation import ArchitectureGenerator, round_seed
 from ..guidance import GuidanceTerm, NoiseAwarePredictor, Objective
 from ..spaces import SearchSpace
 
@@ -132,8 +132,8 @@ class DiffusionAO:
     terms: Sequence[GuidanceTerm] = ()
     fill_rounds: int = 0
     """Rounds of ``n`` more samples at the last scale while fewer than ``n`` distinct unqueried
-    cells exist (a strongly guided sampler repeats its favourites: 100 samples held 36-55 in one
-    CIFAR-100 BO run); 0: one pass."""
+    cells exist (a strongly guided sampler repeats its favourites, so ``n`` samples hold fewer
+    than ``n`` distinct cells); 0: one pass."""
     name: str = "diffusion"
 
     def propose(self, history: History, guide: NoiseAwarePredictor, rng: np.random.Generator) -> list[str]:
@@ -143,7 +143,7 @@ class DiffusionAO:
         for r in range(len(self.scales), len(self.scales) + self.fill_rounds):
             if len(pool) >= self.n:
                 break
-            more = self.generator.sample_guided(self.n, seed + 1_000_003 * r, terms, self.scales[-1:], self.sampler)
+            more = self.generator.sample_guided(self.n, round_seed(seed, r), terms, self.scales[-1:], self.sampler)
             pool = fresh(pool + more.valid, known, self.n)
         return pool
 
