@@ -143,7 +143,7 @@ def report(naslib_commit: str | None) -> str:
             "TEST accuracy (NASLib's VAL and TEST metrics both read it; NASLib's own pickles would give "
             "cifar10-valid for cifar10), so numbers compare across these optimizers, not with published "
             "NASLib tables. Cells: mean over seeds of the incumbent's accuracy after q queries; "
-            "'queries to optimum' counts seeds that reached the benchmark optimum; s / run is the median "
+            "'reached' counts seeds that reached the benchmark optimum; s / run is the median "
             "search wall time (runs shared 2 cores with 0-3 other jobs: compare orders of magnitude only). "
             "Seeds per cell are in the table (the sweep is resumable and may be partial)."),
     }

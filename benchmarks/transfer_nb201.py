@@ -57,7 +57,7 @@ from tqdm import tqdm
 
 from naslib_diffusionnag import __version__
 from naslib_diffusionnag.bo.methods import build_method
-from naslib_diffusionnag.bo.report import SPREAD, mean_ci
+from naslib_diffusionnag.bo.report import SPREAD, TO_OPTIMUM, mean_ci, median_text, median_to_optimum
 from naslib_diffusionnag.bo.sweep import cpu_name
 from naslib_diffusionnag.generation import ArchitectureGenerator
 from naslib_diffusionnag.oracles import NB201Benchmark
@@ -339,17 +339,16 @@ def to_markdown(res: dict[str, Any]) -> str:
         lines += [f"## {target} (optimum {opt:.2f}; metric: 200-epoch test accuracy, "
                   f"{Path(meta['benchmark']['source']).name} sha256 {meta['benchmark']['sha256'][:12]}…)", "",
                   "| row | seeds | best after 1 | 2 | 5 | 10 trained | optimum within 10 | queries to optimum "
-                  "(median, reached/seeds) | Spearman on target | (vi) exhaustive top-1 / top-10 | s / run | "
+                  "(median [95 % CI], reached/seeds) | Spearman on target | (vi) exhaustive top-1 / top-10 | s / run | "
                   "meta-train s |",
                   "|---|---|---|---|---|---|---|---|---|---|---|---|"]
-        notes = [f"Best after k: mean over seeds, {SPREAD}."]
+        notes = [f"Best after k: mean over seeds, {SPREAD}. Queries to optimum (budget {BO_BUDGET}): {TO_OPTIMUM}."]
         for r in rows:
             b = r["best_after"]
             within = (f"{sum(v >= opt - 1e-9 for v in b['10'])}/{len(b['10'])}" if b["10"] else "–")
             tbo = r.get("tbo_to_optimum") or []
-            reached = [q for q in tbo if q is not None]
-            q = (f"{np.median(reached):.0f} ({len(reached)}/{len(tbo)})" if reached else
-                 (f"– (0/{len(tbo)})" if tbo else "not run"))
+            t = median_to_optimum(tbo, BO_BUDGET) if tbo else None
+            q = f"{median_text(t)} ({t['reached']}/{t['seeds']})" if t else "not run"
             if not tbo and r.get("ranks"):  # transfer-BO's first 10 queries are this row's top 10
                 ranks = [k for k in r["ranks"] if k is not None]
                 q = (f"≤ 10 on {len(ranks)}/{len(r['ranks'])} (bound; BO not run)" if ranks else

@@ -360,8 +360,8 @@ def cmd_bench(args: argparse.Namespace) -> dict[str, Any]:
             "protocol": (f"Produced by `diffusionnag bench --config {args.config}`. Black box: "
                          f"{bench.metric['cifar10'].split(',')[0]} from {bench.source.name} (sha256 "
                          f"{bench.checksum[:12]}…), one value per query. Incumbent = best value among the "
-                         f"queries so far; {report.SPREAD}. Queries to optimum: over the seeds that "
-                         "reached the benchmark's best cell within the budget. s / run: median wall time of one "
+                         f"queries so far; {report.SPREAD}. Queries to optimum: {report.TO_OPTIMUM}. "
+                         "s / run: median wall time of one "
                          f"run on one CPU thread, one worker process per core ({where}).")}
     write_text_atomic(f"{results}.json", to_json({"meta": meta, "optima": optima, "table": table}, indent=1) + "\n")
     write_text_atomic(f"{results}.md", report.to_markdown(table, optima, meta))

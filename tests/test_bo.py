@@ -802,3 +802,33 @@ def test_confidence_band_uses_the_t_quantile_and_ddof_1():
                                                   "ci95": pytest.approx(ci[0])}
     md = report.to_markdown(table, {"cifar10": 95.0}, {"protocol": "test"})
     assert "91.50 ± 2.05" in md and "t quantile, n-1 dof; sd with ddof=1" in md
+
+
+def test_median_to_optimum_counts_misses_and_uses_order_statistics():
+    """The textbook distribution-free interval of a median of 20 values is [x(6), x(15)]
+    (coverage 1 - 2 P(Bin(20, 1/2) <= 5) = 0.9586), of 10 values [x(2), x(9)] (0.9785)."""
+    t = report.median_to_optimum(list(range(1, 21)), budget=150)
+    assert (t["median"], t["ci_low"], t["ci_high"], t["reached"]) == (10.5, 6.0, 15.0, 20)
+    assert t["ci_level"] == pytest.approx(0.9586, abs=1e-4)
+    t = report.median_to_optimum([None, *range(10, 100, 10)], budget=100)  # one miss ranks last
+    assert (t["median"], t["ci_low"], t["ci_high"], t["reached"]) == (55.0, 20.0, 90.0, 9)
+    assert t["ci_level"] == pytest.approx(0.9785, abs=1e-4)
+    # dropping misses would report 5; with half of the runs missing the median lies beyond the budget
+    t = report.median_to_optimum([5, 5, None, None], budget=50)
+    assert t["median"] is None and t["ci_high"] is None and t["ci_low"] == 5.0
+    assert report.median_text(t) == "> 50 [5, > 50]"
+    with pytest.raises(ValueError, match="at least one run"):
+        report.median_to_optimum([], budget=10)
+
+
+def test_aggregate_counts_a_seed_that_missed_the_optimum():
+    reached = {"trajectory": {"incumbent": [90.0] * 4 + [95.0] * 6}}
+    missed = {"trajectory": {"incumbent": [90.0] * 10}}
+    runs = [{"spec": {"dataset": "cifar10", "method": "rs", "budget": 10, "seed": s}, "seconds": 1.0, **r}
+            for s, r in enumerate([reached, reached, missed])]
+    t = report.aggregate(runs, {"cifar10": 95.0})["cifar10"]["rs"]["to_optimum"]
+    assert (t["median"], t["reached"], t["seeds"]) == (5.0, 2, 3)
+    runs.append({**runs[2], "spec": {**runs[2]["spec"], "seed": 3}})
+    t = report.aggregate(runs, {"cifar10": 95.0})["cifar10"]["rs"]["to_optimum"]
+    assert t["median"] is None  # 2 of 4 missed: the median is beyond the budget, not 5
+    assert "> 10 [5, > 10]" in report.to_markdown(report.aggregate(runs, {"cifar10": 95.0}), {"cifar10": 95.0}, {})
