@@ -116,12 +116,17 @@ def test_plugin_settings_are_our_methods_parameters():
     assert diffusion_bo_params({**search, "diffusion_local_queries": 3})["local_queries"] == 3
     assert diffusion_bo_params(search)["stall_switch"] == 0
     assert diffusion_bo_params({**search, "diffusion_stall_switch": 20})["stall_switch"] == 20
+    assert (diffusion_bo_params(search)["surrogate_noise_power"], diffusion_bo_params(search)["fill_rounds"]) == (1, 0)
+    assert diffusion_bo_params({**search, "diffusion_surrogate_noise_power": 3})["surrogate_noise_power"] == 3
+    assert diffusion_bo_params({**search, "diffusion_fill_rounds": 3})["fill_rounds"] == 3
     for key, value, message in (("diffusion_guide", "ucb", "parameter 'guide' must be one of mean, acquisition"),
                                 ("acq_fn_type", "exploit", "parameter 'acquisition' must be one of"),
                                 ("diffusion_beta", -1, "parameter 'beta' must be >= 0"),
                                 ("diffusion_rank_weight", -1, "parameter 'surrogate_rank_weight' must be >= 0"),
                                 ("diffusion_local_queries", 11, "parameter 'local_queries' .* cannot exceed 'k'"),
-                                ("diffusion_stall_switch", -1, "parameter 'stall_switch' must be >= 0")):
+                                ("diffusion_stall_switch", -1, "parameter 'stall_switch' must be >= 0"),
+                                ("diffusion_surrogate_noise_power", 0, "parameter 'surrogate_noise_power' must be"),
+                                ("diffusion_fill_rounds", -1, "parameter 'fill_rounds' must be >= 0")):
         with pytest.raises(ConfigError, match=message):
             resolve_params("diffusion-bo", diffusion_bo_params({**search, key: value}))
     del search["num_init"]
@@ -143,8 +148,12 @@ def test_plugin_transfer_settings_are_transfer_bos_parameters():
     with pytest.raises(ConfigError, match="parameter 'n_generate' must be >= 1"):
         resolve_params("transfer-bo", transfer_bo_params({**search, "transfer_n_generate": 0}, "cifar100"))
     assert "stall_switch" not in transfer_bo_params({**search, "diffusion_stall_switch": 0}, "cifar100")
-    with pytest.raises(ConfigError, match="search.diffusion_stall_switch is diffusion-BO's.*set it to 0"):
-        transfer_bo_params({**search, "diffusion_stall_switch": 20}, "cifar100")
+    for key, value, default in (("diffusion_stall_switch", 20, "0"), ("diffusion_surrogate_noise_power", 3, "1.0"),
+                                ("diffusion_fill_rounds", 2, "0")):
+        with pytest.raises(ConfigError, match=f"search.{key} is diffusion-BO's.*set it to {default} "):
+            transfer_bo_params({**search, key: value}, "cifar100")
+    assert not {"surrogate_noise_power", "fill_rounds"} & set(
+        transfer_bo_params({**search, "diffusion_surrogate_noise_power": 1, "diffusion_fill_rounds": 0}, "cifar100"))
 
 
 @pytest.mark.slow

@@ -18,7 +18,8 @@ SEARCH_KEYS: dict[str, tuple[str, Any]] = {
     "diffusion_predictor_steps": ("predictor_steps", 300), "diffusion_scales": ("scales", [100.0, 50.0, 25.0]),
     "diffusion_guide": ("guide", "mean"), "diffusion_beta": ("beta", 2.0),
     "diffusion_rank_weight": ("surrogate_rank_weight", 0.0), "diffusion_local_queries": ("local_queries", 0),
-    "diffusion_stall_switch": ("stall_switch", 0),
+    "diffusion_stall_switch": ("stall_switch", 0), "diffusion_surrogate_noise_power": ("surrogate_noise_power", 1.0),
+    "diffusion_fill_rounds": ("fill_rounds", 0),
 }
 #: the keys ``transfer-bo`` takes besides the shared BO ones (it has no guided candidates, so no
 #: scales or guide, and its round is the meta-predictor's: no ranking term or local queries, which
@@ -27,7 +28,15 @@ SEARCH_KEYS: dict[str, tuple[str, Any]] = {
 TRANSFER_KEYS: dict[str, tuple[str, Any]] = {
     "transfer_meta_checkpoint": ("meta_checkpoint", ""), "transfer_n_generate": ("n_generate", 100),
 }
-_NOT_IN_TRANSFER = ("scales", "guide", "surrogate_rank_weight", "local_queries", "stall_switch")
+_NOT_IN_TRANSFER = ("scales", "guide", "surrogate_rank_weight", "local_queries", "stall_switch",
+                    "surrogate_noise_power", "fill_rounds")
+#: diffusion-BO's keys that no shared config sets, so a value other than the default in a transfer
+#: run is a user's request transfer-BO cannot honour: refused rather than dropped
+_REFUSED_IN_TRANSFER = {
+    "diffusion_stall_switch": "generated candidates until the search stalls; transfer-BO always proposes mutations",
+    "diffusion_surrogate_noise_power": "the fit's noise levels; transfer-BO's residual surrogate is fitted its own way",
+    "diffusion_fill_rounds": "more sampling rounds for the generated pool; transfer-BO generates no pool",
+}
 
 
 def _params(search: Mapping[str, Any], keys: Mapping[str, tuple[str, Any]]) -> dict[str, Any]:
@@ -42,10 +51,11 @@ def diffusion_bo_params(search: Mapping[str, Any]) -> dict[str, Any]:
 def transfer_bo_params(search: Mapping[str, Any], dataset: str) -> dict[str, Any]:
     """The ``transfer-bo`` parameters set by NASLib's ``config.search`` for ``dataset`` (the
     target: described to the meta-predictor, which must not have seen its values)."""
-    if search.get("diffusion_stall_switch"):  # no shared config sets it: a user asked for it
-        raise ConfigError("search.diffusion_stall_switch is diffusion-BO's (generated candidates until the search "
-                          "stalls); transfer-BO (search.transfer_meta_checkpoint) always proposes mutations: "
-                          "set it to 0 or unset transfer_meta_checkpoint")
+    for key, why in _REFUSED_IN_TRANSFER.items():
+        default = SEARCH_KEYS[key][1]
+        if search.get(key, default) != default:
+            raise ConfigError(f"search.{key} is diffusion-BO's ({why}); with search.transfer_meta_checkpoint "
+                              f"the plugin runs transfer-BO: set it to {default} or unset transfer_meta_checkpoint")
     shared = {k: v for k, v in diffusion_bo_params(search).items() if k not in _NOT_IN_TRANSFER}
     return {**shared, **_params(search, TRANSFER_KEYS), "target": dataset}
 
