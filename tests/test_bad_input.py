@@ -6,6 +6,7 @@ execution on bad input). The CLI is run as a subprocess where the exit path matt
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 import os
 import pickle
@@ -335,6 +336,31 @@ def test_what_sample_measures_is_checked_before_it_samples(monkeypatch, capsys, 
         monkeypatch.setattr(ArchitectureGenerator, name, no_sampling)
     assert main(argv) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.slow  # NB201's table, the class-name embeddings
+@pytest.mark.parametrize("extra, message", [
+    (["--target", "imagenet"], "NB201's ImageNet is ImageNet16-120"),
+    (["--target", "svhn"], "unknown target 'svhn'"),
+    (["--target", "aircraft", "--descriptor", "few-shot"], "'aircraft' has no benchmark table here"),
+    pytest.param(["--target", "mine", "--class-names", "names.txt"],
+                 "'no such class name anywhere' are not in the provided embedding file",
+                 marks=pytest.mark.skipif(importlib.util.find_spec("sentence_transformers") is not None,
+                                          reason="with sentence-transformers new names are embedded")),
+    (["--target", "mine", "--task-features", "nofile.pt"], "task-feature file 'nofile.pt' does not exist"),
+])
+def test_what_transfer_cannot_describe_is_refused_before_meta_training(monkeypatch, capsys, tmp_path, extra, message):
+    """A target the meta-predictor cannot be told about failed only after meta-training (minutes)."""
+    from naslib_diffusionnag.transfer import pipeline
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("meta-trained before the target was checked")
+
+    monkeypatch.setattr(pipeline, "meta_train", no_training)
+    (tmp_path / "names.txt").write_text("no such class name anywhere\n")
+    line = _one_line_error(capsys, ["transfer", "--sources", "nb201:cifar100", "--n", "4", "--train-top", "2", *extra],
+                           tmp_path)
+    assert message in line
 
 
 def test_a_report_shows_only_the_configs_runs(tmp_path, toy_bench_csv, capsys):

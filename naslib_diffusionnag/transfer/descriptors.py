@@ -14,6 +14,7 @@ Three kinds, one interface (``TaskDescriptor``: ``task -> C x S x d``):
 from __future__ import annotations
 
 import csv
+import importlib.util
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -67,15 +68,19 @@ def read_class_names(path: str | os.PathLike[str]) -> list[str]:
     return [line.strip() for line in file.read_text().splitlines() if line.strip()]
 
 
+def _needs_sentence_transformers(names: Sequence[str]) -> DescriptorError:
+    return DescriptorError(
+        f"class name(s) {', '.join(map(repr, names))} are not in the provided embedding file "
+        f"({CLASS_EMBEDDINGS}); embedding new names needs sentence-transformers: "
+        "`pip install sentence-transformers` (it downloads all-MiniLM-L6-v2 once), or use known "
+        "names / --task-features")
+
+
 def _embed_with_sentence_transformers(names: Sequence[str]) -> np.ndarray:
     try:
         from sentence_transformers import SentenceTransformer
     except ImportError:
-        raise DescriptorError(
-            f"class name(s) {', '.join(map(repr, names))} are not in the provided embedding file "
-            f"({CLASS_EMBEDDINGS}); embedding new names needs sentence-transformers: "
-            "`pip install sentence-transformers` (it downloads all-MiniLM-L6-v2 once), or use known "
-            "names / --task-features") from None
+        raise _needs_sentence_transformers(names) from None
     model = SentenceTransformer(SENTENCE_MODEL)
     return np.asarray(model.encode(list(names), normalize_embeddings=True), dtype=np.float32)
 
@@ -111,16 +116,26 @@ class ClassNameEmbeddings:
         dim = len(next(iter(by_key.values())))
         return cls(file, sha256(file), by_key, by_name, dim=dim)
 
-    def __call__(self, task: Task) -> torch.Tensor:
+    def _missing(self, task: Task) -> list[str]:
+        """The task's class names the file lacks; refuses a task it cannot embed at all."""
         if not task.classes:
             raise DescriptorError(f"task {task.name!r} has no class names to embed (a TransNAS-Bench-101 task is "
                                   "not a classification over named classes); use few-shot descriptors")
+        unknown = [c for c in task.classes if not c.startswith("name:") and c not in self.by_key]
+        if unknown:
+            raise DescriptorError(f"class key(s) {', '.join(unknown)} of task {task.name!r} are not in "
+                                  f"{self.path}; pass class names instead")
+        return [c[5:] for c in task.classes if c.startswith("name:") and c[5:].lower() not in self.by_name]
+
+    def check(self, task: Task) -> None:
+        """Raise what embedding ``task`` would raise, without embedding (before meta-training)."""
+        missing = self._missing(task)
+        if missing and importlib.util.find_spec("sentence_transformers") is None:
+            raise _needs_sentence_transformers(missing)
+
+    def __call__(self, task: Task) -> torch.Tensor:
         if task not in self._cache:
-            missing = [c[5:] for c in task.classes if c.startswith("name:") and c[5:].lower() not in self.by_name]
-            unknown = [c for c in task.classes if not c.startswith("name:") and c not in self.by_key]
-            if unknown:
-                raise DescriptorError(f"class key(s) {', '.join(unknown)} of task {task.name!r} are not in "
-                                      f"{self.path}; pass class names instead")
+            missing = self._missing(task)
             extra = dict(zip(missing, _embed_with_sentence_transformers(missing), strict=True)) if missing else {}
             rows = [self.by_key[c] if not c.startswith("name:") else
                     self.by_name.get(c[5:].lower(), extra.get(c[5:])) for c in task.classes]

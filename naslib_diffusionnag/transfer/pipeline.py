@@ -26,7 +26,7 @@ from ..diffusion.sde import VESDE
 from ..errors import ConfigError, DiffusionNAGError
 from ..generation import ArchitectureGenerator, Generation
 from ..guidance import GuidanceTerm, Objective
-from ..oracles import NB201_DATASETS, NB201Benchmark, TableBenchmark, canonical_dataset
+from ..oracles import NB201Benchmark, TableBenchmark, canonical_dataset
 from ..spaces import SearchSpace
 from .descriptors import ClassNameEmbeddings, FewShot, load_task_features, name_task, read_class_names
 from .meta_predictor import BoundMetaPredictor, MetaPredictorConfig
@@ -37,23 +37,30 @@ DEFAULT_SCALES: tuple[float, ...] = (100.0, 50.0, 25.0)  # z-score units, as the
 
 
 def is_nb201_dataset(name: str) -> bool:
+    return _not_nb201_reason(name) is None
+
+
+def _not_nb201_reason(name: str) -> str | None:
+    """None for an NB201 dataset, else why not (``canonical_dataset``'s message: it knows the
+    near misses, e.g. ``imagenet`` for ImageNet16-120)."""
     try:
-        return canonical_dataset(name) in NB201_DATASETS
-    except KeyError:
-        return False
+        canonical_dataset(name)
+    except KeyError as e:
+        return str(e.args[0])
+    return None
 
 
 def target_task(target: str, embeddings: ClassNameEmbeddings | None = None) -> Task:
     """The target as a task: an NB201 dataset, or a dataset with class names in the embedding
     file (``aircraft``, ``pets``)."""
-    if is_nb201_dataset(target):
+    reason = _not_nb201_reason(target)
+    if reason is None:
         return dataset_task(target)
     keys = sorted((k for k in (embeddings.by_key if embeddings else {}) if k.startswith(f"{target}:")),
                   key=lambda k: int(k.split(":")[1]))
     if not keys:
-        raise ConfigError(f"unknown target {target!r}: not an NB201 dataset (cifar10, cifar100, "
-                          "ImageNet16-120) and without class names in the embedding file; pass --class-names "
-                          "FILE or --task-features FILE")
+        raise ConfigError(f"unknown target {target!r}: {reason}; and no class names of it in the embedding "
+                          "file: pass --class-names FILE or --task-features FILE for another dataset")
     return Task(target, target, tuple(keys))
 
 
@@ -197,6 +204,31 @@ def build_meta_predictor(sources: Sequence[str], generator: ArchitectureGenerato
     return meta_train(meta, desc, generator.space, generator.sde, config or MetaPredictorConfig(), seed, progress)
 
 
+def _require_table(target: str) -> None:
+    if not is_nb201_dataset(target):
+        raise ConfigError(f"few-shot descriptors measure probe cells on the target; {target!r} has no "
+                          "benchmark table here: use a class-name meta-predictor")
+
+
+def _class_name_task(target: str, class_names: str | os.PathLike[str] | None,
+                     embeddings: ClassNameEmbeddings) -> Task:
+    return name_task(target, read_class_names(class_names)) if class_names is not None else target_task(target, embeddings)
+
+
+def check_target_describable(target: str, descriptor: str, class_names: str | os.PathLike[str] | None = None,
+                             task_features: str | os.PathLike[str] | None = None) -> None:
+    """Refuse a target the meta-predictor could not be told about (unknown name, bad class-name
+    or feature file, few-shot without a table) before minutes of meta-training, not after."""
+    if task_features is not None:
+        if descriptor == "class-names":
+            load_task_features(task_features, ClassNameEmbeddings.load().dim)
+    elif descriptor == "few-shot":
+        _require_table(target)
+    else:
+        embeddings = ClassNameEmbeddings.load()
+        embeddings.check(_class_name_task(target, class_names, embeddings))
+
+
 def prepare(target: str, trained: TrainedMetaPredictor, generator: ArchitectureGenerator,
             bench: NB201Benchmark | None = None, class_names: str | os.PathLike[str] | None = None,
             task_features: str | os.PathLike[str] | None = None) -> TransferNAS:
@@ -212,16 +244,14 @@ def prepare(target: str, trained: TrainedMetaPredictor, generator: ArchitectureG
         task_set = load_task_features(task_features, int(trained.metadata["dim_task"]))
         info.update(kind="task-features", file=str(task_features))
     elif kind == "few-shot":
-        if not on_nb201 or bench is None:
-            raise ConfigError(f"few-shot descriptors measure probe cells on the target; {target!r} has no "
-                              "benchmark table here: use a class-name meta-predictor")
+        _require_table(target)
+        assert bench is not None
         probes = list(trained.metadata["descriptor"]["probes"])
         task_set = FewShot(generator.space, bench, probes)(dataset_task(target))
         info.update(probes=probes, probe_evaluations=len(probes))
     else:
         embeddings = ClassNameEmbeddings.load()
-        task = (name_task(target, read_class_names(class_names)) if class_names is not None
-                else target_task(target, embeddings))
+        task = _class_name_task(target, class_names, embeddings)
         task_set = embeddings(task)
         info.update(classes=len(task.classes), file=str(embeddings.path), sha256=embeddings.checksum,
                     class_names=str(class_names) if class_names else "provided file")
@@ -257,6 +287,7 @@ def transfer_nas(target: str, sources: Sequence[str] | None = None, space: str =
         trained = TrainedMetaPredictor.load(meta_checkpoint, generator.space)
     else:
         assert sources is not None
+        check_target_describable(target, descriptor, class_names, task_features)
         trained = build_meta_predictor(sources, generator, descriptor, config, seed, bench, target=target,
                                        progress=progress, allow_unverified=allow_unverified)
     result = prepare(target, trained, generator, bench, class_names, task_features).run(
