@@ -153,7 +153,7 @@ def _property_options(args: argparse.Namespace, space: str, out: dict[str, Any])
 
 
 def cmd_sample(args: argparse.Namespace) -> dict[str, Any]:
-    from .generation import ArchitectureGenerator
+    from .generation import ArchitectureGenerator, check_distinct_count
     from .guidance import Objective
     from .guided import FittedGuidance, GuideRequest, fit_guidance, generate, summarize
     from .metrics import generation_metrics
@@ -173,9 +173,8 @@ def cmd_sample(args: argparse.Namespace) -> dict[str, Any]:
                                        "snr": sampler.snr}}
     options = _property_options(args, space, out) if args.dataset or args.guide else {}
     accuracy = accuracy_for(space, args.dataset) if args.dataset or args.guide else None  # before sampling
-    if args.distinct and args.n > gen.space.size:
-        raise DiffusionNAGError(f"--distinct --n {args.n}: space {space!r} has {gen.space.size:,} architectures; "
-                                f"ask for at most {gen.space.size:,}")
+    if args.distinct:
+        check_distinct_count(args.n, gen.space, "--distinct --n")
     requests: list[GuideRequest] = []
     for parsed in specs:
         prop = space_property(space, parsed.name, **options)
@@ -277,7 +276,7 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
     from tqdm.auto import tqdm
 
     from .bo.loop import check_budget
-    from .bo.methods import build_method
+    from .bo.methods import build_method, check_budget_for, resolve_params
     from .oracles import NB201Benchmark, canonical_dataset
 
     budget = check_budget(args.budget, get_space(args.space))
@@ -292,11 +291,13 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
                               if args.method == "transfer-bo" else {})
     if args.cost_budget:
         params.update(_cost_budget(args.cost_budget, args.method))
+    check_budget_for(args.method, resolve_params(args.method, params), budget)
     bench = NB201Benchmark.load(args.data, args.allow_unverified_data)
     optimizer = build_method(args.method, args.space, checkpoint=args.checkpoint, device=args.device, params=params)
     with tqdm(total=budget, desc=f"{args.method} queries", unit="arch", disable=not args.progress) as bar:
         def black_box(arch: str) -> float:
             bar.update(1)
+            bar.refresh()  # a burst of quick queries before a minutes-long round would otherwise stay undrawn
             return bench.query(arch, dataset)
 
         traj = optimizer.run(black_box, budget, args.seed)

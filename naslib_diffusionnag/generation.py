@@ -134,6 +134,16 @@ def check_count(n: Any, what: str = "n") -> int:
     return int(n)
 
 
+def check_distinct_count(n: Any, space: SearchSpace, what: str = "n") -> int:
+    """``n`` distinct architectures must exist: asking a space for more ran every sampling
+    round before saying so (minutes)."""
+    n = check_count(n, what)
+    if n > space.size:
+        raise ConfigError(f"{what} = {n:,} distinct architectures asked for; search space {space.name!r} has "
+                          f"{space.size:,} architectures; ask for at most {space.size:,}")
+    return n
+
+
 def check_device(device: torch.device | str) -> torch.device:
     """``device`` as a torch device this machine has (cpu, cuda[:N], mps), refused in one line
     rather than by torch's list of every device type or a CUDA assertion."""
@@ -312,7 +322,7 @@ class ArchitectureGenerator:
         Returns every sample drawn (``archs``, for validity and uniqueness); ``distinct[:n]`` are
         the candidates. Stops after ``max_rounds`` even if fewer than ``n`` exist; callers
         report the shortfall."""
-        n, round_size = check_count(n), check_count(round_size, "round_size")
+        n, round_size = check_distinct_count(n, self.space), check_count(round_size, "round_size")
         max_rounds = check_count(max_rounds, "max_rounds")
         scales = check_scales(scales)
         out = Generation([], 0.0, 0)
@@ -329,6 +339,7 @@ __all__ = [
     "ArchitectureGenerator",
     "Generation",
     "check_count",
+    "check_distinct_count",
     "check_device",
     "generation_metrics",
     "pretrained_path",

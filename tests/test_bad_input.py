@@ -96,6 +96,7 @@ CASES = [
     (["search", "--dataset", "cifar10", "--budget", "20000"], "between 1 and 15,625"),
     (["search", "--dataset", "cifar10", "--budget", "0"], "--budget: must be an integer >= 1"),
     (["search", "--dataset", "cifar10", "--budget", "-4"], "--budget: must be an integer >= 1"),
+    (["search", "--dataset", "cifar10", "--method", "bananas", "--budget", "3"], "budget 3 <= bananas's n_init 10"),
     (["search", "--dataset", "cifar10", "--cost-budget", "latency:pixel3"], "use PROPERTY=VALUE"),
     (["search", "--dataset", "cifar10", "--cost-budget", "latency:pixel3=fast"], "use PROPERTY=VALUE"),
     (["search", "--dataset", "cifar10", "--method", "ls", "--cost-budget", "latency:pixel3=10"],
@@ -273,6 +274,12 @@ def _sweep(tmp_path: Path, **overrides) -> Path:
     ({"datasets": ["cifar10", "cifar-10"]}, "datasets lists cifar10 more than once \\(after aliases"),
     ({"seeds": [0, 3, 0]}, "seeds lists 0 more than once"),
     ({"results": ""}, "results is ''; it must be a non-empty string"),
+    # these failed inside a worker, after the first queries of a run
+    ({"methods": {"diffusion-bo": {"scales": [10, 50]}}}, "parameter 'scales': guidance scales \\[10.0, 50.0\\] increase"),
+    ({"methods": {"diffusion-bo": {"scales": [5, float("nan")]}}}, "parameter 'scales': guidance scales must be finite"),
+    # a run that never left its random start was tabled under the method's name
+    ({"budget": 3, "methods": {"bananas": {}}}, "budget 3 <= bananas's n_init 10: every query would be a random"),
+    ({"budget": 30, "methods": {"re": {}}}, "budget 30 <= re's population_size 30"),
 ])
 def test_bad_sweep_settings_fail_when_the_config_is_read(tmp_path, overrides, message):
     with pytest.raises(ConfigError, match=message):
@@ -348,6 +355,8 @@ def test_what_sample_measures_is_checked_before_it_samples(monkeypatch, capsys, 
                  marks=pytest.mark.skipif(importlib.util.find_spec("sentence_transformers") is not None,
                                           reason="with sentence-transformers new names are embedded")),
     (["--target", "mine", "--task-features", "nofile.pt"], "task-feature file 'nofile.pt' does not exist"),
+    (["--target", "cifar10", "--n", "20000"], "has 15,625 architectures; ask for at most 15,625"),
+    (["--target", "cifar10", "--n", "4", "--train-top", "5"], "need 1 <= --train-top <= --n"),
 ])
 def test_what_transfer_cannot_describe_is_refused_before_meta_training(monkeypatch, capsys, tmp_path, extra, message):
     """A target the meta-predictor cannot be told about failed only after meta-training (minutes)."""
@@ -369,7 +378,7 @@ def test_a_report_shows_only_the_configs_runs(tmp_path, toy_bench_csv, capsys):
     data = {"data": str(toy_bench_csv), "allow_unverified_data": True}
     first = _sweep(tmp_path, budget=3, seeds=2, **data)
     assert main(["bench", "--config", str(first), "--no-progress", "--json"]) == 0
-    other = _sweep(tmp_path, budget=3, seeds=[1, 5], methods={"rs": {}, "ls": {}}, **data)
+    other = _sweep(tmp_path, budget=3, seeds=[1, 5], methods={"rs": {}, "ls": {"n_init": 2}}, **data)
     assert main(["bench", "--config", str(other), "--aggregate-only", "--json"]) == 0
     captured = capsys.readouterr()
     out = json.loads(captured.out.strip().splitlines()[-1])

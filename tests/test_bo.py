@@ -732,7 +732,7 @@ def test_resume_compares_resolved_parameters_not_their_spelling(tmp_path, toy_be
     out or left to defaults; a run whose recorded value differs from today's default (a
     default changed since) is another run and stops the sweep; a parameter added since (absent
     from the record) matches its default."""
-    path = _config(tmp_path, {"re": {}}, seeds=1, budget=12, data=toy_bench_csv)
+    path = _config(tmp_path, {"re": {}}, seeds=1, budget=31, data=toy_bench_csv)
     config = SweepConfig.from_yaml(path)
     Path(config.runs_dir).mkdir(parents=True)
     threads = torch.get_num_threads()
@@ -741,7 +741,7 @@ def test_resume_compares_resolved_parameters_not_their_spelling(tmp_path, toy_be
     finally:
         torch.set_num_threads(threads)
     stamp = os.stat(file).st_mtime_ns
-    spelt = _config(tmp_path, {"re": {"population_size": 30, "sample_size": 10}}, seeds=1, budget=12,
+    spelt = _config(tmp_path, {"re": {"population_size": 30, "sample_size": 10}}, seeds=1, budget=31,
                     data=toy_bench_csv)
     assert run_sweep(SweepConfig.from_yaml(spelt), workers=1, progress=False) == [file]
     assert os.stat(file).st_mtime_ns == stamp  # resumed, not redone

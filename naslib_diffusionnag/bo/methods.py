@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast, get_args
+from typing import TYPE_CHECKING, Any, ClassVar, cast, get_args
 
 from ..configio import require_at_least, require_one_of, typed_config
 from ..errors import ConfigError
@@ -45,6 +45,7 @@ class REParams:
 
     population_size: int = 30
     sample_size: int = 10
+    random_start: ClassVar[str] = "population_size"
 
     def __post_init__(self) -> None:
         require_at_least(self, 1, "population_size", "sample_size")
@@ -55,6 +56,7 @@ class LSParams:
     """Local search: random cells before the first climb."""
 
     n_init: int = 10
+    random_start: ClassVar[str] = "n_init"
 
     def __post_init__(self) -> None:
         require_at_least(self, 1, "n_init")
@@ -92,6 +94,7 @@ class BOParams:
     ``loop.BayesianOptimization``; off in every committed result)."""
 
     n_init: int = 10
+    random_start: ClassVar[str | None] = "n_init"
     k: int = 10
     acquisition: str = "its"
     beta: float = 2.0
@@ -174,9 +177,13 @@ class DiffusionBOParams(BOParams):
     def __post_init__(self) -> None:
         super().__post_init__()
         require_at_least(self, 0, "mix_mutations", "stall_switch", "fill_rounds")
-        if not self.scales or min(self.scales) < 0:
-            raise ConfigError(f"parameter 'scales' must be a non-empty list of numbers >= 0, got {list(self.scales)}")
+        from ..guidance.schedule import check_scales
         from .loop import Guide  # the loop's own list of guides
+
+        try:
+            check_scales(self.scales)  # the sampler's own rule, before a sweep starts rather than in a worker
+        except ConfigError as e:
+            raise ConfigError(f"parameter 'scales': {e}") from None
 
         require_one_of("guide", self.guide, get_args(Guide))
         if self.ranking_encoder is not None:
@@ -204,6 +211,7 @@ class TransferBOParams(BOParams):
     query the acquisition's best candidates only: no ranking term, local queries or function
     de-duplication."""
 
+    random_start: ClassVar[str | None] = None  # its first n_init queries are the pipeline's ranked cells
     ensemble: int = 3
     surrogate_rank_weight: float = 0.0
     local_queries: int = 0
@@ -373,6 +381,17 @@ def resolve_params(name: str, params: Mapping[str, Any] | None = None) -> Any:
     """Method ``name``'s parameter dataclass with ``params`` over its defaults; ``ConfigError``
     for a parameter it does not take or a value of the wrong type."""
     return typed_config(METHODS.get(name).params, params or {}, f"method {name!r}")
+
+
+def check_budget_for(name: str, params: Any, budget: int) -> None:
+    """Refuse a budget that method ``name`` (``params`` resolved) spends on its random start
+    alone: the run would be random search reported under the method's name."""
+    field = getattr(params, "random_start", None)
+    start = getattr(params, field) if field else None
+    if start is not None and budget <= start:
+        raise ConfigError(f"budget {budget} <= {name}'s {field} {start}: every query would be a random start "
+                          f"cell, so the run would be random search under {name}'s name; raise the budget above "
+                          f"{start} or set {field} below {budget}")
 
 
 def build_method(name: str, space_name: str = "nb201", params: Mapping[str, Any] | None = None,

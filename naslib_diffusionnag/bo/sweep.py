@@ -35,7 +35,14 @@ from ..oracles import NB201Benchmark, canonical_dataset
 from ..resultsio import check_writable, read_json, write_json_atomic
 from ..spaces import get_space
 from .loop import check_budget
-from .methods import FIRST_DEFAULTS, METHODS, build_method, checkpoint_record, resolve_params
+from .methods import (
+    FIRST_DEFAULTS,
+    METHODS,
+    build_method,
+    check_budget_for,
+    checkpoint_record,
+    resolve_params,
+)
 
 PROTOCOL = 2
 """Version of what a run computes for a given spec, recorded in every run file. 1 (runs
@@ -130,6 +137,8 @@ class SweepConfig:
             raise fail("allow_unverified_data", "true or false")
         try:
             check_budget(raw["budget"], get_space(raw.get("space", "nb201")))
+            for m, params in raw["methods"].items():
+                check_budget_for(m, resolve_params(m, params), raw["budget"])
         except ConfigError as e:
             raise ConfigError(f"{p}: {e}") from None
         return cls(**raw)

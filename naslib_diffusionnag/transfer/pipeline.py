@@ -24,7 +24,7 @@ from scipy.stats import spearmanr
 from ..diffusion import to_model_scale
 from ..diffusion.sde import VESDE
 from ..errors import ConfigError, DiffusionNAGError
-from ..generation import ArchitectureGenerator, Generation
+from ..generation import ArchitectureGenerator, Generation, check_distinct_count
 from ..guidance import GuidanceTerm, Objective
 from ..oracles import NB201Benchmark, TableBenchmark, canonical_dataset
 from ..spaces import SearchSpace
@@ -116,8 +116,7 @@ class TransferNAS:
     def run(self, n: int = 100, train_top: int = 10, seed: int = 0,
             scales: Sequence[float] = DEFAULT_SCALES, progress: bool = False) -> TransferResult:
         """Generate ``n`` distinct cells under guidance, rank them, "train" the top ``train_top``."""
-        if n < 1 or not 1 <= train_top <= n:
-            raise ConfigError(f"need n >= 1 and 1 <= --train-top <= n, got n={n}, train-top={train_top}")
+        check_run_size(n, train_top, self.generator.space)
         start = time.perf_counter()
         candidates, made = self.propose(n, seed, scales, progress)
         if len(candidates) < train_top:  # nothing (or too little) to train: never a silent empty result
@@ -204,6 +203,13 @@ def build_meta_predictor(sources: Sequence[str], generator: ArchitectureGenerato
     return meta_train(meta, desc, generator.space, generator.sde, config or MetaPredictorConfig(), seed, progress)
 
 
+def check_run_size(n: int, train_top: int, space: SearchSpace) -> None:
+    """``n`` distinct cells the space has, and ``train_top`` of them to train."""
+    check_distinct_count(n, space, "--n")
+    if not 1 <= train_top <= n:
+        raise ConfigError(f"need 1 <= --train-top <= --n, got --n {n}, --train-top {train_top}")
+
+
 def _require_table(target: str) -> None:
     if not is_nb201_dataset(target):
         raise ConfigError(f"few-shot descriptors measure probe cells on the target; {target!r} has no "
@@ -287,6 +293,7 @@ def transfer_nas(target: str, sources: Sequence[str] | None = None, space: str =
         trained = TrainedMetaPredictor.load(meta_checkpoint, generator.space)
     else:
         assert sources is not None
+        check_run_size(n, train_top, generator.space)
         check_target_describable(target, descriptor, class_names, task_features)
         trained = build_meta_predictor(sources, generator, descriptor, config, seed, bench, target=target,
                                        progress=progress, allow_unverified=allow_unverified)
