@@ -545,10 +545,32 @@ def scale_list(text: str) -> list[float]:
 
 
 class _Parser(argparse.ArgumentParser):
-    """Argument errors as one line that names the problem and where help is, not a usage dump."""
+    """Argument errors as one line that names the problem and where help is, not a usage dump;
+    a single-valued option given twice is refused (argparse keeps the last value silently, so a
+    bad first value was dropped unseen)."""
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+    def parse_known_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
+                         namespace: argparse.Namespace | None = None) -> tuple[argparse.Namespace, list[str]]:
+        self._refuse_repeats(sys.argv[1:] if args is None else list(args))
+        return super().parse_known_args(args, namespace)
+
+    def _refuse_repeats(self, args: list[str]) -> None:
+        multi = (argparse._AppendAction, argparse._CountAction, argparse._HelpAction, argparse._VersionAction)
+        single = {s: a.dest for a in self._actions if not isinstance(a, multi) for s in a.option_strings}
+        seen: dict[str, str] = {}
+        for token in args:
+            if token == "--":
+                break
+            name = token.split("=", 1)[0]
+            if name in single:
+                first = seen.get(single[name])
+                if first is not None:
+                    self.error(f"{name} is given twice; give it once" if first == name else
+                               f"{first} and {name} both set {single[name].replace('_', '-')}; give one of them")
+                seen[single[name]] = name
 
 
 class _HelpFormatter(argparse.HelpFormatter):

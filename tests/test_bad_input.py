@@ -137,7 +137,12 @@ CASES = [
     pytest.param([*SAMPLE, "--guide", "latency:pixel3@budget=8", "--guide", "latency:pixel3@budget=5"],
                  "--guide names latency:pixel3 twice", marks=SLOW),
     # checked before minutes of sampling or training, not after
-    ([*SAMPLE, "--distinct", "--n", "20000"], "has 15,625 architectures; ask for at most 15,625"),
+    (["sample", "--space", "nb201", "--steps", "2", "--distinct", "--n", "20000"],
+     "has 15,625 architectures; ask for at most 15,625"),
+    # a repeated option kept its last value silently (a bad first --cost-budget was dropped unseen)
+    (["search", "--dataset", "cifar10", "--method", "bananas", "--cost-budget", "foo", "--cost-budget",
+      "latency:pixel3=10"], "--cost-budget is given twice; give it once"),
+    ([*SAMPLE, "--progress", "--no-progress"], "--progress and --no-progress both set progress; give one of them"),
     (["train", "--space", "nb201", "--out", "adir", "--overwrite", "--steps", "2"], "--out adir is a folder"),
     (["meta-train", "--sources", "meta-train-db", "--out", "adir", "--overwrite"], "--out adir is a folder"),
     (["meta-train", "--sources", "meta-train-db", "--out", "afile/m.pt"], "afile is a file, not a folder"),
@@ -355,7 +360,7 @@ def test_what_sample_measures_is_checked_before_it_samples(monkeypatch, capsys, 
                  marks=pytest.mark.skipif(importlib.util.find_spec("sentence_transformers") is not None,
                                           reason="with sentence-transformers new names are embedded")),
     (["--target", "mine", "--task-features", "nofile.pt"], "task-feature file 'nofile.pt' does not exist"),
-    (["--target", "cifar10", "--n", "20000"], "has 15,625 architectures; ask for at most 15,625"),
+    (["--target", "cifar10", "--n", "20000", "--train-top", "2"], "has 15,625 architectures; ask for at most 15,625"),
     (["--target", "cifar10", "--n", "4", "--train-top", "5"], "need 1 <= --train-top <= --n"),
 ])
 def test_what_transfer_cannot_describe_is_refused_before_meta_training(monkeypatch, capsys, tmp_path, extra, message):
@@ -367,8 +372,8 @@ def test_what_transfer_cannot_describe_is_refused_before_meta_training(monkeypat
 
     monkeypatch.setattr(pipeline, "meta_train", no_training)
     (tmp_path / "names.txt").write_text("no such class name anywhere\n")
-    line = _one_line_error(capsys, ["transfer", "--sources", "nb201:cifar100", "--n", "4", "--train-top", "2", *extra],
-                           tmp_path)
+    sizes = [] if "--n" in extra else ["--n", "4", "--train-top", "2"]
+    line = _one_line_error(capsys, ["transfer", "--sources", "nb201:cifar100", *sizes, *extra], tmp_path)
     assert message in line
 
 
