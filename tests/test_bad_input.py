@@ -58,6 +58,7 @@ def files(tmp_path: Path) -> Path:
     (tmp_path / "const.csv").write_text(f"arch,value\n{CELL_A},1\n{CELL_B},1\n")
     (tmp_path / "nan.csv").write_text(f"arch,value\n{CELL_A},nan\n{CELL_B},1\n")
     (tmp_path / "wrongtype.yaml").write_text("train:\n  batch_size: big\n")
+    (tmp_path / "dupkey.yaml").write_text("train:\n  batch_size: 8\n  batch_size: 16\n")
     (tmp_path / "notamapping.yaml").write_text("model: 5\n")
     (tmp_path / "afile").write_text("")
     (tmp_path / "adir").mkdir()
@@ -150,6 +151,9 @@ CASES = [
      "is 0 of them; use >= 6.4e-05"),
     (["train", "--space", "mbv3", "--out", "m.pt", "--adjacency", "official"], "--adjacency is NB201's cell encoding"),
     (["train", "--space", "nb201", "--out", "m.pt", "--config", "empty.yaml"], "empty.yaml' is empty"),
+    # YAML keeps the last of two equal keys: the config ran with a value its reader may not see
+    (["train", "--space", "nb201", "--out", "m.pt", "--config", "dupkey.yaml"],
+     "key 'batch_size' is given twice in one mapping (line 3); keep one"),
     (["sample", "--space", "nb201", "--bogus", "3"], "unrecognized arguments: --bogus 3 (see diffusionnag sample --help)"),
     (["sample", "--space", "nb201", "--device", "meta"], "'meta': use cpu, cuda, cuda:N or mps"),
     (["search", "--dataset", "cifar10", "--seed", "99999999999999999999"], "--seed: must be an integer >= 0 and <= "),
