@@ -402,6 +402,25 @@ def test_a_report_shows_only_the_configs_runs(tmp_path, toy_bench_csv, capsys):
     assert "was made with another setting" in capsys.readouterr().err
 
 
+def test_another_sweeps_report_is_not_replaced(tmp_path, toy_bench_csv, capsys):
+    """Two configs with their own runs_dir but one `results:` replaced each other's tables and
+    plots silently; re-aggregating a sweep's own report still works."""
+    data = {"data": str(toy_bench_csv), "allow_unverified_data": True}
+    first = _sweep(tmp_path, budget=3, seeds=1, **data)
+    assert main(["bench", "--config", str(first), "--no-progress"]) == 0
+    report = tmp_path / "res" / "bo.json"
+    before = report.read_bytes()
+    assert main(["bench", "--config", str(first), "--aggregate-only"]) == 0  # its own report: replaced
+    other = tmp_path / "other.yaml"
+    other.write_text(first.read_text().replace(str(tmp_path / "runs"), str(tmp_path / "runs2")))
+    capsys.readouterr()
+    assert main(["bench", "--config", str(other), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "is another sweep's report" in err and "runs in " + str(tmp_path / "runs") in err
+    assert not (tmp_path / "runs2").exists()  # refused before any run
+    assert json.loads(report.read_bytes())["meta"]["runs_dir"] == json.loads(before)["meta"]["runs_dir"]
+
+
 def test_one_sweep_per_runs_folder(tmp_path, toy_bench_csv):
     path = _sweep(tmp_path, data=str(toy_bench_csv), allow_unverified_data=True)
     (tmp_path / "runs").mkdir()
