@@ -397,8 +397,12 @@ def cmd_meta_train(args: argparse.Namespace) -> dict[str, Any]:
 
     out = _checked_out(args.out, args.overwrite)
     descriptor, config = _meta_training(args)
+    if args.probes is not None and descriptor != "few-shot":
+        raise DiffusionNAGError(f"--probes sets the few-shot descriptor's probe cells, and the descriptor is "
+                                f"{descriptor}: add --descriptor few-shot or drop --probes")
     gen = ArchitectureGenerator.load(args.space, args.checkpoint)
-    trained = build_meta_predictor(args.sources, gen, descriptor, config, args.seed, n_probes=args.probes,
+    trained = build_meta_predictor(args.sources, gen, descriptor, config, args.seed,
+                                   **({"n_probes": args.probes} if args.probes else {}),
                                    progress=args.progress, allow_unverified=args.allow_unverified_data)
     trained.save(out, overwrite=args.overwrite)
     return {"meta_checkpoint": str(out), **{k: v for k, v in trained.metadata.items() if k != "tasks"},
@@ -459,7 +463,7 @@ def _add_transfer_parsers(sub: Any, spaces: list[str]) -> None:
                        help="accept data files (meta-training set, NB201 or TransNAS-Bench-101 table) that are not the documented ones; "
                             "results then record their checksums")
         if name == "meta-train":
-            p.add_argument("--probes", type=at_least(1), default=10, help="few-shot: probe cells drawn with --seed")
+            p.add_argument("--probes", type=at_least(1), help="few-shot: probe cells drawn with --seed (default 10)")
             p.add_argument("--out", required=True, help="meta-predictor checkpoint to write")
             p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
             continue
@@ -474,7 +478,7 @@ def _add_transfer_parsers(sub: Any, spaces: list[str]) -> None:
         p.add_argument("--scale", type=scale_list, default=None,
                        help="guidance scales, one round each (default 100,50,25)")
 def _describe_values(label: str, summary: dict[str, Any], within: float | None) -> str:
-    text = f"{label}: mean {summary['mean']:.2f}, max {summary['max']:.2f}, mean of the 5 largest {summary['top5_mean']:.2f}"
+    text = f"{label}: mean {summary['mean']:.2f}, max {summary['max']:.2f}, mean of the {summary.get('top5_count', 5)} largest {summary['top5_mean']:.2f}"
     return text + (f", {100 * within:.1f} % within budget" if within is not None else "")
 
 
@@ -549,6 +553,13 @@ def at_least(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
 
     parse.__name__ = want
     return parse
+
+
+def name_type(text: str) -> str:
+    """argparse type: a non-blank name (an empty ``--dataset ""`` was read as unset and skipped)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must be a name, got an empty string")
+    return text
 
 
 #: --seed: what numpy's and torch's generators take (derived seeds add round offsets to it)
@@ -665,7 +676,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="Langevin steps per sampler step (default: the checkpoint's config)")
     sa.add_argument("--snr", type=float, help="Langevin signal-to-noise ratio (default: the checkpoint's config)")
     sa.add_argument("--checkpoint", help="checkpoint path (default: the shipped one)")
-    sa.add_argument("--dataset", help="also report the accuracy of the generated architectures on this "
+    sa.add_argument("--dataset", type=name_type, help="also report the accuracy of the generated architectures on this "
                                        "dataset: NB201 benchmark test accuracy (cifar10, cifar100, "
                                        "ImageNet16-120); MBv3 imagenet, OFA's predicted top-1 (also when guided)")
     add_data_flags(sa)

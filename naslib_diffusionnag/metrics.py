@@ -24,10 +24,12 @@ def generation_metrics(archs: Sequence[str | None], train: set[str] | None = Non
 
 def summary_stats(values: Sequence[float], distinct: Sequence[float] | None = None) -> dict[str, float]:
     """mean / std over all generated values; max / top-5 mean over ``distinct`` (the values
-    of the distinct architectures, so a repeated architecture is not counted five times)."""
+    of the distinct architectures, so a repeated architecture is not counted five times) and
+    how many that top-5 holds (fewer than 5 distinct architectures: all of them)."""
     v = np.asarray(values, dtype=float)
     d = np.sort(np.asarray(values if distinct is None else distinct, dtype=float))[::-1]
     if v.size == 0:
-        return {"mean": float("nan"), "max": float("nan"), "top5_mean": float("nan"), "std": float("nan")}
+        return {"mean": float("nan"), "max": float("nan"), "top5_mean": float("nan"), "top5_count": 0,
+                "std": float("nan")}
     return {"mean": float(v.mean()), "max": float(d[0]), "top5_mean": float(d[:5].mean()),
-            "std": float(v.std())}
+            "top5_count": int(min(5, d.size)), "std": float(v.std())}

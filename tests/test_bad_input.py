@@ -147,6 +147,9 @@ CASES = [
     (["train", "--space", "nb201", "--out", "adir", "--overwrite", "--steps", "2"], "--out adir is a folder"),
     (["meta-train", "--sources", "meta-train-db", "--out", "adir", "--overwrite"], "--out adir is a folder"),
     (["meta-train", "--sources", "meta-train-db", "--out", "afile/m.pt"], "afile is a file, not a folder"),
+    # accepted and ignored
+    (["meta-train", "--sources", "meta-train-db", "--out", "m.pt", "--probes", "5"],
+     "--probes sets the few-shot descriptor's probe cells, and the descriptor is class-names"),
     (["train", "--space", "nb201", "--out", "m.pt", "--train-split", "0.00001", "--steps", "2"],
      "is 0 of them; use >= 6.4e-05"),
     (["train", "--space", "mbv3", "--out", "m.pt", "--adjacency", "official"], "--adjacency is NB201's cell encoding"),
@@ -364,6 +367,8 @@ def test_what_sample_measures_is_checked_before_it_samples(monkeypatch, capsys, 
                  marks=pytest.mark.skipif(importlib.util.find_spec("sentence_transformers") is not None,
                                           reason="with sentence-transformers new names are embedded")),
     (["--target", "mine", "--task-features", "nofile.pt"], "task-feature file 'nofile.pt' does not exist"),
+    (["--target", "mine", "--class-names", "binary.pt"], "'binary.pt' is not UTF-8 text (a binary file?)"),
+    (["--target", "mine", "--class-names", "twice.txt"], "lists 'cat' more than once"),
     (["--target", "cifar10", "--n", "20000", "--train-top", "2"], "has 15,625 architectures; ask for at most 15,625"),
     (["--target", "cifar10", "--n", "4", "--train-top", "5"], "need 1 <= --train-top <= --n"),
 ])
@@ -376,6 +381,8 @@ def test_what_transfer_cannot_describe_is_refused_before_meta_training(monkeypat
 
     monkeypatch.setattr(pipeline, "meta_train", no_training)
     (tmp_path / "names.txt").write_text("no such class name anywhere\n")
+    (tmp_path / "binary.pt").write_bytes(bytes(range(256)))
+    (tmp_path / "twice.txt").write_text("cat\ndog\ncat\n")
     sizes = [] if "--n" in extra else ["--n", "4", "--train-top", "2"]
     line = _one_line_error(capsys, ["transfer", "--sources", "nb201:cifar100", *sizes, *extra], tmp_path)
     assert message in line
@@ -400,6 +407,15 @@ def test_a_report_shows_only_the_configs_runs(tmp_path, toy_bench_csv, capsys):
     longer = _sweep(tmp_path, budget=6, seeds=2, **data)
     assert main(["bench", "--config", str(longer), "--aggregate-only"]) == 2
     assert "was made with another setting" in capsys.readouterr().err
+
+
+@pytest.mark.slow  # the NB201 table as the one source task
+def test_shuffling_one_task_is_refused(capsys, tmp_path):
+    """--task-input shuffle with a single source task trained the unshuffled model under the
+    ablation's name."""
+    line = _one_line_error(capsys, ["meta-train", "--sources", "nb201:cifar10", "--task-input", "shuffle",
+                                    "--steps", "1", "--out", "m.pt"], tmp_path)
+    assert "the sources hold one task (nb201:cifar10): shuffling would change nothing" in line
 
 
 def test_another_sweeps_report_is_not_replaced(tmp_path, toy_bench_csv, capsys):

@@ -39,7 +39,7 @@ def test_sample_json_contract_and_true_accuracy(capsys, bench):
     distinct = np.sort(bench.query_many(sorted(set(out["archs"])), "cifar10"))[::-1]
     t = out["true_accuracy"]
     assert t["mean"] == pytest.approx(accs.mean()) and t["max"] == pytest.approx(distinct[0])
-    assert t["top5_mean"] == pytest.approx(distinct[:5].mean())
+    assert t["top5_mean"] == pytest.approx(distinct[:5].mean()) and t["top5_count"] == 5
     assert out["benchmark"]["sha256"] == bench.checksum
     # same seed, same architectures
     _, again, _ = run(capsys, "sample", "--space", "nb201", "--n", "200", "--seed", "3",
@@ -210,3 +210,12 @@ def test_device_option(capsys):
         assert e.value.code == 2 and message in capsys.readouterr().err
     code, out, _ = run(capsys, "sample", "--space", "nb201", "--n", "8", "--steps", "2", "--device", "cpu", "--json")
     assert code == 0 and out["device"] == "cpu"
+
+
+def test_top5_says_how_many_it_averages():
+    """With fewer than 5 distinct architectures the line said "mean of the 5 largest" anyway."""
+    from naslib_diffusionnag.metrics import summary_stats
+
+    few = summary_stats([1.0, 3.0, 3.0], distinct=[1.0, 3.0])
+    assert few["top5_count"] == 2 and few["top5_mean"] == 2.0
+    assert summary_stats([])["top5_count"] == 0

@@ -88,7 +88,7 @@ def test_unknown_names_and_queries_without_data_fail_before_sampling():
         space_property("mbv3", "speed")
     with pytest.raises(UnknownNameError, match="unknown MBv3 property 'latency:pixel3'"):
         space_property("mbv3", "latency:pixel3")
-    with pytest.raises(UnknownNameError, match="search space with properties 'nb999'; choose one of: mbv3, nb201"):
+    with pytest.raises(UnknownNameError, match=r"search space with measurable properties \(--dataset, --guide\) 'nb999'; choose one of: mbv3, nb201"):
         space_property("nb999", "accuracy")
     with pytest.raises(ConfigError, match="no note10 latency table for resolution 300"):
         space_property("mbv3", "latency:note10", resolution=300)

@@ -107,7 +107,9 @@ class SpaceProperties:
 
 
 PROPERTIES: Registry[SpaceProperties] = Registry(
-    "search space with properties", hint=" (register a SpaceProperties for the space in PROPERTIES)")
+    "search space with measurable properties (--dataset, --guide)",
+    hint=": sample the others without --dataset / --guide (a developer adds a space's properties by "
+         "registering a SpaceProperties in oracles.PROPERTIES)")
 PROPERTIES.register("nb201", SpaceProperties(nb201_properties.nb201_property, nb201_properties.accuracy_for))
 PROPERTIES.register("mbv3", SpaceProperties(mbv3_properties.mbv3_property, mbv3_properties.accuracy_for))
 

@@ -65,7 +65,17 @@ def read_class_names(path: str | os.PathLike[str]) -> list[str]:
     file = Path(path)
     if not file.is_file():
         raise DescriptorError(f"class-name file {str(file)!r} does not exist; write one class name per line")
-    return [line.strip() for line in file.read_text().splitlines() if line.strip()]
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise DescriptorError(f"class-name file {str(file)!r} is not UTF-8 text (a binary file?); write one class "
+                              "name per line, or pass per-class features with --task-features") from None
+    names = [line.strip() for line in text.splitlines() if line.strip()]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:  # one class listed twice would weigh twice in the set encoder
+        raise DescriptorError(f"class-name file {str(file)!r} lists {', '.join(map(repr, repeated))} more than once; "
+                              "list each class once")
+    return names
 
 
 def _needs_sentence_transformers(names: Sequence[str]) -> DescriptorError:
@@ -194,7 +204,7 @@ def load_task_features(path: str | os.PathLike[str], dim: int) -> torch.Tensor:
     try:
         data = (np.load(file) if file.suffix == ".npy" else torch.load(file, weights_only=True))
     except Exception as e:  # noqa: BLE001 -- any unreadable file gets the same advice
-        raise DescriptorError(f"cannot read task features from {file} ({e}); save a classes x samples x "
+        raise DescriptorError(f"cannot read task features from {file} ({type(e).__name__}: {e}); save a classes x samples x "
                               f"{dim} tensor with torch.save or numpy.save") from e
     if not isinstance(data, (torch.Tensor, np.ndarray)) or not np.issubdtype(np.asarray(data).dtype, np.number):
         raise DescriptorError(f"{file} holds a {type(data).__name__}, not a numeric array; save the classes x samples "

@@ -28,7 +28,7 @@ from .. import __version__
 from ..diffusion import to_model_scale
 from ..diffusion.checkpoint import check_metadata, load_weights, read_checkpoint_file, save_atomic
 from ..diffusion.sde import VESDE, expand
-from ..errors import CheckpointError
+from ..errors import CheckpointError, ConfigError
 from ..guidance.labels import LabelKind, fit_labels
 from ..guidance.predictors import pairwise_rank_loss
 from ..spaces import SearchSpace
@@ -121,11 +121,16 @@ def _label_groups(meta: MetaDataset, train: np.ndarray, kind: LabelKind = "zscor
 def task_sets(meta: MetaDataset, descriptor: TaskDescriptor, task_input: str,
               rng: np.random.Generator) -> list[torch.Tensor]:
     """Each task's descriptor as the model is trained on it: the real one, all zeros, or
-    another task's (a fixed random permutation of the tasks)."""
+    another task's (a fixed random permutation of the tasks; among many tasks a few may keep
+    their own, with one task every one would, so that is refused)."""
     sets = [descriptor(t) for t in meta.tasks]
     if task_input == "zero":
         return [torch.zeros_like(s) for s in sets]
     if task_input == "shuffle":
+        if len(sets) < 2:
+            raise ConfigError(f"task input 'shuffle' gives each task another task's descriptor, and the sources hold "
+                              f"one task ({meta.tasks[0].name}): shuffling would change nothing; add source tasks "
+                              "or use 'zero' for the no-descriptor ablation")
         perm = rng.permutation(len(sets))
         return [sets[int(i)] for i in perm]
     return sets
