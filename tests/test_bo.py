@@ -479,14 +479,14 @@ def _config(tmp_path: Path, methods: dict, seeds: int, budget: int = 20, data: P
 
 @pytest.mark.slow
 def test_sweep_resumes_and_never_overwrites(tmp_path, bench):
-    path = _config(tmp_path, {"rs": {}, "re": {}}, seeds=2)
+    path = _config(tmp_path, {"rs": {}, "re": {"population_size": 10}}, seeds=2)
     files = run_sweep(SweepConfig.from_yaml(path), workers=1, progress=False)
     assert len(files) == 4
     stamps = {f: os.stat(f).st_mtime_ns for f in files}
     record = json.loads(Path(files[0]).read_text())
     assert record["benchmark"]["sha256"] == bench.checksum and record["package_version"]
     assert record["spec"]["budget"] == 20 and len(record["trajectory"]["archs"]) == 20
-    path = _config(tmp_path, {"rs": {}, "re": {}}, seeds=3)
+    path = _config(tmp_path, {"rs": {}, "re": {"population_size": 10}}, seeds=3)
     files3 = run_sweep(SweepConfig.from_yaml(path), workers=1, progress=False)
     assert len(files3) == 6
     assert all(os.stat(f).st_mtime_ns == t for f, t in stamps.items())  # finished runs not redone
@@ -554,10 +554,10 @@ def test_sweep_survives_a_killed_worker(tmp_path):
 
 @pytest.mark.slow
 def test_search_cli_json(capsys, bench):
-    assert main(["search", "--dataset", "cifar100", "--budget", "30", "--seed", "1", "--method", "re", "--json"]) == 0
+    assert main(["search", "--dataset", "cifar100", "--budget", "40", "--seed", "1", "--method", "re", "--json"]) == 0
     out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert {"best_arch", "best_test_accuracy", "queries", "incumbent", "trajectory", "benchmark"} <= set(out)
-    assert out["queries"] == 30 and len(out["incumbent"]) == 30
+    assert out["queries"] == 40 and len(out["incumbent"]) == 40
     assert out["best_test_accuracy"] == pytest.approx(bench.query(out["best_arch"], "cifar100"))
     assert out["best_test_accuracy"] == max(out["trajectory"]["values"])
 
