@@ -35,7 +35,7 @@ def cmd_train(args: argparse.Namespace) -> dict[str, Any]:
     from .diffusion import DiffusionConfig
     from .generation import ArchitectureGenerator
 
-    config = (DiffusionConfig.from_yaml(args.config) if args.config else DiffusionConfig()).with_overrides(
+    config = (DiffusionConfig.from_yaml(args.config, args.space) if args.config else DiffusionConfig()).with_overrides(
         train={"steps": args.steps, "seed": args.seed},
         model={"positional": False} if args.no_positional else {},
     )

@@ -26,6 +26,7 @@ from naslib_diffusionnag.errors import ConfigError, DataFormatError, DiffusionNA
 from naslib_diffusionnag.oracles import NB201Benchmark
 from naslib_diffusionnag.resultsio import to_json
 
+ROOT = Path(__file__).resolve().parents[1]
 CLI = [sys.executable, "-m", "naslib_diffusionnag.cli"]
 CELL_A = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
 CELL_B = "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|"
@@ -153,6 +154,9 @@ CASES = [
     (["train", "--space", "nb201", "--out", "m.pt", "--train-split", "0.00001", "--steps", "2"],
      "is 0 of them; use >= 6.4e-05"),
     (["train", "--space", "mbv3", "--out", "m.pt", "--adjacency", "official"], "--adjacency is NB201's cell encoding"),
+    # another space's noise scale and mask trained silently
+    (["train", "--space", "nb201", "--out", "m.pt", "--config", str(ROOT / "configs" / "mbv3.yaml")],
+     "is made for search space 'mbv3' (its `space:` key), not 'nb201'"),
     (["train", "--space", "nb201", "--out", "m.pt", "--config", "empty.yaml"], "empty.yaml' is empty"),
     # YAML keeps the last of two equal keys: the config ran with a value its reader may not see
     (["train", "--space", "nb201", "--out", "m.pt", "--config", "dupkey.yaml"],

@@ -143,9 +143,18 @@ class DiffusionConfig:
         return cls(**parts)
 
     @classmethod
-    def from_yaml(cls, path: str | os.PathLike[str]) -> DiffusionConfig:
-        """Read a YAML file of sections (see configs/nb201.yaml); errors name the file."""
+    def from_yaml(cls, path: str | os.PathLike[str], space: str | None = None) -> DiffusionConfig:
+        """Read a YAML file of sections (see configs/nb201.yaml); errors name the file. A
+        top-level ``space:`` names the search space the file was made for: with ``space`` given
+        and different, the file is refused (another space's noise scale and mask would train
+        silently)."""
         data = read_yaml_mapping(path, "configs/nb201.yaml")
+        made_for = data.pop("space", None)
+        if made_for is not None and not isinstance(made_for, str):
+            raise ConfigError(f"config file {str(path)!r}: space is {made_for!r}; it must be a search space name")
+        if made_for is not None and space is not None and made_for != space:
+            raise ConfigError(f"config file {str(path)!r} is made for search space {made_for!r} (its `space:` key), "
+                              f"not {space!r}: train --space {made_for} with it, or use a config for {space}")
         try:
             return cls.from_dict(data)
         except (TypeError, ValueError) as e:
