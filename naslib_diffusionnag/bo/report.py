@@ -62,7 +62,7 @@ def median_to_optimum(first_hits: Sequence[int | None], budget: int, level: floa
 
 
 def median_text(t: dict[str, Any]) -> str:
-    """``median [low-high]`` of ``median_to_optimum``, ``> budget`` where it lies beyond it."""
+    """``median [low, high]`` of ``median_to_optimum``; ``> budget`` where a value lies beyond it."""
     def q(v: float | None) -> str:
         return f"> {t['budget']}" if v is None else f"{v:g}"
 
