@@ -149,7 +149,9 @@ def test_plugin_transfer_settings_are_transfer_bos_parameters():
         resolve_params("transfer-bo", transfer_bo_params({**search, "transfer_n_generate": 0}, "cifar100"))
     assert "stall_switch" not in transfer_bo_params({**search, "diffusion_stall_switch": 0}, "cifar100")
     for key, value, default in (("diffusion_stall_switch", 20, "0"), ("diffusion_surrogate_noise_power", 3, "1.0"),
-                                ("diffusion_fill_rounds", 2, "0")):
+                                ("diffusion_fill_rounds", 2, "0"), ("diffusion_local_queries", 2, "0"),
+                                ("diffusion_guide", "acquisition", "mean"),
+                                ("diffusion_scales", [1.0], r"\[100.0, 50.0, 25.0\]")):
         with pytest.raises(ConfigError, match=f"search.{key} is diffusion-BO's.*set it to {default} "):
             transfer_bo_params({**search, key: value}, "cifar100")
     assert not {"surrogate_noise_power", "fill_rounds"} & set(
@@ -331,3 +333,27 @@ def _config(out_dir: Path, *overrides: str):
     args = utils.default_argument_parser().parse_args(["--config-file", str(CONFIG), "dataset", "cifar100",
                                                        "out_dir", str(out_dir), *overrides])
     return utils.get_config_from_args(args, config_type="nas")
+
+
+@needs_naslib
+@pytest.mark.parametrize("overrides, message", [
+    (["optimizer", "foo"], "unknown runner optimizer 'foo'"),
+    (["search.diffusion_scale", "[50.0]"], "unknown key 'diffusion_scale'"),
+    (["search.diffusion_beta", "abc"], "could not convert string to float: 'abc'"),
+    (["search.epochs"], "Override list has odd length"),
+    (["dataset", "imagenet16-120"], "NASLib spells it 'ImageNet16-120'"),
+    (["search.epochs", "0"], "budget 0 is not a number of queries between 1 and 15,625"),
+    (["search.epochs", "20000"], "budget 20000 is not a number of queries"),
+    (["search.epochs", "5"], "search.epochs 5 <= search.num_init 10"),
+    (["dataset_api", "naslib", "dataset_api_csv", "x.csv"], "dataset_api_csv is the CSV of dataset_api ours"),
+])
+def test_runner_refuses_bad_settings_in_one_line(tmp_path, capsys, overrides, message):
+    """They ended in a traceback (NASLib's yacs errors without context), or after setting up the
+    search (a dataset spelt otherwise than NASLib spells it), or ran silently wrong (a budget
+    our optimizer spends on random cells alone, more queries than cells)."""
+    from naslib_diffusionnag.naslib.runner import main
+
+    assert main(["--config-file", str(CONFIG), "out_dir", str(tmp_path / "o"), *overrides]) == 2
+    err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert len(err) == 1 and message in err[0] and "Traceback" not in err[0]
+    assert not list(tmp_path.rglob("log.log"))  # refused before the run's logger (and search) started

@@ -25,8 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..errors import ConfigError, UnknownNameError
+from ..bo.loop import check_budget
+from ..errors import ConfigError, DiffusionNAGError, UnknownNameError
+from ..oracles import canonical_dataset
 from ..registry import Registry
+from ..spaces import get_space
 from ._require import naslib_info, require_naslib
 from .adapter import get_adapter
 from .dataset_api import DATASET_API_INFO_KEY, load_dataset_api
@@ -56,6 +59,25 @@ OPTIMIZERS.register("diffusionnag", _lazy(".optimizers", "DiffusionNAG"))
 OPTIMIZERS.register("bananas_diffusion", _lazy(".optimizers", "BananasDiffusion", acq_fn_optimization="diffusion"))
 
 
+def check_config(config: Any) -> None:
+    """What NASLib would take and then fail on (or run silently wrong) refused before any work:
+    another search space, a dataset spelt otherwise than NASLib spells it, a query budget
+    outside the space or one our optimizers spend entirely on their random start."""
+    if config.search_space not in SEARCH_SPACES:
+        raise UnknownNameError(f"search space {config.search_space!r} is not supported by this runner; "
+                               f"supported: {', '.join(SEARCH_SPACES)}")
+    dataset = canonical_dataset(config.dataset)
+    if dataset != config.dataset:
+        raise ConfigError(f"dataset {config.dataset!r}: NASLib spells it {dataset!r}; pass dataset {dataset}")
+    epochs = check_budget(config.search.epochs, get_space("nb201"))
+    if config.optimizer in ("diffusionnag", "bananas_diffusion") and epochs <= config.search.num_init:
+        raise ConfigError(f"search.epochs {epochs} <= search.num_init {config.search.num_init}: every query would be "
+                          f"a random initial cell, so {config.optimizer} would never run; raise search.epochs")
+    if str(config.get("dataset_api", "ours")) != "ours" and config.get("dataset_api_csv"):
+        raise ConfigError(f"dataset_api_csv is the CSV of dataset_api ours, and dataset_api is "
+                          f"{config.dataset_api!r}: unset one of them")
+
+
 def run(argv: Sequence[str] | None = None) -> dict[str, Any]:
     """Parse NASLib-style arguments, search, evaluate; return what ``run_info.json`` holds."""
     require_naslib()
@@ -66,11 +88,17 @@ def run(argv: Sequence[str] | None = None) -> dict[str, Any]:
     args = utils.default_argument_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
     if args.config_file is None:
         raise ConfigError("pass --config-file (e.g. configs/naslib_nb201.yaml)")
-    config = utils.get_config_from_args(args, config_type="nas")
+    if not Path(args.config_file).is_file():
+        raise ConfigError(f"config file {args.config_file!r} does not exist; see configs/naslib_nb201.yaml")
+    try:  # NASLib's yacs config: an unknown key, a value of the wrong type, a key without a value
+        config = utils.get_config_from_args(args, config_type="nas")
+    except (KeyError, ValueError, TypeError, AssertionError) as e:
+        what = f"unknown key {e.args[0]!r}" if isinstance(e, KeyError) else str(e)
+        raise ConfigError(f"config overrides {' '.join(args.opts)!r} on {args.config_file}: {what} (NASLib's config "
+                          "takes only the keys of the config file, with values of their type, as 'key value' "
+                          "pairs)") from None
+    check_config(config)
     make_optimizer = OPTIMIZERS.get(config.optimizer)
-    if config.search_space not in SEARCH_SPACES:
-        raise UnknownNameError(f"search space {config.search_space!r} is not supported by this runner; "
-                               f"supported: {', '.join(SEARCH_SPACES)}")
     out = Path(config.save)
     if (out / RUN_INFO).exists():
         raise FileExistsError(f"{out / RUN_INFO} exists: this run has finished; "
@@ -107,7 +135,11 @@ def run(argv: Sequence[str] | None = None) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    info = run(argv)
+    try:
+        info = run(argv)
+    except (DiffusionNAGError, FileExistsError) as e:  # bad input: one line, as the CLI's
+        print(f"naslib_diffusionnag.naslib.runner: error: {e}", file=sys.stderr)
+        return 2
     print(f"{info['optimizer']} {info['dataset']} seed {info['seed']}: final test accuracy "
           f"{info['final_test_accuracy']:.2f} ({info['final_arch']}) in {info['search_seconds']:.1f} s")
     return 0

@@ -30,12 +30,16 @@ TRANSFER_KEYS: dict[str, tuple[str, Any]] = {
 }
 _NOT_IN_TRANSFER = ("scales", "guide", "surrogate_rank_weight", "local_queries", "stall_switch",
                     "surrogate_noise_power", "fill_rounds")
-#: diffusion-BO's keys that no shared config sets, so a value other than the default in a transfer
-#: run is a user's request transfer-BO cannot honour: refused rather than dropped
+#: diffusion-BO's keys whose shared-config value is their default, so another value in a transfer
+#: run is a user's request transfer-BO cannot honour: refused rather than dropped (the ranking
+#: term is not among them: the shipped config sets it for diffusion-BO, so it cannot tell)
 _REFUSED_IN_TRANSFER = {
     "diffusion_stall_switch": "generated candidates until the search stalls; transfer-BO always proposes mutations",
     "diffusion_surrogate_noise_power": "the fit's noise levels; transfer-BO's residual surrogate is fitted its own way",
     "diffusion_fill_rounds": "more sampling rounds for the generated pool; transfer-BO generates no pool",
+    "diffusion_local_queries": "queries on the incumbent's neighbours; transfer-BO queries the acquisition's best",
+    "diffusion_guide": "what guided generation climbs; transfer-BO's rounds generate nothing",
+    "diffusion_scales": "the guidance scales of each round's generation; transfer-BO's rounds generate nothing",
 }
 
 
