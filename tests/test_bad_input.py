@@ -296,6 +296,8 @@ def _sweep(tmp_path: Path, **overrides) -> Path:
     # a run that never left its random start was tabled under the method's name
     ({"budget": 3, "methods": {"bananas": {}}}, "budget 3 <= bananas's n_init 10: every query would be a random"),
     ({"budget": 30, "methods": {"re": {}}}, "budget 30 <= re's population_size 30"),
+    # a setting of another acquisition ran with no effect
+    ({"methods": {"bananas": {"beta": 50}}}, "parameter 'beta' \\(50.0\\) is UCB's, and 'acquisition' is 'its'"),
 ])
 def test_bad_sweep_settings_fail_when_the_config_is_read(tmp_path, overrides, message):
     with pytest.raises(ConfigError, match=message):

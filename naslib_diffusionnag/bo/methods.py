@@ -128,6 +128,9 @@ class BOParams:
         if not 0 < self.surrogate_noise_power < float("inf"):
             raise ConfigError(f"parameter 'surrogate_noise_power' must be a finite number > 0 (1: the fit's "
                               f"noise levels drawn uniformly in t), got {self.surrogate_noise_power}")
+        if self.beta != 2.0 and self.acquisition != "ucb":  # 2.0: the field's default
+            raise ConfigError(f"parameter 'beta' ({self.beta}) is UCB's, and 'acquisition' is {self.acquisition!r}: "
+                              "set acquisition: ucb or leave beta at its default")
         if self.local_queries > self.k:
             raise ConfigError(f"parameter 'local_queries' ({self.local_queries}; default 3) cannot exceed 'k' "
                               f"({self.k}), the queries of a round it is a share of: set local_queries <= k")
