@@ -42,6 +42,14 @@ def test_string_rows_follow_the_string_order(nb201):
                       "avg_pool_3x3", "none", "output"]
 
 
+def test_op_indices_must_be_whole_numbers(nb201):
+    """int() read 1.7, "1" and True as op index 1: a graph with a broken spec became a cell."""
+    assert nb201.from_op_indices([1.0, 0, 0, 0, 0, 0]) == nb201.from_op_indices(np.array([1, 0, 0, 0, 0, 0]))
+    for bad in ([1.7, 0, 0, 0, 0, 0], ["1", 0, 0, 0, 0, 0], [True, 0, 0, 0, 0, 0], [5, 0, 0, 0, 0, 0], [1, 0, 0]):
+        with pytest.raises(InvalidArchitectureError, match="6 integers in 0..4"):
+            nb201.from_op_indices(bad)
+
+
 @pytest.mark.slow
 def test_index_and_op_indices_round_trip_all_cells(nb201, bench):
     for i, arch in enumerate(bench.archs):

@@ -58,7 +58,8 @@ class NB201Adapter(GraphAdapter):
     space_name = "nb201"
 
     def spec(self, graph: Any) -> list[int]:
-        return [int(i) for i in graph.get_op_indices()]
+        # numpy scalars to Python ones, nothing coerced: from_op_indices refuses what is not an index
+        return [i.item() if hasattr(i, "item") else i for i in graph.get_op_indices()]
 
     def to_arch(self, graph: Any) -> str:
         return self.space.from_op_indices(self.spec(graph))

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from ..errors import InvalidArchitectureError
 from .cell import EDGES, N_EDGES, TRUE_EDGES, CellSpace, format_cell
 
@@ -46,7 +48,9 @@ class NB201Space(CellSpace):
 
     def from_op_indices(self, op_indices: Sequence[int]) -> str:
         """Cell string of a NASLib op-index tuple."""
-        idx = tuple(int(i) for i in op_indices)
+        values = list(op_indices)  # int() would read 1.7, "1" or True as op 1: only whole numbers count
+        idx = tuple(int(i) if not isinstance(i, bool) and isinstance(i, (int, float, np.integer, np.floating))
+                    and float(i).is_integer() else -1 for i in values)
         if len(idx) != N_EDGES or any(not 0 <= i < len(NASLIB_OPS) for i in idx):
             raise InvalidArchitectureError(
                 f"NASLib NB201 op indices must be {N_EDGES} integers in 0..4, got {tuple(op_indices)!r}"
