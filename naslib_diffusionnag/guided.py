@@ -137,15 +137,22 @@ def fit_guidance(gen: ArchitectureGenerator, requests: Sequence[GuideRequest], n
 
 
 def generate(gen: ArchitectureGenerator, n: int, seed: int, terms: Sequence[GuidanceTerm] = (),
-             scales: Sequence[float] = (0.0,), sampler: SamplerConfig | None = None, distinct: bool = False,
+             scales: Sequence[float] | None = None, sampler: SamplerConfig | None = None, distinct: bool = False,
              progress: bool = False) -> tuple[Generation, list[str]]:
     """The run and the architectures it yields: every valid sample, or with ``distinct`` the
-    first ``n`` distinct ones (rounds of ``n`` until they exist; the official loop)."""
+    first ``n`` distinct ones (rounds of ``n`` until they exist; the official loop). Guided
+    by ``terms`` at ``scales`` (both or neither: terms without scales, or scales without
+    terms, would sample unguided under a guided call)."""
+    if (terms and scales is None) or (not terms and scales):
+        raise ConfigError("guided generation takes terms and scales together (e.g. FittedGuidance.terms and "
+                          ".scales); for unguided samples pass neither")
     if distinct:
-        made = gen.sample_distinct(n, seed, terms, scales if terms else [0.0], round_size=n, sampler=sampler,
+        unguided = [0.0]
+        made = gen.sample_distinct(n, seed, terms, scales if terms and scales else unguided, round_size=n, sampler=sampler,
                                    progress=progress)
         return made, made.distinct[:n]
     if terms:
+        assert scales is not None
         made = gen.sample_guided(n, seed, terms, scales, sampler, progress=progress)
     else:
         made = gen.sample(n, seed, sampler, progress=progress)

@@ -18,6 +18,7 @@ from naslib_diffusionnag.diffusion import DiffusionConfig
 from naslib_diffusionnag.errors import CheckpointError, ConfigError, InvalidArchitectureError
 from naslib_diffusionnag.generation import ArchitectureGenerator, pretrained_path
 from naslib_diffusionnag.guidance import Objective, PredictorConfig
+from naslib_diffusionnag.guidance.schedule import check_scales
 from naslib_diffusionnag.guided import GuideRequest, fit_guidance, generate
 from naslib_diffusionnag.oracles import NB201Benchmark, TNB101Benchmark, space_property
 from naslib_diffusionnag.oracles.nb201_properties import labels_from_csv
@@ -173,6 +174,14 @@ def test_space_sample_refuses_what_is_not_a_count(space, n):
 def test_generate_refuses_what_is_not_a_count(shipped, n, distinct):
     with pytest.raises(ConfigError, match=f"n is {n!r}; it must be an integer >= 1"):
         generate(shipped, n, 0, distinct=distinct)
+
+
+def test_generate_refuses_scales_without_terms_and_scales_as_a_string(shipped):
+    """Scales without terms sampled unguided under a guided call; "50" was read as 5 and 0."""
+    with pytest.raises(ConfigError, match="takes terms and scales together"):
+        generate(shipped, 4, 0, scales=[50.0])
+    with pytest.raises(ConfigError, match="guidance scales '50' are a string"):
+        check_scales("50")
 
 
 @pytest.mark.parametrize("device, message", [

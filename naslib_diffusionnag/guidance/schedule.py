@@ -13,6 +13,8 @@ def check_scales(scales: Sequence[float]) -> list[float]:
     """Guidance scales as every schedule uses them: at least one, each finite and >= 0, never
     increasing (rounds go from following the predictor hard to exploring; an increasing list
     would do the opposite and is refused rather than run)."""
+    if isinstance(scales, (str, bytes)):  # "50" would be read as the scales 5 and 0
+        raise ConfigError(f"guidance scales {scales!r} are a string; give numbers, e.g. [50] or [50, 25, 10]")
     values = [float(s) for s in scales]
     if not values:
         raise ConfigError("need at least one guidance scale, e.g. 50 or 50,25,10")
