@@ -104,6 +104,9 @@ def fit_guidance(gen: ArchitectureGenerator, requests: Sequence[GuideRequest], n
     labels), else a noise-aware predictor fitted on ``n_labels`` architectures drawn with
     ``seed`` (only those labels are seen). ``label_transform``/``scales`` default to the
     benchmarked choice for the requests' directions (``default_guidance``)."""
+    if not requests or not all(isinstance(r, GuideRequest) for r in requests):
+        raise ConfigError(f"fit_guidance takes one or more GuideRequest(property, objective), got {list(requests)!r}; "
+                          "for unguided samples call generate without terms")
     for request in requests:
         prop, space = request.prop, gen.space.name
         if prop.space != space:  # its labels would be architectures the generator cannot encode
@@ -173,6 +176,9 @@ def summarize(archs: Sequence[str], props: Mapping[str, ArchProperty],
         distinct = [v for v in first.values() if np.isfinite(v)]
         out[key] = dict(summary_stats(known[prop.name].tolist(), distinct), n_known=int(known[prop.name].size))
     for name, budget in budgets.items():
+        if name not in known:
+            raise ConfigError(f"a budget for {name!r}, which is not among the properties summarized "
+                              f"({', '.join(known) or 'none'}): add it to props or drop the budget")
         v = known[name]
         out[f"within_budget_{name}"] = float(np.mean(v <= budget)) if v.size else 0.0
     return out

@@ -19,7 +19,7 @@ from naslib_diffusionnag.errors import CheckpointError, ConfigError, InvalidArch
 from naslib_diffusionnag.generation import ArchitectureGenerator, pretrained_path
 from naslib_diffusionnag.guidance import Objective, PredictorConfig
 from naslib_diffusionnag.guidance.schedule import check_scales
-from naslib_diffusionnag.guided import GuideRequest, fit_guidance, generate
+from naslib_diffusionnag.guided import GuideRequest, fit_guidance, generate, summarize
 from naslib_diffusionnag.oracles import NB201Benchmark, TNB101Benchmark, space_property
 from naslib_diffusionnag.oracles.nb201_properties import labels_from_csv
 from naslib_diffusionnag.spaces import get_space
@@ -174,6 +174,17 @@ def test_space_sample_refuses_what_is_not_a_count(space, n):
 def test_generate_refuses_what_is_not_a_count(shipped, n, distinct):
     with pytest.raises(ConfigError, match=f"n is {n!r}; it must be an integer >= 1"):
         generate(shipped, n, 0, distinct=distinct)
+
+
+def test_fit_guidance_and_summarize_refuse_what_they_cannot_use(shipped):
+    """fit_guidance([]) returned empty guidance and a property in place of a request raised
+    AttributeError; a budget for a property not summarized raised KeyError."""
+    with pytest.raises(ConfigError, match="takes one or more GuideRequest"):
+        fit_guidance(shipped, [], 10, 0)
+    with pytest.raises(ConfigError, match="takes one or more GuideRequest"):
+        fit_guidance(shipped, ["latency:pixel3"], 10, 0)
+    with pytest.raises(ConfigError, match="a budget for 'zzz', which is not among the properties summarized"):
+        summarize([], {}, {"zzz": 3.0})
 
 
 def test_generate_refuses_scales_without_terms_and_scales_as_a_string(shipped):
