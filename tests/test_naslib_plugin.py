@@ -33,6 +33,7 @@ from naslib_diffusionnag.naslib.settings import (
     plugin_method,
     transfer_bo_params,
 )
+from naslib_diffusionnag.oracles import resolve_data_file
 from naslib_diffusionnag.oracles.nb201_properties import nb201_property
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -345,7 +346,8 @@ def _config(out_dir: Path, *overrides: str):
     (["search.epochs", "0"], "budget 0 is not a number of queries between 1 and 15,625"),
     (["search.epochs", "20000"], "budget 20000 is not a number of queries"),
     (["search.epochs", "5"], "search.epochs 5 <= search.num_init 10"),
-    (["dataset_api", "naslib", "dataset_api_csv", "x.csv"], "dataset_api_csv is the CSV of dataset_api ours"),
+    (["dataset_api", "naslib", "dataset_api_csv", "x.csv"], "dataset_api_csv set(s) the CSV of dataset_api ours"),
+    (["dataset_api", "naslib", "dataset_api_allow_unverified", "True"], "dataset_api_allow_unverified set(s) the CSV"),
 ])
 def test_runner_refuses_bad_settings_in_one_line(tmp_path, capsys, overrides, message):
     """They ended in a traceback (NASLib's yacs errors without context), or after setting up the
@@ -357,3 +359,23 @@ def test_runner_refuses_bad_settings_in_one_line(tmp_path, capsys, overrides, me
     err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
     assert len(err) == 1 and message in err[0] and "Traceback" not in err[0]
     assert not list(tmp_path.rglob("log.log"))  # refused before the run's logger (and search) started
+
+
+@pytest.mark.slow  # the real table, altered
+@needs_naslib
+def test_runner_says_how_it_accepts_an_altered_table(tmp_path, capsys):
+    """Its refusal named the CLI's --allow-unverified-data, which the runner does not take."""
+    from naslib_diffusionnag.naslib.runner import main
+
+    src = resolve_data_file("nb201/nats_bench.csv")
+    lines = Path(src).read_text().splitlines(keepends=True)
+    first = lines[1].split(",")
+    lines[1] = ",".join([str(float(first[0]) + 0.01), *first[1:]])
+    altered = tmp_path / "nats_bench.csv"
+    altered.write_text("".join(lines))
+    argv = ["--config-file", str(CONFIG), "out_dir", str(tmp_path / "o"), "dataset_api_csv", str(altered)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert "is not the documented nats_bench.csv" in err and "in this runner: dataset_api_allow_unverified true" in err
+    api = load_dataset_api("cifar10", "ours", altered, allow_unverified=True)
+    assert api[DATASET_API_INFO_KEY]["sha256"] != load_dataset_api("cifar10")[DATASET_API_INFO_KEY]["sha256"]

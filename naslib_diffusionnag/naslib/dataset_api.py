@@ -31,11 +31,13 @@ SOURCES = ("ours", "naslib", "<path to a NASLib nb201 pickle>")
 
 
 def build_nb201_dataset_api(dataset: str, data: str | os.PathLike[str] | None = None,
-                            data_dir: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+                            data_dir: str | os.PathLike[str] | None = None,
+                            allow_unverified: bool = False) -> dict[str, Any]:
     """NASLib's nb201 ``dataset_api`` layout from NATS-Bench test accuracies (``data``: the
-    ``nats_bench.csv`` to read, default ``../shared/data/nb201/``) and real FLOPs/params."""
+    ``nats_bench.csv`` to read, default ``../shared/data/nb201/``; another file than the
+    documented one only with ``allow_unverified``, its checksum recorded) and real FLOPs/params."""
     d = canonical_dataset(dataset)
-    bench = NB201Benchmark.from_csv(data)
+    bench = NB201Benchmark.from_csv(data, allow_unverified)
     acc = bench.column(d)
     flops = nb201_property(f"flops:{d}", bench, data_dir).values
     params = nb201_property(f"params:{d}", bench, data_dir).values
@@ -79,13 +81,14 @@ def _from_pickle(path: Path, dataset: str) -> dict[str, Any]:
 
 
 def load_dataset_api(dataset: str, source: str = "ours",
-                     data: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+                     data: str | os.PathLike[str] | None = None, allow_unverified: bool = False) -> dict[str, Any]:
     """The nb201 ``dataset_api`` from ``source``: ``ours`` (built from our data files; ``data``
-    overrides the CSV), ``naslib`` (NASLib's pickle in its ``naslib/data`` folder, as its
-    runner loads it) or the path of a NASLib pickle. Never falls back silently."""
+    overrides the CSV, which must be the documented one unless ``allow_unverified``), ``naslib``
+    (NASLib's pickle in its ``naslib/data`` folder, as its runner loads it) or the path of a
+    NASLib pickle. Never falls back silently."""
     d = canonical_dataset(dataset)
     if source == "ours":
-        return build_nb201_dataset_api(d, data)
+        return build_nb201_dataset_api(d, data, allow_unverified=allow_unverified)
     if source == "naslib":
         naslib = require_naslib()
         path = Path(naslib.__file__).resolve().parent / "data" / NASLIB_PICKLE[d]

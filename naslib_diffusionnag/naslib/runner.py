@@ -26,7 +26,7 @@ from typing import Any
 
 from .. import __version__
 from ..bo.loop import check_budget
-from ..errors import ConfigError, DiffusionNAGError, UnknownNameError
+from ..errors import ConfigError, DataFormatError, DiffusionNAGError, UnknownNameError
 from ..oracles import canonical_dataset
 from ..registry import Registry
 from ..spaces import get_space
@@ -73,8 +73,9 @@ def check_config(config: Any) -> None:
     if config.optimizer in ("diffusionnag", "bananas_diffusion") and epochs <= config.search.num_init:
         raise ConfigError(f"search.epochs {epochs} <= search.num_init {config.search.num_init}: every query would be "
                           f"a random initial cell, so {config.optimizer} would never run; raise search.epochs")
-    if str(config.get("dataset_api", "ours")) != "ours" and config.get("dataset_api_csv"):
-        raise ConfigError(f"dataset_api_csv is the CSV of dataset_api ours, and dataset_api is "
+    ours_only = [k for k in ("dataset_api_csv", "dataset_api_allow_unverified") if config.get(k)]
+    if str(config.get("dataset_api", "ours")) != "ours" and ours_only:
+        raise ConfigError(f"{' and '.join(ours_only)} set(s) the CSV of dataset_api ours, and dataset_api is "
                           f"{config.dataset_api!r}: unset one of them")
 
 
@@ -107,8 +108,12 @@ def run(argv: Sequence[str] | None = None) -> dict[str, Any]:
     logger.setLevel(logging.INFO)
     utils.log_args(config)
 
-    dataset_api = load_dataset_api(config.dataset, str(config.get("dataset_api", "ours")),
-                                   config.get("dataset_api_csv") or None)
+    try:
+        dataset_api = load_dataset_api(config.dataset, str(config.get("dataset_api", "ours")),
+                                       config.get("dataset_api_csv") or None,
+                                       bool(config.get("dataset_api_allow_unverified", False)))
+    except DataFormatError as e:  # its advice names the CLI's flag; say the runner's setting too
+        raise DataFormatError(f"{e} (in this runner: dataset_api_allow_unverified true)") from None
     api_info = dataset_api[DATASET_API_INFO_KEY]
     logger.info(f"dataset_api: {api_info}")
     utils.set_seed(config.seed)
