@@ -379,3 +379,19 @@ def test_runner_says_how_it_accepts_an_altered_table(tmp_path, capsys):
     assert "is not the documented nats_bench.csv" in err and "in this runner: dataset_api_allow_unverified true" in err
     api = load_dataset_api("cifar10", "ours", altered, allow_unverified=True)
     assert api[DATASET_API_INFO_KEY]["sha256"] != load_dataset_api("cifar10")[DATASET_API_INFO_KEY]["sha256"]
+
+
+@pytest.mark.slow  # builds dataset_apis from the real table
+@needs_naslib
+def test_plugin_optimizers_refuse_a_missing_or_other_datasets_api(tmp_path):
+    """A missing dataset_api, or one of another dataset, failed only at the first query."""
+    from naslib.search_spaces import NasBench201SearchSpace
+
+    from naslib_diffusionnag.naslib import BananasDiffusion, DiffusionNAG
+
+    cfg = _config(tmp_path, *SMALL)  # dataset cifar100
+    for make in (DiffusionNAG, lambda c: BananasDiffusion(c, acq_fn_optimization="diffusion")):
+        with pytest.raises(ConfigError, match="needs NASLib's nb201 dataset_api"):
+            make(cfg).adapt_search_space(NasBench201SearchSpace(), dataset_api=None)
+        with pytest.raises(ConfigError, match="the dataset_api holds cifar10 values, and the search is on cifar100"):
+            make(cfg).adapt_search_space(NasBench201SearchSpace(), dataset_api=build_nb201_dataset_api("cifar10"))

@@ -22,16 +22,27 @@ from naslib.search_spaces.core.query_metrics import Metric
 
 from ..bo import AskQueue
 from ..errors import ConfigError
+from ..oracles import canonical_dataset
 from .adapter import GraphAdapter, get_adapter
+from .dataset_api import DATASET_API_INFO_KEY
 from .settings import plugin_method, uses_transfer
 
 _HISTORY = 100  # NASLib's optimizers keep (roughly) the best 100 models in ``history``
 
 
-def _queryable(search_space: Any, who: str) -> None:
+def _queryable(search_space: Any, dataset_api: Any, dataset: str, who: str) -> None:
+    """A tabular space and an nb201 ``dataset_api`` of the dataset searched, checked here: a
+    missing api or one of another dataset failed only at the first query (KeyError)."""
     if not getattr(search_space, "QUERYABLE", False):
         raise ConfigError(f"{who} needs a queryable (tabular) NASLib search space; "
                           f"{type(search_space).__name__} is not")
+    if not isinstance(dataset_api, dict) or "nb201_data" not in dataset_api:
+        raise ConfigError(f"{who} needs NASLib's nb201 dataset_api (e.g. build_nb201_dataset_api({dataset!r})), "
+                          f"got {type(dataset_api).__name__}")
+    made_for = (dataset_api.get(DATASET_API_INFO_KEY) or {}).get("dataset")
+    if made_for is not None and made_for != canonical_dataset(dataset):
+        raise ConfigError(f"the dataset_api holds {made_for} values, and the search is on {dataset}: "
+                          f"build it for {dataset}")
 
 
 class DiffusionNAG(MetaOptimizer):
@@ -58,7 +69,7 @@ class DiffusionNAG(MetaOptimizer):
         self.train_data: list[torch.nn.Module] = []
 
     def adapt_search_space(self, search_space: Any, scope: Any = None, dataset_api: Any = None) -> None:
-        _queryable(search_space, "DiffusionNAG")
+        _queryable(search_space, dataset_api, self.dataset, "DiffusionNAG")
         self.search_space = search_space.clone()
         self.scope = scope if scope else search_space.OPTIMIZER_SCOPE
         self.dataset_api = dataset_api
@@ -138,7 +149,7 @@ class BananasDiffusion(Bananas):
         self.seed = int(config.search.get("seed", config.get("seed", 0)))
 
     def adapt_search_space(self, search_space: Any, scope: Any = None, dataset_api: Any = None) -> None:
-        _queryable(search_space, "BANANAS with diffusion candidates")
+        _queryable(search_space, dataset_api, self.dataset, "BANANAS with diffusion candidates")
         super().adapt_search_space(search_space, scope, dataset_api)
         self.adapter: GraphAdapter = get_adapter(search_space)
         if self.acq_fn_optimization == "diffusion":
