@@ -17,7 +17,12 @@ import pytest
 import yaml
 
 from naslib_diffusionnag.bo import resolve_params
-from naslib_diffusionnag.errors import ConfigError, DataFormatError, UnknownNameError
+from naslib_diffusionnag.errors import (
+    ConfigError,
+    DataFormatError,
+    InvalidArchitectureError,
+    UnknownNameError,
+)
 from naslib_diffusionnag.naslib import (
     DATASET_API_INFO_KEY,
     NB201Adapter,
@@ -395,3 +400,17 @@ def test_plugin_optimizers_refuse_a_missing_or_other_datasets_api(tmp_path):
             make(cfg).adapt_search_space(NasBench201SearchSpace(), dataset_api=None)
         with pytest.raises(ConfigError, match="the dataset_api holds cifar10 values, and the search is on cifar100"):
             make(cfg).adapt_search_space(NasBench201SearchSpace(), dataset_api=build_nb201_dataset_api("cifar10"))
+
+
+@needs_naslib
+def test_adapter_refuses_graphs_it_cannot_read():
+    """An unset graph, another space's graph and a non-space raised AttributeError."""
+    from naslib.search_spaces import NasBench201SearchSpace, TransBench101SearchSpaceMicro
+
+    adapter = NB201Adapter()
+    with pytest.raises(InvalidArchitectureError, match="has no architecture set"):
+        adapter.to_arch(NasBench201SearchSpace())
+    with pytest.raises(ConfigError, match="a NASLib transbench101_micro graph given to the nasbench201 adapter"):
+        adapter.to_arch(TransBench101SearchSpaceMicro("jigsaw"))
+    with pytest.raises(ConfigError, match="get_adapter takes a NASLib search space"):
+        get_adapter(None)

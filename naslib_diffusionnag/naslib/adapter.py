@@ -13,6 +13,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any
 
+from ..errors import ConfigError, InvalidArchitectureError
 from ..registry import Registry
 from ..spaces import SearchSpace, get_space
 
@@ -58,8 +59,16 @@ class NB201Adapter(GraphAdapter):
     space_name = "nb201"
 
     def spec(self, graph: Any) -> list[int]:
+        kind = graph.get_type() if callable(getattr(graph, "get_type", None)) else self.naslib_type
+        if kind != self.naslib_type:
+            raise ConfigError(f"a NASLib {kind} graph given to the {self.naslib_type} adapter; use get_adapter(graph)")
+        try:
+            indices = graph.get_op_indices()
+        except (AttributeError, TypeError):  # NASLib's own error for a graph with no spec set
+            raise InvalidArchitectureError(f"the NASLib {kind} graph has no architecture set: sample one "
+                                           "(sample_random_architecture) or set_spec it first") from None
         # numpy scalars to Python ones, nothing coerced: from_op_indices refuses what is not an index
-        return [i.item() if hasattr(i, "item") else i for i in graph.get_op_indices()]
+        return [i.item() if hasattr(i, "item") else i for i in indices]
 
     def to_arch(self, graph: Any) -> str:
         return self.space.from_op_indices(self.spec(graph))
@@ -100,6 +109,9 @@ ADAPTERS.register(NB201Adapter.naslib_type, NB201Adapter)
 
 def get_adapter(search_space: Any | str) -> GraphAdapter:
     """The adapter for a NASLib search space object (by ``get_type()``) or type name."""
+    if not isinstance(search_space, str) and not callable(getattr(search_space, "get_type", None)):
+        raise ConfigError(f"get_adapter takes a NASLib search space (or its type name), got "
+                          f"{type(search_space).__name__}")
     kind = search_space if isinstance(search_space, str) else search_space.get_type()
     return ADAPTERS.get(kind)()
 
