@@ -20,7 +20,7 @@ from .errors import ConfigError, DiffusionNAGError
 from .guidance.labels import LABEL_KINDS
 from .guidance.schedule import check_scales
 from .oracles.paths import ALLOW_UNVERIFIED_FLAG, DATA_DIR_ENV
-from .resultsio import check_placeable, check_writable, read_json, to_json, write_text_atomic
+from .resultsio import check_placeable, check_writable, to_json, write_text_atomic
 from .spaces import SPACES, get_space
 
 if TYPE_CHECKING:
@@ -332,13 +332,13 @@ def cmd_bench(args: argparse.Namespace) -> dict[str, Any]:
     from collections import Counter
 
     from .bo import report
-    from .bo.sweep import SweepConfig, finished_runs, run_sweep
+    from .bo.sweep import SweepConfig, check_report_owner, finished_runs, run_sweep
     from .oracles import NB201Benchmark
 
     config = SweepConfig.from_yaml(args.config)
     results = Path(config.results)
     check_placeable(results.parent)  # before the sweep, not after hours of runs; created once the data loads
-    _check_results_are_this_sweeps(results, config.runs_dir, args.config)
+    check_report_owner(results, config.runs_dir, args.config)
     bench = NB201Benchmark.load(config.data, config.allow_unverified_data)
     check_writable(results.parent)
     if not args.aggregate_only:
@@ -370,25 +370,6 @@ def cmd_bench(args: argparse.Namespace) -> dict[str, Any]:
     plots = report.plot(table, optima, results.parent, results.name)
     return {"runs": len(runs), "results": [f"{results}.json", f"{results}.md", *plots],
             "summary": {d: {m: v["at"] for m, v in t.items()} for d, t in table.items()}}
-
-
-def _check_results_are_this_sweeps(results: Path, runs_dir: str, config: str) -> None:
-    """Refuse to replace another sweep's tables and plots: two configs naming one ``results``
-    with different ``runs_dir`` would silently overwrite each other's report (older reports
-    name no runs_dir; their config path decides)."""
-    old = results.with_name(results.name + ".json")
-    if not old.is_file():
-        return
-    try:
-        meta = read_json(old).get("meta", {})
-    except DiffusionNAGError:
-        meta = {}
-    made_by = meta.get("runs_dir") or meta.get("config")
-    ours = runs_dir if "runs_dir" in meta else config
-    if made_by is None or Path(made_by).resolve() != Path(ours).resolve():
-        raise DiffusionNAGError(f"{old} is another sweep's report (made from {meta.get('config', 'an unknown config')}"
-                                f", runs in {meta.get('runs_dir', 'an unrecorded folder')}); set `results:` in "
-                                f"{config} to another path, or delete that report to replace it")
 
 
 def cmd_meta_train(args: argparse.Namespace) -> dict[str, Any]:

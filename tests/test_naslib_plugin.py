@@ -350,7 +350,7 @@ def _config(out_dir: Path, *overrides: str):
     (["dataset", "imagenet16-120"], "NASLib spells it 'ImageNet16-120'"),
     (["search.epochs", "0"], "budget 0 is not a number of queries between 1 and 15,625"),
     (["search.epochs", "20000"], "budget 20000 is not a number of queries"),
-    (["search.epochs", "5"], "search.epochs 5 <= search.num_init 10"),
+    (["search.epochs", "5"], "search.epochs / search.num_init: budget 5 <= diffusion-bo's n_init 10"),
     (["dataset_api", "naslib", "dataset_api_csv", "x.csv"], "dataset_api_csv set(s) the CSV of dataset_api ours"),
     (["dataset_api", "naslib", "dataset_api_allow_unverified", "True"], "dataset_api_allow_unverified set(s) the CSV"),
 ])
@@ -414,3 +414,14 @@ def test_adapter_refuses_graphs_it_cannot_read():
         adapter.to_arch(TransBench101SearchSpaceMicro("jigsaw"))
     with pytest.raises(ConfigError, match="get_adapter takes a NASLib search space"):
         get_adapter(None)
+
+
+@needs_naslib
+def test_runner_lets_transfer_bo_spend_its_budget_on_its_ranked_start(tmp_path):
+    """Transfer-BO's first num_init queries are the pipeline's ranked cells, not random ones: a
+    budget within them is a transfer run, not random search, and is not refused."""
+    from naslib_diffusionnag.naslib.runner import check_config
+
+    check_config(_config(tmp_path, "search.epochs", "5", "search.transfer_meta_checkpoint", "meta.pt"))
+    with pytest.raises(ConfigError, match="budget 5 <= diffusion-bo's n_init 10"):
+        check_config(_config(tmp_path, "search.epochs", "5"))

@@ -226,6 +226,25 @@ def is_done(spec: RunSpec, runs_dir: Path) -> bool:
     return True
 
 
+def check_report_owner(results: Path, runs_dir: str, config: str | os.PathLike[str]) -> None:
+    """Refuse to replace another sweep's tables and plots: two configs naming one ``results``
+    with different ``runs_dir`` would silently overwrite each other's report (older reports
+    name no runs_dir; their config path decides)."""
+    old = results.with_name(results.name + ".json")
+    if not old.is_file():
+        return
+    try:
+        meta = read_json(old).get("meta", {})
+    except DiffusionNAGError:
+        meta = {}
+    made_by = meta.get("runs_dir") or meta.get("config")
+    ours = runs_dir if "runs_dir" in meta else config
+    if made_by is None or Path(made_by).resolve() != Path(ours).resolve():
+        raise DiffusionNAGError(f"{old} is another sweep's report (made from {meta.get('config', 'an unknown config')}"
+                                f", runs in {meta.get('runs_dir', 'an unrecorded folder')}); set `results:` in "
+                                f"{config} to another path, or delete that report to replace it")
+
+
 def finished_runs(config: SweepConfig) -> list[dict[str, Any]]:
     """The finished runs of ``config``'s own specs (its methods, datasets, seeds, budget), each
     checked to be of its settings and protocol (``is_done``): what a report of this config may

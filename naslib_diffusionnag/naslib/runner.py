@@ -26,6 +26,7 @@ from typing import Any
 
 from .. import __version__
 from ..bo.loop import check_budget
+from ..bo.methods import check_budget_for, resolve_params
 from ..errors import ConfigError, DataFormatError, DiffusionNAGError, UnknownNameError
 from ..oracles import canonical_dataset
 from ..registry import Registry
@@ -33,6 +34,7 @@ from ..spaces import get_space
 from ._require import naslib_info, require_naslib
 from .adapter import get_adapter
 from .dataset_api import DATASET_API_INFO_KEY, load_dataset_api
+from .settings import diffusion_bo_params, plugin_params
 
 SEARCH_SPACES = {"nasbench201": "NasBench201SearchSpace"}  # spaces with an adapter and a dataset_api
 RUN_INFO = "run_info.json"
@@ -70,9 +72,13 @@ def check_config(config: Any) -> None:
     if dataset != config.dataset:
         raise ConfigError(f"dataset {config.dataset!r}: NASLib spells it {dataset!r}; pass dataset {dataset}")
     epochs = check_budget(config.search.epochs, get_space("nb201"))
-    if config.optimizer in ("diffusionnag", "bananas_diffusion") and epochs <= config.search.num_init:
-        raise ConfigError(f"search.epochs {epochs} <= search.num_init {config.search.num_init}: every query would be "
-                          f"a random initial cell, so {config.optimizer} would never run; raise search.epochs")
+    if config.optimizer in ("diffusionnag", "bananas_diffusion"):  # the harness's rule (transfer-BO starts ranked)
+        name, params = (plugin_params(config.search, dataset) if config.optimizer == "diffusionnag"
+                        else ("diffusion-bo", diffusion_bo_params(config.search)))
+        try:
+            check_budget_for(name, resolve_params(name, params), epochs)
+        except ConfigError as e:
+            raise ConfigError(f"search.epochs / search.num_init: {e}") from None
     ours_only = [k for k in ("dataset_api_csv", "dataset_api_allow_unverified") if config.get(k)]
     if str(config.get("dataset_api", "ours")) != "ours" and ours_only:
         raise ConfigError(f"{' and '.join(ours_only)} set(s) the CSV of dataset_api ours, and dataset_api is "

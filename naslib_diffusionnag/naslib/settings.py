@@ -68,16 +68,21 @@ def uses_transfer(search: Mapping[str, Any]) -> bool:
     return bool(search.get("transfer_meta_checkpoint"))
 
 
+def plugin_params(search: Mapping[str, Any], dataset: str | None = None) -> tuple[str, dict[str, Any]]:
+    """The method ``config.search`` asks for and its parameters: transfer-BO on ``dataset`` when
+    ``transfer_meta_checkpoint`` names a meta-predictor, else diffusion-BO."""
+    if uses_transfer(search):
+        if dataset is None:
+            raise ValueError("transfer-BO needs the dataset searched (the meta-predictor's target)")
+        return "transfer-bo", transfer_bo_params(search, dataset)
+    return "diffusion-bo", diffusion_bo_params(search)
+
+
 def plugin_method(search: Mapping[str, Any], space_name: str, dataset: str | None = None) -> BayesianOptimization:
     """Our diffusion-BO with its settings from ``config.search`` (``diffusion_checkpoint``:
     the diffusion model, default the shipped one), or transfer-BO on ``dataset`` when
     ``transfer_meta_checkpoint`` names a meta-predictor (``diffusionnag meta-train``)."""
-    if uses_transfer(search):
-        if dataset is None:
-            raise ValueError("transfer-BO needs the dataset searched (the meta-predictor's target)")
-        name, params = "transfer-bo", transfer_bo_params(search, dataset)
-    else:
-        name, params = "diffusion-bo", diffusion_bo_params(search)
+    name, params = plugin_params(search, dataset)
     method = build_method(name, space_name, params, search.get("diffusion_checkpoint") or None)
     assert isinstance(method, BayesianOptimization)
     return method
