@@ -607,8 +607,8 @@ def test_method_defaults_are_the_committed_settings():
     """The defaults benchmarks_results/bo_nb201.md was made with (configs/bo_nb201.yaml spells
     them out); transfer-bo keeps the plain round its surrogate supports."""
     bo = {"n_init": 10, "k": 10, "acquisition": "its", "beta": 2.0, "ensemble": 5, "predictor_steps": 300,
-          "surrogate_encoder": "gcn", "surrogate_rank_weight": 1.0, "surrogate_noise_power": 1.0, "candidates": 100,
-          "mutation_top_k": 10,
+          "surrogate_encoder": "gcn", "surrogate_rank_weight": 1.0, "surrogate_noise_power": 1.0, "surrogate_labels": "zscore",
+          "candidates": 100, "mutation_top_k": 10,
           "mutation_edits": 1, "mutation_generations": 1, "budget_property": None,
           "budget": None, "budget_initial": "projected", "sampler_steps": None, "local_queries": 3,
           "local_parents": 1, "local_widen": False, "distinct_functions": False, "local_acquisition": None,
@@ -660,7 +660,11 @@ def test_method_defaults_are_the_committed_settings():
     ({"bananas": {"surrogate_noise_power": 0}}, "parameter 'surrogate_noise_power' must be a finite number > 0"),
     ({"diffusion-bo": {"surrogate_noise_power": float("inf")}}, "'surrogate_noise_power' must be a finite number"),
     ({"transfer-bo": {"target": "cifar10", "surrogate_noise_power": 3}}, "'surrogate_rank_weight', "
-                                                                          "'surrogate_noise_power' or"),
+                                                                          "'surrogate_noise_power', "),
+    ({"bananas": {"surrogate_labels": "ranks"}}, "parameter 'surrogate_labels' must be one of normal_scores, zscore, "
+                                                 "got 'ranks'"),
+    ({"transfer-bo": {"target": "cifar10", "surrogate_labels": "normal_scores"}}, "'surrogate_noise_power', "
+                                                                                  "'surrogate_labels' or"),
     ({"bananas": {"mix_mutations": 5}}, "method 'bananas': unknown parameter 'mix_mutations'"),
     ({"diffusion-bo": {"fill_rounds": -1}}, "method 'diffusion-bo': parameter 'fill_rounds' must be >= 0, got -1"),
     ({"bananas": {"mutation_generations": 0}}, "method 'bananas': parameter 'mutation_generations' must be >= 1"),
@@ -693,7 +697,7 @@ def test_method_defaults_are_the_committed_settings():
     ({"transfer-bo": {"target": "cifar10", "local_parents": 3}}, "transfer-bo takes no 'budget'/'budget_property', "
                                                                  "'sampler_steps', 'local_queries', 'local_parents'"),
     ({"transfer-bo": {"target": "cifar10", "local_widen": True}}, "'local_parents', 'local_widen'"),
-    ({"transfer-bo": {"target": "cifar10", "surrogate_rank_weight": 1}}, "'surrogate_noise_power' or "
+    ({"transfer-bo": {"target": "cifar10", "surrogate_rank_weight": 1}}, "'surrogate_labels' or "
                                                                          "'distinct_functions'"),
 ])
 def test_bad_method_parameters_are_refused_when_the_sweep_config_is_read(tmp_path, methods, message):

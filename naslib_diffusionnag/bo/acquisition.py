@@ -9,9 +9,9 @@ itself rather than the surrogate mean. It has the ``transform`` of a ``NoiseAwar
 (the identity: its value is its own unit), so a ``GuidanceTerm`` takes it as it takes a
 predictor, with the ``max`` objective.
 
-Values are in the surrogate's normalised units (z-scores of the labels): every acquisition
-here ranks candidates as it would in accuracy units, and the guidance scales keep the units
-they were tuned in.
+Values are in the surrogate's normalised units (z-scores of the labels, or their normal
+scores: both monotone in accuracy, with unit spread): every acquisition here ranks candidates
+as it would in accuracy units, and the guidance scales keep the units they were tuned in.
 """
 from __future__ import annotations
 

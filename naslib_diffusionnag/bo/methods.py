@@ -73,6 +73,9 @@ class BOParams:
     squared error only, the round of every earlier result, which their benchmarks pin), how its
     fit draws noise levels (``surrogate_noise_power``: t = u ** p, > 1 fits more nearly clean
     inputs, where the candidates it ranks are read; 1, uniform t, every committed result),
+    what its members regress (``surrogate_labels``: ``zscore``, every committed result, or
+    ``normal_scores`` of the labels' ranks, which spend the fit on ordering the good cells
+    rather than on the few broken ones; both monotone, so every acquisition ranks alike),
     candidates per round;
     where candidates are mutations: of how many of the best queried, by up to how many edits, and
     over how many generations evolved on the surrogate mean (1: plain mutation, every committed
@@ -103,6 +106,7 @@ class BOParams:
     surrogate_encoder: str = "gcn"
     surrogate_rank_weight: float = 1.0
     surrogate_noise_power: float = 1.0
+    surrogate_labels: str = "zscore"
     candidates: int = 100
     mutation_top_k: int = 10
     mutation_edits: int = 1
@@ -119,6 +123,7 @@ class BOParams:
     local_after_gain: int | None = None
 
     def __post_init__(self) -> None:
+        from ..guidance.labels import LABEL_KINDS
         from ..guidance.predictors import ENCODERS
         from .acquisition import ACQUISITIONS  # its math libraries load when a config is resolved
 
@@ -128,6 +133,7 @@ class BOParams:
         if not 0 < self.surrogate_noise_power < float("inf"):
             raise ConfigError(f"parameter 'surrogate_noise_power' must be a finite number > 0 (1: the fit's "
                               f"noise levels drawn uniformly in t), got {self.surrogate_noise_power}")
+        require_one_of("surrogate_labels", self.surrogate_labels, LABEL_KINDS)
         if self.beta != 2.0 and self.acquisition != "ucb":  # 2.0: the field's default
             raise ConfigError(f"parameter 'beta' ({self.beta}) is UCB's, and 'acquisition' is {self.acquisition!r}: "
                               "set acquisition: ucb or leave beta at its default")
@@ -229,10 +235,11 @@ class TransferBOParams(BOParams):
         # would suggest fixes that it then refuses)
         if (self.budget is not None or self.sampler_steps is not None or self.local_queries or self.local_parents > 1
                 or self.local_widen or self.surrogate_rank_weight or self.surrogate_noise_power != 1
+                or self.surrogate_labels != "zscore"
                 or self.distinct_functions or self.local_acquisition is not None or self.local_after_gain is not None):
             raise ConfigError("transfer-bo takes no 'budget'/'budget_property', 'sampler_steps', 'local_queries', "
                               "'local_parents', 'local_widen', 'local_acquisition', 'local_after_gain', "
-                              "'surrogate_rank_weight', 'surrogate_noise_power' or "
+                              "'surrogate_rank_weight', 'surrogate_noise_power', 'surrogate_labels' or "
                               "'distinct_functions' (its "
                               "candidates come from the meta-predictor's pipeline, its surrogate from the "
                               "meta-predictor); use diffusion-bo or bananas for those")
@@ -272,6 +279,7 @@ def _bo(make_ao: MakeAO) -> Build:
     def build(space_name: str, p: BOParams, checkpoint: str | None, device: torch.device | str) -> SearchMethod:
         from ..generation import ArchitectureGenerator
         from ..guidance import PredictorConfig
+        from ..guidance.labels import LabelKind
         from ..guidance.predictors import Encoder
         from ..oracles.properties import space_property
         from .constraints import CostBudget, Design
@@ -284,7 +292,8 @@ def _bo(make_ao: MakeAO) -> Build:
                   if p.budget_property is not None and p.budget is not None else None)
         def ensemble(encoder: str) -> EnsembleSurrogate:
             return EnsembleSurrogate(gen, p.ensemble, PredictorConfig(
-                encoder=cast(Encoder, encoder), steps=p.predictor_steps, label_transform="zscore",
+                encoder=cast(Encoder, encoder), steps=p.predictor_steps,
+                label_transform=cast(LabelKind, p.surrogate_labels),
                 rank_weight=p.surrogate_rank_weight, noise_power=p.surrogate_noise_power))
 
         surrogate = ensemble(p.surrogate_encoder)
