@@ -134,6 +134,14 @@ def check_count(n: Any, what: str = "n") -> int:
     return int(n)
 
 
+def check_seed(seed: Any) -> int:
+    """``seed`` as an int >= 0: torch wraps a negative seed silently onto another seed's noise,
+    and the CLI and sweeps refuse it, so the Python API does too."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ConfigError(f"seed is {seed!r}; it must be an integer >= 0")
+    return int(seed)
+
+
 def check_distinct_count(n: Any, space: SearchSpace, what: str = "n") -> int:
     """``n`` distinct architectures must exist: asking a space for more ran every sampling
     round before saying so (minutes)."""
@@ -266,7 +274,7 @@ class ArchitectureGenerator:
         device for a given seed and ``n``: the noise comes from a CPU generator seeded by ``seed``."""
         n = check_count(n)
         sampler = sampler or self.config.sampler
-        generator = torch.Generator().manual_seed(seed)
+        generator = torch.Generator().manual_seed(check_seed(seed))
         start = time.perf_counter()
         shape = (n, self.space.n_nodes, self.space.n_tokens)
         param = next(self.model.parameters())
@@ -287,7 +295,7 @@ class ArchitectureGenerator:
         """A noise-aware predictor of ``values`` on this space, fitted with this model's SDE
         (guidance needs both to agree on sigma)."""
         return fit_predictor(self.space.encode(archs), np.asarray(values, dtype=float),
-                             self.space.adjacency(), self.sde, config or PredictorConfig(), seed, progress,
+                             self.space.adjacency(), self.sde, config or PredictorConfig(), check_seed(seed), progress,
                              device=self.device)
 
     def exact_predictor(self, cost: SoftCost, temper: float = 1.0, n: int = 2000) -> ExpectedCostPredictor:
@@ -296,12 +304,28 @@ class ArchitectureGenerator:
         values = tensor_cost(self.space, cost)(self.space.sample(n, np.random.default_rng(0)))
         return ExpectedCostPredictor(cost, ZScore.fit(values), temper)
 
+    def check_terms(self, terms: Sequence[GuidanceTerm]) -> None:
+        """Each term's predictor must read this space's architectures: one fitted on another
+        space (another ``N x F``) failed mid-sampling with a bare matrix-shape error. Probed
+        on one clean input, the global RNG state kept (the sampler's noise has its own)."""
+        x = torch.zeros(1, self.space.n_nodes, self.space.n_tokens, device=self.device)
+        sigma = torch.full((1,), self.sde.sigma_min, device=self.device)
+        for term in terms:
+            try:
+                with torch.no_grad(), torch.random.fork_rng(devices=[]):
+                    term.predictor(x, sigma)
+            except (RuntimeError, IndexError, ValueError) as err:
+                raise ConfigError(f"guidance term {term.name!r} cannot read {self.space.name!r} architectures "
+                                  f"({self.space.n_nodes} x {self.space.n_tokens}): its predictor was fitted for "
+                                  f"another search space; fit it with this space's generator ({err})") from None
+
     def sample_guided(self, n: int, seed: int, terms: Sequence[GuidanceTerm], scales: Sequence[float],
                       sampler: SamplerConfig | None = None, progress: bool = False) -> Generation:
         """``n`` samples steered by ``terms``, split evenly over one round per scale (one
         scale: fixed; decreasing scales: the paper's schedule). Round 0 uses ``seed`` itself,
         so a one-round guided run shares its initial noise with ``sample(n, seed)``."""
         n = check_count(n)
+        self.check_terms(terms)
         archs: list[str | None] = []
         seconds, nfe = 0.0, 0
         for r, (scale, m) in enumerate(scale_schedule(scales, n)):
@@ -325,6 +349,7 @@ class ArchitectureGenerator:
         n, round_size = check_distinct_count(n, self.space), check_count(round_size, "round_size")
         max_rounds = check_count(max_rounds, "max_rounds")
         scales = check_scales(scales)
+        self.check_terms(terms)
         out = Generation([], 0.0, 0)
         for r in range(max_rounds):
             fn = guided_score_fn(self.score_fn(), self.sde, terms, float(scales[min(r, len(scales) - 1)]))
@@ -339,6 +364,7 @@ __all__ = [
     "ArchitectureGenerator",
     "Generation",
     "check_count",
+    "check_seed",
     "check_distinct_count",
     "check_device",
     "generation_metrics",

@@ -16,7 +16,7 @@ import numpy as np
 
 from .diffusion import SamplerConfig
 from .errors import ConfigError
-from .generation import ArchitectureGenerator, Generation
+from .generation import ArchitectureGenerator, Generation, check_seed
 from .guidance import GuidanceTerm, Objective, PredictorConfig
 from .guidance.schedule import check_scales, default_guidance
 from .metrics import summary_stats
@@ -116,7 +116,7 @@ def fit_guidance(gen: ArchitectureGenerator, requests: Sequence[GuideRequest], n
     auto_transform, auto_scales = default_guidance([r.objective.direction for r in requests])
     transform = auto_transform if label_transform == "auto" else label_transform
     chosen = check_scales(scales) if scales else auto_scales
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
     fitted = FittedGuidance([], chosen)
     for r in requests:
         record = {"property": r.prop.name, "objective": r.objective.describe(), "weight": r.weight,

@@ -17,7 +17,7 @@ import torch
 from naslib_diffusionnag.diffusion import DiffusionConfig
 from naslib_diffusionnag.errors import CheckpointError, ConfigError, InvalidArchitectureError
 from naslib_diffusionnag.generation import ArchitectureGenerator, pretrained_path
-from naslib_diffusionnag.guidance import Objective, PredictorConfig
+from naslib_diffusionnag.guidance import GuidanceTerm, Objective, PredictorConfig
 from naslib_diffusionnag.guidance.schedule import check_scales
 from naslib_diffusionnag.guided import GuideRequest, fit_guidance, generate, summarize
 from naslib_diffusionnag.oracles import NB201Benchmark, TNB101Benchmark, space_property
@@ -187,6 +187,29 @@ def test_fit_guidance_and_summarize_refuse_what_they_cannot_use(shipped):
         summarize([], {}, {"zzz": 3.0})
 
 
+@pytest.mark.parametrize("seed", [-1, 1.5, True, "0"])
+def test_sampling_and_fitting_refuse_a_seed_that_is_not_a_natural_number(shipped, seed):
+    """torch wrapped a negative seed onto another seed's noise without a word."""
+    with pytest.raises(ConfigError, match=f"seed is {seed!r}; it must be an integer >= 0"):
+        generate(shipped, 2, seed)
+    with pytest.raises(ConfigError, match=f"seed is {seed!r}; it must be an integer >= 0"):
+        shipped.fit_predictor(["|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"] * 2, [1.0, 2.0], seed=seed)
+
+
+def test_generate_refuses_a_term_fitted_on_another_space(shipped):
+    """An NB201 predictor guiding the MBv3 generator failed mid-sampling with a matrix-shape error."""
+    archs = get_space("nb201").sample(8, np.random.default_rng(0))
+    predictor = shipped.fit_predictor(archs, np.arange(8.0), PredictorConfig(steps=2), seed=0)
+    term = GuidanceTerm("accuracy:cifar10", predictor, Objective("max"))
+    mbv3 = ArchitectureGenerator.load("mbv3")
+    for distinct in (False, True):
+        with pytest.raises(ConfigError, match=r"guidance term 'accuracy:cifar10' cannot read 'mbv3' architectures "
+                                              r"\(20 x 9\): its predictor was fitted for another search space"):
+            generate(mbv3, 2, 0, terms=[term], scales=[10.0], distinct=distinct)
+    run, made = generate(shipped, 2, 0, terms=[term], scales=[10.0])  # its own space: accepted
+    assert len(made) == 2
+
+
 def test_generate_refuses_scales_without_terms_and_scales_as_a_string(shipped):
     """Scales without terms sampled unguided under a guided call; "50" was read as 5 and 0."""
     with pytest.raises(ConfigError, match="takes terms and scales together"):
@@ -314,6 +337,8 @@ def test_parse_sources_takes_a_string_as_one_comma_list(toy_bench):
     (["nb201:cifar100", "nb201:CIFAR-100"], "sources 'nb201:cifar100' and 'nb201:CIFAR-100' both hold task "
                                             "'nb201:cifar100'"),
     ([], "no source given"),
+    (["nb201:cifar100@5,,nb201:ImageNet16-120@5"], "empty item in the source list"),
+    ("nb201:cifar100@5,", "empty item in the source list"),
 ])
 def test_parse_sources_refuses_a_source_listed_twice(toy_bench, sources, message):
     """A repeat used to double its records silently."""

@@ -202,9 +202,12 @@ def parse_sources(specs: str | Sequence[str], bench: TableBenchmark | None = Non
     count twice). ``bench`` is the table to read (default: the documented file of the spec's
     space). Data files must be the documented ones unless ``allow_unverified``."""
     items = [specs] if isinstance(specs, str) else specs
-    listed = [s.strip() for item in items for s in item.split(",") if s.strip()]
-    if not listed:
+    listed = [s.strip() for item in items for s in item.split(",")]
+    if not any(listed):
         raise ConfigError(f"no source given; list at least one, e.g. {META_TRAIN_DB_NAME} or nb201:cifar100")
+    if not all(listed):  # "a,,b" or "a,": a typo that may have lost a source
+        raise ConfigError(f"empty item in the source list {', '.join(map(repr, items))}; separate sources by "
+                          "single commas, e.g. meta-train-db,nb201:cifar100")
     repeated = next((spec for i, spec in enumerate(listed) if spec in listed[:i]), None)
     if repeated is not None:
         raise ConfigError(f"source {repeated!r} is listed twice; list each source once (a repeat would count its "
