@@ -15,6 +15,28 @@ from ..errors import ConfigError, UnknownNameError
 
 MaskMode = Literal["successors", "neighbours", "closure", "full"]
 
+#: the largest train.seed: what numpy's and torch's generators take, as the CLI's --seed
+MAX_SEED = 2**32 - 1
+#: the largest train.lr: Adam's first step is lr / (1 - beta1) = 10 lr, and a larger one does not
+#: fit in float32 (torch fails with an overflow); smaller ones that diverge stop training instead
+MAX_LR = 1e37
+
+
+def _require_int(key: str, value: Any, low: int, high: int | None = None) -> None:
+    """``ConfigError`` naming ``key`` unless ``value`` is an int in [low, high]: a size of 0 or
+    less divides by zero or makes a negative dimension deep in torch, or builds a model of
+    nothing that trains silently; a seed past ``high`` overflows inside torch without a name."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
+        want = f">= {low}" if high is None else f"in [{low}, {high}]"
+        raise ConfigError(f"{key} must be an integer {want}, got {value!r}")
+
+
+def _require_number(key: str, value: Any, in_range: bool, want: str) -> None:
+    """``ConfigError`` naming ``key`` unless ``value`` is a finite number and ``in_range`` (the
+    caller's range test, described by ``want``): ``inf`` passes a ``> 0`` test and trains to NaN."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or not in_range:
+        raise ConfigError(f"{key} must be a finite number {want}, got {value!r}")
+
 
 @dataclass(frozen=True)
 class SDEConfig:
@@ -24,8 +46,9 @@ class SDEConfig:
     sigma_max: float = 5.0
 
     def __post_init__(self) -> None:
-        if not 0 < self.sigma_min < self.sigma_max:
-            raise ValueError(f"need 0 < sigma_min < sigma_max, got {self.sigma_min}, {self.sigma_max}")
+        _require_number("sde.sigma_min", self.sigma_min, self.sigma_min > 0, "> 0")
+        _require_number("sde.sigma_max", self.sigma_max, self.sigma_max > self.sigma_min,
+                        f"> sigma_min ({self.sigma_min})")
 
 
 # sigma presets from the official code (see ../shared/design/diffusionnag-method.md, section 3)
@@ -52,6 +75,9 @@ class ModelConfig:
     scale_by_sigma: bool = True  # output / sigma (score_sde); official: raw output
 
     def __post_init__(self) -> None:
+        for name in ("d_model", "n_layers", "n_heads", "d_ff", "head_hidden"):
+            _require_int(f"model.{name}", getattr(self, name), 1)
+        _require_number("model.dropout", self.dropout, 0 <= self.dropout < 1, ">= 0 and < 1")
         if self.d_model % self.n_heads or self.d_model % 2:
             raise ValueError(f"d_model {self.d_model} must be even and divisible by n_heads {self.n_heads}")
         if self.mask not in get_args(MaskMode):
@@ -70,12 +96,14 @@ class TrainConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if self.steps < 1 or self.batch_size < 1 or self.warmup < 0 or self.seed < 0:
-            raise ValueError(f"need steps >= 1, batch_size >= 1, warmup >= 0 and seed >= 0, got {self.steps}, "
-                             f"{self.batch_size}, {self.warmup}, {self.seed}")
-        if not (self.lr > 0 and self.grad_clip > 0 and 0 <= self.ema_decay < 1 and 0 < self.eps < 1):
-            raise ValueError(f"need lr > 0, grad_clip > 0, 0 <= ema_decay < 1 and 0 < eps < 1, got {self.lr}, "
-                             f"{self.grad_clip}, {self.ema_decay}, {self.eps}")
+        _require_int("train.steps", self.steps, 1)
+        _require_int("train.batch_size", self.batch_size, 1)
+        _require_int("train.warmup", self.warmup, 0)
+        _require_int("train.seed", self.seed, 0, MAX_SEED)
+        _require_number("train.lr", self.lr, 0 < self.lr <= MAX_LR, f"> 0 and <= {MAX_LR:g}")
+        _require_number("train.grad_clip", self.grad_clip, self.grad_clip > 0, "> 0")
+        _require_number("train.ema_decay", self.ema_decay, 0 <= self.ema_decay < 1, ">= 0 and < 1")
+        _require_number("train.eps", self.eps, 0 < self.eps < 1, "in (0, 1)")
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Training loop for the score network: Adam with linear warm-up, gradient clipping, EMA."""
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -8,6 +9,8 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from ..errors import ConfigError
+from .checkpoint import first_non_finite
 from .config import TrainConfig
 from .ema import EMA
 from .losses import dsm_loss
@@ -64,16 +67,30 @@ def _train(model: nn.Module, sde: VESDE, data: torch.Tensor, config: TrainConfig
             group["lr"] = config.lr * min((step + 1) / max(config.warmup, 1), 1.0)
         idx = torch.randint(0, data.shape[0], (config.batch_size,), generator=generator)
         loss = dsm_loss(score_fn, sde, data[idx], generator, config.eps)
+        value = loss.item()
+        if not math.isfinite(value):
+            raise _diverged(f"training loss is not finite ({value}) at step {step + 1} of {config.steps}", config, sde)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
         opt.step()
         ema.update(model)
-        window.append(loss.item())
+        window.append(value)
         if (step + 1) % log_every == 0 or step + 1 == config.steps:
             result.losses.append(sum(window) / len(window))
             bar.set_postfix(loss=f"{result.losses[-1]:.4f}")
             window = []
     model.eval()
+    bad = first_non_finite(ema.model.state_dict())  # the last step's update, which no loss has seen
+    if bad is not None:
+        raise _diverged(f"training weights are not finite after step {config.steps} (parameter {bad})", config, sde)
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _diverged(what: str, config: TrainConfig, sde: VESDE) -> ConfigError:
+    """Training diverged: stop at once rather than finish and save NaN weights (which sample
+    nothing valid, and turn a search that uses them into random search). A too large learning
+    rate is the usual cause; a noise scale too wide for float32 is the other."""
+    return ConfigError(f"{what}; the training diverged: lower train.lr (now {config.lr:g}), or narrow the noise "
+                       f"scale sde.sigma_min..sigma_max (now {sde.sigma_min:g}..{sde.sigma_max:g})")
