@@ -33,14 +33,22 @@ DESCRIPTION = ("DiffusionNAG: train a score-based diffusion model over architect
 
 def cmd_train(args: argparse.Namespace) -> dict[str, Any]:
     from .diffusion import DiffusionConfig
-    from .generation import ArchitectureGenerator
+    from .diffusion.config import SDE_PRESETS
+    from .generation import CONFIGS_DIR, ArchitectureGenerator
 
+    if args.adjacency and args.space != "nb201":
+        raise DiffusionNAGError(f"--adjacency is NB201's cell encoding; space {args.space!r} has one encoding: drop it")
+    own = SDE_PRESETS.get(args.space)
+    if not args.config and own is not None and own != DiffusionConfig().sde:  # defaults are NB201's
+        shipped = CONFIGS_DIR / f"{args.space}.yaml"
+        raise DiffusionNAGError(f"train --space {args.space} needs --config: the built-in model settings are NB201's "
+                                f"(sigma_max {DiffusionConfig().sde.sigma_max:g}), {args.space}'s preset has sigma_max "
+                                f"{own.sigma_max:g}; pass --config "
+                                + (f"configs/{args.space}.yaml" if shipped.is_file() else f"FILE with `sde: {args.space}`"))
     config = (DiffusionConfig.from_yaml(args.config, args.space) if args.config else DiffusionConfig()).with_overrides(
         train={"steps": args.steps, "seed": args.seed},
         model={"positional": False} if args.no_positional else {},
     )
-    if args.adjacency and args.space != "nb201":
-        raise DiffusionNAGError(f"--adjacency is NB201's cell encoding; space {args.space!r} has one encoding: drop it")
     space = get_space(args.space, **({"adjacency": args.adjacency} if args.adjacency else {}))
     out = _checked_out(args.out, args.overwrite)
     gen = ArchitectureGenerator.train(space, config, fraction=args.train_split, progress=True,
@@ -84,10 +92,13 @@ def parse_guide(spec: str) -> GuideSpec:
     from .guidance import Objective
     from .guided import PREDICTOR_KINDS
 
-    head, _, rest = spec.partition("@")
-    opts = [o for o in rest.split(",") if o] if rest else []
-    if not rest and "," in head:
+    head, at, rest = spec.partition("@")
+    opts = rest.split(",") if at else []
+    if not at and "," in head:
         head, *opts = head.split(",")
+    if not all(opts):  # "@", "@max,,weight=2", "p," : a typo that may have lost a setting
+        raise DiffusionNAGError(f"--guide {spec!r} has an empty setting; separate settings by single commas after "
+                                "one @, e.g. latency:pixel3@budget=8,weight=3")
     objective: Objective | None = None
     weight, softness, predictor, tighten = 1.0, None, "auto", 0.0
     direction, value = None, None
@@ -291,7 +302,7 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
                               if args.method == "transfer-bo" else {})
     if args.cost_budget:
         params.update(_cost_budget(args.cost_budget, args.method))
-    check_budget_for(args.method, resolve_params(args.method, params), budget)
+    check_budget_for(args.method, resolve_params(args.method, params), budget, args.space, params_settable=False)
     bench = NB201Benchmark.load(args.data, args.allow_unverified_data)
     optimizer = build_method(args.method, args.space, checkpoint=args.checkpoint, device=args.device, params=params)
     with tqdm(total=budget, desc=f"{args.method} queries", unit="arch", disable=not args.progress) as bar:
@@ -559,7 +570,12 @@ def scale_list(text: str) -> list[float]:
 class _Parser(argparse.ArgumentParser):
     """Argument errors as one line that names the problem and where help is, not a usage dump;
     a single-valued option given twice is refused (argparse keeps the last value silently, so a
-    bad first value was dropped unseen)."""
+    bad first value was dropped unseen), and so is a shortened option name (``--bud`` for
+    ``--budget`` slipped past that check)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)  # subcommand parsers are made by this class too
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")

@@ -2,6 +2,7 @@
 one place for the checks and the errors."""
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import fields
@@ -105,9 +106,12 @@ def _describe(hint: Any) -> str:
 
 
 def require_at_least(config: Any, minimum: float, *names: str) -> None:
-    """``ConfigError`` naming the first of ``names`` whose value on ``config`` is below ``minimum``."""
+    """``ConfigError`` naming the first of ``names`` whose value on ``config`` is below ``minimum``
+    or not finite (NaN passes every comparison, and run files store NaN and inf as null)."""
     for name in names:
         value = getattr(config, name)
+        if value is not None and not math.isfinite(value):
+            raise ConfigError(f"parameter {name!r} must be a finite number >= {minimum}, got {value!r}")
         if value is not None and value < minimum:
             raise ConfigError(f"parameter {name!r} must be >= {minimum}, got {value!r}")
 

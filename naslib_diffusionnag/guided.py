@@ -68,17 +68,22 @@ class GuideRequest:
         if prop.domain is not None and n_labels > len(prop.domain):
             raise ConfigError(f"{n_labels} labels is more than the {len(prop.domain):,} architectures {prop.name} "
                               f"has values for; use at most {len(prop.domain):,}")
-        if objective.direction != "budget" or objective.value is None:
+        if objective.direction not in ("budget", "target") or objective.value is None:
             return
-        lowest = None
+        lowest = highest = None
+        if prop.domain is not None:
+            values = prop.evaluate(list(prop.domain))
+            lowest, highest = float(np.nanmin(values)), float(np.nanmax(values))
         if prop.soft is not None:
             lowest = prop.soft.minimum()
-        elif prop.domain is not None:
-            lowest = float(np.nanmin(prop.evaluate(list(prop.domain))))
+        what = objective.direction
         if lowest is not None and objective.value < lowest:
-            raise ConfigError(f"budget {objective.value:g} for {prop.name} is below its smallest value "
-                              f"({lowest:.4g}): no architecture can meet it")
-        if objective.value <= 0:
+            raise ConfigError(f"{what} {objective.value:g} for {prop.name} is below its smallest value "
+                              f"({lowest:.4g}): no architecture can " + ("meet it" if what == "budget" else "reach it"))
+        if what == "target" and highest is not None and objective.value > highest:
+            raise ConfigError(f"target {objective.value:g} for {prop.name} is above its largest value "
+                              f"({highest:.4g}): no architecture can reach it")
+        if what == "budget" and objective.value <= 0:
             raise ConfigError(f"budget {objective.value:g} for {prop.name} must be > 0 (it bounds a cost)")
 
 

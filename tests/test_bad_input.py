@@ -86,6 +86,13 @@ CASES = [
     pytest.param([*SAMPLE, "--guide", "file:nan.csv", "--n-labels", "2"], "not a finite number", marks=SLOW),
     pytest.param([*MBV3, "--guide", "latency:note10@budget=-1"], "below its smallest value (17.77)", marks=SLOW),
     pytest.param([*MBV3, "--guide", "latency:note10@budget=15"], "below its smallest value (17.77)", marks=SLOW),
+    # targets no architecture can reach were guided towards silently
+    pytest.param([*SAMPLE, "--guide", "latency:pixel3@target=-1"], "target -1 for latency:pixel3 is below its "
+                                                                   "smallest value (0.0033)", marks=SLOW),
+    pytest.param([*MBV3, "--guide", "latency:note10@target=10"], "target 10 for latency:note10 is below its smallest "
+                                                                 "value (17.77)", marks=SLOW),
+    pytest.param([*SAMPLE, "--guide", "accuracy:cifar10@target=99"], "target 99 for accuracy:cifar10 is above its "
+                                                                     "largest value (94.37)", marks=SLOW),
     pytest.param([*MBV3, "--guide", "latency:note10@budget=nan"], "not a finite number", marks=SLOW),
     pytest.param([*MBV3, "--guide", "latency:note10@budget=inf"], "not a finite number", marks=SLOW),
     pytest.param([*MBV3, "--guide", "latency:note10@budget=30,predictor=magic"], "bad --guide option", marks=SLOW),
@@ -134,6 +141,9 @@ CASES = [
      "drop --task-input, or meta-train now with --sources"),
     # conflicts were resolved by keeping the last value
     ([*SAMPLE, "--guide", "latency:pixel3@max,min"], "sets the direction twice"),
+    # empty settings were dropped silently
+    ([*SAMPLE, "--guide", "latency:pixel3@"], "--guide 'latency:pixel3@' has an empty setting"),
+    ([*SAMPLE, "--guide", "latency:pixel3@min,,weight=2"], "has an empty setting; separate settings by single commas"),
     ([*SAMPLE, "--guide", "latency:pixel3@min,weight=2,weight=3"], "sets the weight twice"),
     ([*SAMPLE, "--guide", "latency:pixel3@min,softness=3"], "@max / @min have none"),
     pytest.param([*SAMPLE, "--guide", "latency:pixel3@budget=8", "--guide", "latency:pixel3@budget=5"],
@@ -164,6 +174,20 @@ CASES = [
     (["sample", "--space", "nb201", "--bogus", "3"], "unrecognized arguments: --bogus 3 (see diffusionnag sample --help)"),
     (["sample", "--space", "nb201", "--device", "meta"], "'meta': use cpu, cuda, cuda:N or mps"),
     (["search", "--dataset", "cifar10", "--seed", "99999999999999999999"], "--seed: must be an integer >= 0 and <= "),
+    # a shortened option name slipped past the repeat check: --bud 20 replaced --budget 12
+    (["search", "--dataset", "cifar10", "--method", "rs", "--budget", "12", "--bud", "20"],
+     "unrecognized arguments: --bud 20"),
+    (["train", "--space", "nb201", "--out", "m.pt", "--ou", "n.pt"], "unrecognized arguments: --ou n.pt"),
+    # the fix offered named n_init, which search cannot set
+    # found after a minute of rounds, with the wrong reason ("out of reach")
+    pytest.param(["search", "--dataset", "cifar10", "--method", "bananas", "--budget", "100", "--cost-budget",
+                  "latency:pixel3=0.005"], "only 83 nb201 architectures have latency:pixel3 <= 0.005, fewer than the "
+                                           "100 queries", marks=SLOW),
+    pytest.param(["search", "--dataset", "cifar10", "--method", "bananas", "--cost-budget", "latency:pixel3=inf"],
+                 "budget inf for latency:pixel3 must be a finite number", marks=SLOW),
+    # NB201's noise scale and mask trained an MBv3 model silently
+    (["train", "--space", "mbv3", "--out", "m.pt", "--steps", "2", "--train-size", "10"],
+     "train --space mbv3 needs --config"),
 ]
 
 
@@ -304,6 +328,44 @@ def test_bad_sweep_settings_fail_when_the_config_is_read(tmp_path, overrides, me
         SweepConfig.from_yaml(_sweep(tmp_path, **overrides))
 
 
+@pytest.mark.parametrize("overrides, message", [
+    # NaN passed every bound; the run file stored it as null and the sweep then refused its own runs
+    ({"methods": {"bananas": {"acquisition": "ucb", "beta": float("nan")}}},
+     "parameter 'beta' must be a finite number >= 0, got nan"),
+    ({"methods": {"diffusion-bo": {"surrogate_rank_weight": float("inf")}}},
+     "parameter 'surrogate_rank_weight' must be a finite number >= 0, got inf"),
+    # these failed inside every worker, after the sweep's other runs
+    ({"methods": {"bananas": {"budget_property": "foo", "budget": 10}}}, "unknown NB201 property 'foo'"),
+    pytest.param({"methods": {"bananas": {"budget_property": "latency:pixel3", "budget": -1}}},
+                 "budget -1.0 for latency:pixel3 is below its smallest value", marks=pytest.mark.slow),
+    pytest.param({"budget": 100, "methods": {"bananas": {"budget_property": "latency:pixel3", "budget": 0.005}}},
+                 "only 83 nb201 architectures have latency:pixel3 <= 0.005, fewer than the 100 queries",
+                 marks=pytest.mark.slow),
+])
+def test_method_settings_a_worker_would_refuse_fail_when_the_config_is_read(tmp_path, overrides, message):
+    with pytest.raises(ConfigError, match=f"sweep.yaml: .*{message}"):
+        SweepConfig.from_yaml(_sweep(tmp_path, **overrides))
+
+
+def test_a_sweep_config_must_say_where_its_runs_and_report_go(tmp_path):
+    """Without them the committed sweep's folders were the defaults: a small test sweep wrote its
+    runs into benchmarks_results/bo_nb201/runs and replaced bo_nb201.md."""
+    path = _sweep(tmp_path)
+    cfg = yaml.safe_load(path.read_text())
+    for key in ("runs_dir", "results"):
+        path.write_text(yaml.safe_dump({k: v for k, v in cfg.items() if k != key}))
+        with pytest.raises(ConfigError, match=f"missing keys \\['{key}'\\]; see .*runs_dir and results say where"):
+            SweepConfig.from_yaml(path)
+
+
+def test_search_offers_only_the_fix_it_can_apply(capsys):
+    """The budget error named n_init, which `search` has no option for."""
+    assert main(["search", "--dataset", "cifar10", "--method", "bananas", "--budget", "3"]) == 2
+    err = capsys.readouterr().err
+    assert "so the run would be random search under bananas's name; raise the budget above 10" in err
+    assert "n_init below" not in err
+
+
 def test_unwritable_folders_fail_before_any_run(tmp_path, capsys):
     (tmp_path / "afile").write_text("")
     path = _sweep(tmp_path, runs_dir=str(tmp_path / "afile" / "runs"))
@@ -441,6 +503,13 @@ def test_another_sweeps_report_is_not_replaced(tmp_path, toy_bench_csv, capsys):
     assert "is another sweep's report" in err and "runs in " + str(tmp_path / "runs") in err
     assert not (tmp_path / "runs2").exists()  # refused before any run
     assert json.loads(report.read_bytes())["meta"]["runs_dir"] == json.loads(before)["meta"]["runs_dir"]
+    # the same runs_dir and results, another config file: it replaced the report silently
+    same_dirs = tmp_path / "same_dirs.yaml"
+    same_dirs.write_text("# a copy under another name\n" + first.read_text())
+    capsys.readouterr()
+    assert main(["bench", "--config", str(same_dirs), "--no-progress"]) == 2
+    assert "is another sweep's report (made from " + str(first) in capsys.readouterr().err
+    assert report.read_bytes() == before
 
 
 def test_one_sweep_per_runs_folder(tmp_path, toy_bench_csv):

@@ -198,8 +198,14 @@ def test_train_on_a_sampled_mbv3_set(capsys, tmp_path):
     code, res, _ = run(capsys, "sample", "--space", "mbv3", "--checkpoint", str(out), "--n", "8", "--steps", "2",
                        "--json")
     assert code == 0 and res["n"] == 8 and res["space"] == "mbv3"
-    code, _, err = run(capsys, "train", "--space", "mbv3", "--train-split", "0.5", "--out", str(tmp_path / "x.pt"))
+    code, _, err = run(capsys, "train", "--space", "mbv3", "--config", str(cfg), "--train-split", "0.5", "--out",
+                       str(tmp_path / "x.pt"))
     assert code == 2 and "give --train-size" in err
+    # without --config it would train with NB201's noise scale and mask
+    code, _, err = run(capsys, "train", "--space", "mbv3", "--steps", "2", "--train-size", "10", "--out",
+                       str(tmp_path / "y.pt"))
+    assert code == 2 and "train --space mbv3 needs --config" in err and "configs/mbv3.yaml" in err
+    assert not (tmp_path / "y.pt").exists()
 
 
 def test_device_option(capsys):

@@ -9,6 +9,7 @@ are almost never within a tight budget (MBv3 at 20-25 ms on Note10: about 0 and 
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -17,14 +18,39 @@ import numpy as np
 
 from ..diffusion import SamplerConfig
 from ..errors import ConfigError
-from ..generation import ArchitectureGenerator
+from ..generation import ENUMERABLE, ArchitectureGenerator
 from ..guidance import GuidanceTerm, Objective
+from ..guidance.exact import SoftCost
 from ..oracles.properties import ArchProperty
 from ..projection import project_within, tensor_cost
+from ..spaces import SearchSpace
 from .candidates import fresh
 
 Design = Literal["generated", "projected", "uniform"]
 DESIGNS: tuple[str, ...] = ("generated", "projected", "uniform")
+
+
+def check_cost_budget(space: SearchSpace, prop: ArchProperty, budget: float, queries: int | None = None) -> SoftCost:
+    """``prop``'s exact cost, once ``prop <= budget`` is shown to be a budget a search can keep:
+    the cost is exactly known, ``budget`` is a finite number no lower than its smallest value
+    and, on a space small enough to enumerate, at least ``queries`` architectures meet it (a
+    search of more queries cannot stay within it; found after minutes of rounds before)."""
+    soft = prop.soft
+    if soft is None:
+        raise ConfigError(f"{prop.name} has no exact value on {space.name} (only hardware costs with a table or "
+                          "count do), so it cannot be a hard budget of the search")
+    if not (isinstance(budget, (int, float)) and math.isfinite(budget)):
+        raise ConfigError(f"budget {budget!r} for {prop.name} must be a finite number")
+    if budget < soft.minimum():
+        raise ConfigError(f"budget {budget!r} for {prop.name} is below its smallest value ({soft.minimum():.4g}): "
+                          "no architecture can meet it")
+    if queries is not None and space.size <= ENUMERABLE:
+        within = int((prop.evaluate(list(space.enumerate())) <= budget).sum())
+        if within < queries:
+            raise ConfigError(f"only {within:,} {space.name} architectures have {prop.name} <= {budget:g}, fewer "
+                              f"than the {queries} queries of the search: raise the cost budget or lower the "
+                              "number of queries")
+    return soft
 
 
 @dataclass
@@ -45,13 +71,7 @@ class CostBudget:
     max_rounds: int = 50
 
     def __post_init__(self) -> None:
-        soft = self.prop.soft
-        if soft is None:
-            raise ConfigError(f"{self.prop.name} has no exact value on {self.generator.space.name} (only hardware "
-                              "costs with a table or count do), so it cannot be a hard budget of the search")
-        if not (np.isfinite(self.budget) and self.budget >= soft.minimum()):
-            raise ConfigError(f"budget {self.budget!r} for {self.prop.name} is below its smallest value "
-                              f"({soft.minimum():.4g}) or not a number: no architecture can meet it")
+        soft = check_cost_budget(self.generator.space, self.prop, self.budget)
         self.guide = self.generator.exact_predictor(soft)
         self.cost = tensor_cost(self.generator.space, soft)
 

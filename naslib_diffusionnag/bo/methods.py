@@ -395,15 +395,23 @@ def resolve_params(name: str, params: Mapping[str, Any] | None = None) -> Any:
     return typed_config(METHODS.get(name).params, params or {}, f"method {name!r}")
 
 
-def check_budget_for(name: str, params: Any, budget: int) -> None:
+def check_budget_for(name: str, params: Any, budget: int, space_name: str, params_settable: bool = True) -> None:
     """Refuse a budget that method ``name`` (``params`` resolved) spends on its random start
-    alone: the run would be random search reported under the method's name."""
+    alone (the run would be random search reported under the method's name), and a hard cost
+    budget that cannot hold ``budget`` queries (found minutes into the run before). With
+    ``params_settable`` False (the ``search`` command) the fix offered is the budget alone."""
     field = getattr(params, "random_start", None)
     start = getattr(params, field) if field else None
     if start is not None and budget <= start:
         raise ConfigError(f"budget {budget} <= {name}'s {field} {start}: every query would be a random start "
                           f"cell, so the run would be random search under {name}'s name; raise the budget above "
-                          f"{start} or set {field} below {budget}")
+                          f"{start}" + (f" or set {field} below {budget}" if params_settable else ""))
+    if getattr(params, "budget_property", None) is not None:
+        from ..oracles.properties import space_property
+        from .constraints import check_cost_budget
+
+        check_cost_budget(get_space(space_name), space_property(space_name, params.budget_property), params.budget,
+                          budget)
 
 
 def build_method(name: str, space_name: str = "nb201", params: Mapping[str, Any] | None = None,

@@ -30,7 +30,7 @@ from tqdm.auto import tqdm
 
 from .. import __version__
 from ..configio import read_yaml_mapping
-from ..errors import ConfigError, DiffusionNAGError
+from ..errors import ConfigError, DiffusionNAGError, UnknownNameError
 from ..oracles import NB201Benchmark, canonical_dataset
 from ..resultsio import check_writable, read_json, write_json_atomic
 from ..spaces import get_space
@@ -73,9 +73,9 @@ class SweepConfig:
     datasets: list[str]
     seeds: list[int]
     budget: int
+    runs_dir: str  # no default: a default would be the committed sweep's, which another sweep
+    results: str  # would then write its runs and report into
     space: str = "nb201"
-    runs_dir: str = "benchmarks_results/bo_nb201/runs"
-    results: str = "benchmarks_results/bo_nb201"
     data: str | None = None
     allow_unverified_data: bool = False  # run on a benchmark file other than the documented one
 
@@ -89,9 +89,10 @@ class SweepConfig:
         if unknown:
             raise ConfigError(f"{p}: unknown keys {sorted(unknown)}; valid keys: "
                               f"{', '.join(cls.__dataclass_fields__)}")
-        missing = {"methods", "datasets", "budget"} - set(raw)
+        missing = {"methods", "datasets", "budget", "runs_dir", "results"} - set(raw)
         if missing:
-            raise ConfigError(f"{p}: missing keys {sorted(missing)}; see configs/bo_nb201.yaml")
+            raise ConfigError(f"{p}: missing keys {sorted(missing)}; see configs/bo_nb201.yaml (runs_dir and results "
+                              "say where this sweep's runs and report go)")
 
         def fail(key: str, want: str) -> ConfigError:
             return ConfigError(f"{p}: {key} is {raw[key]!r}; it must be {want}")
@@ -138,8 +139,8 @@ class SweepConfig:
         try:
             check_budget(raw["budget"], get_space(raw.get("space", "nb201")))
             for m, params in raw["methods"].items():
-                check_budget_for(m, resolve_params(m, params), raw["budget"])
-        except ConfigError as e:
+                check_budget_for(m, resolve_params(m, params), raw["budget"], raw.get("space", "nb201"))
+        except (ConfigError, UnknownNameError) as e:
             raise ConfigError(f"{p}: {e}") from None
         return cls(**raw)
 
@@ -228,8 +229,8 @@ def is_done(spec: RunSpec, runs_dir: Path) -> bool:
 
 def check_report_owner(results: Path, runs_dir: str, config: str | os.PathLike[str]) -> None:
     """Refuse to replace another sweep's tables and plots: two configs naming one ``results``
-    with different ``runs_dir`` would silently overwrite each other's report (older reports
-    name no runs_dir; their config path decides)."""
+    would silently overwrite each other's report, whether or not they share ``runs_dir`` (a
+    report names its config and runs_dir; older reports only their config)."""
     old = results.with_name(results.name + ".json")
     if not old.is_file():
         return
@@ -237,9 +238,8 @@ def check_report_owner(results: Path, runs_dir: str, config: str | os.PathLike[s
         meta = read_json(old).get("meta", {})
     except DiffusionNAGError:
         meta = {}
-    made_by = meta.get("runs_dir") or meta.get("config")
-    ours = runs_dir if "runs_dir" in meta else config
-    if made_by is None or Path(made_by).resolve() != Path(ours).resolve():
+    ours = {"config": config, **({"runs_dir": runs_dir} if "runs_dir" in meta else {})}
+    if not all(meta.get(k) is not None and Path(meta[k]).resolve() == Path(v).resolve() for k, v in ours.items()):
         raise DiffusionNAGError(f"{old} is another sweep's report (made from {meta.get('config', 'an unknown config')}"
                                 f", runs in {meta.get('runs_dir', 'an unrecorded folder')}); set `results:` in "
                                 f"{config} to another path, or delete that report to replace it")

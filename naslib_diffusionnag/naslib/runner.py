@@ -76,7 +76,7 @@ def check_config(config: Any) -> None:
         name, params = (plugin_params(config.search, dataset) if config.optimizer == "diffusionnag"
                         else ("diffusion-bo", diffusion_bo_params(config.search)))
         try:
-            check_budget_for(name, resolve_params(name, params), epochs)
+            check_budget_for(name, resolve_params(name, params), epochs, "nb201")
         except ConfigError as e:
             raise ConfigError(f"search.epochs / search.num_init: {e}") from None
     ours_only = [k for k in ("dataset_api_csv", "dataset_api_allow_unverified") if config.get(k)]
