@@ -145,7 +145,8 @@ def parse_guide(spec: str) -> GuideSpec:
 def _property_options(args: argparse.Namespace, space: str, out: dict[str, Any]) -> dict[str, Any]:
     """What ``space_property`` needs besides a name, from the flags that belong to one space:
     NB201's properties share one benchmark file (``--data``, recorded under ``benchmark``);
-    MBv3's oracles are queried at an input resolution (``--resolution``)."""
+    MBv3's oracles are queried at an input resolution (``--resolution``). Every space's data
+    files must be the documented ones unless ``--allow-unverified-data``."""
     from .oracles import NB201Benchmark
 
     if space != "mbv3" and args.resolution is not None:
@@ -153,13 +154,13 @@ def _property_options(args: argparse.Namespace, space: str, out: dict[str, Any])
     if space == "nb201":
         bench = NB201Benchmark.load(args.data, args.allow_unverified_data)
         out["benchmark"] = bench.provenance()
-        return {"bench": bench}
+        return {"bench": bench, "allow_unverified": args.allow_unverified_data}
     if space == "mbv3":
         if args.data:
             raise DiffusionNAGError("--data is NB201's benchmark file; MBv3's oracles read ../shared/data/mbv3 "
                                     f"(or ${DATA_DIR_ENV}/mbv3)")
         out["resolution"] = args.resolution or 224
-        return {"resolution": out["resolution"]}
+        return {"resolution": out["resolution"], "allow_unverified": args.allow_unverified_data}
     return {}
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,24 +24,39 @@ from torch import nn
 
 from ..errors import ConfigError, DataFormatError
 from ..spaces.mbv3 import DEPTHS, EXPANDS, KERNELS, SLOTS, STAGES, VOCAB, MBv3Space
-from .paths import resolve_data_file, sha256
+from .paths import resolve_data_file, verify_known
 from .soft_cost import AdditiveCost
 
 PREDICTOR_FILE = "mbv3/ofa_acc_predictor.pth"
 
-class OFAAccuracyPredictor:
-    """OFA's accuracy predictor: ``predict(archs, resolution) -> top-1 (%)``."""
 
-    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+def _restore(relative: str) -> str:
+    """The fix for a data file that cannot be read."""
+    return f"restore it from ../shared/data/{relative} (see ../shared/data/{relative.split('/')[0]}/README.md)"
+
+
+class OFAAccuracyPredictor:
+    """OFA's accuracy predictor: ``predict(archs, resolution) -> top-1 (%)``. The file must be
+    the documented one (``KNOWN_SHA256``) unless ``allow_unverified``."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, allow_unverified: bool = False) -> None:
         self.path = resolve_data_file(PREDICTOR_FILE, path)
-        self.checksum = sha256(self.path)
         self.net = nn.Sequential(nn.Linear(128, 400), nn.ReLU(), nn.Linear(400, 400), nn.ReLU(),
                                  nn.Linear(400, 400), nn.ReLU(), nn.Linear(400, 1))
+        not_it = f"{self.path} is not OFA's accuracy-predictor state dict"
         try:
-            state = torch.load(self.path, map_location="cpu", weights_only=True)
+            with warnings.catch_warnings():  # torch warns about a foreign pickle before failing on it
+                warnings.simplefilter("ignore")
+                state = torch.load(self.path, map_location="cpu", weights_only=True)
+        except Exception as e:  # torch's own message is many lines and suggests weights_only=False
+            raise DataFormatError(f"{not_it}: torch cannot load it with weights_only=True ({type(e).__name__}); "
+                                  f"{_restore(PREDICTOR_FILE)}") from e
+        try:
             self.net.load_state_dict(state)
-        except Exception as e:  # foreign file or other layout
-            raise DataFormatError(f"{self.path} is not OFA's accuracy-predictor state dict: {e}") from e
+        except Exception as e:  # another network's weights
+            raise DataFormatError(f"{not_it}: its tensors are not those of Linear(128,400)-Linear(400,400)-"
+                                  f"Linear(400,400)-Linear(400,1); {_restore(PREDICTOR_FILE)}") from e
+        self.checksum = verify_known(self.path, PREDICTOR_FILE, allow_unverified)
         self.net.eval()
         self.space = MBv3Space()
         self.metric = (f"ImageNet top-1 (%) predicted by OFA's accuracy predictor ({self.path.name}, "
@@ -277,14 +293,30 @@ def _shape(*dims: int) -> str:
     return "x".join(str(d) for d in dims)
 
 
-def _load_yaml(path: Path) -> dict:
+def _load_table(path: Path, relative: str, what: str, entry: Callable[[dict], tuple[float, float]],
+                allow_unverified: bool) -> tuple[dict[str, tuple[float, float]], str]:
+    """The per-layer table ``path``, read in place of the documented ``relative``, as layer key ->
+    ``entry(value)`` = (mean ms, variance ms^2), and its sha256. A file that is not YAML or whose
+    entries lack a field is a one-line ``DataFormatError`` (``what`` names the table and fields);
+    one whose checksum is not the documented one is refused unless ``allow_unverified``."""
     import yaml
 
     loader = yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader
-    raw = yaml.load(path.read_text(), Loader=loader)  # PyYAML >= 6 needs an explicit Loader
-    if not isinstance(raw, dict):
-        raise DataFormatError(f"{path} is not a per-layer latency table (a mapping of layer keys to entries)")
-    return raw
+    try:
+        raw = yaml.load(path.read_bytes(), Loader=loader)  # PyYAML >= 6 needs an explicit Loader
+    except yaml.YAMLError as e:  # its message spans lines: keep the line and the problem
+        mark = getattr(e, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = getattr(e, "problem", None) or " ".join(str(e).split())
+        raise DataFormatError(f"{path} is not valid YAML ({where}{problem}); {_restore(relative)}") from e
+    try:
+        if not isinstance(raw, dict):
+            raise TypeError("not a mapping of layer keys to entries")
+        table = {str(k): entry(v) for k, v in raw.items()}
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        problem = f"an entry has no {e}" if isinstance(e, KeyError) else str(e)
+        raise DataFormatError(f"{path} is not {what}: {problem}; {_restore(relative)}") from e
+    return table, verify_known(path, relative, allow_unverified)
 
 
 def _span(values: list[int]) -> str:
@@ -321,6 +353,10 @@ class _LayerTableLatency:
     def table_file(self, r: int) -> Path:
         """The file holding the entries for resolution ``r`` (recorded, with its sha256, by
         every result that uses them)."""
+        raise NotImplementedError
+
+    def table_checksum(self, r: int) -> str:
+        """sha256 of ``table_file(r)``, as checked when it was read."""
         raise NotImplementedError
 
     def _keys(self, shape: NetShape) -> list[str]:
@@ -382,12 +418,14 @@ class Note10Latency(_LayerTableLatency):
     device = "note10"
     width_mults = (1.2,)
 
-    def __init__(self, data_dir: str | os.PathLike[str] | None = None, width: float = 1.2) -> None:
+    def __init__(self, data_dir: str | os.PathLike[str] | None = None, width: float = 1.2,
+                 allow_unverified: bool = False) -> None:
         super().__init__(width)
         probe = resolve_data_file(f"{NOTE10_DIR}/224_lookup_table.yaml",
                                   None if data_dir is None else f"{data_dir}/224_lookup_table.yaml")
         self.dir = self.source = probe.parent
-        self._tables: dict[int, dict[str, tuple[float, float]]] = {}
+        self.allow_unverified = allow_unverified
+        self._tables: dict[int, tuple[dict[str, tuple[float, float]], str]] = {}  # r -> (entries, sha256)
         self.metric = f"Samsung Note10 latency (ms), sum of per-layer means in {self.dir.name} (OFA, w1.2 network)"
 
     def resolutions(self) -> list[int]:
@@ -396,11 +434,19 @@ class Note10Latency(_LayerTableLatency):
     def table_file(self, r: int) -> Path:
         return self.dir / f"{r}_lookup_table.yaml"
 
-    def _entries(self, r: int) -> dict[str, tuple[float, float]]:
+    def _load(self, r: int) -> tuple[dict[str, tuple[float, float]], str]:
+        """A resolution's table is read, and checked, once: when a query first needs it."""
         if r not in self._tables:
-            raw = _load_yaml(self.table_file(r))
-            self._tables[r] = {k: (float(v["mean"]), float(v.get("std", 0.0)) ** 2) for k, v in raw.items()}
+            self._tables[r] = _load_table(
+                self.table_file(r), f"{NOTE10_DIR}/{r}_lookup_table.yaml", "OFA's Note10 latency table (entries need mean)",
+                lambda v: (float(v["mean"]), float(v.get("std", 0.0)) ** 2), self.allow_unverified)
         return self._tables[r]
+
+    def _entries(self, r: int) -> dict[str, tuple[float, float]]:
+        return self._load(r)[0]
+
+    def table_checksum(self, r: int) -> str:
+        return self._load(self.check_resolution(r))[1]
 
     def _keys(self, shape: NetShape) -> list[str]:
         w, r, f0 = shape.widths, shape.resolution, shape.stem_size
@@ -423,15 +469,13 @@ class I7Latency(_LayerTableLatency):
 
     device = "i7-8700K"
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, width: float = 1.2) -> None:
+    def __init__(self, path: str | os.PathLike[str] | None = None, width: float = 1.2,
+                 allow_unverified: bool = False) -> None:
         super().__init__(width)
         self.path = self.source = resolve_data_file(I7_FILE, path)
-        self.checksum = sha256(self.path)
-        raw = _load_yaml(self.path)
-        try:
-            self._table = {k: (float(v["mean"]), float(v["var"])) for k, v in raw.items()}
-        except (KeyError, TypeError, ValueError) as e:
-            raise DataFormatError(f"{self.path} is not NSGANetV2's i7-8700K table (entries need mean and var): {e}") from e
+        self._table, self.checksum = _load_table(
+            self.path, I7_FILE, "NSGANetV2's i7-8700K table (entries need mean and var)",
+            lambda v: (float(v["mean"]), float(v["var"])), allow_unverified)
         first = ofa_widths(width).first
         self._resolutions = sorted(
             int(k.split(":")[1].split("x")[0]) for k in self._table
@@ -444,6 +488,9 @@ class I7Latency(_LayerTableLatency):
 
     def table_file(self, r: int) -> Path:
         return self.path
+
+    def table_checksum(self, r: int) -> str:
+        return self.checksum
 
     def _entries(self, r: int) -> dict[str, tuple[float, float]]:
         return self._table  # one table for all resolutions: keys carry the feature-map sides

@@ -25,7 +25,6 @@ from .mbv3 import (
     net_shape,
     slot_additive_cost,
 )
-from .paths import sha256
 from .soft_cost import AdditiveCost
 
 NAMES: tuple[str, ...] = ("accuracy", "latency:note10", "latency:i7", "flops", "params")
@@ -70,10 +69,12 @@ def accuracy_for(dataset: str | None) -> tuple[str, str]:
     return "accuracy", DATASET
 
 
-def mbv3_property(name: str, resolution: int = 224, width: float = 1.2) -> OracleProperty:
+def mbv3_property(name: str, resolution: int = 224, width: float = 1.2,
+                  allow_unverified: bool = False) -> OracleProperty:
     """The property ``name`` of OFA MobileNetV3 subnets at input ``resolution`` on the ``width``
     supernet. A resolution or width an oracle has no data for is refused here, before any
-    architecture is generated."""
+    architecture is generated; a data file that is not the documented one, unless
+    ``allow_unverified``."""
     if name not in NAMES:
         raise UnknownNameError(f"unknown MBv3 property {name!r}; use one of: {', '.join(NAMES)}")
     if name == "accuracy":
@@ -81,15 +82,15 @@ def mbv3_property(name: str, resolution: int = 224, width: float = 1.2) -> Oracl
             raise ConfigError(
                 f"OFA's accuracy predictor was trained on the w{PREDICTOR_WIDTH} supernet only, not w{width}; "
                 f"use width={PREDICTOR_WIDTH}")
-        acc = OFAAccuracyPredictor()
+        acc = OFAAccuracyPredictor(allow_unverified=allow_unverified)
         r = acc.check_resolution(resolution)
         return OracleProperty(name, f"{acc.metric}; input resolution {r}", str(acc.path), acc.checksum,
                               lambda archs: acc.predict(archs, r))
     if name.startswith("latency:"):
-        lat = Note10Latency(width=width) if name == "latency:note10" else I7Latency(width=width)
+        oracle = Note10Latency if name == "latency:note10" else I7Latency
+        lat = oracle(width=width, allow_unverified=allow_unverified)
         r = lat.check_resolution(resolution)
-        table = lat.table_file(r)
-        return OracleProperty(name, f"{lat.metric}; input resolution {r}", str(table), sha256(table),
+        return OracleProperty(name, f"{lat.metric}; input resolution {r}", str(lat.table_file(r)), lat.table_checksum(r),
                               lambda archs: lat.predict(archs, r), slot_additive_cost(lambda a: lat.layer_values(a, r)))
     cost = OFACost(width)
     r = cost.check_resolution(resolution)

@@ -94,16 +94,18 @@ def draw_labels(prop: ArchProperty, space: SearchSpace, k: int,
 
 @dataclass(frozen=True)
 class SpaceProperties:
-    """One search space's properties: ``make(name, **options) -> ArchProperty``, and
-    ``accuracy_for(--dataset) -> (accuracy property name, canonical dataset) or None``."""
+    """One search space's properties: ``make(name, allow_unverified=False, **options) ->
+    ArchProperty`` (``allow_unverified``: accept data files that are not the documented ones),
+    and ``accuracy_for(--dataset) -> (accuracy property name, canonical dataset) or None``."""
 
     make: Callable[..., ArchProperty]
     accuracy_for: Callable[[str | None], tuple[str, str] | None]
 
     @property
     def options(self) -> list[str]:
-        """The options ``make`` takes besides the property's name."""
-        return list(inspect.signature(self.make).parameters)[1:]
+        """The options of this space that ``make`` takes besides the property's name (not
+        ``allow_unverified``, which every space takes)."""
+        return [o for o in list(inspect.signature(self.make).parameters)[1:] if o != "allow_unverified"]
 
 
 PROPERTIES: Registry[SpaceProperties] = Registry(
@@ -114,11 +116,13 @@ PROPERTIES.register("nb201", SpaceProperties(nb201_properties.nb201_property, nb
 PROPERTIES.register("mbv3", SpaceProperties(mbv3_properties.mbv3_property, mbv3_properties.accuracy_for))
 
 
-def space_property(space_name: str, name: str, **options: Any) -> ArchProperty:
+def space_property(space_name: str, name: str, *, allow_unverified: bool = False, **options: Any) -> ArchProperty:
     """The property ``name`` of ``space_name``'s architectures. ``options`` go to the space's
     factory: NB201 ``bench``, ``data_dir`` (``nb201_property``); MBv3 ``resolution``,
     ``width`` (``mbv3_property``). Unknown names raise ``UnknownNameError`` listing valid ones,
-    an option of another space a ``ConfigError`` saying which space it belongs to."""
+    an option of another space a ``ConfigError`` saying which space it belongs to. Data files
+    that are not the documented ones (``paths.KNOWN_SHA256``) are refused unless
+    ``allow_unverified``."""
     props = PROPERTIES.get(space_name)
     for option in options:
         if option not in props.options:
@@ -126,7 +130,7 @@ def space_property(space_name: str, name: str, **options: Any) -> ArchProperty:
             owned = (f"{option!r} is an option of {' and '.join(owners)} properties" if owners
                      else f"no space takes {option!r}")
             raise ConfigError(f"{space_name} properties take the options {', '.join(props.options)}; {owned}")
-    return props.make(name, **options)
+    return props.make(name, allow_unverified=allow_unverified, **options)
 
 
 def accuracy_for(space_name: str, dataset: str | None) -> tuple[str, str] | None:

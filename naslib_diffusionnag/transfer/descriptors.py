@@ -26,7 +26,8 @@ import torch
 
 from ..errors import DataFormatError, DiffusionNAGError
 from ..guidance.labels import ZScore
-from ..oracles import TableBenchmark, resolve_data_file, sha256
+from ..oracles import TableBenchmark, resolve_data_file
+from ..oracles.paths import verify_known
 from ..spaces import SearchSpace
 from .metadata import Task
 
@@ -109,8 +110,11 @@ class ClassNameEmbeddings:
     _cache: dict[Task, torch.Tensor] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str] | None = None) -> ClassNameEmbeddings:
+    def load(cls, path: str | os.PathLike[str] | None = None, allow_unverified: bool = False) -> ClassNameEmbeddings:
+        """The provided file (or ``path``), which must be the documented one unless
+        ``allow_unverified``: every class-name descriptor, so every transfer result, rests on it."""
         file = resolve_data_file(CLASS_EMBEDDINGS, path)
+        checksum = verify_known(file, CLASS_EMBEDDINGS, allow_unverified)
         by_key: dict[str, np.ndarray] = {}
         by_name: dict[str, np.ndarray] = {}
         with open(file, newline="") as f:
@@ -124,7 +128,7 @@ class ClassNameEmbeddings:
                 by_key[f"{r[0]}:{r[1]}"] = vec
                 by_name.setdefault(r[3].lower(), vec)
         dim = len(next(iter(by_key.values())))
-        return cls(file, sha256(file), by_key, by_name, dim=dim)
+        return cls(file, checksum, by_key, by_name, dim=dim)
 
     def _missing(self, task: Task) -> list[str]:
         """The task's class names the file lacks; refuses a task it cannot embed at all."""

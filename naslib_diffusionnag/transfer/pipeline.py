@@ -194,7 +194,7 @@ def build_meta_predictor(sources: Sequence[str], generator: ArchitectureGenerato
     if target is not None:
         check_no_leakage(meta.tasks, target)
     if descriptor == "class-names":
-        desc: Any = ClassNameEmbeddings.load()
+        desc: Any = ClassNameEmbeddings.load(allow_unverified=allow_unverified)
     elif descriptor == "few-shot":
         table = bench if bench is not None and bench.space.name == generator.space.name else None
         desc = FewShot.draw(generator.space, table or space_table(generator.space.name, allow_unverified), n_probes, seed)
@@ -222,22 +222,23 @@ def _class_name_task(target: str, class_names: str | os.PathLike[str] | None,
 
 
 def check_target_describable(target: str, descriptor: str, class_names: str | os.PathLike[str] | None = None,
-                             task_features: str | os.PathLike[str] | None = None) -> None:
+                             task_features: str | os.PathLike[str] | None = None,
+                             allow_unverified: bool = False) -> None:
     """Refuse a target the meta-predictor could not be told about (unknown name, bad class-name
     or feature file, few-shot without a table) before minutes of meta-training, not after."""
     if task_features is not None:
         if descriptor == "class-names":
-            load_task_features(task_features, ClassNameEmbeddings.load().dim)
+            load_task_features(task_features, ClassNameEmbeddings.load(allow_unverified=allow_unverified).dim)
     elif descriptor == "few-shot":
         _require_table(target)
     else:
-        embeddings = ClassNameEmbeddings.load()
+        embeddings = ClassNameEmbeddings.load(allow_unverified=allow_unverified)
         embeddings.check(_class_name_task(target, class_names, embeddings))
 
 
 def prepare(target: str, trained: TrainedMetaPredictor, generator: ArchitectureGenerator,
             bench: NB201Benchmark | None = None, class_names: str | os.PathLike[str] | None = None,
-            task_features: str | os.PathLike[str] | None = None) -> TransferNAS:
+            task_features: str | os.PathLike[str] | None = None, allow_unverified: bool = False) -> TransferNAS:
     """Check the sources against the target, build the target's descriptor the way the
     meta-predictor was trained (class names / a feature file / few-shot probes) and bind it."""
     trained.check_target(target)
@@ -245,7 +246,7 @@ def prepare(target: str, trained: TrainedMetaPredictor, generator: ArchitectureG
     info: dict[str, Any] = {"kind": kind}
     on_nb201 = is_nb201_dataset(target)
     if bench is None and on_nb201:
-        bench = NB201Benchmark.load()
+        bench = NB201Benchmark.load(allow_unverified=allow_unverified)
     if task_features is not None:
         task_set = load_task_features(task_features, int(trained.metadata["dim_task"]))
         info.update(kind="task-features", file=str(task_features))
@@ -256,7 +257,7 @@ def prepare(target: str, trained: TrainedMetaPredictor, generator: ArchitectureG
         task_set = FewShot(generator.space, bench, probes)(dataset_task(target))
         info.update(probes=probes, probe_evaluations=len(probes))
     else:
-        embeddings = ClassNameEmbeddings.load()
+        embeddings = ClassNameEmbeddings.load(allow_unverified=allow_unverified)
         task = _class_name_task(target, class_names, embeddings)
         task_set = embeddings(task)
         info.update(classes=len(task.classes), file=str(embeddings.path), sha256=embeddings.checksum,
@@ -294,10 +295,10 @@ def transfer_nas(target: str, sources: Sequence[str] | None = None, space: str =
     else:
         assert sources is not None
         check_run_size(n, train_top, generator.space)
-        check_target_describable(target, descriptor, class_names, task_features)
+        check_target_describable(target, descriptor, class_names, task_features, allow_unverified)
         trained = build_meta_predictor(sources, generator, descriptor, config, seed, bench, target=target,
                                        progress=progress, allow_unverified=allow_unverified)
-    result = prepare(target, trained, generator, bench, class_names, task_features).run(
+    result = prepare(target, trained, generator, bench, class_names, task_features, allow_unverified).run(
         n, train_top, seed, scales, progress)
     result.protocol["meta_train_seconds"] = trained.metadata["train_seconds"] if meta_checkpoint is None else 0.0
     return result
