@@ -125,6 +125,8 @@ def test_plugin_settings_are_our_methods_parameters():
     assert (diffusion_bo_params(search)["surrogate_noise_power"], diffusion_bo_params(search)["fill_rounds"]) == (1, 0)
     assert diffusion_bo_params({**search, "diffusion_surrogate_noise_power": 3})["surrogate_noise_power"] == 3
     assert diffusion_bo_params({**search, "diffusion_fill_rounds": 3})["fill_rounds"] == 3
+    assert diffusion_bo_params({**search, "diffusion_surrogate_labels": "normal_scores"})["surrogate_labels"] == \
+        "normal_scores"
     for key, value, message in (("diffusion_guide", "ucb", "parameter 'guide' must be one of mean, acquisition"),
                                 ("acq_fn_type", "exploit", "parameter 'acquisition' must be one of"),
                                 ("diffusion_beta", -1, "parameter 'beta' must be >= 0"),
@@ -132,7 +134,8 @@ def test_plugin_settings_are_our_methods_parameters():
                                 ("diffusion_local_queries", 11, "parameter 'local_queries' .* cannot exceed 'k'"),
                                 ("diffusion_stall_switch", -1, "parameter 'stall_switch' must be >= 0"),
                                 ("diffusion_surrogate_noise_power", 0, "parameter 'surrogate_noise_power' must be"),
-                                ("diffusion_fill_rounds", -1, "parameter 'fill_rounds' must be >= 0")):
+                                ("diffusion_fill_rounds", -1, "parameter 'fill_rounds' must be >= 0"),
+                                ("diffusion_surrogate_labels", "ranks", "parameter 'surrogate_labels' must be one of")):
         with pytest.raises(ConfigError, match=message):
             resolve_params("diffusion-bo", diffusion_bo_params({**search, key: value}))
     del search["num_init"]
@@ -157,6 +160,7 @@ def test_plugin_transfer_settings_are_transfer_bos_parameters():
     for key, value, default in (("diffusion_stall_switch", 20, "0"), ("diffusion_surrogate_noise_power", 3, "1.0"),
                                 ("diffusion_fill_rounds", 2, "0"), ("diffusion_local_queries", 2, "0"),
                                 ("diffusion_guide", "acquisition", "mean"),
+                                ("diffusion_surrogate_labels", "normal_scores", "zscore"),
                                 ("diffusion_scales", [1.0], r"\[100.0, 50.0, 25.0\]")):
         with pytest.raises(ConfigError, match=f"search.{key} is diffusion-BO's.*set it to {default} "):
             transfer_bo_params({**search, key: value}, "cifar100")
