@@ -51,7 +51,7 @@ def cmd_train(args: argparse.Namespace) -> dict[str, Any]:
     )
     space = get_space(args.space, **({"adjacency": args.adjacency} if args.adjacency else {}))
     out = _checked_out(args.out, args.overwrite)
-    gen = ArchitectureGenerator.train(space, config, fraction=args.train_split, progress=True,
+    gen = ArchitectureGenerator.train(space, config, fraction=args.train_split, progress=args.progress,
                                       size=args.train_size, device=args.device)
     gen.save(out, overwrite=args.overwrite)
     return {"checkpoint": str(out), "space": space.name, "config": config.to_dict(),
@@ -663,6 +663,7 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--no-positional", action="store_true", help="ablation: no positional embedding")
     tr.add_argument("--adjacency", help="NB201 only: 'true' (default) or 'official'")
     tr.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
+    tr.add_argument("--progress", **progress)
 
     sa = add("sample", "generate architectures and report their quality", [device])
     sa.add_argument("--space", required=True, choices=spaces)

@@ -171,6 +171,9 @@ CASES = [
     # YAML keeps the last of two equal keys: the config ran with a value its reader may not see
     (["train", "--space", "nb201", "--out", "m.pt", "--config", "dupkey.yaml"],
      "key 'batch_size' is given twice in one mapping (line 3); keep one"),
+    # a folder was said not to exist
+    (["search", "--dataset", "cifar10", "--method", "rs", "--data", "adir"], "'adir' is a folder; pass the path of the "
+                                                                            "file nats_bench.csv in it"),
     (["sample", "--space", "nb201", "--bogus", "3"], "unrecognized arguments: --bogus 3 (see diffusionnag sample --help)"),
     (["sample", "--space", "nb201", "--device", "meta"], "'meta': use cpu, cuda, cuda:N or mps"),
     (["search", "--dataset", "cifar10", "--seed", "99999999999999999999"], "--seed: must be an integer >= 0 and <= "),
@@ -314,6 +317,9 @@ def _sweep(tmp_path: Path, **overrides) -> Path:
     ({"datasets": ["cifar10", "cifar-10"]}, "datasets lists cifar10 more than once \\(after aliases"),
     ({"seeds": [0, 3, 0]}, "seeds lists 0 more than once"),
     ({"results": ""}, "results is ''; it must be a non-empty string"),
+    # read as a folder it wrote <folder>.json beside the folder
+    ({"results": "res/bo/"}, "results is 'res/bo/'; it must be the path prefix of the report, without a trailing "
+                             "slash"),
     # these failed inside a worker, after the first queries of a run
     ({"methods": {"diffusion-bo": {"scales": [10, 50]}}}, "parameter 'scales': guidance scales \\[10.0, 50.0\\] increase"),
     ({"methods": {"diffusion-bo": {"scales": [5, float("nan")]}}}, "parameter 'scales': guidance scales must be finite"),

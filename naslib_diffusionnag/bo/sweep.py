@@ -129,6 +129,9 @@ class SweepConfig:
         for key in ("runs_dir", "results", "space"):
             if key in raw and not (isinstance(raw[key], str) and raw[key].strip()):
                 raise fail(key, "a non-empty string")
+        if raw["results"].endswith(("/", os.sep)):  # read as a folder, it wrote <folder>.json beside it
+            raise fail("results", "the path prefix of the report, without a trailing slash (.../bo_nb201 -> "
+                       "bo_nb201.json, bo_nb201.md, bo_nb201_<dataset>.png)")
         if raw.get("space", "nb201") != "nb201":  # the sweep's black box is the NB201 table
             raise fail("space", "nb201 (the only space whose benchmark table a sweep queries; "
                        "MBv3 searches run through benchmarks/mbv3.py)")

@@ -67,6 +67,9 @@ def resolve_data_file(relative: str, override: str | os.PathLike[str] | None = N
     ``override`` when given. Raises ``DataNotFoundError`` naming every place tried."""
     if override is not None:
         path = Path(override).expanduser()
+        if path.is_dir():
+            raise DataNotFoundError(f"{str(path)!r} is a folder; pass the path of the file {Path(relative).name} "
+                                    f"in it, or set {DATA_DIR_ENV} to the folder holding {relative}")
         if not path.is_file():
             raise DataNotFoundError(
                 f"benchmark data file {str(path)!r} does not exist; pass the path of "
