@@ -208,6 +208,11 @@ def test_generate_refuses_a_term_fitted_on_another_space(shipped):
             generate(mbv3, 2, 0, terms=[term], scales=[10.0], distinct=distinct)
     run, made = generate(shipped, 2, 0, terms=[term], scales=[10.0])  # its own space: accepted
     assert len(made) == 2
+    # scale 0 everywhere: reported as guided, guided by nothing
+    for distinct in (False, True):
+        with pytest.raises(ConfigError, match=r"every guidance scale is 0 \(\[0.0, 0.0\]\), so the terms would "
+                                              r"guide nothing"):
+            generate(shipped, 2, 0, terms=[term], scales=[0.0, 0.0], distinct=distinct)
 
 
 def test_generate_refuses_scales_without_terms_and_scales_as_a_string(shipped):
