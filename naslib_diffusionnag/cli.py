@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 from . import __version__
 from .bo.methods import METHODS
+from .configio import MAX_SEED
 from .errors import ConfigError, DiffusionNAGError
 from .guidance.labels import LABEL_KINDS
 from .guidance.schedule import check_scales
@@ -556,7 +557,7 @@ def name_type(text: str) -> str:
 
 
 #: --seed: what numpy's and torch's generators take (derived seeds add round offsets to it)
-seed_type = at_least(0, 2**32 - 1)
+seed_type = at_least(0, MAX_SEED)
 
 
 def scale_list(text: str) -> list[float]:

@@ -105,6 +105,11 @@ def _describe(hint: Any) -> str:
     return {int: "an integer", float: "a number", str: "a string", bool: "true or false"}[hint]
 
 
+#: the largest seed a user may give (CLI ``--seed``, a training config's ``train.seed``): what
+#: numpy's legacy and torch's generators both take
+MAX_SEED = 2**32 - 1
+
+
 def require_at_least(config: Any, minimum: float, *names: str) -> None:
     """``ConfigError`` naming the first of ``names`` whose value on ``config`` is below ``minimum``
     or not finite (NaN passes every comparison, and run files store NaN and inf as null)."""

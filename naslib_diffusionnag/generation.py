@@ -136,7 +136,8 @@ def check_count(n: Any, what: str = "n") -> int:
 
 def check_seed(seed: Any) -> int:
     """``seed`` as an int >= 0: torch wraps a negative seed silently onto another seed's noise,
-    and the CLI and sweeps refuse it, so the Python API does too."""
+    and the CLI and sweeps refuse it, so the Python API does too. No upper bound below torch's
+    2**64: derived seeds (``round_seed``) pass ``configio.MAX_SEED``, the bound of user seeds."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ConfigError(f"seed is {seed!r}; it must be an integer >= 0")
     return int(seed)

@@ -10,13 +10,11 @@ import os
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal, get_args
 
-from ..configio import read_yaml_mapping
+from ..configio import MAX_SEED, read_yaml_mapping
 from ..errors import ConfigError, UnknownNameError
 
 MaskMode = Literal["successors", "neighbours", "closure", "full"]
 
-#: the largest train.seed: what numpy's and torch's generators take, as the CLI's --seed
-MAX_SEED = 2**32 - 1
 #: the largest train.lr: Adam's first step is lr / (1 - beta1) = 10 lr, and a larger one does not
 #: fit in float32 (torch fails with an overflow); smaller ones that diverge stop training instead
 MAX_LR = 1e37
