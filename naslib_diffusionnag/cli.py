@@ -740,6 +740,20 @@ COMMANDS = {"train": cmd_train, "sample": cmd_sample, "search": cmd_search, "ben
             "meta-train": cmd_meta_train, "transfer": cmd_transfer}
 
 
+# options whose size sets how much memory a command takes at once, named by the out-of-memory error
+MEMORY_SIZES = ("n", "train_size", "n_labels")
+
+
+def _out_of_memory(e: BaseException) -> bool:
+    """Whether ``e`` is an allocation failure (Python's, or torch's on CPU or GPU), which the
+    CLI reports in one line instead of a traceback through the sampler."""
+    if isinstance(e, MemoryError):
+        return True
+    import torch
+
+    return isinstance(e, torch.OutOfMemoryError) or "can't allocate memory" in str(e)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args, unknown = parser.parse_known_args(argv)
@@ -753,6 +767,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         out = COMMANDS[args.command](args)
     except (DiffusionNAGError, ValueError) as e:
         print(f"diffusionnag {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except (MemoryError, RuntimeError) as e:
+        if not _out_of_memory(e):
+            raise
+        sizes = [f"--{n.replace('_', '-')}" for n in MEMORY_SIZES if getattr(args, n, None) is not None]
+        print(f"diffusionnag {args.command}: error: out of memory ({str(e).splitlines()[0][:200]}); this machine "
+              f"cannot hold the work asked for at once: ask for less ({', '.join(sizes) or 'smaller inputs'})",
+              file=sys.stderr)
         return 2
     if args.json:
         print(to_json(out))

@@ -163,6 +163,8 @@ def check_device(device: torch.device | str) -> torch.device:
     if dev.type == "cuda" and (dev.index or 0) >= torch.cuda.device_count():
         raise ConfigError(f"device {device!r}: this machine has {torch.cuda.device_count()} CUDA device(s); "
                           "use the cpu device")
+    if dev.type == "cpu" and dev.index not in (None, 0):  # torch runs it on the one CPU device and records cpu:N
+        raise ConfigError(f"device {device!r}: torch has one CPU device; use cpu (threads: torch.set_num_threads)")
     if dev.type == "mps" and not torch.backends.mps.is_available():
         raise ConfigError(f"device {device!r}: this machine's torch has no MPS (Apple GPU) device; use the cpu device")
     if dev.type not in ("cpu", "cuda", "mps"):  # meta, xla, ...: no kernels this package runs on

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from naslib_diffusionnag import cli
 from naslib_diffusionnag.bo.report import check_same_data, load_runs
 from naslib_diffusionnag.bo.sweep import SweepConfig, run_sweep, sweep_lock
 from naslib_diffusionnag.cli import main
@@ -176,6 +177,11 @@ CASES = [
                                                                             "file nats_bench.csv in it"),
     (["sample", "--space", "nb201", "--bogus", "3"], "unrecognized arguments: --bogus 3 (see diffusionnag sample --help)"),
     (["sample", "--space", "nb201", "--device", "meta"], "'meta': use cpu, cuda, cuda:N or mps"),
+    # ran on the one CPU and recorded "cpu:5" as the device of the results
+    (["sample", "--space", "nb201", "--device", "cpu:5"], "torch has one CPU device; use cpu"),
+    # a traceback through the sampler before: 10**9 samples need 224 GB at once
+    (["sample", "--space", "nb201", "--n", "1000000000", "--steps", "2"],
+     "error: out of memory ([enforce fail"),
     (["search", "--dataset", "cifar10", "--seed", "99999999999999999999"], "--seed: must be an integer >= 0 and <= "),
     # a shortened option name slipped past the repeat check: --bud 20 replaced --budget 12
     (["search", "--dataset", "cifar10", "--method", "rs", "--budget", "12", "--bud", "20"],
@@ -568,3 +574,13 @@ def test_killing_a_sweep_ends_its_workers(tmp_path):
         os.kill(w, signal.SIGKILL)
     assert not alive, "workers outlived the killed sweep"
     assert not list((tmp_path / "runs").glob("*.json")), "a worker went on to finish and write a run"
+
+
+def test_only_allocation_failures_become_one_line(monkeypatch):
+    """A bug's RuntimeError keeps its traceback; the one-line message is for memory alone."""
+    def fail(args):
+        raise RuntimeError("mat1 and mat2 shapes cannot be multiplied")
+
+    monkeypatch.setitem(cli.COMMANDS, "sample", fail)
+    with pytest.raises(RuntimeError, match="shapes cannot be multiplied"):
+        main(["sample", "--space", "nb201"])
