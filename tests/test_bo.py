@@ -607,7 +607,8 @@ def test_method_defaults_are_the_committed_settings():
     """The defaults benchmarks_results/bo_nb201.md was made with (configs/bo_nb201.yaml spells
     them out); transfer-bo keeps the plain round its surrogate supports."""
     bo = {"n_init": 10, "k": 10, "acquisition": "its", "beta": 2.0, "ensemble": 5, "predictor_steps": 300,
-          "surrogate_encoder": "gcn", "surrogate_rank_weight": 1.0, "surrogate_noise_power": 1.0, "surrogate_labels": "zscore",
+          "surrogate_encoder": "gcn", "surrogate_rank_weight": 1.0, "surrogate_noise_power": 1.0,
+          "surrogate_labels": "normal_scores",
           "candidates": 100, "mutation_top_k": 10,
           "mutation_edits": 1, "mutation_generations": 1, "budget_property": None,
           "budget": None, "budget_initial": "projected", "sampler_steps": None, "local_queries": 3,
@@ -622,7 +623,8 @@ def test_method_defaults_are_the_committed_settings():
                                                       "fill_rounds": 0}
     assert resolve_params("diffusion-bo", {"scales": [100, 50, 25]}) == resolve_params("diffusion-bo")
     assert asdict(resolve_params("transfer-bo", {"target": "cifar10"})) == {
-        **bo, "ensemble": 3, "surrogate_rank_weight": 0.0, "local_queries": 0, "target": "cifar10", "meta_checkpoint": None,
+        **bo, "ensemble": 3, "surrogate_rank_weight": 0.0, "local_queries": 0, "surrogate_labels": "zscore",
+        "target": "cifar10", "meta_checkpoint": None,
         "sources": "meta-train-db", "n_generate": 100, "candidates_from": "mutation"}
     defaults = yaml.safe_load((ROOT / "configs" / "bo_nb201.yaml").read_text())["methods"]
     assert all(resolve_params(m, p) == resolve_params(m) for m, p in defaults.items())

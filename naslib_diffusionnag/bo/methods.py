@@ -73,9 +73,10 @@ class BOParams:
     squared error only, the round of every earlier result, which their benchmarks pin), how its
     fit draws noise levels (``surrogate_noise_power``: t = u ** p, > 1 fits more nearly clean
     inputs, where the candidates it ranks are read; 1, uniform t, every committed result),
-    what its members regress (``surrogate_labels``: ``zscore``, every committed result, or
-    ``normal_scores`` of the labels' ranks, which spend the fit on ordering the good cells
-    rather than on the few broken ones; both monotone, so every acquisition ranks alike),
+    what its members regress (``surrogate_labels``: ``normal_scores`` of the labels' ranks, which
+    spend the fit on ordering the good cells rather than on the few broken ones, chosen on tuning
+    seeds in bo_guide_nb201*_b150.md and used by bo_nb201.md; or ``zscore``, every result before
+    it, which their benchmarks pin; both monotone, so every acquisition ranks alike),
     candidates per round;
     where candidates are mutations: of how many of the best queried, by up to how many edits, and
     over how many generations evolved on the surrogate mean (1: plain mutation, every committed
@@ -106,7 +107,7 @@ class BOParams:
     surrogate_encoder: str = "gcn"
     surrogate_rank_weight: float = 1.0
     surrogate_noise_power: float = 1.0
-    surrogate_labels: str = "zscore"
+    surrogate_labels: str = "normal_scores"
     candidates: int = 100
     mutation_top_k: int = 10
     mutation_edits: int = 1
@@ -216,7 +217,7 @@ class TransferBOParams(BOParams):
     from ``diffusionnag meta-train`` or else the ``sources`` to meta-train on now, how many
     cells the warm start generates to pick its first queries from, and where each round's
     candidates come from (``CANDIDATES_FROM``). Its surrogate is the meta-predictor plus a
-    residual ensemble (of 3, as in transfer_nb201.md) fitted by squared error, and its rounds
+    residual ensemble (of 3, as in transfer_nb201.md) fitted by squared error to z-scores, and its rounds
     query the acquisition's best candidates only: no ranking term, local queries or function
     de-duplication."""
 
@@ -224,6 +225,7 @@ class TransferBOParams(BOParams):
     ensemble: int = 3
     surrogate_rank_weight: float = 0.0
     local_queries: int = 0
+    surrogate_labels: str = "zscore"
     target: str = ""
     meta_checkpoint: str | None = None
     sources: str = "meta-train-db"
@@ -386,7 +388,8 @@ METHODS.register("transfer-bo", Method(TransferBOParams, _transfer_bo))
 
 #: parameters whose default changed after they were introduced -> the value runs recorded
 #: before they existed had (their first default): a run file that lacks one ran with this
-FIRST_DEFAULTS: dict[str, Any] = {"surrogate_rank_weight": 0.0, "local_queries": 0, "ensemble": 3, "stall_switch": 0}
+FIRST_DEFAULTS: dict[str, Any] = {"surrogate_rank_weight": 0.0, "local_queries": 0, "ensemble": 3, "stall_switch": 0,
+                                  "surrogate_labels": "zscore"}
 
 
 def resolve_params(name: str, params: Mapping[str, Any] | None = None) -> Any:
