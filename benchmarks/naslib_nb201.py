@@ -50,9 +50,12 @@ DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
 #: surrogate ensemble is 5, our BO default (bo_nb201.md), where NASLib's BANANAS and
 #: bananas_diffusion keep the shared num_ensemble 3 of NASLib's defaults; and it switches to mutation
 #: candidates after 20 queries without a new best (stall_switch, our default since it was chosen on
-#: tuning seeds 100-119, bo_guide_nb201*_b150.md)
+#: tuning seeds 100-119, bo_guide_nb201*_b150.md), and its surrogate regresses normal scores of the
+#: labels' ranks (our BO methods' default, chosen on the same tuning seeds; bananas_diffusion keeps
+#: the config's z-scores, its committed runs' setting)
 OVERRIDES = {"diffusionnag": ["search.diffusion_local_queries", "3", "search.num_ensemble", "5",
-                              "search.diffusion_stall_switch", "20"]}
+                              "search.diffusion_stall_switch", "20",
+                              "search.diffusion_surrogate_labels", "normal_scores"]}
 
 
 def run_id(opt: str, dataset: str, seed: int) -> str:
@@ -136,7 +139,8 @@ def report(naslib_commit: str | None) -> str:
             f"{ours.get('diffusion_local_queries', 0)} of each round's k queries on the incumbent's best-ranked "
             f"neighbours, a surrogate ensemble of {ours.get('num_ensemble', 3)} (`bananas_diffusion`: "
             "NASLib's num_ensemble, as BANANAS) and mutation candidates instead of generated ones after "
-            f"{ours.get('diffusion_stall_switch', 0)} queries without a new best (0: never) "
+            f"{ours.get('diffusion_stall_switch', 0)} queries without a new best (0: never), its surrogate "
+            f"regressing {ours.get('diffusion_surrogate_labels', 'zscore')} of the labels "
             "(settings chosen on tuning seeds 100-108 / 100-104 / 100-119 of our own BO harness, "
             "benchmarks_results/bo_guide_nb201*.md; each run file records its config). "
             "Black box: the dataset_api built from ../shared/data/nb201/nats_bench.csv, i.e. NB201 200-epoch "
