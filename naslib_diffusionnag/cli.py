@@ -472,6 +472,8 @@ def _add_transfer_parsers(sub: Any, spaces: list[str]) -> None:
         p.add_argument("--scale", type=scale_list, default=None,
                        help="guidance scales, one round each (default 100,50,25)")
 def _describe_values(label: str, summary: dict[str, Any], within: float | None) -> str:
+    if summary.get("n_known") == 0:  # a user's table that lists none of them: "mean nan" before
+        return f"{label}: none of these architectures has a value in the property's table"
     text = f"{label}: mean {summary['mean']:.2f}, max {summary['max']:.2f}, mean of the {summary.get('top5_count', 5)} largest {summary['top5_mean']:.2f}"
     return text + (f", {100 * within:.1f} % within budget" if within is not None else "")
 

@@ -225,3 +225,17 @@ def test_top5_says_how_many_it_averages():
     few = summary_stats([1.0, 3.0, 3.0], distinct=[1.0, 3.0])
     assert few["top5_count"] == 2 and few["top5_mean"] == 2.0
     assert summary_stats([])["top5_count"] == 0
+
+
+@pytest.mark.slow
+def test_a_user_table_that_lists_no_generated_cell_says_so(capsys, tmp_path):
+    """Guided by a user's CSV that holds none of the generated cells, the text said "mean nan"."""
+    labels = tmp_path / "labels.csv"
+    labels.write_text("arch,value\n"
+                      "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|,94.4\n"
+                      "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|,10.0\n")
+    code = main(["sample", "--space", "nb201", "--n", "4", "--steps", "2", "--guide", f"file:{labels}",
+                 "--n-labels", "2", "--no-progress"])
+    text = capsys.readouterr().out
+    assert code == 0 and "file:labels.csv" in text and "nan" not in text
+    assert "none of these architectures has a value in the property's table" in text
