@@ -471,6 +471,8 @@ def _add_transfer_parsers(sub: Any, spaces: list[str]) -> None:
         p.add_argument("--train-top", type=at_least(1), default=10, help="cells to 'train' (benchmark look-up), best ranked first")
         p.add_argument("--scale", type=scale_list, default=None,
                        help="guidance scales, one round each (default 100,50,25)")
+
+
 def _describe_values(label: str, summary: dict[str, Any], within: float | None) -> str:
     if summary.get("n_known") == 0:  # a user's table that lists none of them: "mean nan" before
         return f"{label}: none of these architectures has a value in the property's table"
