@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from naslib_diffusionnag.bo import build_method
-from naslib_diffusionnag.bo.methods import FIRST_DEFAULTS
+from naslib_diffusionnag.bo.methods import first_defaults
 from naslib_diffusionnag.oracles import NB201Benchmark
 from naslib_diffusionnag.resultsio import write_json_atomic
 
@@ -27,7 +27,7 @@ def main() -> None:
     rows = []
     for method in ("diffusion-bo", "bananas"):
         for seed in range(3):
-            opt = build_method(method, params=FIRST_DEFAULTS)  # the round the committed table was made with
+            opt = build_method(method, params=first_defaults(method))  # the round the committed table was made with
             pools: list[list[str]] = []
             propose = opt.optimizer.propose
 

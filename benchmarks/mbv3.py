@@ -75,7 +75,7 @@ from tqdm import tqdm
 from naslib_diffusionnag import __version__
 from naslib_diffusionnag.bo import build_method
 from naslib_diffusionnag.bo.evolution import OFAEvolution
-from naslib_diffusionnag.bo.methods import FIRST_DEFAULTS
+from naslib_diffusionnag.bo.methods import first_defaults
 from naslib_diffusionnag.bo.sweep import cpu_name
 from naslib_diffusionnag.errors import ConfigError
 from naslib_diffusionnag.generation import ArchitectureGenerator, generation_metrics, pretrained_path
@@ -106,11 +106,10 @@ BO_BUDGET, BO_AT = 100, (40, 60, 80, 100)
 
 SAMPLER_STEPS = (40, 100)  # seeds 0-9: resolving a 0.1 % invalid rate needs 10,000 samples
 FAST_STEPS = 40  # the sampler of parts (b) and (c): throughput matters there, and their results used it
-#: the BO round every part here was made with (the first defaults of the parameters whose
-#: defaults changed since, e.g. the ranking term and local queries); pinned so the committed
-#: tables re-run as they were
-PLAIN_ROUND = dict(FIRST_DEFAULTS)
-BUDGETED = {**PLAIN_ROUND, "n_init": 100, "k": 50, "surrogate_encoder": "mlp", "mutation_top_k": 20, "mutation_edits": 3,
+#: part (b)'s budgeted round; every BO round here also pins its method's ``first_defaults`` (the
+#: parameters whose defaults changed since these tables were made, e.g. the ranking term and local
+#: queries), so the committed tables re-run as they were
+BUDGETED = {"n_init": 100, "k": 50, "surrogate_encoder": "mlp", "mutation_top_k": 20, "mutation_edits": 3,
             "sampler_steps": FAST_STEPS, "budget_property": "latency:note10", "budget_initial": "generated"}
 BUDGETED_METHODS = {"bananas": {"candidates": 2000}, "diffusion-bo": {"candidates": 300, "mix_mutations": 2000}}
 EVOLVED = {"mutation_generations": 5, "budget_initial": "projected"}  # part (b5): chosen on seeds 100-102
@@ -276,7 +275,7 @@ def part_b_bo(method: str, checkpoint: str, acc: ArchProperty, lat: ArchProperty
               budget: float, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """Budgeted BO (``BUDGETED``): CALLS accuracy calls, none on a subnet over ``budget``."""
     torch.set_num_threads(1)
-    opt = build_method(method, "mbv3", {**BUDGETED, **BUDGETED_METHODS[method], "budget": budget, **(extra or {})},
+    opt = build_method(method, "mbv3", {**first_defaults(method), **BUDGETED, **BUDGETED_METHODS[method], "budget": budget, **(extra or {})},
                        checkpoint=checkpoint)
     start = time.perf_counter()
     try:
@@ -382,7 +381,7 @@ def part_b_uniform_within(lat: ArchProperty, draws: int = 100_000) -> dict[str, 
 
 def part_c(method: str, checkpoint: str, acc: ArchProperty, seed: int) -> dict[str, Any]:
     torch.set_num_threads(1)
-    opt = build_method(method, "mbv3", {**PLAIN_ROUND, **({"sampler_steps": FAST_STEPS} if method == "diffusion-bo" else {})},
+    opt = build_method(method, "mbv3", {**first_defaults(method), **({"sampler_steps": FAST_STEPS} if method == "diffusion-bo" else {})},
                        checkpoint=checkpoint)
     start = time.perf_counter()
     traj = opt.run(lambda a: float(acc.evaluate([a])[0]), BO_BUDGET, seed)

@@ -15,7 +15,7 @@ diffusion model) is imported when it is built, so naming the methods stays cheap
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast, get_args
 
@@ -390,6 +390,14 @@ METHODS.register("transfer-bo", Method(TransferBOParams, _transfer_bo))
 #: before they existed had (their first default): a run file that lacks one ran with this
 FIRST_DEFAULTS: dict[str, Any] = {"surrogate_rank_weight": 0.0, "local_queries": 0, "ensemble": 3, "stall_switch": 0,
                                   "surrogate_labels": "zscore"}
+
+
+def first_defaults(name: str) -> dict[str, Any]:
+    """``FIRST_DEFAULTS`` for method ``name``: the ones among its parameters (a benchmark pins
+    them to re-run its committed runs as they were; ``stall_switch`` is diffusion-BO's alone, so
+    the whole dict is refused by the other BO methods)."""
+    taken = {f.name for f in fields(METHODS.get(name).params)}
+    return {k: v for k, v in FIRST_DEFAULTS.items() if k in taken}
 
 
 def resolve_params(name: str, params: Mapping[str, Any] | None = None) -> Any:
