@@ -271,12 +271,20 @@ def part_b_evolution(acc: ArchProperty, lat: ArchProperty, seed: int, budget: fl
             "latency_calls": res.constraint_calls, "seconds": time.perf_counter() - start}
 
 
+def bo_params(method: str, budget: float | None = None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """BO ``method``'s parameters: part (c)'s plain round (``budget`` None) or part (b)'s
+    budgeted round under ``budget`` ms (``BUDGETED``), ``extra`` over it; both pin the
+    method's ``first_defaults``."""
+    if budget is None:
+        return {**first_defaults(method), **({"sampler_steps": FAST_STEPS} if method == "diffusion-bo" else {})}
+    return {**first_defaults(method), **BUDGETED, **BUDGETED_METHODS[method], "budget": budget, **(extra or {})}
+
+
 def part_b_bo(method: str, checkpoint: str, acc: ArchProperty, lat: ArchProperty, seed: int,
               budget: float, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """Budgeted BO (``BUDGETED``): CALLS accuracy calls, none on a subnet over ``budget``."""
     torch.set_num_threads(1)
-    opt = build_method(method, "mbv3", {**first_defaults(method), **BUDGETED, **BUDGETED_METHODS[method], "budget": budget, **(extra or {})},
-                       checkpoint=checkpoint)
+    opt = build_method(method, "mbv3", bo_params(method, budget, extra), checkpoint=checkpoint)
     start = time.perf_counter()
     try:
         traj = opt.run(lambda a: float(acc.evaluate([a])[0]), CALLS, seed)
@@ -381,8 +389,7 @@ def part_b_uniform_within(lat: ArchProperty, draws: int = 100_000) -> dict[str, 
 
 def part_c(method: str, checkpoint: str, acc: ArchProperty, seed: int) -> dict[str, Any]:
     torch.set_num_threads(1)
-    opt = build_method(method, "mbv3", {**first_defaults(method), **({"sampler_steps": FAST_STEPS} if method == "diffusion-bo" else {})},
-                       checkpoint=checkpoint)
+    opt = build_method(method, "mbv3", bo_params(method), checkpoint=checkpoint)
     start = time.perf_counter()
     traj = opt.run(lambda a: float(acc.evaluate([a])[0]), BO_BUDGET, seed)
     return {"incumbent": traj.incumbent(), "best_arch": traj.best()[0], "seconds": time.perf_counter() - start}
