@@ -127,6 +127,8 @@ def test_plugin_settings_are_our_methods_parameters():
     assert diffusion_bo_params({**search, "diffusion_fill_rounds": 3})["fill_rounds"] == 3
     assert diffusion_bo_params({**search, "diffusion_surrogate_labels": "normal_scores"})["surrogate_labels"] == \
         "normal_scores"
+    assert (diffusion_bo_params(search)["mix_mutations"],
+            diffusion_bo_params({**search, "diffusion_mix_mutations": 100})["mix_mutations"]) == (0, 100)
     for key, value, message in (("diffusion_guide", "ucb", "parameter 'guide' must be one of mean, acquisition"),
                                 ("acq_fn_type", "exploit", "parameter 'acquisition' must be one of"),
                                 ("diffusion_beta", -1, "parameter 'beta' must be >= 0"),
@@ -135,7 +137,8 @@ def test_plugin_settings_are_our_methods_parameters():
                                 ("diffusion_stall_switch", -1, "parameter 'stall_switch' must be >= 0"),
                                 ("diffusion_surrogate_noise_power", 0, "parameter 'surrogate_noise_power' must be"),
                                 ("diffusion_fill_rounds", -1, "parameter 'fill_rounds' must be >= 0"),
-                                ("diffusion_surrogate_labels", "ranks", "parameter 'surrogate_labels' must be one of")):
+                                ("diffusion_surrogate_labels", "ranks", "parameter 'surrogate_labels' must be one of"),
+                                ("diffusion_mix_mutations", -1, "parameter 'mix_mutations' must be >= 0")):
         with pytest.raises(ConfigError, match=message):
             resolve_params("diffusion-bo", diffusion_bo_params({**search, key: value}))
     del search["num_init"]
@@ -161,6 +164,7 @@ def test_plugin_transfer_settings_are_transfer_bos_parameters():
                                 ("diffusion_fill_rounds", 2, "0"), ("diffusion_local_queries", 2, "0"),
                                 ("diffusion_guide", "acquisition", "mean"),
                                 ("diffusion_surrogate_labels", "normal_scores", "zscore"),
+                                ("diffusion_mix_mutations", 100, "0"),
                                 ("diffusion_scales", [1.0], r"\[100.0, 50.0, 25.0\]")):
         with pytest.raises(ConfigError, match=f"search.{key} is diffusion-BO's.*set it to {default} "):
             transfer_bo_params({**search, key: value}, "cifar100")
@@ -250,15 +254,17 @@ def test_plugin_optimizers_search_through_naslibs_trainer(tmp_path, bench, optim
 
 @pytest.mark.slow
 @needs_naslib
-def test_diffusionnag_runs_our_searchers_rounds(tmp_path):
+@pytest.mark.parametrize("extra", [(), ("search.diffusion_mix_mutations", "20")])
+def test_diffusionnag_runs_our_searchers_rounds(tmp_path, extra):
     """After NASLib's random initial graphs, DiffusionNAG queries exactly what our diffusion-bo
     searcher proposes for that history (replayed here without NASLib's Trainer), each
-    architecture once, as NASLib graphs."""
+    architecture once, as NASLib graphs (also with mutations joining the generated pool)."""
     from naslib.search_spaces import NasBench201SearchSpace
 
     from naslib_diffusionnag.naslib import DiffusionNAG
 
-    cfg = _config(tmp_path, *SMALL)
+    cfg = _config(tmp_path, *SMALL, *extra)
+    assert diffusion_bo_params(cfg.search)["mix_mutations"] == (20 if extra else 0)
     api = build_nb201_dataset_api("cifar100")
     opt = DiffusionNAG(cfg)
     opt.adapt_search_space(NasBench201SearchSpace(), dataset_api=api)

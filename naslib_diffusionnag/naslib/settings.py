@@ -20,6 +20,7 @@ SEARCH_KEYS: dict[str, tuple[str, Any]] = {
     "diffusion_rank_weight": ("surrogate_rank_weight", 0.0), "diffusion_local_queries": ("local_queries", 0),
     "diffusion_stall_switch": ("stall_switch", 0), "diffusion_surrogate_noise_power": ("surrogate_noise_power", 1.0),
     "diffusion_fill_rounds": ("fill_rounds", 0), "diffusion_surrogate_labels": ("surrogate_labels", "zscore"),
+    "diffusion_mix_mutations": ("mix_mutations", 0),
 }
 #: the keys ``transfer-bo`` takes besides the shared BO ones (it has no guided candidates, so no
 #: scales or guide, and its round is the meta-predictor's: no ranking term or local queries, which
@@ -29,7 +30,7 @@ TRANSFER_KEYS: dict[str, tuple[str, Any]] = {
     "transfer_meta_checkpoint": ("meta_checkpoint", ""), "transfer_n_generate": ("n_generate", 100),
 }
 _NOT_IN_TRANSFER = ("scales", "guide", "surrogate_rank_weight", "local_queries", "stall_switch",
-                    "surrogate_noise_power", "fill_rounds", "surrogate_labels")
+                    "surrogate_noise_power", "fill_rounds", "surrogate_labels", "mix_mutations")
 #: diffusion-BO's keys whose shared-config value is their default, so another value in a transfer
 #: run is a user's request transfer-BO cannot honour: refused rather than dropped (the ranking
 #: term is not among them: the shipped config sets it for diffusion-BO, so it cannot tell)
@@ -37,6 +38,7 @@ _REFUSED_IN_TRANSFER = {
     "diffusion_stall_switch": "generated candidates until the search stalls; transfer-BO always proposes mutations",
     "diffusion_surrogate_noise_power": "the fit's noise levels; transfer-BO's residual surrogate is fitted its own way",
     "diffusion_fill_rounds": "more sampling rounds for the generated pool; transfer-BO generates no pool",
+    "diffusion_mix_mutations": "mutations joining the generated pool; transfer-BO generates no pool",
     "diffusion_surrogate_labels": "what the surrogate regresses; transfer-BO's residual surrogate regresses z-scores",
     "diffusion_local_queries": "queries on the incumbent's neighbours; transfer-BO queries the acquisition's best",
     "diffusion_guide": "what guided generation climbs; transfer-BO's rounds generate nothing",
