@@ -390,6 +390,9 @@ def cmd_meta_train(args: argparse.Namespace) -> dict[str, Any]:
     from .transfer import build_meta_predictor
 
     out = _checked_out(args.out, args.overwrite)
+    if args.checkpoint and out.exists() and out.resolve() == Path(args.checkpoint).expanduser().resolve():
+        raise DiffusionNAGError(f"--out {out} is the --checkpoint it reads (the score network): the meta-predictor "
+                                "would replace it; give another --out")
     descriptor, config = _meta_training(args)
     if args.probes is not None and descriptor != "few-shot":
         raise DiffusionNAGError(f"--probes sets the few-shot descriptor's probe cells, and the descriptor is "
@@ -776,7 +779,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not _out_of_memory(e):
             raise
         sizes = [f"--{n.replace('_', '-')}" for n in MEMORY_SIZES if getattr(args, n, None) is not None]
-        print(f"diffusionnag {args.command}: error: out of memory ({str(e).splitlines()[0][:200]}); this machine "
+        detail = (str(e).splitlines() or [type(e).__name__])[0][:200]  # a bare MemoryError has no message
+        print(f"diffusionnag {args.command}: error: out of memory ({detail}); this machine "
               f"cannot hold the work asked for at once: ask for less ({', '.join(sizes) or 'smaller inputs'})",
               file=sys.stderr)
         return 2

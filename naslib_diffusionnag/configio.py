@@ -39,8 +39,12 @@ def read_yaml_mapping(path: str | os.PathLike[str], example: str) -> dict[str, A
         raise ConfigError(f"config file {str(p)!r} does not exist; see {example} for an example")
     try:
         data = yaml.load(p.read_text(), Loader=_UniqueKeyLoader)  # noqa: S506 -- a SafeLoader subclass
-    except yaml.YAMLError as e:
-        raise ConfigError(f"config file {str(p)!r} is not valid YAML: {e}") from e
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file {str(p)!r} is not a UTF-8 text file; give a YAML config, see {example}") from None
+    except yaml.YAMLError as e:  # PyYAML's message runs over lines (context, caret): one line here
+        where = f" at line {e.problem_mark.line + 1}" if getattr(e, "problem_mark", None) else ""
+        raise ConfigError(f"config file {str(p)!r} is not valid YAML{where} "
+                          f"({getattr(e, 'problem', None) or str(e).splitlines()[0]}); see {example}") from None
     if data is None:  # an empty file is more likely the wrong file than a wish for every default
         raise ConfigError(f"config file {str(p)!r} is empty; give its settings (see {example}) or, where the "
                           "command allows, leave the config out for the defaults")

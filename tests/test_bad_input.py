@@ -65,6 +65,11 @@ def files(tmp_path: Path) -> Path:
     (tmp_path / "afile").write_text("")
     (tmp_path / "adir").mkdir()
     (tmp_path / "empty.yaml").write_text("")
+    (tmp_path / "binary.bin").write_bytes(bytes(range(128, 256)))
+    (tmp_path / "unclosed.yaml").write_text("budget: [12\n")
+    (tmp_path / "score.pt").write_text("")  # exists: --out may name it with --overwrite
+    (tmp_path / "nonnum.csv").write_text(f"arch,value\n{CELL_A},high\n{CELL_B},1\n")
+    (tmp_path / "dup.csv").write_text(f"arch,value\n{CELL_A},1\n{CELL_B},2\n{CELL_A},3\n")
     return tmp_path
 
 
@@ -197,6 +202,21 @@ CASES = [
     # NB201's noise scale and mask trained an MBv3 model silently
     (["train", "--space", "mbv3", "--out", "m.pt", "--steps", "2", "--train-size", "10"],
      "train --space mbv3 needs --config"),
+    # a binary file's UnicodeDecodeError named neither the file nor a fix; PyYAML's error ran over lines
+    (["bench", "--config", "binary.bin"], "config file 'binary.bin' is not a UTF-8 text file; give a YAML config"),
+    (["bench", "--config", "unclosed.yaml"], "'unclosed.yaml' is not valid YAML at line 2 (expected ',' or ']'"),
+    (["search", "--dataset", "cifar10", "--method", "rs", "--data", "binary.bin"], "binary.bin is not a text CSV file"),
+    pytest.param([*SAMPLE, "--guide", "file:binary.bin"], "binary.bin is not a UTF-8 text file", marks=SLOW),
+    # named the data folder variable, which has nothing to do with a user's labels
+    pytest.param([*SAMPLE, "--guide", "file:"], "labels file '' names no file; give the path of a CSV", marks=SLOW),
+    pytest.param([*SAMPLE, "--guide", "file:adir"], "labels file 'adir' is a folder", marks=SLOW),
+    # neither the row nor the value was named
+    pytest.param([*SAMPLE, "--guide", "file:nonnum.csv"], "nonnum.csv line 2: could not convert string to float: "
+                                                          "'high'", marks=SLOW),
+    pytest.param([*SAMPLE, "--guide", "file:dup.csv"], f"dup.csv lists {CELL_A} on lines 2 and 4", marks=SLOW),
+    # the meta-predictor replaced the score network it was trained with
+    (["meta-train", "--sources", "meta-train-db", "--checkpoint", "score.pt", "--out", "score.pt", "--overwrite"],
+     "--out score.pt is the --checkpoint it reads (the score network)"),
 ]
 
 
@@ -314,7 +334,13 @@ def _sweep(tmp_path: Path, **overrides) -> Path:
     ({"seeds": 0}, "seeds is 0"),
     ({"seeds": ["a"]}, "seeds is"),
     ({"datasets": "cifar10"}, "datasets is 'cifar10'"),
-    ({"methods": {"rs": 3}}, "parameters of rs"),
+    ({"methods": {"rs": 3}}, "methods.rs is 3; it must be a mapping of its parameters \\(write rs: {} for"),
+    # read as {}: the method ran with its defaults
+    ({"methods": {"rs": 0}}, "methods.rs is 0; it must be a mapping"),
+    ({"methods": {"rs": []}}, "methods.rs is \\[\\]; it must be a mapping"),
+    # a count of 10 ** 12 ran out of memory listing the seeds, and the memory handler then crashed
+    ({"seeds": 10**12}, "seeds is 1000000000000; it must be a count from 1 to 100,000"),
+    ({"seeds": [2**40]}, "seeds is \\[1099511627776\\]; .* seeds from 0 to 4294967295"),
     ({"allow_unverified_data": "yes"}, "true or false"),
     # the sweep's black box is the NB201 table: another space searched it silently
     ({"space": "tnb101_micro"}, "space is 'tnb101_micro'; it must be nb201"),
@@ -402,6 +428,11 @@ def test_a_damaged_run_file_is_named(tmp_path, toy_bench_csv):
     with pytest.raises(DataFormatError, match="cifar10__rs__s0.json"):
         run_sweep(SweepConfig.from_yaml(_sweep(tmp_path, data=str(toy_bench_csv), allow_unverified_data=True)),
                   progress=False)
+    for other in ("[]", "null", '{"seeds": 3}'):  # valid JSON, no run record: an AttributeError before
+        (runs / "cifar10__rs__s0.json").write_text(other)
+        with pytest.raises(DataFormatError, match="cifar10__rs__s0.json is not a run file .*delete or move it"):
+            run_sweep(SweepConfig.from_yaml(_sweep(tmp_path, data=str(toy_bench_csv), allow_unverified_data=True)),
+                      progress=False)
 
 
 @pytest.mark.slow
@@ -451,6 +482,11 @@ def test_what_sample_measures_is_checked_before_it_samples(monkeypatch, capsys, 
     (["--target", "mine", "--class-names", "twice.txt"], "lists 'cat' more than once"),
     (["--target", "cifar10", "--n", "20000", "--train-top", "2"], "has 15,625 architectures; ask for at most 15,625"),
     (["--target", "cifar10", "--n", "4", "--train-top", "5"], "need 1 <= --train-top <= --n"),
+    # a folder was said not to exist
+    (["--target", "mine", "--class-names", "adir"], "class-name file 'adir' is a folder"),
+    (["--target", "mine", "--task-features", "adir"], "task-feature file 'adir' is a folder"),
+    # generated unguided and reported as the meta-predictor's choice
+    (["--target", "cifar10", "--scale", "0"], "every guidance scale is 0 ([0.0]): the cells would be generated"),
 ])
 def test_what_transfer_cannot_describe_is_refused_before_meta_training(monkeypatch, capsys, tmp_path, extra, message):
     """A target the meta-predictor cannot be told about failed only after meta-training (minutes)."""
@@ -463,6 +499,7 @@ def test_what_transfer_cannot_describe_is_refused_before_meta_training(monkeypat
     (tmp_path / "names.txt").write_text("no such class name anywhere\n")
     (tmp_path / "binary.pt").write_bytes(bytes(range(256)))
     (tmp_path / "twice.txt").write_text("cat\ndog\ncat\n")
+    (tmp_path / "adir").mkdir()
     sizes = [] if "--n" in extra else ["--n", "4", "--train-top", "2"]
     line = _one_line_error(capsys, ["transfer", "--sources", "nb201:cifar100", *sizes, *extra], tmp_path)
     assert message in line
@@ -584,3 +621,14 @@ def test_only_allocation_failures_become_one_line(monkeypatch):
     monkeypatch.setitem(cli.COMMANDS, "sample", fail)
     with pytest.raises(RuntimeError, match="shapes cannot be multiplied"):
         main(["sample", "--space", "nb201"])
+
+
+def test_a_bare_memory_error_is_one_line(monkeypatch, capsys):
+    """A MemoryError without a message crashed the handler itself (IndexError)."""
+    def fail(args):
+        raise MemoryError
+
+    monkeypatch.setitem(cli.COMMANDS, "sample", fail)
+    assert main(["sample", "--space", "nb201", "--n", "5"]) == 2
+    err = capsys.readouterr().err
+    assert "error: out of memory (MemoryError); this machine cannot hold" in err and "--n" in err

@@ -86,6 +86,10 @@ def test_official_files_are_checked(official, tmp_path) -> None:
     torch.save(records, bad / RECORDS)
     with pytest.raises(DataFormatError, match="record 7: its string .* and its operator matrix"):
         load_official_meta_train(bad, allow_unverified=True)
+    for damaged in (b"", b"plain text, not a pickle\n", (official / RECORDS).read_bytes()[:100]):
+        (bad / RECORDS).write_bytes(damaged)  # an EOFError / UnpicklingError traceback before
+        with pytest.raises(DataFormatError, match=f"{RECORDS} cannot be read as a torch file .* it is damaged"):
+            load_official_meta_train(bad, allow_unverified=True)
 
 
 def test_igraph_is_named_when_missing(official, tmp_path, monkeypatch) -> None:

@@ -226,6 +226,13 @@ def test_task_features_of_the_wrong_shape(tmp_path) -> None:
     np.save(tmp_path / "nan.npy", bad)
     with pytest.raises(DescriptorError, match=r"hold 1 NaN / infinite values"):
         load_task_features(tmp_path / "nan.npy", 5)
+    np.save(tmp_path / "c.npy", np.ones((10, 20, 5), dtype=np.complex64))  # torch dropped the imaginary part
+    with pytest.raises(DescriptorError, match=r"c.npy holds a ndarray of complex numbers, not a numeric array"):
+        load_task_features(tmp_path / "c.npy", 5)
+    (tmp_path / "notes.pt").write_text("some notes, not a tensor\n")  # torch's reason ran over many lines
+    with pytest.raises(DescriptorError, match=r"cannot read task features from .*notes.pt") as e:
+        load_task_features(tmp_path / "notes.pt", 5)
+    assert "\n" not in str(e.value)
 
 
 def test_unknown_class_name_without_the_optional_extra(embeddings, monkeypatch) -> None:

@@ -69,9 +69,19 @@ def median_text(t: dict[str, Any]) -> str:
     return f"{q(t['median'])} [{q(t['ci_low'])}, {q(t['ci_high'])}]"
 
 
+def read_run(path: str | Path) -> dict[str, Any]:
+    """One run file; a damaged one (``read_json``) or valid JSON that is no run record (a list,
+    null, an object without a spec) is named with the way out."""
+    record = read_json(path)
+    if not isinstance(record, dict) or not isinstance(record.get("spec"), dict):
+        raise DataFormatError(f"{path} is not a run file (JSON {type(record).__name__} without a run's spec): it is "
+                              "damaged or does not belong in a runs folder; delete or move it")
+    return record
+
+
 def load_runs(runs_dir: str | Path) -> list[dict[str, Any]]:
-    """Every run file in ``runs_dir``; a damaged one is named (``read_json``)."""
-    return [read_json(p) for p in sorted(Path(runs_dir).glob("*.json"))]
+    """Every run file in ``runs_dir``; a damaged one is named (``read_run``)."""
+    return [read_run(p) for p in sorted(Path(runs_dir).glob("*.json"))]
 
 
 def check_same_data(runs: Sequence[dict[str, Any]], runs_dir: str | Path, checksum: str) -> None:

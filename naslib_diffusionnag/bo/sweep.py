@@ -29,7 +29,7 @@ import torch
 from tqdm.auto import tqdm
 
 from .. import __version__
-from ..configio import read_yaml_mapping
+from ..configio import MAX_SEED, read_yaml_mapping
 from ..errors import ConfigError, DiffusionNAGError, UnknownNameError
 from ..oracles import NB201Benchmark, canonical_dataset
 from ..resultsio import check_writable, read_json, write_json_atomic
@@ -43,6 +43,7 @@ from .methods import (
     checkpoint_record,
     resolve_params,
 )
+from .report import read_run
 
 PROTOCOL = 2
 """Version of what a run computes for a given spec, recorded in every run file. 1 (runs
@@ -50,6 +51,9 @@ without the field, the committed ``benchmarks_results/bo_nb201``): hand-made see
 numpy acquisitions, per-method loops. 2: seeds derived by ``SeedSequence.spawn``, torch
 acquisitions bound to the surrogate, one ask/tell loop. Runs of different protocols are never
 resumed into nor aggregated with each other (``report.check_same_protocol``)."""
+#: the most seeds one sweep takes (each is a run per method and dataset; more is a typo, and a
+#: count of 10 ** 12 would exhaust memory listing them)
+MAX_SWEEP_SEEDS = 100_000
 
 
 @dataclass(frozen=True)
@@ -98,14 +102,19 @@ class SweepConfig:
             return ConfigError(f"{p}: {key} is {raw[key]!r}; it must be {want}")
 
         seeds = raw.get("seeds", 1)
-        if isinstance(seeds, bool) or not (isinstance(seeds, int) and seeds >= 1 or isinstance(seeds, list)
-                                           and seeds and all(isinstance(s, int) and not isinstance(s, bool)
-                                                             and s >= 0 for s in seeds)):
-            raise ConfigError(f"{p}: seeds is {seeds!r}; it must be a count >= 1 or a non-empty list of "
-                              "seeds >= 0")
+        if isinstance(seeds, bool) or not (isinstance(seeds, int) and 1 <= seeds <= MAX_SWEEP_SEEDS
+                                           or isinstance(seeds, list) and 1 <= len(seeds) <= MAX_SWEEP_SEEDS
+                                           and all(isinstance(s, int) and not isinstance(s, bool)
+                                                   and 0 <= s <= MAX_SEED for s in seeds)):
+            raise ConfigError(f"{p}: seeds is {seeds!r}; it must be a count from 1 to {MAX_SWEEP_SEEDS:,} (seeds "
+                              f"0 to count - 1) or a list of 1 to {MAX_SWEEP_SEEDS:,} seeds from 0 to {MAX_SEED}")
         raw["seeds"] = list(range(seeds)) if isinstance(seeds, int) else seeds
         if not isinstance(raw["methods"], dict) or not raw["methods"]:
             raise fail("methods", "a mapping of method names to their parameters")
+        for m, v in raw["methods"].items():
+            if v is not None and not isinstance(v, dict):
+                raise ConfigError(f"{p}: methods.{m} is {v!r}; it must be a mapping of its parameters "
+                                  f"(write {m}: {{}} for its defaults)")
         raw["methods"] = {m: (v or {}) for m, v in raw["methods"].items()}
         bad = set(raw["methods"]) - set(METHODS.names())
         if bad:
@@ -217,7 +226,7 @@ def is_done(spec: RunSpec, runs_dir: Path) -> bool:
     path = runs_dir / f"{spec.run_id}.json"
     if not path.exists():
         return False
-    record = read_json(path)
+    record = read_run(path)
     if not _same_run(record, spec):
         raise DiffusionNAGError(
             f"{path} was made with another setting ({record.get('spec')}, resolved "
@@ -238,9 +247,11 @@ def check_report_owner(results: Path, runs_dir: str, config: str | os.PathLike[s
     if not old.is_file():
         return
     try:
-        meta = read_json(old).get("meta", {})
+        previous = read_json(old)
     except DiffusionNAGError:
-        meta = {}
+        previous = {}
+    meta = previous.get("meta", {}) if isinstance(previous, dict) else {}
+    meta = meta if isinstance(meta, dict) else {}
     ours = {"config": config, **({"runs_dir": runs_dir} if "runs_dir" in meta else {})}
     if not all(meta.get(k) is not None and Path(meta[k]).resolve() == Path(v).resolve() for k, v in ours.items()):
         raise DiffusionNAGError(f"{old} is another sweep's report (made from {meta.get('config', 'an unknown config')}"
@@ -253,7 +264,7 @@ def finished_runs(config: SweepConfig) -> list[dict[str, Any]]:
     checked to be of its settings and protocol (``is_done``): what a report of this config may
     show. Other files in ``runs_dir`` (another config's runs) are left out, not mixed in."""
     runs_dir = Path(config.runs_dir)
-    return [read_json(runs_dir / f"{s.run_id}.json") for s in config.specs() if is_done(s, runs_dir)]
+    return [read_run(runs_dir / f"{s.run_id}.json") for s in config.specs() if is_done(s, runs_dir)]
 
 
 def _die_with_parent(parent: int) -> None:

@@ -122,16 +122,20 @@ class NB201Benchmark(TableBenchmark):
         another order than NB201's are accepted and said so in ``metric``)."""
         resolved = resolve_data_file(DEFAULT_CSV, check_path(path))
         space = NB201Space()
-        with open(resolved, newline="") as f:
-            reader = csv.DictReader(f)
-            needed = set(_CSV_COLUMNS.values()) | {"ArchitectureString"}
-            missing = needed - set(reader.fieldnames or [])
-            if missing:
-                raise DataFormatError(
-                    f"{resolved} is not a NATS-Bench NB201 table: columns {sorted(missing)} are "
-                    f"missing; expected the nats_bench.csv layout (see ../shared/data/nb201/README.md)"
-                )
-            rows = list(reader)
+        try:
+            with open(resolved, newline="", encoding="utf-8") as f:
+                reader = csv.DictReader(f)
+                needed = set(_CSV_COLUMNS.values()) | {"ArchitectureString"}
+                missing = needed - set(reader.fieldnames or [])
+                if missing:
+                    raise DataFormatError(
+                        f"{resolved} is not a NATS-Bench NB201 table: columns {sorted(missing)} are "
+                        f"missing; expected the nats_bench.csv layout (see ../shared/data/nb201/README.md)"
+                    )
+                rows = list(reader)
+        except UnicodeDecodeError:
+            raise DataFormatError(f"{resolved} is not a text CSV file; expected the nats_bench.csv layout "
+                                  "(see ../shared/data/nb201/README.md)") from None
         if len(rows) != space.size:
             raise DataFormatError(
                 f"{resolved} has {len(rows)} rows, expected {space.size} NB201 cells"

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import DataFormatError, UnknownNameError
+from ..errors import DataFormatError, DataNotFoundError, UnknownNameError
 from .nb201 import NB201Benchmark, canonical_dataset
 from .paths import resolve_data_file, sha256, verify_known
 from .soft_cost import MultilinearTable, multilinear_table
@@ -145,26 +145,38 @@ def nb201_property(name: str, bench: NB201Benchmark | None = None,
 
 def labels_from_csv(path: str | os.PathLike[str], bench: NB201Benchmark | None = None) -> PropertyTable:
     """A user's labelled architectures: CSV with header ``arch,value`` (cell strings)."""
-    p = resolve_data_file("user labels", path)
+    p = Path(path).expanduser()
+    if not str(path) or not p.is_file():
+        problem = "names no file" if not str(path) else "is a folder" if p.is_dir() else "does not exist"
+        raise DataNotFoundError(f"labels file {str(path)!r} {problem}; give the path of a CSV file with the header "
+                                "'arch,value'")
     from ..spaces.nb201 import NB201Space
 
     space = bench.space if bench else NB201Space()
-    with open(p, newline="", encoding="utf-8-sig") as f:  # -sig: Excel's "CSV UTF-8" starts with a BOM
-        reader = csv.DictReader(f)
-        if not {"arch", "value"} <= set(reader.fieldnames or []):
-            raise DataFormatError(f"{p} must have the header 'arch,value' (one cell string and number per row)")
-        rows = list(reader)
+    try:
+        with open(p, newline="", encoding="utf-8-sig") as f:  # -sig: Excel's "CSV UTF-8" starts with a BOM
+            reader = csv.DictReader(f)
+            if not {"arch", "value"} <= set(reader.fieldnames or []):
+                raise DataFormatError(f"{p} must have the header 'arch,value' (one cell string and number per row)")
+            rows = list(reader)
+    except UnicodeDecodeError:
+        raise DataFormatError(f"{p} is not a UTF-8 text file; give a CSV with the header 'arch,value'") from None
     ragged = next((i for i, r in enumerate(rows, 2) if None in r or None in r.values()), None)
     if ragged is not None:  # a shifted column would pair cells with the wrong values
         raise DataFormatError(f"{p} line {ragged} has {'more' if None in rows[ragged - 2] else 'fewer'} fields than "
                               f"the header {reader.fieldnames}; give one value per header column on every row")
-    try:
-        archs = [space.parse(r["arch"]) for r in rows]
-        values = np.array([float(r["value"]) for r in rows])
-    except ValueError as e:
-        raise DataFormatError(f"{p}: {e}") from e
-    if len(set(archs)) != len(archs):
-        raise DataFormatError(f"{p} lists an architecture twice; give one value per architecture")
+    archs, values, line_of = [], [], {}
+    for line, r in enumerate(rows, 2):
+        try:
+            archs.append(space.parse(r["arch"]))
+            values.append(float(r["value"]))
+        except ValueError as e:
+            raise DataFormatError(f"{p} line {line}: {e}") from None
+        if archs[-1] in line_of:
+            raise DataFormatError(f"{p} lists {archs[-1]} on lines {line_of[archs[-1]]} and {line}; give one value "
+                                  "per architecture")
+        line_of[archs[-1]] = line
+    values = np.array(values)
     if not values.size or not np.isfinite(values).all():
         raise DataFormatError(f"{p} has no values or a value that is not a finite number (NaN/inf); "
                               "give one number per architecture")

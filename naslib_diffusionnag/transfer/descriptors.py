@@ -65,7 +65,8 @@ def read_class_names(path: str | os.PathLike[str]) -> list[str]:
     """One class name per line (blank lines ignored)."""
     file = Path(path)
     if not file.is_file():
-        raise DescriptorError(f"class-name file {str(file)!r} does not exist; write one class name per line")
+        raise DescriptorError(f"class-name file {str(file)!r} {'is a folder' if file.is_dir() else 'does not exist'}; "
+                              "give a text file with one class name per line")
     try:
         text = file.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -204,15 +205,20 @@ def load_task_features(path: str | os.PathLike[str], dim: int) -> torch.Tensor:
     """A user's per-class feature sets (``.pt`` tensor or ``.npy`` array, ``C x S x dim``)."""
     file = Path(path)
     if not file.is_file():
-        raise DescriptorError(f"task-feature file {str(file)!r} does not exist")
+        raise DescriptorError(f"task-feature file {str(file)!r} {'is a folder' if file.is_dir() else 'does not exist'}; "
+                              f"give a .pt or .npy file holding a classes x samples x {dim} array")
     try:
         data = (np.load(file) if file.suffix == ".npy" else torch.load(file, weights_only=True))
     except Exception as e:  # noqa: BLE001 -- any unreadable file gets the same advice
-        raise DescriptorError(f"cannot read task features from {file} ({type(e).__name__}: {e}); save a classes x samples x "
-                              f"{dim} tensor with torch.save or numpy.save") from e
-    if not isinstance(data, (torch.Tensor, np.ndarray)) or not np.issubdtype(np.asarray(data).dtype, np.number):
-        raise DescriptorError(f"{file} holds a {type(data).__name__}, not a numeric array; save the classes x samples "
-                              f"x {dim} tensor itself (torch.save(tensor, path) or numpy.save)")
+        first = (str(e).splitlines() or [""])[0][:160]  # torch's weights_only text runs on for lines
+        raise DescriptorError(f"cannot read task features from {file} ({type(e).__name__}: {first}); save a classes "
+                              f"x samples x {dim} tensor with torch.save or numpy.save") from None
+    if (not isinstance(data, (torch.Tensor, np.ndarray)) or not np.issubdtype(np.asarray(data).dtype, np.number)
+            or np.iscomplexobj(np.asarray(data))):
+        kind = " of complex numbers" if np.iscomplexobj(np.asarray(data)) else ""
+        raise DescriptorError(f"{file} holds a {type(data).__name__}{kind}, not a numeric array of real values; "
+                              f"save the classes x samples x {dim} real tensor itself (torch.save(tensor, path) or "
+                              "numpy.save)")
     x = torch.as_tensor(np.asarray(data), dtype=torch.float32)
     if not torch.isfinite(x).all():
         raise DescriptorError(f"task features in {file} hold {int((~torch.isfinite(x)).sum())} NaN / infinite "

@@ -15,6 +15,7 @@ records get ``""`` there (the CSV's ``A``/``B`` was inferred from its values).
 from __future__ import annotations
 
 import os
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,10 @@ def _load(path: Path, allow_unverified: bool) -> tuple[Any, str]:
             raise MissingDependencyError(f"{path} holds python-igraph graphs; reading it needs igraph: "
                                          "pip install \"naslib-diffusionnag[official]\" (or pip install igraph)") from None
         raise
+    except (EOFError, pickle.UnpicklingError, RuntimeError) as e:  # empty, truncated or not a torch file
+        raise DataFormatError(f"{path} cannot be read as a torch file ({type(e).__name__}: "
+                              f"{(str(e).splitlines() or [''])[0][:120]}); it is damaged: copy DiffusionNAG's "
+                              f"{path.name} again") from None
 
 
 def _arch_of_matrix(matrix: Any) -> str:

@@ -26,6 +26,7 @@ from ..diffusion.sde import VESDE
 from ..errors import ConfigError, DiffusionNAGError
 from ..generation import ArchitectureGenerator, Generation, check_distinct_count
 from ..guidance import GuidanceTerm, Objective
+from ..guidance.schedule import check_scales
 from ..oracles import NB201Benchmark, TableBenchmark, canonical_dataset
 from ..spaces import SearchSpace
 from .descriptors import ClassNameEmbeddings, FewShot, load_task_features, name_task, read_class_names
@@ -146,6 +147,7 @@ class TransferNAS:
                 progress: bool = False) -> tuple[list[str], Generation]:
         """``n`` distinct valid cells generated under the meta-predictor's guidance, best
         predicted first, and the generation run that made them."""
+        check_guiding(scales)
         term = GuidanceTerm("meta-predictor", self.predictor, Objective("max"))
         made = self.generator.sample_distinct(n, seed, [term], list(scales), round_size=n, progress=progress)
         candidates = made.distinct[:n]
@@ -268,6 +270,14 @@ def prepare(target: str, trained: TrainedMetaPredictor, generator: ArchitectureG
                        bench if on_nb201 else None, info)
 
 
+def check_guiding(scales: Sequence[float]) -> None:
+    """Refuse scales that are all 0: the cells would be generated unguided while the result
+    reads as the meta-predictor's."""
+    if not any(check_scales(scales)):
+        raise ConfigError(f"every guidance scale is 0 ({list(scales)}): the cells would be generated unguided while "
+                          "the result reads as the meta-predictor's; give a scale > 0 (default 100,50,25)")
+
+
 def transfer_nas(target: str, sources: Sequence[str] | None = None, space: str = "nb201",
                  meta_checkpoint: str | os.PathLike[str] | None = None, descriptor: str = "class-names",
                  class_names: str | os.PathLike[str] | None = None,
@@ -288,6 +298,7 @@ def transfer_nas(target: str, sources: Sequence[str] | None = None, space: str =
     if (sources is None) == (meta_checkpoint is None):
         raise ConfigError("give either --sources (meta-train now) or --meta-checkpoint (a meta-predictor made "
                           "by `diffusionnag meta-train`), not both and not neither")
+    check_guiding(scales)  # before minutes of meta-training
     generator = ArchitectureGenerator.load(space, checkpoint)
     bench = NB201Benchmark.load(allow_unverified=allow_unverified) if space == "nb201" else None
     if meta_checkpoint is not None:
