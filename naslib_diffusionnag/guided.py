@@ -42,13 +42,20 @@ class GuideRequest:
 
     def __post_init__(self) -> None:
         """Refuse what is wrong in the request itself at once, not after a predictor is fitted."""
+        if not all(hasattr(self.prop, a) for a in ("name", "space", "evaluate", "soft")):  # a name string failed later
+            raise ConfigError(f"GuideRequest's property is {self.prop!r}; give an ArchProperty, e.g. "
+                              "space_property('nb201', 'accuracy:cifar10')")
         name = self.prop.name
+        if not isinstance(self.objective, Objective):
+            raise ConfigError(f"objective of {name} is {self.objective!r}; give an Objective, e.g. Objective('max') "
+                              "or Objective('budget', 10.0)")
         if self.predictor not in PREDICTOR_KINDS:
             raise ConfigError(f"predictor={self.predictor!r} for {name}; use one of {', '.join(PREDICTOR_KINDS)}")
         if self.predictor == "exact" and self.prop.soft is None:
             raise ConfigError(f"{name} has no exact expected value (only hardware costs with a table or count "
                               "do); use predictor=learned")
-        if not (isinstance(self.weight, (int, float)) and math.isfinite(self.weight) and self.weight > 0):
+        if not (isinstance(self.weight, (int, float)) and not isinstance(self.weight, bool)
+                and math.isfinite(self.weight) and self.weight > 0):
             raise ConfigError(f"weight of {name} is {self.weight!r}; it must be a finite number > 0 "
                               "(the objective, @max/@min/@budget/@target, sets the direction)")
         if not (isinstance(self.tighten, (int, float)) and math.isfinite(self.tighten) and self.tighten >= 0):
@@ -63,8 +70,9 @@ class GuideRequest:
         """Refuse what would make the run meaningless before any predictor is fitted: more
         labels than the property has values, a budget no architecture can meet."""
         prop, objective = self.prop, self.objective
-        if n_labels < 2:
-            raise ConfigError(f"n_labels is {n_labels}; a predictor needs at least 2 labelled architectures")
+        if isinstance(n_labels, bool) or not isinstance(n_labels, int) or n_labels < 2:
+            raise ConfigError(f"n_labels is {n_labels!r}; it must be an integer >= 2 (a predictor needs at least 2 "
+                              "labelled architectures)")
         if prop.domain is not None and n_labels > len(prop.domain):
             raise ConfigError(f"{n_labels} labels is more than the {len(prop.domain):,} architectures {prop.name} "
                               f"has values for; use at most {len(prop.domain):,}")
@@ -109,9 +117,16 @@ def fit_guidance(gen: ArchitectureGenerator, requests: Sequence[GuideRequest], n
     labels), else a noise-aware predictor fitted on ``n_labels`` architectures drawn with
     ``seed`` (only those labels are seen). ``label_transform``/``scales`` default to the
     benchmarked choice for the requests' directions (``default_guidance``)."""
+    if isinstance(requests, GuideRequest):  # not iterable: a TypeError before
+        raise ConfigError("fit_guidance takes a list of GuideRequest; wrap the one request in a list: [request]")
     if not requests or not all(isinstance(r, GuideRequest) for r in requests):
         raise ConfigError(f"fit_guidance takes one or more GuideRequest(property, objective), got {list(requests)!r}; "
                           "for unguided samples call generate without terms")
+    names = [r.prop.name for r in requests]
+    twice = next((n for n in names if names.count(n) > 1), None)
+    if twice is not None:  # as the CLI refuses --guide naming a property twice: its weight doubled silently
+        raise ConfigError(f"fit_guidance's requests name {twice} twice; give one request per property (its weight "
+                          "sets how strongly)")
     for request in requests:
         prop, space = request.prop, gen.space.name
         if prop.space != space:  # its labels would be architectures the generator cannot encode

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 
-from naslib_diffusionnag.diffusion import DiffusionConfig
+from naslib_diffusionnag.diffusion import DiffusionConfig, SamplerConfig
 from naslib_diffusionnag.errors import CheckpointError, ConfigError, InvalidArchitectureError
 from naslib_diffusionnag.generation import ArchitectureGenerator, pretrained_path
 from naslib_diffusionnag.guidance import GuidanceTerm, Objective, PredictorConfig
@@ -187,6 +187,33 @@ def test_fit_guidance_and_summarize_refuse_what_they_cannot_use(shipped):
         summarize([], {}, {"zzz": 3.0})
 
 
+def test_fit_guidance_refuses_requests_it_would_misread(shipped, toy_bench):
+    """A bare request (not a list) raised TypeError, n_labels 2.5 a numpy TypeError, and the same
+    property twice doubled its weight silently (the CLI refuses --guide naming it twice)."""
+    acc = space_property("nb201", "accuracy:cifar10", bench=toy_bench)
+    request = GuideRequest(acc, Objective("max"))
+    with pytest.raises(ConfigError, match=r"wrap the one request in a list: \[request\]"):
+        fit_guidance(shipped, request, 10, 0)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="requests name accuracy:cifar10 twice"):
+        fit_guidance(shipped, [request, GuideRequest(acc, Objective("max"), weight=2.0)], 10, 0)
+    with pytest.raises(ConfigError, match="n_labels is 2.5; it must be an integer >= 2"):
+        fit_guidance(shipped, [request], 2.5, 0)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("setting, message", [
+    ({"steps": 2.5}, "sampler.steps must be an integer >= 1, got 2.5"),  # failed in torch.linspace
+    ({"steps": True}, "sampler.steps must be an integer >= 1, got True"),
+    ({"steps": 0}, "sampler.steps must be an integer >= 1, got 0"),  # a plain ValueError before
+    ({"corrector_steps": 1.5}, "sampler.corrector_steps must be an integer >= 0, got 1.5"),
+    ({"snr": "0.2"}, "snr .* must be a finite number >= 0, got '0.2'"),
+    ({"eps": 0.0}, r"eps \(the last sampling time\) must be in \(0, 1\)"),
+    ({"noise_removal": "yes"}, "noise_removal must be true or false, got 'yes'"),
+])
+def test_sampler_config_refuses_what_the_sampler_cannot_use(setting, message):
+    with pytest.raises(ConfigError, match=message):
+        SamplerConfig(**setting)
+
+
 @pytest.mark.parametrize("seed", [-1, 1.5, True, "0"])
 def test_sampling_and_fitting_refuse_a_seed_that_is_not_a_natural_number(shipped, seed):
     """torch wrapped a negative seed onto another seed's noise without a word."""
@@ -306,12 +333,16 @@ def test_nb201_property_refuses_what_is_not_a_cell(toy_bench, tmp_path, arch):
     ({"weight": float("nan")}, "weight of accuracy:cifar10 is nan"),
     ({"tighten": -1.0}, "tighten of accuracy:cifar10 is -1.0; it must be a finite number >= 0"),
     ({"predictor": "magic"}, "predictor='magic' for accuracy:cifar10; use one of auto, exact, learned"),
+    ({"weight": True}, "weight of accuracy:cifar10 is True; it must be a finite number > 0"),  # read as 1
+    ({"objective": "max"}, "objective of accuracy:cifar10 is 'max'; give an Objective"),  # an AttributeError later
 ])
 def test_guide_request_is_checked_when_made(toy_bench, options, message):
     """Not after fit_guidance's 600-step predictor fit, as a weight of -1 was."""
     acc = space_property("nb201", "accuracy:cifar10", bench=toy_bench)
     with pytest.raises(ConfigError, match=message):
-        GuideRequest(acc, Objective("max"), **options)
+        GuideRequest(acc, **{"objective": Objective("max"), **options})
+    with pytest.raises(ConfigError, match="GuideRequest's property is 'accuracy:cifar10'; give an ArchProperty"):
+        GuideRequest("accuracy:cifar10", Objective("max"))  # type: ignore[arg-type]
 
 
 # ---- benchmark tables and transfer sources -------------------------------------------------

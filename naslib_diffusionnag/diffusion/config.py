@@ -29,10 +29,15 @@ def _require_int(key: str, value: Any, low: int, high: int | None = None) -> Non
         raise ConfigError(f"{key} must be an integer {want}, got {value!r}")
 
 
+def _finite(value: Any) -> bool:
+    """A finite int or float (not a bool, string or None)."""
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
+
+
 def _require_number(key: str, value: Any, in_range: bool, want: str) -> None:
     """``ConfigError`` naming ``key`` unless ``value`` is a finite number and ``in_range`` (the
     caller's range test, described by ``want``): ``inf`` passes a ``> 0`` test and trains to NaN."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or not in_range:
+    if not _finite(value) or not in_range:
         raise ConfigError(f"{key} must be a finite number {want}, got {value!r}")
 
 
@@ -77,9 +82,9 @@ class ModelConfig:
             _require_int(f"model.{name}", getattr(self, name), 1)
         _require_number("model.dropout", self.dropout, 0 <= self.dropout < 1, ">= 0 and < 1")
         if self.d_model % self.n_heads or self.d_model % 2:
-            raise ValueError(f"d_model {self.d_model} must be even and divisible by n_heads {self.n_heads}")
+            raise ConfigError(f"d_model {self.d_model} must be even and divisible by n_heads {self.n_heads}")
         if self.mask not in get_args(MaskMode):
-            raise ValueError(f"mask must be one of {', '.join(get_args(MaskMode))}, got {self.mask!r}")
+            raise ConfigError(f"mask must be one of {', '.join(get_args(MaskMode))}, got {self.mask!r}")
 
 
 @dataclass(frozen=True)
@@ -118,14 +123,16 @@ class SamplerConfig:
     noise_removal: bool = True
 
     def __post_init__(self) -> None:
-        if self.steps < 1 or self.corrector_steps < 0:
-            raise ValueError(f"need steps >= 1 and corrector_steps >= 0, got {self.steps}, {self.corrector_steps}")
-        if not (math.isfinite(self.snr) and self.snr >= 0):  # a NaN step size turns every sample invalid
-            raise ValueError(f"sampler snr (the Langevin corrector's signal-to-noise ratio) must be a finite "
-                             f"number >= 0, got {self.snr}; the default is 0.16")
-        if not (math.isfinite(self.eps) and 0 < self.eps < 1):
-            raise ValueError(f"sampler eps (the last sampling time) must be in (0, 1), got {self.eps}; the default "
-                             "is 1e-5")
+        _require_int("sampler.steps", self.steps, 1)  # 2.5 failed deep in torch.linspace
+        _require_int("sampler.corrector_steps", self.corrector_steps, 0)
+        if not _finite(self.snr) or self.snr < 0:  # a NaN step size turns every sample invalid
+            raise ConfigError(f"sampler snr (the Langevin corrector's signal-to-noise ratio) must be a finite "
+                              f"number >= 0, got {self.snr!r}; the default is 0.16")
+        if not _finite(self.eps) or not 0 < self.eps < 1:
+            raise ConfigError(f"sampler eps (the last sampling time) must be in (0, 1), got {self.eps!r}; the default "
+                              "is 1e-5")
+        if not isinstance(self.noise_removal, bool):
+            raise ConfigError(f"sampler noise_removal must be true or false, got {self.noise_removal!r}")
 
     @property
     def nfe(self) -> int:
@@ -150,21 +157,21 @@ class DiffusionConfig:
         types = {"sde": SDEConfig, "model": ModelConfig, "train": TrainConfig, "sampler": SamplerConfig}
         unknown = set(data) - set(types)
         if unknown:
-            raise ValueError(f"unknown config sections {sorted(unknown)}; valid: {sorted(types)}")
+            raise ConfigError(f"unknown config sections {sorted(unknown)}; valid: {sorted(types)}")
         for name, typ in types.items():
             value = data.get(name, {})
             if name == "sde" and isinstance(value, str):
                 parts[name] = sde_preset(value)
                 continue
             if not isinstance(value, dict):
-                raise ValueError(f"config section {name!r} must be a mapping of keys to values, got {value!r}")
+                raise ConfigError(f"config section {name!r} must be a mapping of keys to values, got {value!r}")
             allowed = {f.name for f in fields(typ)}
             bad = set(value) - allowed
             if bad:
-                raise ValueError(f"unknown keys {sorted(bad)} in config section {name!r}; valid: {sorted(allowed)}")
+                raise ConfigError(f"unknown keys {sorted(bad)} in config section {name!r}; valid: {sorted(allowed)}")
             for f in fields(typ):
                 if f.name in value and not _has_type(value[f.name], str(f.type)):
-                    raise ValueError(f"{name}.{f.name} is {value[f.name]!r}; it must be of type {f.type}")
+                    raise ConfigError(f"{name}.{f.name} is {value[f.name]!r}; it must be of type {f.type}")
             parts[name] = typ(**value)
         return cls(**parts)
 
