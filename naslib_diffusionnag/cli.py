@@ -243,6 +243,9 @@ def cmd_sample(args: argparse.Namespace) -> dict[str, Any]:
 
 def _check_sample_flags(args: argparse.Namespace) -> None:
     """Refuse flags that would change nothing (a user who passes them expects an effect)."""
+    if args.corrector_steps == 0 and args.snr is not None:
+        raise DiffusionNAGError("--snr sets the Langevin corrector's step size, and --corrector-steps 0 turns the "
+                                "corrector off: drop one of them")
     if not args.guide:
         unused = [f for f, v in (("--scale", args.scale), ("--label-transform", args.label_transform),
                                  ("--n-labels", args.n_labels)) if v is not None]
@@ -250,7 +253,8 @@ def _check_sample_flags(args: argparse.Namespace) -> None:
             raise DiffusionNAGError(f"{', '.join(unused)} set(s) how guidance is fitted, and there is no --guide: "
                                     "add --guide PROPERTY or drop them")
         if not args.dataset:
-            unused = [f for f, v in (("--data", args.data), ("--resolution", args.resolution)) if v is not None]
+            unused = [f for f, v in (("--data", args.data), ("--resolution", args.resolution),
+                                     ("--allow-unverified-data", args.allow_unverified_data or None)) if v is not None]
             if unused:
                 raise DiffusionNAGError(f"{', '.join(unused)} set(s) the benchmark or oracle that measures "
                                         "architectures, and nothing is measured without --dataset or --guide: add "
@@ -345,9 +349,16 @@ def cmd_bench(args: argparse.Namespace) -> dict[str, Any]:
     from collections import Counter
 
     from .bo import report
-    from .bo.sweep import SweepConfig, check_report_owner, finished_runs, run_sweep
+    from .bo.sweep import SweepConfig, check_backend, check_report_owner, finished_runs, run_sweep
     from .oracles import NB201Benchmark
 
+    if args.aggregate_only:
+        unused = [f for f, v in (("--workers", args.workers), ("--backend", args.backend)) if v is not None]
+        if unused:
+            raise DiffusionNAGError(f"{', '.join(unused)} set(s) how runs execute, and --aggregate-only runs none: "
+                                    "drop them or --aggregate-only")
+    workers, backend = args.workers or 1, args.backend or "process"
+    check_backend(backend)  # before any folder is made
     config = SweepConfig.from_yaml(args.config)
     results = Path(config.results)
     check_placeable(results.parent)  # before the sweep, not after hours of runs; created once the data loads
@@ -355,7 +366,7 @@ def cmd_bench(args: argparse.Namespace) -> dict[str, Any]:
     bench = NB201Benchmark.load(config.data, config.allow_unverified_data)
     check_writable(results.parent)
     if not args.aggregate_only:
-        run_sweep(config, workers=args.workers, backend=args.backend, progress=args.progress)
+        run_sweep(config, workers=workers, backend=backend, progress=args.progress)
     runs = finished_runs(config)
     if not runs:
         raise DiffusionNAGError(f"no finished runs of {args.config}'s methods, datasets and seeds in "
@@ -733,8 +744,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     be = add("bench", "run a resumable sweep of methods x datasets x seeds and aggregate it")
     be.add_argument("--config", required=True, help="sweep YAML (configs/bo_nb201.yaml)")
-    be.add_argument("--workers", type=at_least(1), default=1, help="parallel worker processes")
-    be.add_argument("--backend", default="process", choices=["process", "ray"], help="where runs execute")
+    be.add_argument("--workers", type=at_least(1), help="parallel worker processes (default: 1)")
+    be.add_argument("--backend", choices=["process", "ray"], help="where runs execute (default: process)")
     be.add_argument("--progress", **progress)
     be.add_argument("--aggregate-only", action="store_true", help="only aggregate the runs on disk")
     be.add_argument("--json", action="store_true", help="print a JSON summary as the last line")

@@ -214,6 +214,13 @@ CASES = [
     pytest.param([*SAMPLE, "--guide", "file:nonnum.csv"], "nonnum.csv line 2: could not convert string to float: "
                                                           "'high'", marks=SLOW),
     pytest.param([*SAMPLE, "--guide", "file:dup.csv"], f"dup.csv lists {CELL_A} on lines 2 and 4", marks=SLOW),
+    # flags that changed nothing were accepted
+    (["bench", "--config", "sweep.yaml", "--aggregate-only", "--workers", "4"],
+     "--workers set(s) how runs execute, and --aggregate-only runs none"),
+    (["bench", "--config", "sweep.yaml", "--aggregate-only", "--backend", "process"], "--backend set(s) how runs"),
+    ([*SAMPLE, "--corrector-steps", "0", "--snr", "0.5"], "--snr sets the Langevin corrector's step size, and "
+                                                          "--corrector-steps 0 turns the corrector off"),
+    ([*SAMPLE, "--allow-unverified-data"], "--allow-unverified-data set(s) the benchmark or oracle"),
     # the meta-predictor replaced the score network it was trained with
     (["meta-train", "--sources", "meta-train-db", "--checkpoint", "score.pt", "--out", "score.pt", "--overwrite"],
      "--out score.pt is the --checkpoint it reads (the score network)"),
@@ -621,6 +628,18 @@ def test_only_allocation_failures_become_one_line(monkeypatch):
     monkeypatch.setitem(cli.COMMANDS, "sample", fail)
     with pytest.raises(RuntimeError, match="shapes cannot be multiplied"):
         main(["sample", "--space", "nb201"])
+
+
+def test_the_ray_backend_without_ray_makes_no_folder(monkeypatch, tmp_path, capsys):
+    """It failed after the runs and results folders were made (left empty)."""
+    from naslib_diffusionnag.bo import sweep
+
+    real = sweep.importlib.util.find_spec
+    monkeypatch.setattr(sweep.importlib.util, "find_spec", lambda name: None if name == "ray" else real(name))
+    path = _sweep(tmp_path)
+    assert main(["bench", "--config", str(path), "--backend", "ray", "--no-progress"]) == 2
+    assert "the ray backend needs Ray: pip install" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists() and not (tmp_path / "res").exists()
 
 
 def test_a_bare_memory_error_is_one_line(monkeypatch, capsys):

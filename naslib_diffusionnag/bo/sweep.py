@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import functools
+import importlib.util
 import json
 import multiprocessing as mp
 import os
@@ -30,7 +31,7 @@ from tqdm.auto import tqdm
 
 from .. import __version__
 from ..configio import MAX_SEED, read_yaml_mapping
-from ..errors import ConfigError, DiffusionNAGError, UnknownNameError
+from ..errors import ConfigError, DiffusionNAGError, MissingDependencyError, UnknownNameError
 from ..oracles import NB201Benchmark, canonical_dataset
 from ..resultsio import check_writable, read_json, write_json_atomic
 from ..spaces import get_space
@@ -304,11 +305,18 @@ def sweep_lock(runs_dir: Path) -> Iterator[None]:
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
+def check_backend(backend: str) -> None:
+    """Refuse an unknown backend, or Ray when it is not installed, before any folder is made."""
+    if backend not in ("process", "ray"):
+        raise ConfigError(f"unknown backend {backend!r}; use 'process' or 'ray'")
+    if backend == "ray" and importlib.util.find_spec("ray") is None:
+        raise MissingDependencyError("the ray backend needs Ray: pip install 'ray>=2.9' (or use --backend process)")
+
+
 def run_sweep(config: SweepConfig, workers: int = 1, backend: str = "process", max_restarts: int = 3,
               progress: bool = True) -> list[str]:
     """Run every unfinished spec; returns the run files of the whole sweep."""
-    if backend not in ("process", "ray"):
-        raise ConfigError(f"unknown backend {backend!r}; use 'process' or 'ray'")
+    check_backend(backend)
     if workers < 1:
         raise ConfigError(f"workers is {workers}; use at least 1 worker process")
     runs_dir = check_writable(config.runs_dir)
