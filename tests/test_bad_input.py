@@ -213,7 +213,7 @@ CASES = [
     # neither the row nor the value was named
     pytest.param([*SAMPLE, "--guide", "file:nonnum.csv"], "nonnum.csv line 2: could not convert string to float: "
                                                           "'high'", marks=SLOW),
-    pytest.param([*SAMPLE, "--guide", "file:dup.csv"], f"dup.csv lists {CELL_A} on lines 2 and 4", marks=SLOW),
+    pytest.param([*SAMPLE, "--guide", "file:dup.csv"], f"dup.csv lists {CELL_A} twice (lines 2 and 4)", marks=SLOW),
     # flags that changed nothing were accepted
     (["bench", "--config", "sweep.yaml", "--aggregate-only", "--workers", "4"],
      "--workers set(s) how runs execute, and --aggregate-only runs none"),

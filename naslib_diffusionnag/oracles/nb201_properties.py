@@ -173,8 +173,8 @@ def labels_from_csv(path: str | os.PathLike[str], bench: NB201Benchmark | None =
         except ValueError as e:
             raise DataFormatError(f"{p} line {line}: {e}") from None
         if archs[-1] in line_of:
-            raise DataFormatError(f"{p} lists {archs[-1]} on lines {line_of[archs[-1]]} and {line}; give one value "
-                                  "per architecture")
+            raise DataFormatError(f"{p} lists {archs[-1]} twice (lines {line_of[archs[-1]]} and {line}); give one "
+                                  "value per architecture")
         line_of[archs[-1]] = line
     values = np.array(values)
     if not values.size or not np.isfinite(values).all():
