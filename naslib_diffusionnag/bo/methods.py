@@ -169,9 +169,10 @@ class DiffusionBOParams(BOParams):
     (the committed runs) or the ``acquisition`` function itself, how many one-edit
     mutations of the best queried cells join each round's generated candidates (0: none), and
     after how many queries without a new best the round's candidates are BANANAS' mutations
-    instead of generated cells until the next improvement (``stall_switch``, 0: never; 20 since it
-    was never worse at 150 queries on any of 60 tuning runs, ``bo_guide_nb201*_b150.md``;
-    ``candidates.StallSwitchAO``), and the encoder of a second ensemble that
+    instead of generated cells until the next improvement (``stall_switch``, 0: never; 20 once it
+    was never worse at 150 queries on any of 60 tuning runs, 10 since it passed the normal-score
+    round's adoption rule on tuning seeds 100-119, ``bo_guide_nb201*_b150.md`` (bo_nb201.md's runs
+    up to commit cb0283f used 20); ``candidates.StallSwitchAO``), and the encoder of a second ensemble that
     the acquisition binds to (it ranks what is queried) while the first one's mean guides the
     sampler (``ranking_encoder``; None: one ensemble does both, every committed result), and how
     many extra sampling rounds top the generated pool up to ``candidates`` distinct unqueried
@@ -180,7 +181,7 @@ class DiffusionBOParams(BOParams):
     scales: tuple[float, ...] = (100.0, 50.0, 25.0)
     guide: str = "mean"
     mix_mutations: int = 0
-    stall_switch: int = 20
+    stall_switch: int = 10
     ranking_encoder: str | None = None
     fill_rounds: int = 0
 
