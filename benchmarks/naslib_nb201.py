@@ -49,12 +49,12 @@ DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
 #: whose queries NASLib's BANANAS chooses, refuses them), so the shared config keeps 0; and its
 #: surrogate ensemble is 5, our BO default (bo_nb201.md), where NASLib's BANANAS and
 #: bananas_diffusion keep the shared num_ensemble 3 of NASLib's defaults; and it switches to mutation
-#: candidates after 20 queries without a new best (stall_switch, our default since it was chosen on
+#: candidates after 10 queries without a new best (stall_switch, our default since it was chosen on
 #: tuning seeds 100-119, bo_guide_nb201*_b150.md), and its surrogate regresses normal scores of the
 #: labels' ranks (our BO methods' default, chosen on the same tuning seeds; bananas_diffusion keeps
 #: the config's z-scores, its committed runs' setting)
 OVERRIDES = {"diffusionnag": ["search.diffusion_local_queries", "3", "search.num_ensemble", "5",
-                              "search.diffusion_stall_switch", "20",
+                              "search.diffusion_stall_switch", "10",
                               "search.diffusion_surrogate_labels", "normal_scores"]}
 
 
