@@ -46,7 +46,7 @@ def cmd_train(args: argparse.Namespace) -> dict[str, Any]:
                                 f"(sigma_max {DiffusionConfig().sde.sigma_max:g}), {args.space}'s preset has sigma_max "
                                 f"{own.sigma_max:g}; pass --config "
                                 + (f"configs/{args.space}.yaml" if shipped.is_file() else f"FILE with `sde: {args.space}`"))
-    config = (DiffusionConfig.from_yaml(args.config, args.space) if args.config else DiffusionConfig()).with_overrides(
+    config = (DiffusionConfig.from_yaml(args.config, args.space, SPACES.names()) if args.config else DiffusionConfig()).with_overrides(
         train={"steps": args.steps, "seed": args.seed},
         model={"positional": False} if args.no_positional else {},
     )
@@ -204,6 +204,13 @@ def cmd_sample(args: argparse.Namespace) -> dict[str, Any]:
         name, out["dataset"] = accuracy
         reported["true_accuracy"] = guided[name] if name in guided else space_property(space, name, **options)
     reported.update({f"true_{p.name}": p for p in guided.values() if p is not reported.get("true_accuracy")})
+    if requests and all(r.exact for r in requests):
+        unused = [f for f, v in (("--label-transform", args.label_transform), ("--n-labels", args.n_labels))
+                  if v is not None]
+        if unused:  # exact guidance draws no labels and fits nothing
+            raise DiffusionNAGError(f"{', '.join(unused)} set(s) how a learned predictor is fitted, and every --guide "
+                                    "here uses the exact expected value (no labels): drop them, or add "
+                                    "predictor=learned to a --guide")
     projection = _projection(args, requests, gen)  # checked before any label is drawn
     fitted = FittedGuidance([], [])
     if requests:
@@ -224,8 +231,10 @@ def cmd_sample(args: argparse.Namespace) -> dict[str, Any]:
     if args.distinct:
         out.update({"samples_drawn": len(result.archs), "n_distinct": len(valid)})
         if len(valid) < args.n:
-            print(f"warning: only {len(valid)} distinct valid architectures after {len(result.archs)} samples "
-                  f"; lower the guidance scale for more diversity", file=sys.stderr)
+            advice = ("lower the guidance scale for more diversity" if requests else  # unguided: no scale to lower
+                      "sample with more --steps (few steps make invalid samples) or a better-trained checkpoint")
+            print(f"warning: only {len(valid)} distinct valid architectures after {len(result.archs)} samples; "
+                  f"{advice}", file=sys.stderr)
     out["iso_uniqueness"] = (len({gen.space.iso_key(a) for a in valid}) / len(valid)) if valid else 0.0
     out.update({"seconds": result.seconds, "nfe": result.nfe,
                 "valid_per_second": len(valid) / result.seconds if result.seconds else 0.0})

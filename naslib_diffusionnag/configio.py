@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import fields
+from numbers import Real
 from pathlib import Path
 from types import UnionType
 from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
+import numpy as np
 import yaml
 
 from .errors import ConfigError
@@ -30,6 +33,13 @@ class _UniqueKeyLoader(yaml.SafeLoader):
                                      f"{key_node.start_mark.line + 1}); keep one")
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+
+# YAML 1.1 (PyYAML) reads ``1e-3`` as a string, YAML 1.2 and every other reader as a float: a
+# config's ``lr: 1e-3`` means the number.
+_UniqueKeyLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float", re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."))
 
 
 def read_yaml_mapping(path: str | os.PathLike[str], example: str) -> dict[str, Any]:
@@ -112,6 +122,30 @@ def _describe(hint: Any) -> str:
 #: the largest seed a user may give (CLI ``--seed``, a training config's ``train.seed``): what
 #: numpy's legacy and torch's generators both take
 MAX_SEED = 2**32 - 1
+
+
+def require_int(what: str, value: Any, low: int, high: int | None = None, hint: str = "") -> int:
+    """``value`` as an int in [low, high]; ``ConfigError`` "``what`` must be an integer ..., got
+    ``value``" otherwise (a float or bool is refused, not rounded: 2.5 steps or True samples fail
+    deep in torch or mean something else). numpy integers pass."""
+    if (isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low
+            or (high is not None and value > high)):
+        want = f">= {low}" if high is None else f"in [{low}, {high}]"
+        raise ConfigError(f"{what} must be an integer {want}, got {value!r}{hint}")
+    return int(value)
+
+
+def is_finite_number(value: Any) -> bool:
+    """A finite int or float: not a bool (True would read as 1), a string or None, and not NaN
+    (which passes every comparison) or inf (which passes ``> 0``)."""
+    return not isinstance(value, bool) and isinstance(value, Real) and math.isfinite(value)
+
+
+def require_number(what: str, value: Any, test: Callable[[Any], bool], want: str, hint: str = "") -> None:
+    """``ConfigError`` "``what`` must be a finite number ``want``, got ``value``" (+ ``hint``)
+    unless ``value`` is a finite number passing ``test`` (only called on finite numbers)."""
+    if not (is_finite_number(value) and test(value)):
+        raise ConfigError(f"{what} must be a finite number {want}, got {value!r}{hint}")
 
 
 def require_at_least(config: Any, minimum: float, *names: str) -> None:

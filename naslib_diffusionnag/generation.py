@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from . import __version__
+from .configio import require_int
 from .diffusion import (
     VESDE,
     Checkpoint,
@@ -129,18 +130,14 @@ def round_seed(seed: int, r: int) -> int:
 def check_count(n: Any, what: str = "n") -> int:
     """``n`` (a number of samples or rounds) as an int >= 1: a float or a negative number would
     otherwise fail deep in torch (negative dimension, invalid randn arguments)."""
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ConfigError(f"{what} is {n!r}; it must be an integer >= 1")
-    return int(n)
+    return require_int(what, n, 1)
 
 
 def check_seed(seed: Any) -> int:
     """``seed`` as an int >= 0: torch wraps a negative seed silently onto another seed's noise,
     and the CLI and sweeps refuse it, so the Python API does too. No upper bound below torch's
     2**64: derived seeds (``round_seed``) pass ``configio.MAX_SEED``, the bound of user seeds."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ConfigError(f"seed is {seed!r}; it must be an integer >= 0")
-    return int(seed)
+    return require_int("seed", seed, 0)
 
 
 def check_distinct_count(n: Any, space: SearchSpace, what: str = "n") -> int:
@@ -276,6 +273,9 @@ class ArchitectureGenerator:
         (this is how guidance plugs in; it enables autograd for itself). Deterministic on a
         device for a given seed and ``n``: the noise comes from a CPU generator seeded by ``seed``."""
         n = check_count(n)
+        if sampler is not None and not isinstance(sampler, SamplerConfig):  # a dict failed in an attribute lookup
+            raise ConfigError(f"sampler is {sampler!r}; give a SamplerConfig, e.g. "
+                              "dataclasses.replace(generator.config.sampler, steps=40), or None for the checkpoint's")
         sampler = sampler or self.config.sampler
         generator = torch.Generator().manual_seed(check_seed(seed))
         start = time.perf_counter()

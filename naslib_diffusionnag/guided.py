@@ -7,17 +7,18 @@ CLI and the benchmarks call these functions rather than each re-assembling the s
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 
+from .configio import require_int
 from .diffusion import SamplerConfig
 from .errors import ConfigError
 from .generation import ArchitectureGenerator, Generation, check_seed
 from .guidance import GuidanceTerm, Objective, PredictorConfig
+from .guidance.guide import check_weight
 from .guidance.schedule import check_scales, default_guidance
 from .metrics import summary_stats
 from .oracles.properties import ArchProperty, draw_labels
@@ -54,12 +55,7 @@ class GuideRequest:
         if self.predictor == "exact" and self.prop.soft is None:
             raise ConfigError(f"{name} has no exact expected value (only hardware costs with a table or count "
                               "do); use predictor=learned")
-        if not (isinstance(self.weight, (int, float)) and not isinstance(self.weight, bool)
-                and math.isfinite(self.weight) and self.weight > 0):
-            raise ConfigError(f"weight of {name} is {self.weight!r}; it must be a finite number > 0 "
-                              "(the objective, @max/@min/@budget/@target, sets the direction)")
-        if not (isinstance(self.tighten, (int, float)) and math.isfinite(self.tighten) and self.tighten >= 0):
-            raise ConfigError(f"tighten of {name} is {self.tighten!r}; it must be a finite number >= 0")
+        check_weight(name, self.weight, self.tighten)
 
     @property
     def exact(self) -> bool:
@@ -70,9 +66,7 @@ class GuideRequest:
         """Refuse what would make the run meaningless before any predictor is fitted: more
         labels than the property has values, a budget no architecture can meet."""
         prop, objective = self.prop, self.objective
-        if isinstance(n_labels, bool) or not isinstance(n_labels, int) or n_labels < 2:
-            raise ConfigError(f"n_labels is {n_labels!r}; it must be an integer >= 2 (a predictor needs at least 2 "
-                              "labelled architectures)")
+        require_int("n_labels", n_labels, 2, hint=" (a predictor needs at least 2 labelled architectures)")
         if prop.domain is not None and n_labels > len(prop.domain):
             raise ConfigError(f"{n_labels} labels is more than the {len(prop.domain):,} architectures {prop.name} "
                               f"has values for; use at most {len(prop.domain):,}")

@@ -61,6 +61,8 @@ def files(tmp_path: Path) -> Path:
     (tmp_path / "nan.csv").write_text(f"arch,value\n{CELL_A},nan\n{CELL_B},1\n")
     (tmp_path / "wrongtype.yaml").write_text("train:\n  batch_size: big\n")
     (tmp_path / "dupkey.yaml").write_text("train:\n  batch_size: 8\n  batch_size: 16\n")
+    (tmp_path / "nb999.yaml").write_text("space: nb999\ntrain:\n  batch_size: 8\n")
+    (tmp_path / "mbv3sde.yaml").write_text("sde: mbv3\ntrain:\n  batch_size: 8\n")
     (tmp_path / "notamapping.yaml").write_text("model: 5\n")
     (tmp_path / "afile").write_text("")
     (tmp_path / "adir").mkdir()
@@ -136,6 +138,11 @@ CASES = [
     ([*SAMPLE, "--scale", "5"], "--scale set(s) how guidance is fitted, and there is no --guide"),
     ([*SAMPLE, "--label-transform", "zscore", "--n-labels", "50"], "--label-transform, --n-labels set(s)"),
     ([*SAMPLE, "--data", "const.csv"], "--data set(s) the benchmark or oracle"),
+    pytest.param([*SAMPLE, "--guide", "latency:pixel3@budget=8", "--label-transform", "zscore"],
+                 "--label-transform set(s) how a learned predictor is fitted, and every --guide here uses the exact",
+                 marks=SLOW),
+    pytest.param([*SAMPLE, "--guide", "flops:cifar10@budget=50", "--n-labels", "50"],
+                 "--n-labels set(s) how a learned predictor", marks=SLOW),
     ([*SAMPLE, "--resolution", "160"], "nothing is measured without --dataset or --guide"),
     (["search", "--dataset", "cifar10", "--method", "rs", "--checkpoint", "none.pt"],
      "--method rs generates nothing: drop it"),
@@ -174,6 +181,11 @@ CASES = [
     (["train", "--space", "nb201", "--out", "m.pt", "--config", str(ROOT / "configs" / "mbv3.yaml")],
      "is made for search space 'mbv3' (its `space:` key), not 'nb201'"),
     (["train", "--space", "nb201", "--out", "m.pt", "--config", "empty.yaml"], "empty.yaml' is empty"),
+    # a misspelt space was offered as the fix (train --space nb999); another space's SDE preset trained
+    (["train", "--space", "nb201", "--out", "m.pt", "--config", "nb999.yaml"],
+     "`space: nb999` is no search space; write one of mbv3, nb201, tnb101_micro"),
+    (["train", "--space", "nb201", "--out", "m.pt", "--config", "mbv3sde.yaml"],
+     "`sde: mbv3` is search space mbv3's noise scale (sigma_max 1), not nb201's; write `sde: nb201`"),
     # YAML keeps the last of two equal keys: the config ran with a value its reader may not see
     (["train", "--space", "nb201", "--out", "m.pt", "--config", "dupkey.yaml"],
      "key 'batch_size' is given twice in one mapping (line 3); keep one"),

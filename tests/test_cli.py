@@ -163,6 +163,15 @@ def test_distinct_guided_sample_reports_n_distinct_cells(capsys, bench):
     assert out["unguided"]["true_accuracy"]["mean"] < out["true_accuracy"]["mean"]
 
 
+def test_a_distinct_shortfall_advice_fits_the_run(capsys):
+    """Unguided, there is no guidance scale to lower (the advice used to say to lower it)."""
+    code, out, err = run(capsys, "sample", "--space", "nb201", "--n", "3", "--seed", "0", "--steps", "1",
+                         "--distinct", "--json", "--no-progress")
+    assert code == 0 and out["n_distinct"] < 3  # one step of 1000: (nearly) nothing valid
+    assert f"only {out['n_distinct']} distinct valid architectures after {out['samples_drawn']} samples; " \
+           "sample with more --steps" in err and "guidance scale" not in err
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("spec, message", [
     ("accuracy:cifar10@up", "bad --guide option 'up'"),

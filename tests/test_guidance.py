@@ -322,7 +322,7 @@ def test_guided_generation_as_a_library(gen, bench):
         fit_guidance(gen, [GuideRequest(acc, Objective("max"))], n_labels=20000, seed=0)
     with pytest.raises(ConfigError, match="below its smallest value"):
         fit_guidance(gen, [GuideRequest(lat, Objective("budget", -1.0))], n_labels=50, seed=0)
-    with pytest.raises(ConfigError, match="tighten of latency:pixel3 is -1.0"):
+    with pytest.raises(ConfigError, match="tighten of latency:pixel3 must be a finite number >= 0, got -1.0"):
         fit_guidance(gen, [GuideRequest(lat, Objective("budget", 8.0), tighten=-1.0)], n_labels=50, seed=0)
     tight = fit_guidance(gen, [GuideRequest(lat, Objective("budget", 8.0), tighten=0.5)], n_labels=50, seed=0)
     assert tight.terms[0].tighten == 0.5 and tight.records[0]["tighten"] == 0.5

@@ -108,6 +108,20 @@ def test_the_edges_of_each_range_are_accepted(tmp_path, section, key, value):
     assert getattr(getattr(config, section), key) == value
 
 
+def test_exponent_floats_without_a_decimal_point_are_numbers(tmp_path):
+    """PyYAML (YAML 1.1) reads ``lr: 1e-3`` as the string '1e-3', which the type check refused;
+    YAML 1.2 and every other reader take the number. A quoted '1e-3' stays a string (refused)."""
+    text = (Path(__file__).parents[1] / "configs" / "nb201.yaml").read_text()
+    assert "  lr: 0.001\n" in text
+    path = tmp_path / "c.yaml"
+    path.write_text(text.replace("  lr: 0.001\n", "  lr: 1e-3\n").replace("  eps: ", "  eps: 1E-5 #"))
+    config = DiffusionConfig.from_yaml(path, "nb201")
+    assert config.train.lr == 0.001 and config.train.eps == config.sampler.eps == 1e-5
+    path.write_text(text.replace("  lr: 0.001\n", "  lr: '1e-3'\n"))
+    with pytest.raises(ConfigError, match="train.lr is '1e-3'; it must be of type float"):
+        DiffusionConfig.from_yaml(path, "nb201")
+
+
 def test_d_model_must_still_divide_by_n_heads():
     with pytest.raises(ValueError, match="d_model 64 must be even and divisible by n_heads 3"):
         ModelConfig(n_heads=3)

@@ -5,12 +5,12 @@ dataclasses and never written back.
 """
 from __future__ import annotations
 
-import math
 import os
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal, get_args
 
-from ..configio import MAX_SEED, read_yaml_mapping
+from ..configio import MAX_SEED, read_yaml_mapping, require_int, require_number
 from ..errors import ConfigError, UnknownNameError
 
 MaskMode = Literal["successors", "neighbours", "closure", "full"]
@@ -18,27 +18,6 @@ MaskMode = Literal["successors", "neighbours", "closure", "full"]
 #: the largest train.lr: Adam's first step is lr / (1 - beta1) = 10 lr, and a larger one does not
 #: fit in float32 (torch fails with an overflow); smaller ones that diverge stop training instead
 MAX_LR = 1e37
-
-
-def _require_int(key: str, value: Any, low: int, high: int | None = None) -> None:
-    """``ConfigError`` naming ``key`` unless ``value`` is an int in [low, high]: a size of 0 or
-    less divides by zero or makes a negative dimension deep in torch, or builds a model of
-    nothing that trains silently; a seed past ``high`` overflows inside torch without a name."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
-        want = f">= {low}" if high is None else f"in [{low}, {high}]"
-        raise ConfigError(f"{key} must be an integer {want}, got {value!r}")
-
-
-def _finite(value: Any) -> bool:
-    """A finite int or float (not a bool, string or None)."""
-    return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
-
-
-def _require_number(key: str, value: Any, in_range: bool, want: str) -> None:
-    """``ConfigError`` naming ``key`` unless ``value`` is a finite number and ``in_range`` (the
-    caller's range test, described by ``want``): ``inf`` passes a ``> 0`` test and trains to NaN."""
-    if not _finite(value) or not in_range:
-        raise ConfigError(f"{key} must be a finite number {want}, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -49,8 +28,8 @@ class SDEConfig:
     sigma_max: float = 5.0
 
     def __post_init__(self) -> None:
-        _require_number("sde.sigma_min", self.sigma_min, self.sigma_min > 0, "> 0")
-        _require_number("sde.sigma_max", self.sigma_max, self.sigma_max > self.sigma_min,
+        require_number("sde.sigma_min", self.sigma_min, lambda v: v > 0, "> 0")
+        require_number("sde.sigma_max", self.sigma_max, lambda v: v > self.sigma_min,
                         f"> sigma_min ({self.sigma_min})")
 
 
@@ -79,8 +58,8 @@ class ModelConfig:
 
     def __post_init__(self) -> None:
         for name in ("d_model", "n_layers", "n_heads", "d_ff", "head_hidden"):
-            _require_int(f"model.{name}", getattr(self, name), 1)
-        _require_number("model.dropout", self.dropout, 0 <= self.dropout < 1, ">= 0 and < 1")
+            require_int(f"model.{name}", getattr(self, name), 1)
+        require_number("model.dropout", self.dropout, lambda v: 0 <= v < 1, ">= 0 and < 1")
         if self.d_model % self.n_heads or self.d_model % 2:
             raise ConfigError(f"d_model {self.d_model} must be even and divisible by n_heads {self.n_heads}")
         if self.mask not in get_args(MaskMode):
@@ -99,14 +78,14 @@ class TrainConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        _require_int("train.steps", self.steps, 1)
-        _require_int("train.batch_size", self.batch_size, 1)
-        _require_int("train.warmup", self.warmup, 0)
-        _require_int("train.seed", self.seed, 0, MAX_SEED)
-        _require_number("train.lr", self.lr, 0 < self.lr <= MAX_LR, f"> 0 and <= {MAX_LR:g}")
-        _require_number("train.grad_clip", self.grad_clip, self.grad_clip > 0, "> 0")
-        _require_number("train.ema_decay", self.ema_decay, 0 <= self.ema_decay < 1, ">= 0 and < 1")
-        _require_number("train.eps", self.eps, 0 < self.eps < 1, "in (0, 1)")
+        require_int("train.steps", self.steps, 1)
+        require_int("train.batch_size", self.batch_size, 1)
+        require_int("train.warmup", self.warmup, 0)
+        require_int("train.seed", self.seed, 0, MAX_SEED)
+        require_number("train.lr", self.lr, lambda v: 0 < v <= MAX_LR, f"> 0 and <= {MAX_LR:g}")
+        require_number("train.grad_clip", self.grad_clip, lambda v: v > 0, "> 0")
+        require_number("train.ema_decay", self.ema_decay, lambda v: 0 <= v < 1, ">= 0 and < 1")
+        require_number("train.eps", self.eps, lambda v: 0 < v < 1, "in (0, 1)")
 
 
 @dataclass(frozen=True)
@@ -123,14 +102,13 @@ class SamplerConfig:
     noise_removal: bool = True
 
     def __post_init__(self) -> None:
-        _require_int("sampler.steps", self.steps, 1)  # 2.5 failed deep in torch.linspace
-        _require_int("sampler.corrector_steps", self.corrector_steps, 0)
-        if not _finite(self.snr) or self.snr < 0:  # a NaN step size turns every sample invalid
-            raise ConfigError(f"sampler snr (the Langevin corrector's signal-to-noise ratio) must be a finite "
-                              f"number >= 0, got {self.snr!r}; the default is 0.16")
-        if not _finite(self.eps) or not 0 < self.eps < 1:
-            raise ConfigError(f"sampler eps (the last sampling time) must be in (0, 1), got {self.eps!r}; the default "
-                              "is 1e-5")
+        require_int("sampler.steps", self.steps, 1)  # 2.5 failed deep in torch.linspace
+        require_int("sampler.corrector_steps", self.corrector_steps, 0)
+        # a NaN step size turns every sample invalid
+        require_number("sampler snr (the Langevin corrector's signal-to-noise ratio)", self.snr, lambda v: v >= 0,
+                       ">= 0", "; the default is 0.16")
+        require_number("sampler eps (the last sampling time)", self.eps, lambda v: 0 < v < 1, "in (0, 1)",
+                       "; the default is 1e-5")
         if not isinstance(self.noise_removal, bool):
             raise ConfigError(f"sampler noise_removal must be true or false, got {self.noise_removal!r}")
 
@@ -176,18 +154,29 @@ class DiffusionConfig:
         return cls(**parts)
 
     @classmethod
-    def from_yaml(cls, path: str | os.PathLike[str], space: str | None = None) -> DiffusionConfig:
+    def from_yaml(cls, path: str | os.PathLike[str], space: str | None = None,
+                  known_spaces: Collection[str] = ()) -> DiffusionConfig:
         """Read a YAML file of sections (see configs/nb201.yaml); errors name the file. A
         top-level ``space:`` names the search space the file was made for: with ``space`` given
         and different, the file is refused (another space's noise scale and mask would train
-        silently)."""
+        silently), and so is ``sde:`` naming another space's preset. ``known_spaces`` (the
+        caller's registry) lets a misspelt ``space:`` be named as such."""
         data = read_yaml_mapping(path, "configs/nb201.yaml")
         made_for = data.pop("space", None)
         if made_for is not None and not isinstance(made_for, str):
             raise ConfigError(f"config file {str(path)!r}: space is {made_for!r}; it must be a search space name")
+        if made_for is not None and known_spaces and made_for not in known_spaces:
+            raise ConfigError(f"config file {str(path)!r}: `space: {made_for}` is no search space; write one of "
+                              f"{', '.join(sorted(known_spaces))}")
         if made_for is not None and space is not None and made_for != space:
             raise ConfigError(f"config file {str(path)!r} is made for search space {made_for!r} (its `space:` key), "
                               f"not {space!r}: train --space {made_for} with it, or use a config for {space}")
+        preset = data.get("sde")
+        if (space in SDE_PRESETS and isinstance(preset, str) and preset in SDE_PRESETS
+                and preset.partition("-")[0] != space):
+            raise ConfigError(f"config file {str(path)!r}: `sde: {preset}` is search space {preset.partition('-')[0]}'s "
+                              f"noise scale (sigma_max {SDE_PRESETS[preset].sigma_max:g}), not {space}'s; write "
+                              f"`sde: {space}`, or sigma_min / sigma_max to choose another on purpose")
         try:
             return cls.from_dict(data)
         except (TypeError, ValueError) as e:

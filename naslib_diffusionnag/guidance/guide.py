@@ -6,15 +6,16 @@ unchanged: it receives the guided score in both the corrector and the predictor 
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 
+from ..configio import require_number
 from ..diffusion.score_fn import ScoreFn
 from ..diffusion.sde import VESDE
-from ..errors import ConfigError, DiffusionNAGError
+from ..errors import DiffusionNAGError
 from .objectives import Objective
 from .predictors import NoiseAwarePredictor
 
@@ -36,11 +37,15 @@ class GuidanceTerm:
     tighten: float = 0.0
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.weight, (int, float)) and math.isfinite(self.weight) and self.weight > 0):
-            raise ConfigError(f"weight of {self.name} is {self.weight!r}; it must be a finite number > 0 "
-                              "(the objective, @max/@min/@budget/@target, sets the direction)")
-        if not (math.isfinite(self.tighten) and self.tighten >= 0):
-            raise ConfigError(f"tighten of {self.name} is {self.tighten!r}; it must be a finite number >= 0")
+        check_weight(self.name, self.weight, self.tighten)
+
+
+def check_weight(name: str, weight: Any, tighten: Any) -> None:
+    """``ConfigError`` unless a guided property's weight is a finite number > 0 and its
+    tightening one >= 0 (a negative weight would silently flip the objective)."""
+    require_number(f"weight of {name}", weight, lambda v: v > 0, "> 0",
+                   " (the objective, @max/@min/@budget/@target, sets the direction)")
+    require_number(f"tighten of {name}", tighten, lambda v: v >= 0, ">= 0")
 
 
 def guidance_log_likelihood(terms: Sequence[GuidanceTerm], x: torch.Tensor, sigma: torch.Tensor,

@@ -24,6 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
+from ..configio import require_int, require_number
 from ..diffusion.rng import normal_like, scoped_seed, uniform_like
 from ..diffusion.score_net import sinusoidal_embedding
 from ..diffusion.sde import VESDE
@@ -68,20 +69,13 @@ class PredictorConfig:
         """Refuse settings that would fail only when fitting (``steps=0`` divides by zero in the
         schedule) or fit nothing useful (a negative learning rate, an empty layer)."""
         for key in ("hidden", "n_layers", "steps", "batch_size"):
-            value = getattr(self, key)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ConfigError(f"predictor {key} is {value!r}; it must be an integer >= 1")
-        if not (math.isfinite(self.lr) and self.lr > 0):
-            raise ConfigError(f"predictor lr is {self.lr!r}; it must be a finite number > 0")
-        if not (math.isfinite(self.weight_decay) and self.weight_decay >= 0):
-            raise ConfigError(f"predictor weight_decay is {self.weight_decay!r}; it must be a finite number >= 0")
-        if not (0 <= self.dropout < 1 and 0 < self.eps < 1):
-            raise ConfigError(f"predictor dropout must be in [0, 1) and eps in (0, 1), got {self.dropout!r} and "
-                              f"{self.eps!r}")
-        if not (math.isfinite(self.rank_weight) and self.rank_weight >= 0):
-            raise ConfigError(f"rank_weight must be a finite number >= 0, got {self.rank_weight!r}")
-        if not (math.isfinite(self.noise_power) and self.noise_power > 0):
-            raise ConfigError(f"noise_power must be a finite number > 0, got {self.noise_power!r}")
+            require_int(f"predictor {key}", getattr(self, key), 1)
+        require_number("predictor lr", self.lr, lambda v: v > 0, "> 0")
+        require_number("predictor weight_decay", self.weight_decay, lambda v: v >= 0, ">= 0")
+        require_number("predictor dropout", self.dropout, lambda v: 0 <= v < 1, "in [0, 1)")
+        require_number("predictor eps", self.eps, lambda v: 0 < v < 1, "in (0, 1)")
+        require_number("predictor rank_weight", self.rank_weight, lambda v: v >= 0, ">= 0")
+        require_number("predictor noise_power", self.noise_power, lambda v: v > 0, "> 0")
         if self.encoder not in ENCODERS:
             raise ConfigError(f"unknown predictor encoder {self.encoder!r}; choose one of {', '.join(ENCODERS)}")
         if self.label_transform not in LABEL_KINDS:

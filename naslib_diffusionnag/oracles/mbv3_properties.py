@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ConfigError, UnknownNameError
+from ..spaces.base import arch_list
 from .mbv3 import (
     I7Latency,
     Note10Latency,
@@ -55,7 +56,7 @@ class OracleProperty:
     def evaluate(self, archs: Sequence[str]) -> np.ndarray:
         """``B`` float values (the oracles raise ``InvalidArchitectureError`` for a string
         that is not an MBv3 architecture)."""
-        archs = list(archs)
+        archs = arch_list(archs)
         return np.asarray(self.fn(archs), dtype=float) if archs else np.zeros(0)
 
 

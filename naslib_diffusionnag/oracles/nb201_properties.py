@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataFormatError, DataNotFoundError, UnknownNameError
+from ..spaces.base import arch_list
 from .nb201 import NB201Benchmark, canonical_dataset
 from .paths import resolve_data_file, sha256, verify_known
 from .soft_cost import MultilinearTable, multilinear_table
@@ -73,7 +74,7 @@ class PropertyTable:
 
         lookup, space = self.lookup(), NB201Space()
         return np.array([lookup[a] if isinstance(a, str) and a in lookup else lookup.get(space.parse(a), np.nan)
-                         for a in archs], dtype=float)
+                         for a in arch_list(archs)], dtype=float)
 
 
 def _read_indexed(path: Path, bench: NB201Benchmark) -> list[dict[str, str]]:

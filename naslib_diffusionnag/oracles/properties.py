@@ -124,6 +124,8 @@ def space_property(space_name: str, name: str, *, allow_unverified: bool = False
     that are not the documented ones (``paths.KNOWN_SHA256``) are refused unless
     ``allow_unverified``."""
     props = PROPERTIES.get(space_name)
+    if not isinstance(name, str):  # None or a number failed in a string method, unnamed
+        raise ConfigError(f"a property name is a string such as 'accuracy:cifar10' or 'latency:pixel3', got {name!r}")
     for option in options:
         if option not in props.options:
             owners = [s for s in PROPERTIES.names() if option in PROPERTIES.get(s).options]

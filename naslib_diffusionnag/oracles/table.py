@@ -16,6 +16,7 @@ from typing import Union
 import numpy as np
 
 from ..errors import ConfigError, DataFormatError, InvalidArchitectureError, UnknownNameError
+from ..spaces.base import arch_list
 from ..spaces.cell import CellSpace
 
 ArchLike = Union[str, int, Sequence[int]]  # noqa: UP007 (a runtime alias)
@@ -92,7 +93,7 @@ class TableBenchmark:
 
     def query_many(self, archs: Sequence[ArchLike], dataset: str) -> np.ndarray:
         col = self.column(dataset)
-        return col[[self.index(a) for a in archs]]
+        return col[[self.index(a) for a in arch_list(archs)]]
 
     def best(self, dataset: str) -> tuple[str, float]:
         """The best cell and its value."""

@@ -24,6 +24,14 @@ def check_sample_size(n: object) -> int:
     return int(n)
 
 
+def arch_list(archs: Sequence[str]) -> list[str]:
+    """``archs`` as a list; one string is refused: iterated, its characters would be read as
+    architectures and the error would name a '|' or a digit, not the missing list."""
+    if isinstance(archs, (str, bytes)):
+        raise ConfigError(f"expected a list of architecture strings, got one string {archs[:60]!r}; wrap it: [arch]")
+    return list(archs)
+
+
 class SearchSpace(ABC):
     """Conversions, validity, enumeration and sampling for one search space."""
 
@@ -98,7 +106,7 @@ class SearchSpace(ABC):
 
     def encode(self, archs: Sequence[str]) -> torch.Tensor:
         """``B x N x F`` float32 0/1 tensor for a list of architecture strings."""
-        mats = [self.encode_one(self.parse(a)) for a in archs]
+        mats = [self.encode_one(self.parse(a)) for a in arch_list(archs)]
         if not mats:
             return torch.zeros(0, self.n_nodes, self.n_tokens)
         return torch.from_numpy(np.stack(mats))

@@ -16,6 +16,7 @@ from typing import Literal
 import torch
 from torch import nn
 
+from ..configio import require_number
 from ..errors import ConfigError
 from ..guidance import PredictorConfig, ZScore
 from ..guidance.labels import LabelTransform
@@ -51,8 +52,7 @@ class MetaPredictorConfig(PredictorConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if not self.top_weight >= 0:
-            raise ConfigError(f"top_weight must be >= 0, got {self.top_weight}")
+        require_number("meta-predictor top_weight", self.top_weight, lambda v: v >= 0, ">= 0")
         if self.task_input not in TASK_INPUTS:
             raise ConfigError(f"task_input must be one of {', '.join(TASK_INPUTS)}, got {self.task_input!r}")
 
@@ -78,7 +78,12 @@ class MetaPredictor(nn.Module):
     def bind(self, task_set: torch.Tensor) -> BoundMetaPredictor:
         """This predictor for one task (its ``C x S x d`` descriptor, embedded once)."""
         self.eval()
-        return BoundMetaPredictor(self, self.set_encoder(task_set[None].float()))
+        embedding = self.set_encoder(task_set[None].float())
+        if not torch.isfinite(embedding).all():  # finite but huge features: guidance then failed, blaming its scale
+            raise ConfigError(f"the task descriptor (largest |value| {task_set.abs().max().item():.3g}) overflows the "
+                              "meta-predictor's dataset encoder; give features on the scale it was meta-trained on "
+                              "(e.g. standardised per dimension, as image-encoder features are)")
+        return BoundMetaPredictor(self, embedding)
 
 
 class BoundMetaPredictor:
