@@ -155,8 +155,9 @@ def main() -> None:
 
     def cached(name: str, compute) -> Any:
         """Every ``compute`` below runs at once (or not at all), so its closure over loop
-        variables is safe (hence the B023 exemptions)."""
-        return cached_json(RUNS / f"{name}.json", compute)
+        variables is safe (hence the B023 exemptions). Each new file records the machine that
+        computed it (meta-training on another CPU model gives other predictors)."""
+        return cached_json(RUNS / f"{name}.json", lambda: {**compute(), "machine": machine()})
 
     for phase in args.phases:
         kind, _, which = phase.partition(":")
@@ -194,6 +195,19 @@ def main() -> None:
     res = aggregate(bench, seeds)
     write_json_atomic(f"{RESULTS}.json", res)
     Path(f"{RESULTS}.md").write_text(to_markdown(res))
+
+
+def machine() -> str:
+    return f"{cpu_name()} ({platform.machine()}), {torch.get_num_threads()} torch thread"
+
+
+def run_machines() -> dict[str, int]:
+    """How many run files each machine made; files from before runs recorded it count as
+    'not recorded'."""
+    import json
+
+    names = [json.loads(p.read_text()).get("machine") or "not recorded" for p in sorted(RUNS.glob("*.json"))]
+    return {m: names.count(m) for m in sorted(set(names))}
 
 
 def _load(name: str) -> Any:
@@ -268,8 +282,7 @@ def aggregate(bench: NB201Benchmark, seeds: list[int]) -> dict[str, Any]:
     others = {t: r for t in UNMEASURABLE if (r := _load(f"unmeasurable_{t}_0"))}
     meta = {"package_version": __version__, "torch": str(torch.__version__), "python": platform.python_version(),
             # the CPU matters: meta-training on another CPU model gives other predictors (floating point)
-            "machine": f"{cpu_name()} ({platform.machine()}), {torch.get_num_threads()} torch thread, "
-                       "2 CPU cores shared with other jobs",
+            "aggregated_on": machine(), "run_machines": run_machines(),
             "benchmark": bench.provenance(), "seeds": seeds, "meta_config": META_CONFIG.to_dict(),
             "bo_budget": BO_BUDGET, "sweep_runs": sweep,
             "optima": {t: bench.best(t)[1] for t in TARGETS}, "protocol": __doc__}
@@ -333,7 +346,9 @@ def to_markdown(res: dict[str, Any]) -> str:
     meta = res["meta"]
     lines = ["# Transferable NAS on NB201 (sources exclude the target)", "",
              f"Produced by `python benchmarks/transfer_nb201.py` (package {meta['package_version']}, torch "
-             f"{meta['torch']}, {meta['machine']}).", "", "```", meta["protocol"].strip(), "```", ""]
+             f"{meta['torch']}, 2 CPU cores shared with other jobs; aggregated on {meta['aggregated_on']}). Run files "
+             f"by machine: {'; '.join(f'{m}: {n}' for m, n in meta['run_machines'].items())} ('not recorded': made "
+             "before run files recorded their machine).", "", "```", meta["protocol"].strip(), "```", ""]
     for target, rows in res["table"].items():
         opt = meta["optima"][target]
         lines += [f"## {target} (optimum {opt:.2f}; metric: 200-epoch test accuracy, "
