@@ -130,6 +130,13 @@ def test_stall_switch_hands_over_to_mutations_while_the_best_value_stands_still(
     renewed = [*history, optimum]  # a new best: the table's optimum
     assert optimum[1] > values[top] and queries_since_improvement(renewed) == 0
     assert proposed(switch, renewed) == proposed(primary, renewed)
+    # with grace 4 (an initial design of 4): 5 queries since the best, but only 2 after the
+    # design, so still primary's; 3 more (each no new best) and the count after the design is 5
+    graced = StallSwitchAO(primary, fallback, patience=5, grace=4)
+    longer = history + [(a, bench.query(a, "cifar10")) for a in order[5:8]]
+    assert proposed(graced, history) == proposed(primary, history)
+    assert proposed(graced, longer[:9]) == proposed(fallback, longer[:9])
+    assert proposed(graced, longer[:8]) == proposed(primary, longer[:8])
 
 
 def test_diffusion_ao_fill_rounds_top_the_pool_up_to_n_distinct_cells(generator, nb201):
@@ -164,6 +171,9 @@ def test_surrogate_and_pool_parameters_reach_the_built_method():
     switched = build_method("diffusion-bo", "nb201", {"fill_rounds": 2})
     assert isinstance(switched.optimizer, StallSwitchAO) and switched.optimizer.primary.fill_rounds == 2
     assert build_method("diffusion-bo", "nb201").optimizer.primary.fill_rounds == 0
+    assert switched.optimizer.grace == 0  # the committed runs' switch: the initial design counts
+    skipping = build_method("diffusion-bo", "nb201", {"stall_switch": 1, "stall_skip_initial": True, "n_init": 7})
+    assert skipping.optimizer.grace == 7 and skipping.optimizer.patience == 1
 
 
 def test_evolution_ao_climbs_its_guide_beyond_one_edit(nb201, toy_bench):
@@ -665,6 +675,9 @@ def test_first_defaults_are_the_ones_each_method_takes():
     ({"bananas": {"surrogate_encoder": "gp"}}, "parameter 'surrogate_encoder' must be one of gcn, mlp, got 'gp'"),
     ({"diffusion-bo": {"mix_mutations": -5}}, "parameter 'mix_mutations' must be >= 0, got -5"),
     ({"diffusion-bo": {"stall_switch": -1}}, "parameter 'stall_switch' must be >= 0, got -1"),
+    ({"diffusion-bo": {"stall_switch": 0, "stall_skip_initial": True}},
+     "parameter 'stall_skip_initial' sets when the stall switch starts counting, and 'stall_switch' is 0"),
+    ({"bananas": {"stall_skip_initial": True}}, "stall_skip_initial"),
     ({"diffusion-bo": {"local_after_gain": 11}}, "parameter 'local_after_gain' (11) is a share of a round's 'k' (10)"),
     ({"bananas": {"local_after_gain": "all"}}, "parameter 'local_after_gain' must be an integer or null, got 'all'"),
     ({"transfer-bo": {"target": "cifar10", "local_after_gain": 5}}, "'local_acquisition', 'local_after_gain', "),

@@ -175,13 +175,16 @@ class StallSwitchAO:
     not improved for ``patience`` queries (back to ``primary`` after the next improvement). A
     pool guided by the surrogate mean keeps proposing the region the surrogate believes best;
     once that region is spent around a local optimum, BANANAS-style mutations of the best
-    queried cells (the runners-up too) move on, as local search's restarts do."""
+    queried cells (the runners-up too) move on, as local search's restarts do. The first
+    ``grace`` queries (the random initial design) count as one step, not as a stall: with a
+    patience below the design's size, the first round would otherwise skip ``primary``."""
 
     primary: AcquisitionOptimizer
     fallback: AcquisitionOptimizer
     patience: int
+    grace: int = 0
     name: str = "stall-switch"
 
     def propose(self, history: History, guide: NoiseAwarePredictor, rng: np.random.Generator) -> list[str]:
-        stalled = queries_since_improvement(history) >= self.patience
+        stalled = min(queries_since_improvement(history), len(history) - self.grace) >= self.patience
         return (self.fallback if stalled else self.primary).propose(history, guide, rng)

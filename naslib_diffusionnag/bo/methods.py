@@ -172,7 +172,9 @@ class DiffusionBOParams(BOParams):
     instead of generated cells until the next improvement (``stall_switch``, 0: never; 20 once it
     was never worse at 150 queries on any of 60 tuning runs, 10 since it passed the normal-score
     round's adoption rule on tuning seeds 100-119, ``bo_guide_nb201*_b150.md`` (bo_nb201.md's runs
-    up to commit cb0283f used 20); ``candidates.StallSwitchAO``), and the encoder of a second ensemble that
+    up to commit cb0283f used 20); ``candidates.StallSwitchAO``; ``stall_skip_initial``: the
+    random initial design does not count as stalled, so the first round is generated whatever
+    the patience, off in every committed result), and the encoder of a second ensemble that
     the acquisition binds to (it ranks what is queried) while the first one's mean guides the
     sampler (``ranking_encoder``; None: one ensemble does both, every committed result), and how
     many extra sampling rounds top the generated pool up to ``candidates`` distinct unqueried
@@ -182,12 +184,16 @@ class DiffusionBOParams(BOParams):
     guide: str = "mean"
     mix_mutations: int = 0
     stall_switch: int = 10
+    stall_skip_initial: bool = False
     ranking_encoder: str | None = None
     fill_rounds: int = 0
 
     def __post_init__(self) -> None:
         super().__post_init__()
         require_at_least(self, 0, "mix_mutations", "stall_switch", "fill_rounds")
+        if self.stall_skip_initial and not self.stall_switch:
+            raise ConfigError("parameter 'stall_skip_initial' sets when the stall switch starts counting, and "
+                              "'stall_switch' is 0 (never switch): set stall_switch or drop stall_skip_initial")
         from ..guidance.schedule import check_scales
         from .loop import Guide  # the loop's own list of guides
 
@@ -331,7 +337,8 @@ def _diffusion_ao(gen: ArchitectureGenerator, p: DiffusionBOParams, budget: Cost
     if p.mix_mutations:
         ao = UnionAO([ao, _mutations(gen, p, p.mix_mutations, budget)])
     if p.stall_switch:
-        ao = StallSwitchAO(ao, _mutations(gen, p, p.candidates, budget), p.stall_switch)
+        ao = StallSwitchAO(ao, _mutations(gen, p, p.candidates, budget), p.stall_switch,
+                           p.n_init if p.stall_skip_initial else 0)
     return ao
 
 
