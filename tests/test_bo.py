@@ -630,7 +630,8 @@ def test_method_defaults_are_the_committed_settings():
     assert asdict(resolve_params("ls")) == {"n_init": 10}
     assert asdict(resolve_params("bananas")) == asdict(resolve_params("bo-random")) == bo
     assert asdict(resolve_params("diffusion-bo")) == {**bo, "scales": (100.0, 50.0, 25.0), "guide": "mean",
-                                                      "mix_mutations": 0, "stall_switch": 10, "ranking_encoder": None,
+                                                      "mix_mutations": 0, "stall_switch": 10, "stall_skip_initial": False,
+                                                      "ranking_encoder": None,
                                                       "fill_rounds": 0}
     assert resolve_params("diffusion-bo", {"scales": [100, 50, 25]}) == resolve_params("diffusion-bo")
     assert asdict(resolve_params("transfer-bo", {"target": "cifar10"})) == {
