@@ -191,7 +191,7 @@ def _run(capsys, *argv: str) -> tuple[int, dict | None, str]:
 
 def test_cli_guided_mbv3_reports_oracle_values_guided_and_unguided(capsys, checkpoint, note10, budget):
     code, out, _ = _run(capsys, "sample", "--space", "mbv3", "--checkpoint", checkpoint, "--n", "40", "--seed", "0",
-                        "--guide", f"latency:note10@budget={budget:.2f}", "--n-labels", "60", "--scale", "50", "--json")
+                        "--guide", f"latency:note10@budget={budget:.2f}", "--scale", "50", "--json")
     assert code == 0 and out["space"] == "mbv3" and out["resolution"] == 224 and out["dataset"] == "imagenet"
     (g,) = out["guide"]
     assert g["property"] == "latency:note10" and g["objective"] == f"budget={float(f'{budget:.2f}'):g}"
