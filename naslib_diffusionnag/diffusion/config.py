@@ -30,7 +30,7 @@ class SDEConfig:
     def __post_init__(self) -> None:
         require_number("sde.sigma_min", self.sigma_min, lambda v: v > 0, "> 0")
         require_number("sde.sigma_max", self.sigma_max, lambda v: v > self.sigma_min,
-                        f"> sigma_min ({self.sigma_min})")
+                       f"> sigma_min ({self.sigma_min})")
 
 
 # sigma presets from the official code (see ../shared/design/diffusionnag-method.md, section 3)

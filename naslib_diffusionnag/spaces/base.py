@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
+from typing import TypeVar
 
 import numpy as np
 import torch
@@ -24,9 +25,13 @@ def check_sample_size(n: object) -> int:
     return int(n)
 
 
-def arch_list(archs: Sequence[str]) -> list[str]:
-    """``archs`` as a list; one string is refused: iterated, its characters would be read as
-    architectures and the error would name a '|' or a digit, not the missing list."""
+A = TypeVar("A")
+
+
+def arch_list(archs: Sequence[A]) -> list[A]:
+    """``archs`` (architecture strings, or a table's indices) as a list; one string is refused:
+    iterated, its characters would be read as architectures and the error would name a '|' or a
+    digit, not the missing list."""
     if isinstance(archs, (str, bytes)):
         raise ConfigError(f"expected a list of architecture strings, got one string {archs[:60]!r}; wrap it: [arch]")
     return list(archs)
