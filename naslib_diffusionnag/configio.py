@@ -148,15 +148,20 @@ def require_number(what: str, value: Any, test: Callable[[Any], bool], want: str
         raise ConfigError(f"{what} must be a finite number {want}, got {value!r}{hint}")
 
 
-def require_at_least(config: Any, minimum: float, *names: str) -> None:
+def require_at_least(config: Any, minimum: int, *names: str) -> None:
     """``ConfigError`` naming the first of ``names`` whose value on ``config`` is below ``minimum``
-    or not finite (NaN passes every comparison, and run files store NaN and inf as null)."""
+    or not finite (NaN passes every comparison, and run files store NaN and inf as null); None
+    (an unset optional parameter) passes. Integer fields get ``require_int``'s message, float
+    fields ``require_number``'s, by the field's declared type."""
+    declared = {f.name: str(f.type) for f in fields(config)}
     for name in names:
         value = getattr(config, name)
-        if value is not None and not math.isfinite(value):
-            raise ConfigError(f"parameter {name!r} must be a finite number >= {minimum}, got {value!r}")
-        if value is not None and value < minimum:
-            raise ConfigError(f"parameter {name!r} must be >= {minimum}, got {value!r}")
+        if value is None:
+            continue
+        if "float" not in declared[name]:
+            require_int(f"parameter {name!r}", value, minimum)
+        else:
+            require_number(f"parameter {name!r}", value, lambda v: v >= minimum, f">= {minimum}")
 
 
 def require_one_of(name: str, value: Any, choices: Iterable[str]) -> None:

@@ -166,7 +166,7 @@ def test_get_space_names_an_option_the_space_does_not_take():
 @pytest.mark.parametrize("space", ["nb201", "mbv3"])
 @pytest.mark.parametrize("n", [-1, 2.5, True, None])
 def test_space_sample_refuses_what_is_not_a_count(space, n):
-    with pytest.raises(ConfigError, match=f"cannot sample {n!r} architectures; .* an integer >= 0"):
+    with pytest.raises(ConfigError, match=re.escape(f"the number of architectures to sample must be an integer >= 0, got {n!r}")):
         get_space(space).sample(n, np.random.default_rng(0))
 
 

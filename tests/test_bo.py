@@ -668,14 +668,14 @@ def test_first_defaults_are_the_ones_each_method_takes():
     ({"diffusion-bo": {"sampler_steps": True}}, "parameter 'sampler_steps' must be an integer or null"),
     ({"bo-random": {"acquisition": "kg"}}, "parameter 'acquisition' must be one of ei, its, mean, pi, ts, ucb, "
                                            "got 'kg'"),
-    ({"bananas": {"beta": -1}}, "method 'bananas': parameter 'beta' must be >= 0, got -1.0"),
+    ({"bananas": {"beta": -1}}, "method 'bananas': parameter 'beta' must be a finite number >= 0, got -1.0"),
     ({"bananas": {"guide": "acquisition"}}, "method 'bananas': unknown parameter 'guide'"),
     ({"diffusion-bo": {"guide": "ucb"}}, "parameter 'guide' must be one of mean, acquisition, got 'ucb'"),
     ({"diffusion-bo": {"beta": "high"}}, "parameter 'beta' must be a number, got 'high'"),
-    ({"re": {"sample_size": 0}}, "method 're': parameter 'sample_size' must be >= 1, got 0"),
+    ({"re": {"sample_size": 0}}, "method 're': parameter 'sample_size' must be an integer >= 1, got 0"),
     ({"bananas": {"surrogate_encoder": "gp"}}, "parameter 'surrogate_encoder' must be one of gcn, mlp, got 'gp'"),
-    ({"diffusion-bo": {"mix_mutations": -5}}, "parameter 'mix_mutations' must be >= 0, got -5"),
-    ({"diffusion-bo": {"stall_switch": -1}}, "parameter 'stall_switch' must be >= 0, got -1"),
+    ({"diffusion-bo": {"mix_mutations": -5}}, "parameter 'mix_mutations' must be an integer >= 0, got -5"),
+    ({"diffusion-bo": {"stall_switch": -1}}, "parameter 'stall_switch' must be an integer >= 0, got -1"),
     ({"diffusion-bo": {"stall_switch": 0, "stall_skip_initial": True}},
      "parameter 'stall_skip_initial' sets when the stall switch starts counting, and 'stall_switch' is 0"),
     ({"bananas": {"stall_skip_initial": True}}, "stall_skip_initial"),
@@ -688,7 +688,7 @@ def test_first_defaults_are_the_ones_each_method_takes():
     ({"diffusion-bo": {"budget_property": "latency:note10"}}, "parameters 'budget_property' and 'budget' go together"),
     ({"transfer-bo": {"target": "cifar10", "budget_property": "latency:pixel3", "budget": 9}},
      "transfer-bo takes no 'budget'"),
-    ({"bo-random": {"surrogate_rank_weight": -0.5}}, "parameter 'surrogate_rank_weight' must be >= 0, got -0.5"),
+    ({"bo-random": {"surrogate_rank_weight": -0.5}}, "parameter 'surrogate_rank_weight' must be a finite number >= 0, got -0.5"),
     ({"bananas": {"surrogate_noise_power": 0}}, "parameter 'surrogate_noise_power' must be a finite number > 0"),
     ({"diffusion-bo": {"surrogate_noise_power": float("inf")}}, "'surrogate_noise_power' must be a finite number"),
     ({"transfer-bo": {"target": "cifar10", "surrogate_noise_power": 3}}, "'surrogate_rank_weight', "
@@ -698,10 +698,10 @@ def test_first_defaults_are_the_ones_each_method_takes():
     ({"transfer-bo": {"target": "cifar10", "surrogate_labels": "normal_scores"}}, "'surrogate_noise_power', "
                                                                                   "'surrogate_labels' or"),
     ({"bananas": {"mix_mutations": 5}}, "method 'bananas': unknown parameter 'mix_mutations'"),
-    ({"diffusion-bo": {"fill_rounds": -1}}, "method 'diffusion-bo': parameter 'fill_rounds' must be >= 0, got -1"),
-    ({"bananas": {"mutation_generations": 0}}, "method 'bananas': parameter 'mutation_generations' must be >= 1"),
-    ({"bananas": {"local_queries": -1}}, "method 'bananas': parameter 'local_queries' must be >= 0, got -1"),
-    ({"bananas": {"local_parents": 0}}, "method 'bananas': parameter 'local_parents' must be >= 1, got 0"),
+    ({"diffusion-bo": {"fill_rounds": -1}}, "method 'diffusion-bo': parameter 'fill_rounds' must be an integer >= 0, got -1"),
+    ({"bananas": {"mutation_generations": 0}}, "method 'bananas': parameter 'mutation_generations' must be an integer >= 1"),
+    ({"bananas": {"local_queries": -1}}, "method 'bananas': parameter 'local_queries' must be an integer >= 0, got -1"),
+    ({"bananas": {"local_parents": 0}}, "method 'bananas': parameter 'local_parents' must be an integer >= 1, got 0"),
     ({"bananas": {"local_queries": 0, "local_parents": 5}}, "parameters 'local_parents' (5), 'local_widen' "
                                                             "(False) and 'local_acquisition' (None) choose where "
                                                             "local queries come from and how they are ranked, but "

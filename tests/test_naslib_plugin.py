@@ -131,14 +131,14 @@ def test_plugin_settings_are_our_methods_parameters():
             diffusion_bo_params({**search, "diffusion_mix_mutations": 100})["mix_mutations"]) == (0, 100)
     for key, value, message in (("diffusion_guide", "ucb", "parameter 'guide' must be one of mean, acquisition"),
                                 ("acq_fn_type", "exploit", "parameter 'acquisition' must be one of"),
-                                ("diffusion_beta", -1, "parameter 'beta' must be >= 0"),
-                                ("diffusion_rank_weight", -1, "parameter 'surrogate_rank_weight' must be >= 0"),
+                                ("diffusion_beta", -1, "parameter 'beta' must be a finite number >= 0"),
+                                ("diffusion_rank_weight", -1, "parameter 'surrogate_rank_weight' must be a finite number >= 0"),
                                 ("diffusion_local_queries", 11, "parameter 'local_queries' .* cannot exceed 'k'"),
-                                ("diffusion_stall_switch", -1, "parameter 'stall_switch' must be >= 0"),
+                                ("diffusion_stall_switch", -1, "parameter 'stall_switch' must be an integer >= 0"),
                                 ("diffusion_surrogate_noise_power", 0, "parameter 'surrogate_noise_power' must be"),
-                                ("diffusion_fill_rounds", -1, "parameter 'fill_rounds' must be >= 0"),
+                                ("diffusion_fill_rounds", -1, "parameter 'fill_rounds' must be an integer >= 0"),
                                 ("diffusion_surrogate_labels", "ranks", "parameter 'surrogate_labels' must be one of"),
-                                ("diffusion_mix_mutations", -1, "parameter 'mix_mutations' must be >= 0")):
+                                ("diffusion_mix_mutations", -1, "parameter 'mix_mutations' must be an integer >= 0")):
         with pytest.raises(ConfigError, match=message):
             resolve_params("diffusion-bo", diffusion_bo_params({**search, key: value}))
     del search["num_init"]
@@ -157,7 +157,7 @@ def test_plugin_transfer_settings_are_transfer_bos_parameters():
     assert search["diffusion_rank_weight"] > 0
     assert not {"scales", "guide", "surrogate_rank_weight", "local_queries"} & set(params)
     assert resolve_params("transfer-bo", params).target == "cifar100"
-    with pytest.raises(ConfigError, match="parameter 'n_generate' must be >= 1"):
+    with pytest.raises(ConfigError, match="parameter 'n_generate' must be an integer >= 1"):
         resolve_params("transfer-bo", transfer_bo_params({**search, "transfer_n_generate": 0}, "cifar100"))
     assert "stall_switch" not in transfer_bo_params({**search, "diffusion_stall_switch": 0}, "cifar100")
     for key, value, default in (("diffusion_stall_switch", 20, "0"), ("diffusion_surrogate_noise_power", 3, "1.0"),

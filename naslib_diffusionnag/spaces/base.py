@@ -14,15 +14,14 @@ from typing import TypeVar
 import numpy as np
 import torch
 
+from ..configio import require_int
 from ..errors import ConfigError, SpaceTooLargeError
 
 
 def check_sample_size(n: object) -> int:
     """``n`` for ``sample``: an int >= 0 (numpy would only say "negative dimensions are not
     allowed", or that a float "cannot be interpreted as an integer")."""
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-        raise ConfigError(f"cannot sample {n!r} architectures; give a number of architectures, an integer >= 0")
-    return int(n)
+    return require_int("the number of architectures to sample", n, 0)
 
 
 A = TypeVar("A")
