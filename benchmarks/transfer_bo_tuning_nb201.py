@@ -11,14 +11,16 @@ ITS, k = 10, 100 candidates per optimizer and round), one run per candidate sour
 surrogate mean's guidance, diffusion+mutation = both) and seed in 100..109 (never reported
 seeds). Value: NB201 200-epoch test accuracy on ImageNet16-120 (../shared/data/nb201/
 nats_bench.csv); a run stops when it queries the optimum (budget 100). Each finished run is
-cached under benchmarks/.cache/transfer_bo_tuning_nb201/, so an interrupted sweep resumes.
+written to benchmarks_results/transfer_bo_tuning_nb201/runs/<candidates_from>_<seed>.json
+(committed: an interrupted sweep resumes in a fresh clone, and the tables re-aggregate with
+--cached-only); the meta-predictor is cached under benchmarks/.cache/transfer_bo_tuning_nb201/.
+--candidates runs only the named sources (one process per core, each writing its own runs).
 
-Run: python benchmarks/transfer_bo_tuning_nb201.py [--seeds 10] [--cached-only]
+Run: python benchmarks/transfer_bo_tuning_nb201.py [--seeds 10] [--candidates mutation,...] [--cached-only]
 """
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import sys
 from pathlib import Path
@@ -27,13 +29,13 @@ from typing import Any
 import numpy as np
 import torch
 from tqdm.auto import tqdm
-from transfer_nb201 import BO_BUDGET, TBO_PREDICTOR_STEPS, search_run
+from transfer_nb201 import BO_BUDGET, TBO_PREDICTOR_STEPS, machine, search_run
 
 from naslib_diffusionnag import __version__
 from naslib_diffusionnag.bo.methods import CANDIDATES_FROM
 from naslib_diffusionnag.generation import ArchitectureGenerator
 from naslib_diffusionnag.oracles import NB201Benchmark
-from naslib_diffusionnag.resultsio import cached_json, to_json, write_text_atomic
+from naslib_diffusionnag.resultsio import cached_json, read_json, to_json, write_text_atomic
 from naslib_diffusionnag.transfer import (
     MetaPredictorConfig,
     TrainedMetaPredictor,
@@ -45,6 +47,7 @@ from naslib_diffusionnag.transfer.transfer_bo import transfer_bo
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "benchmarks" / ".cache" / "transfer_bo_tuning_nb201"
 RESULTS = ROOT / "benchmarks_results" / "transfer_bo_tuning_nb201"
+RUNS = RESULTS / "runs"
 EVAL = "ImageNet16-120"
 SOURCES = "nb201:cifar10,nb201:cifar100"
 META_SEED = 100
@@ -77,25 +80,32 @@ def summarise(runs: list[dict[str, Any]], optimum: float) -> dict[str, Any]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument("--candidates", default=",".join(CANDIDATES_FROM),
+                    help="comma-separated candidate sources to run (the tables cover every source's finished runs)")
     ap.add_argument("--cached-only", action="store_true",
                     help="run nothing: tabulate each variant over its finished runs (a partial sweep)")
     args = ap.parse_args()
+    chosen = [c for c in args.candidates.split(",") if c]
+    unknown = sorted(set(chosen) - set(CANDIDATES_FROM))
+    if unknown:
+        ap.error(f"unknown candidate source(s) {', '.join(unknown)}; choose from {', '.join(CANDIDATES_FROM)}")
     torch.set_num_threads(1)  # 2 shared cores: more threads only spin
     bench = NB201Benchmark.load()
     gen = ArchitectureGenerator.load("nb201")
     CACHE.mkdir(parents=True, exist_ok=True)
+    RUNS.mkdir(parents=True, exist_ok=True)
     transfer = prepare(EVAL, meta_predictor(gen, bench), gen, bench)
     optimum = bench.best(EVAL)[1]
     seeds = list(range(FIRST_SEED, FIRST_SEED + args.seeds))
     rows = {}
     for source in CANDIDATES_FROM:
         opt = transfer_bo(transfer, predictor_steps=TBO_PREDICTOR_STEPS, candidates_from=source)
-        if args.cached_only:
-            runs = [json.loads(p.read_text()) for s in seeds if (p := CACHE / f"{source}_{s}.json").exists()]
-        else:
-            runs = [cached_json(CACHE / f"{source}_{s}.json",
-                                lambda s=s: search_run(lambda bb, b: opt.run(bb, b, s), bench, EVAL, BO_BUDGET))  # noqa: B023
-                    for s in tqdm(seeds, desc=source)]
+        if not args.cached_only and source in chosen:
+            for s in tqdm(seeds, desc=source):
+                cached_json(RUNS / f"{source}_{s}.json",
+                            lambda s=s: {**search_run(lambda bb, b: opt.run(bb, b, s), bench, EVAL, BO_BUDGET),  # noqa: B023
+                                         "machine": machine()})
+        runs = [read_json(p) for s in seeds if (p := RUNS / f"{source}_{s}.json").exists()]
         if runs:
             rows[source] = summarise(runs, optimum)
     res = {"protocol": __doc__, "target": EVAL, "sources": SOURCES, "optimum": optimum, "seeds": seeds,
