@@ -194,6 +194,22 @@ def test_checkpoint_from_before_the_encoder_setting_loads_as_the_gcn(generator, 
     assert torch.allclose(again.model(x, s, emb), legacy.model(x, s, emb))
 
 
+def test_a_few_shot_predictor_refuses_class_names_and_records_stand_in_features(generator, bench, tmp_path) -> None:
+    """A class-name file given to a few-shot meta-predictor was read by nothing, and a feature
+    file standing in for its probe descriptors was recorded only as 'task-features'."""
+    few = build_meta_predictor(["nb201:cifar10@30"], generator, "few-shot", MetaPredictorConfig(steps=2), seed=0,
+                               bench=bench, n_probes=3)
+    names = tmp_path / "names.txt"
+    names.write_text("cat\ndog\n")
+    with pytest.raises(ConfigError, match="describes the target by its class names, and the meta-predictor "
+                                          "describes tasks by few-shot descriptors"):
+        prepare("cifar100", few, generator, bench, class_names=names)
+    features = tmp_path / "probes.pt"
+    torch.save(torch.randn(3, 1, int(few.metadata["dim_task"])), features)
+    info = prepare("cifar100", few, generator, bench, task_features=features).descriptor_info
+    assert info["kind"] == "task-features" and info["meta_trained_on"] == "few-shot"
+
+
 # ---- the pipeline and its CLI ------------------------------------------------------------------
 def test_transfer_cli_json(capsys, tmp_path, small_meta) -> None:
     meta = small_meta.save(tmp_path / "meta.pt")
@@ -230,9 +246,21 @@ def test_task_features_of_the_wrong_shape(tmp_path) -> None:
     with pytest.raises(DescriptorError, match=r"c.npy holds a ndarray of complex numbers, not a numeric array"):
         load_task_features(tmp_path / "c.npy", 5)
     (tmp_path / "notes.pt").write_text("some notes, not a tensor\n")  # torch's reason ran over many lines
-    with pytest.raises(DescriptorError, match=r"cannot read task features from .*notes.pt") as e:
+    with pytest.raises(DescriptorError, match=r"cannot read task features from .*notes.pt: not a file written by "
+                                              r"torch.save") as e:
         load_task_features(tmp_path / "notes.pt", 5)
-    assert "\n" not in str(e.value)
+    assert "\n" not in str(e.value) and "\x1b" not in str(e.value) and "trust" not in str(e.value)
+    # numpy read a file without its magic as a pickle and advised allow_pickle
+    (tmp_path / "junk.npy").write_bytes(b"x")
+    with pytest.raises(DescriptorError, match=r"junk.npy: not a file written by numpy.save") as e:
+        load_task_features(tmp_path / "junk.npy", 5)
+    assert "allow_pickle" not in str(e.value)
+    np.save(tmp_path / "obj.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    with pytest.raises(DescriptorError, match=r"obj.npy: it holds Python objects, not numbers; not loaded"):
+        load_task_features(tmp_path / "obj.npy", 5)
+    (tmp_path / "cut.npy").write_bytes((tmp_path / "f.npy").read_bytes()[:100])
+    with pytest.raises(DescriptorError, match=r"cut.npy: a damaged or truncated .npy file"):
+        load_task_features(tmp_path / "cut.npy", 5)
 
 
 def test_unknown_class_name_without_the_optional_extra(embeddings, monkeypatch) -> None:
@@ -288,6 +316,25 @@ def test_transfer_bo_starts_from_the_meta_predictors_ranking(small_meta, generat
         build_method("transfer-bo", "nb201", {**params, "target": "ImageNet16-120"})
     with pytest.raises(ConfigError, match="parameter 'candidates_from' must be one of mutation, diffusion"):
         build_method("transfer-bo", "nb201", {**params, "candidates_from": "evolution"})
+
+
+@pytest.mark.parametrize("progress", [False, True])
+def test_transfer_bo_meta_trains_with_the_callers_progress_setting(monkeypatch, progress) -> None:
+    """search --no-progress still drew transfer-BO's meta-training bar (hard-coded on), and so
+    did every sweep worker."""
+    import naslib_diffusionnag.transfer as transfer
+    from naslib_diffusionnag.bo.methods import build_method
+
+    class Seen(Exception):
+        pass
+
+    def fake_meta_training(*args, **kwargs):
+        raise Seen(kwargs["progress"])
+
+    monkeypatch.setattr(transfer, "build_meta_predictor", fake_meta_training)
+    with pytest.raises(Seen) as seen:
+        build_method("transfer-bo", "nb201", {"target": "cifar10", "sources": "nb201:cifar100"}, progress=progress)
+    assert seen.value.args == (progress,)
 
 
 def test_few_shot_descriptor_reads_probe_accuracies(bench, meta_db) -> None:

@@ -49,6 +49,10 @@ class REParams:
 
     def __post_init__(self) -> None:
         require_at_least(self, 1, "population_size", "sample_size")
+        if self.sample_size > self.population_size:  # the tournament would draw the whole population, unsaid
+            raise ConfigError(f"parameter 'sample_size' ({self.sample_size}) is the tournament drawn from the "
+                              f"population, and 'population_size' is {self.population_size}: set sample_size <= "
+                              "population_size")
 
 
 @dataclass(frozen=True)
@@ -265,7 +269,8 @@ Build = Callable[..., "SearchMethod"]
 @dataclass(frozen=True)
 class Method:
     """A search method: its parameter dataclass, ``build(space_name, params, checkpoint,
-    device)``, and whether it loads a diffusion checkpoint (whose sha256 its runs record)."""
+    device, progress)`` (``progress``: bars for work done while building, e.g. meta-training),
+    and whether it loads a diffusion checkpoint (whose sha256 its runs record)."""
 
     params: type
     build: Build
@@ -285,7 +290,8 @@ def _bo(make_ao: MakeAO) -> Build:
     """``build`` of a BO method: the shared surrogate and acquisition, ``make_ao``'s candidates,
     and the hard cost budget when the parameters set one."""
 
-    def build(space_name: str, p: BOParams, checkpoint: str | None, device: torch.device | str) -> SearchMethod:
+    def build(space_name: str, p: BOParams, checkpoint: str | None, device: torch.device | str,
+              progress: bool = False) -> SearchMethod:
         from ..generation import ArchitectureGenerator
         from ..guidance import PredictorConfig
         from ..guidance.labels import LabelKind
@@ -343,7 +349,7 @@ def _diffusion_ao(gen: ArchitectureGenerator, p: DiffusionBOParams, budget: Cost
 
 
 def _transfer_bo(space_name: str, p: TransferBOParams, checkpoint: str | None,
-                 device: torch.device | str) -> SearchMethod:
+                 device: torch.device | str, progress: bool = False) -> SearchMethod:
     """BO warm-started by a meta-predictor; the leakage guard checks its sources against the target."""
     from ..generation import ArchitectureGenerator
     from ..transfer import build_meta_predictor, prepare, transfer_bo
@@ -351,24 +357,27 @@ def _transfer_bo(space_name: str, p: TransferBOParams, checkpoint: str | None,
 
     gen = ArchitectureGenerator.load(space_name, checkpoint, device=device)
     trained = (TrainedMetaPredictor.load(p.meta_checkpoint, gen.space) if p.meta_checkpoint else
-               build_meta_predictor([p.sources], gen, target=p.target, progress=True))
+               build_meta_predictor([p.sources], gen, target=p.target, progress=progress))
     return transfer_bo(prepare(p.target, trained, gen), p.n_init, p.k, p.ensemble, p.predictor_steps,
                        p.candidates, p.acquisition, p.n_generate, p.beta, p.candidates_from)
 
 
-def _random_search(space_name: str, p: NoParams, checkpoint: str | None, device: torch.device | str) -> SearchMethod:
+def _random_search(space_name: str, p: NoParams, checkpoint: str | None, device: torch.device | str,
+                   progress: bool = False) -> SearchMethod:
     from .loop import RandomSearch
 
     return RandomSearch(get_space(space_name))
 
 
-def _evolution(space_name: str, p: REParams, checkpoint: str | None, device: torch.device | str) -> SearchMethod:
+def _evolution(space_name: str, p: REParams, checkpoint: str | None, device: torch.device | str,
+               progress: bool = False) -> SearchMethod:
     from .loop import RegularizedEvolution
 
     return RegularizedEvolution(get_space(space_name), p.population_size, p.sample_size)
 
 
-def _local_search(space_name: str, p: LSParams, checkpoint: str | None, device: torch.device | str) -> SearchMethod:
+def _local_search(space_name: str, p: LSParams, checkpoint: str | None, device: torch.device | str,
+                  progress: bool = False) -> SearchMethod:
     from .loop import LocalSearch
 
     return LocalSearch(get_space(space_name), p.n_init)
@@ -434,10 +443,12 @@ def check_budget_for(name: str, params: Any, budget: int, space_name: str, param
 
 
 def build_method(name: str, space_name: str = "nb201", params: Mapping[str, Any] | None = None,
-                 checkpoint: str | None = None, device: torch.device | str = "cpu") -> SearchMethod:
+                 checkpoint: str | None = None, device: torch.device | str = "cpu",
+                 progress: bool = False) -> SearchMethod:
     """The optimizer ``name`` (see ``METHODS``) with ``params`` over its defaults; a diffusion
-    model (``checkpoint``, default: the shipped one) runs on ``device``."""
-    return METHODS.get(name).build(space_name, resolve_params(name, params), checkpoint, device)
+    model (``checkpoint``, default: the shipped one) runs on ``device``; ``progress`` shows bars
+    for work done while building (transfer-BO's meta-training)."""
+    return METHODS.get(name).build(space_name, resolve_params(name, params), checkpoint, device, progress)
 
 
 def checkpoint_record(name: str, space_name: str = "nb201", checkpoint: str | None = None) -> dict[str, str] | None:

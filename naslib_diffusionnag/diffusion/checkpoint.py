@@ -46,15 +46,15 @@ def save_atomic(payload: Mapping[str, Any], path: Path) -> Path:
     return write_atomic(path, lambda tmp: torch.save(payload, tmp))
 
 
-def _unreadable_reason(path: Path, error: Exception) -> str:
+def unreadable_reason(path: Path, error: Exception) -> str:
     """Why torch could not read ``path``, in a few words: torch's own message runs to several
     lines and advises loading with ``weights_only=False``, which would let a crafted file run code."""
+    with open(path, "rb") as f:  # first: torch reads a text file as a legacy pickle and names a "global" in it
+        if f.read(4) != b"PK\x03\x04":  # every torch.save since torch 1.6 writes a zip archive
+            return "not a file written by torch.save"
     refused = re.search(r"Unsupported global: GLOBAL (\S+)", str(error))
     if refused:
         return f"it holds a Python object, {refused[1]}, that no checkpoint holds; not loaded, as that could run code"
-    with open(path, "rb") as f:
-        if f.read(4) != b"PK\x03\x04":  # every torch.save since torch 1.6 writes a zip archive
-            return "not a file written by torch.save"
     return "a damaged, truncated or foreign zip archive"
 
 
@@ -73,7 +73,7 @@ def read_checkpoint_file(path: Path, kind: str, writer: str) -> Any:
     except OSError as e:
         reason = e.strerror or type(e).__name__
     except Exception as e:  # noqa: BLE001 -- torch raises several types for foreign or corrupt files
-        reason = _unreadable_reason(path, e)
+        reason = unreadable_reason(path, e)
     raise CheckpointError(f"{path} is not a {kind} checkpoint ({reason}); pass a file written by `{writer}`")
 
 

@@ -24,6 +24,7 @@ from typing import Protocol
 import numpy as np
 import torch
 
+from ..diffusion.checkpoint import unreadable_reason
 from ..errors import DataFormatError, DiffusionNAGError
 from ..guidance.labels import ZScore
 from ..oracles import TableBenchmark, resolve_data_file
@@ -201,6 +202,17 @@ class FewShot:
         return {"kind": self.kind, "probes": self.probes, "file": str(self.bench.source), "sha256": self.bench.checksum}
 
 
+def _unreadable_npy_reason(path: Path, error: Exception) -> str:
+    """Why numpy (allow_pickle=False) could not read ``path``, in a few words; numpy reads a
+    file without the .npy magic as a pickle and then blames pickled data."""
+    with open(path, "rb") as f:
+        if f.read(6) != b"\x93NUMPY":
+            return "not a file written by numpy.save"
+    if "allow_pickle" in str(error):
+        return "it holds Python objects, not numbers; not loaded, as unpickling could run code"
+    return "a damaged or truncated .npy file"
+
+
 def load_task_features(path: str | os.PathLike[str], dim: int) -> torch.Tensor:
     """A user's per-class feature sets (``.pt`` tensor or ``.npy`` array, ``C x S x dim``)."""
     file = Path(path)
@@ -210,9 +222,11 @@ def load_task_features(path: str | os.PathLike[str], dim: int) -> torch.Tensor:
     try:
         data = (np.load(file) if file.suffix == ".npy" else torch.load(file, weights_only=True))
     except Exception as e:  # noqa: BLE001 -- any unreadable file gets the same advice
-        first = (str(e).splitlines() or [""])[0][:160]  # torch's weights_only text runs on for lines
-        raise DescriptorError(f"cannot read task features from {file} ({type(e).__name__}: {first}); save a classes "
-                              f"x samples x {dim} tensor with torch.save or numpy.save") from None
+        # the libraries' own texts advise loading unsafely (allow_pickle, weights_only=False), which
+        # would let a crafted file run code, and torch's carries terminal escape codes
+        reason = _unreadable_npy_reason(file, e) if file.suffix == ".npy" else unreadable_reason(file, e)
+        raise DescriptorError(f"cannot read task features from {file}: {reason}; save a classes x samples x {dim} "
+                              "tensor with torch.save or numpy.save") from None
     if (not isinstance(data, (torch.Tensor, np.ndarray)) or not np.issubdtype(np.asarray(data).dtype, np.number)
             or np.iscomplexobj(np.asarray(data))):
         kind = " of complex numbers" if np.iscomplexobj(np.asarray(data)) else ""

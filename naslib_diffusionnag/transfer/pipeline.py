@@ -223,11 +223,22 @@ def _class_name_task(target: str, class_names: str | os.PathLike[str] | None,
     return name_task(target, read_class_names(class_names)) if class_names is not None else target_task(target, embeddings)
 
 
+def _check_class_names_used(descriptor: str, class_names: str | os.PathLike[str] | None) -> None:
+    """A class-name file describes the target only to a meta-predictor trained on class names;
+    otherwise it would be read by nothing while the run looked described by it."""
+    if class_names is not None and descriptor != "class-names":
+        raise ConfigError(f"--class-names / class_names ({class_names}) describes the target by its class names, and "
+                          f"the meta-predictor describes tasks by {descriptor} descriptors (the target's are built "
+                          "that way, the file would be ignored): drop it, or meta-train with class-name descriptors")
+
+
 def check_target_describable(target: str, descriptor: str, class_names: str | os.PathLike[str] | None = None,
                              task_features: str | os.PathLike[str] | None = None,
                              allow_unverified: bool = False) -> None:
     """Refuse a target the meta-predictor could not be told about (unknown name, bad class-name
-    or feature file, few-shot without a table) before minutes of meta-training, not after."""
+    or feature file, few-shot without a table, class names it would not read) before minutes of
+    meta-training, not after."""
+    _check_class_names_used(descriptor, class_names)
     if task_features is not None:
         if descriptor == "class-names":
             load_task_features(task_features, ClassNameEmbeddings.load(allow_unverified=allow_unverified).dim)
@@ -245,13 +256,15 @@ def prepare(target: str, trained: TrainedMetaPredictor, generator: ArchitectureG
     meta-predictor was trained (class names / a feature file / few-shot probes) and bind it."""
     trained.check_target(target)
     kind = trained.metadata["descriptor"]["kind"]
+    _check_class_names_used(kind, class_names)
     info: dict[str, Any] = {"kind": kind}
     on_nb201 = is_nb201_dataset(target)
     if bench is None and on_nb201:
         bench = NB201Benchmark.load(allow_unverified=allow_unverified)
     if task_features is not None:
         task_set = load_task_features(task_features, int(trained.metadata["dim_task"]))
-        info.update(kind="task-features", file=str(task_features))
+        # the user's features stand in for the descriptors the predictor was meta-trained on: say which
+        info.update(kind="task-features", file=str(task_features), meta_trained_on=kind)
     elif kind == "few-shot":
         _require_table(target)
         assert bench is not None
