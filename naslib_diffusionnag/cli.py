@@ -235,7 +235,7 @@ def cmd_sample(args: argparse.Namespace) -> dict[str, Any]:
                       "sample with more --steps (few steps make invalid samples) or a better-trained checkpoint")
             print(f"warning: only {len(valid)} distinct valid architectures after {len(result.archs)} samples; "
                   f"{advice}", file=sys.stderr)
-    out["iso_uniqueness"] = (len({gen.space.iso_key(a) for a in valid}) / len(valid)) if valid else 0.0
+    out["iso_uniqueness"] = (len({gen.space.iso_key(a) for a in valid}) / len(valid)) if valid else None
     out.update({"seconds": result.seconds, "nfe": result.nfe,
                 "valid_per_second": len(valid) / result.seconds if result.seconds else 0.0})
     if reported:
@@ -319,7 +319,8 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
         params.update(_cost_budget(args.cost_budget, args.method))
     check_budget_for(args.method, resolve_params(args.method, params), budget, args.space, params_settable=False)
     bench = NB201Benchmark.load(args.data, args.allow_unverified_data)
-    optimizer = build_method(args.method, args.space, checkpoint=args.checkpoint, device=args.device, params=params)
+    optimizer = build_method(args.method, args.space, checkpoint=args.checkpoint, device=args.device, params=params,
+                             progress=args.progress)
     with tqdm(total=budget, desc=f"{args.method} queries", unit="arch", disable=not args.progress) as bar:
         def black_box(arch: str) -> float:
             bar.update(1)
@@ -373,13 +374,14 @@ def cmd_bench(args: argparse.Namespace) -> dict[str, Any]:
     check_placeable(results.parent)  # before the sweep, not after hours of runs; created once the data loads
     check_report_owner(results, config.runs_dir, args.config)
     bench = NB201Benchmark.load(config.data, config.allow_unverified_data)
-    check_writable(results.parent)
     if not args.aggregate_only:
+        check_writable(results.parent)
         run_sweep(config, workers=workers, backend=backend, progress=args.progress)
     runs = finished_runs(config)
-    if not runs:
+    if not runs:  # refused before the report's folder is made (an empty one was left behind)
         raise DiffusionNAGError(f"no finished runs of {args.config}'s methods, datasets and seeds in "
                                 f"{config.runs_dir}; run the sweep first (without --aggregate-only)")
+    check_writable(results.parent)
     if len(runs) < len(config.specs()):
         print(f"warning: {len(runs)} of the config's {len(config.specs())} runs are finished; the report shows "
               "those (each table states its seeds)", file=sys.stderr)
@@ -503,12 +505,17 @@ def _describe_values(label: str, summary: dict[str, Any], within: float | None) 
     return text + (f", {100 * within:.1f} % within budget" if within is not None else "")
 
 
+def _percent(share: float | None) -> str:
+    """A share as a percentage; None (a share of no samples) as n/a."""
+    return "n/a" if share is None else f"{100 * share:.2f} %"
+
+
 def _sample_lines(out: dict[str, Any]) -> list[str]:
     """What a JSON reader of ``sample`` sees, as sentences: generation quality (novelty
     explained when the model was trained on the whole space), then every reported property
     for the generated architectures and, when guided, for the unguided run beside them."""
-    lines = [f"{out['valid']}/{out['n']} valid ({100 * out['validity']:.2f} %), uniqueness "
-             f"{100 * out['uniqueness']:.2f} %, novelty {100 * out['novelty']:.2f} %, "
+    lines = [f"{out['valid']}/{out['n']} valid ({_percent(out['validity'])}), uniqueness "
+             f"{_percent(out['uniqueness'])}, novelty {_percent(out['novelty'])}, "
              f"{out['seconds']:.2f} s, nfe {out['nfe']}"]
     split = out.get("training_split", {})
     if out["novelty"] == 0 and split.get("kind") != "sample" and split.get("fraction") == 1.0:

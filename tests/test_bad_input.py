@@ -492,6 +492,9 @@ def test_what_sample_measures_is_checked_before_it_samples(monkeypatch, capsys, 
     (["--target", "imagenet"], "NB201's ImageNet is ImageNet16-120"),
     (["--target", "svhn"], "unknown target 'svhn'"),
     (["--target", "aircraft", "--descriptor", "few-shot"], "'aircraft' has no benchmark table here"),
+    # the names were read by nothing: few-shot describes the target by its probes
+    (["--target", "cifar10", "--descriptor", "few-shot", "--class-names", "twice.txt"],
+     "describes the target by its class names, and the meta-predictor describes tasks by few-shot descriptors"),
     pytest.param(["--target", "mine", "--class-names", "names.txt"],
                  "'no such class name anywhere' are not in the provided embedding file",
                  marks=pytest.mark.skipif(importlib.util.find_spec("sentence_transformers") is not None,
@@ -540,9 +543,18 @@ def test_a_report_shows_only_the_configs_runs(tmp_path, toy_bench_csv, capsys):
     assert list(table) == ["rs"] and table["rs"]["seeds"] == 1
     rows = [ln for ln in (tmp_path / "res" / "bo.md").read_text().splitlines() if ln.startswith("|")]
     assert len(rows) == 3 and len({ln.count("|") for ln in rows}) == 1  # a budget below 10: no empty column
+    assert "| best @ 3 |" in rows[0]  # ... and the budget's own column (none at all before)
     longer = _sweep(tmp_path, budget=6, seeds=2, **data)
     assert main(["bench", "--config", str(longer), "--aggregate-only"]) == 2
     assert "was made with another setting" in capsys.readouterr().err
+
+
+def test_aggregating_no_runs_leaves_no_report_folder(tmp_path, toy_bench_csv, capsys):
+    """--aggregate-only with nothing to aggregate made the results folder, then refused."""
+    config = _sweep(tmp_path, budget=3, data=str(toy_bench_csv), allow_unverified_data=True)
+    assert main(["bench", "--config", str(config), "--aggregate-only"]) == 2
+    assert "no finished runs of" in capsys.readouterr().err
+    assert not (tmp_path / "res").exists()
 
 
 @pytest.mark.slow  # the NB201 table as the one source task

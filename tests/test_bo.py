@@ -501,7 +501,7 @@ def test_sweep_resumes_and_never_overwrites(tmp_path, bench):
     files3 = run_sweep(SweepConfig.from_yaml(path), workers=1, progress=False)
     assert len(files3) == 6
     assert all(os.stat(f).st_mtime_ns == t for f, t in stamps.items())  # finished runs not redone
-    path = _config(tmp_path, {"rs": {}, "re": {"population_size": 5}}, seeds=3)
+    path = _config(tmp_path, {"rs": {}, "re": {"population_size": 10, "sample_size": 5}}, seeds=3)
     with pytest.raises(DiffusionNAGError, match="another setting"):
         run_sweep(SweepConfig.from_yaml(path), workers=1, progress=False)
 
@@ -673,6 +673,8 @@ def test_first_defaults_are_the_ones_each_method_takes():
     ({"diffusion-bo": {"guide": "ucb"}}, "parameter 'guide' must be one of mean, acquisition, got 'ucb'"),
     ({"diffusion-bo": {"beta": "high"}}, "parameter 'beta' must be a number, got 'high'"),
     ({"re": {"sample_size": 0}}, "method 're': parameter 'sample_size' must be an integer >= 1, got 0"),
+    # the tournament drew min(sample_size, population) while the run file recorded sample_size
+    ({"re": {"population_size": 5, "sample_size": 10}}, "parameter 'sample_size' (10) is the tournament drawn"),
     ({"bananas": {"surrogate_encoder": "gp"}}, "parameter 'surrogate_encoder' must be one of gcn, mlp, got 'gp'"),
     ({"diffusion-bo": {"mix_mutations": -5}}, "parameter 'mix_mutations' must be an integer >= 0, got -5"),
     ({"diffusion-bo": {"stall_switch": -1}}, "parameter 'stall_switch' must be an integer >= 0, got -1"),
@@ -744,7 +746,7 @@ def test_sweep_runs_record_their_resolved_parameters(tmp_path, toy_bench_csv, to
     """Runs of a sweep on a table in the real layout (in this process, the benchmark passed
     explicitly): every run file records the method's parameters as given (``spec``, compared
     on resume) and resolved over the defaults."""
-    path = _config(tmp_path, {"rs": {}, "re": {"population_size": 8}}, seeds=1, budget=12, data=toy_bench_csv)
+    path = _config(tmp_path, {"rs": {}, "re": {"population_size": 11}}, seeds=1, budget=12, data=toy_bench_csv)
     config = SweepConfig.from_yaml(path)
     Path(config.runs_dir).mkdir(parents=True)
     threads = torch.get_num_threads()
@@ -753,13 +755,13 @@ def test_sweep_runs_record_their_resolved_parameters(tmp_path, toy_bench_csv, to
     finally:
         torch.set_num_threads(threads)  # run_one pins a worker process to one thread
     records = {json.loads(Path(f).read_text())["spec"]["method"]: json.loads(Path(f).read_text()) for f in files}
-    assert records["re"]["spec"]["params"] == {"population_size": 8}
-    assert records["re"]["resolved_params"] == {"population_size": 8, "sample_size": 10}
+    assert records["re"]["spec"]["params"] == {"population_size": 11}
+    assert records["re"]["resolved_params"] == {"population_size": 11, "sample_size": 10}
     assert records["rs"]["resolved_params"] == {}
     assert records["re"]["benchmark"]["sha256"] == toy_bench.checksum
     assert records["re"]["protocol"] == records["rs"]["protocol"] == PROTOCOL == 2
     assert records["re"]["checkpoint"] is None  # no diffusion model used
-    traj = build_method("re", params={"population_size": 8}).run(lambda a: toy_bench.query(a, "cifar10"), 12, 0)
+    traj = build_method("re", params={"population_size": 11}).run(lambda a: toy_bench.query(a, "cifar10"), 12, 0)
     assert records["re"]["trajectory"]["archs"] == traj.archs
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import pickle
+import re
 import subprocess
 import sys
 from dataclasses import asdict
@@ -363,6 +364,9 @@ def _config(out_dir: Path, *overrides: str):
     (["search.epochs", "5"], "search.epochs / search.num_init: budget 5 <= diffusion-bo's n_init 10"),
     (["dataset_api", "naslib", "dataset_api_csv", "x.csv"], "dataset_api_csv set(s) the CSV of dataset_api ours"),
     (["dataset_api", "naslib", "dataset_api_allow_unverified", "True"], "dataset_api_allow_unverified set(s) the CSV"),
+    (["seed", "-1"], "seed must be an integer in [0, 4294967295], got -1 (NASLib seeds numpy with it)"),
+    (["optimizer", "rs", "search.diffusion_guide", "acquisition"],
+     "search.diffusion_guide set(s) our optimizers (diffusionnag, bananas_diffusion), and optimizer is 'rs'"),
 ])
 def test_runner_refuses_bad_settings_in_one_line(tmp_path, capsys, overrides, message):
     """They ended in a traceback (NASLib's yacs errors without context), or after setting up the
@@ -374,6 +378,37 @@ def test_runner_refuses_bad_settings_in_one_line(tmp_path, capsys, overrides, me
     err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
     assert len(err) == 1 and message in err[0] and "Traceback" not in err[0]
     assert not list(tmp_path.rglob("log.log"))  # refused before the run's logger (and search) started
+
+
+def test_runner_refuses_our_keys_for_naslibs_optimizers():
+    """search.diffusion_* / search.transfer_* given for rs changed nothing (checked without NASLib)."""
+    from naslib_diffusionnag.naslib.runner import check_overrides_apply
+
+    with pytest.raises(ConfigError, match=r"search.diffusion_guide, search.transfer_n_generate set\(s\) our "
+                                          r"optimizers .* optimizer is 're'"):
+        check_overrides_apply("re", ["search.diffusion_guide", "acquisition", "seed", "1",
+                                     "search.transfer_n_generate", "5"])
+    check_overrides_apply("diffusionnag", ["search.diffusion_guide", "acquisition"])
+    check_overrides_apply("re", ["search.epochs", "30", "seed", "1"])
+
+
+@pytest.mark.parametrize("opts, message", [
+    (["seed", "-1"], "seed must be an integer in [0, 4294967295], got -1"),
+    (["seed", str(2**32)], "seed must be an integer in [0, 4294967295], got 4294967296"),
+    (["out_dir", "{tmp}/afile"], "cannot write results to"),
+])
+def test_runner_checks_seed_and_out_dir_before_naslib_makes_folders(tmp_path, opts, message):
+    """NASLib's config reader makes out_dir/<space>/<dataset>/<optimizer>/<seed> first: a seed
+    numpy refuses failed after that folder existed, an out_dir that cannot be made inside NASLib
+    (both with tracebacks). Checked without NASLib."""
+    from naslib_diffusionnag.naslib.runner import check_seed_and_out_dir
+
+    (tmp_path / "afile").write_text("")
+    opts = [o.format(tmp=tmp_path) for o in opts]
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        check_seed_and_out_dir(str(CONFIG), ["out_dir", str(tmp_path / "o"), *opts])
+    assert sorted(q.name for q in tmp_path.iterdir()) == ["afile"]  # nothing made
+    check_seed_and_out_dir(str(CONFIG), ["out_dir", str(tmp_path / "o"), "seed", "3"])  # a good pair passes
 
 
 @pytest.mark.slow  # the real table, altered

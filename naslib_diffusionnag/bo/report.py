@@ -107,9 +107,15 @@ def check_same_protocol(runs: Sequence[dict[str, Any]], runs_dir: str | Path) ->
             "acquisitions differ between them); aggregate each protocol's runs from their own folder")
 
 
+def checkpoints(budget: int) -> list[int]:
+    """The query counts a table reports for runs of ``budget`` queries: ``CHECKPOINTS`` within
+    it and the budget itself (a budget below 10 had no best-so-far column at all)."""
+    return sorted({*(q for q in CHECKPOINTS if q <= budget), budget})
+
+
 def aggregate(runs: Sequence[dict[str, Any]], optima: dict[str, float]) -> dict[str, Any]:
     """Per dataset and method: incumbent mean, sd (ddof=1) and 95 % t-interval half-width at
-    ``CHECKPOINTS`` queries, queries to the optimum (``median_to_optimum``), wall time."""
+    ``checkpoints(budget)`` queries, queries to the optimum (``median_to_optimum``), wall time."""
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for r in runs:
         groups[(r["spec"]["dataset"], r["spec"]["method"])].append(r)
@@ -122,7 +128,7 @@ def aggregate(runs: Sequence[dict[str, Any]], optima: dict[str, float]) -> dict[
                 for row in inc]
         mean, sd, ci = mean_ci(inc)
         at = {str(q): {"mean": float(mean[q - 1]), "sd": None if sd is None else float(sd[q - 1]),
-                       "ci95": None if ci is None else float(ci[q - 1])} for q in CHECKPOINTS if q <= budget}
+                       "ci95": None if ci is None else float(ci[q - 1])} for q in checkpoints(budget)}
         table.setdefault(dataset, {})[method] = {
             "seeds": len(rs), "budget": budget, "at": at,
             "to_optimum": median_to_optimum(hits, budget),
@@ -138,9 +144,9 @@ def to_markdown(table: dict[str, Any], optima: dict[str, float], meta: dict[str,
     lines = [f"# {meta.get('title', 'BO-NAS on NB201')}", "", meta.get("protocol", ""), "",
              f"Best @ q: mean {SPREAD}. Queries to optimum: {TO_OPTIMUM}.", ""]
     for dataset, methods in table.items():
-        qs = [q for q in CHECKPOINTS if all(str(q) in m["at"] for m in methods.values())]
+        qs = sorted(set.intersection(*(set(map(int, m["at"])) for m in methods.values())))
         header = ["method", "seeds", *(f"best @ {q}" for q in qs), "queries to optimum, median [95 % CI]", "reached",
-                  "s / run (median)"]  # no best @ q column when the budget is below the first q
+                  "s / run (median)"]
         lines += [f"## {dataset} (optimum {optima[dataset]:.2f})", "", _row(header), _row(["---"] * len(header))]
         for method, m in methods.items():
             t = m["to_optimum"]

@@ -27,9 +27,11 @@ from typing import Any
 from .. import __version__
 from ..bo.loop import check_budget
 from ..bo.methods import check_budget_for, resolve_params
+from ..configio import MAX_SEED, read_yaml_mapping, require_int
 from ..errors import ConfigError, DataFormatError, DiffusionNAGError, UnknownNameError
 from ..oracles import canonical_dataset
 from ..registry import Registry
+from ..resultsio import check_writable
 from ..spaces import get_space
 from ._require import naslib_info, require_naslib
 from .adapter import get_adapter
@@ -85,6 +87,32 @@ def check_config(config: Any) -> None:
                           f"{config.dataset_api!r}: unset one of them")
 
 
+def check_overrides_apply(optimizer: str, opts: Sequence[str]) -> None:
+    """Our optimizers' keys set on the command line for one of NASLib's optimizers, which reads
+    none of them: the run would look configured by them."""
+    ours = [k for k in opts[::2] if k.startswith(("search.diffusion_", "search.transfer_"))]
+    if ours and optimizer not in ("diffusionnag", "bananas_diffusion"):
+        raise ConfigError(f"{', '.join(ours)} set(s) our optimizers (diffusionnag, bananas_diffusion), and optimizer "
+                          f"is {optimizer!r}, which reads none of them: drop them or choose one of ours")
+
+
+def check_seed_and_out_dir(config_file: str, opts: Sequence[str]) -> None:
+    """The seed and out_dir NASLib will use (the config file's, or the overrides'), checked before
+    NASLib's config reader creates ``out_dir/.../<seed>``: a seed numpy cannot take failed only
+    after that folder existed, and an out_dir that cannot be made failed inside NASLib."""
+    raw = read_yaml_mapping(config_file, "configs/naslib_nb201.yaml")
+    given = dict(zip(opts[::2], opts[1::2], strict=False))  # an odd last key: NASLib's reader names it
+    seed = given.get("seed", raw.get("seed", 0))
+    try:
+        seed = int(seed)
+    except (TypeError, ValueError):
+        return  # NASLib's own reader names a value of the wrong type
+    require_int("seed", seed, 0, MAX_SEED, " (NASLib seeds numpy with it)")
+    out_dir = given.get("out_dir", raw.get("out_dir"))
+    if out_dir is not None:
+        check_writable(str(out_dir))
+
+
 def run(argv: Sequence[str] | None = None) -> dict[str, Any]:
     """Parse NASLib-style arguments, search, evaluate; return what ``run_info.json`` holds."""
     require_naslib()
@@ -97,6 +125,7 @@ def run(argv: Sequence[str] | None = None) -> dict[str, Any]:
         raise ConfigError("pass --config-file (e.g. configs/naslib_nb201.yaml)")
     if not Path(args.config_file).is_file():
         raise ConfigError(f"config file {args.config_file!r} does not exist; see configs/naslib_nb201.yaml")
+    check_seed_and_out_dir(args.config_file, args.opts)
     try:  # NASLib's yacs config: an unknown key, a value of the wrong type, a key without a value
         config = utils.get_config_from_args(args, config_type="nas")
     except (KeyError, ValueError, TypeError, AssertionError) as e:
@@ -105,6 +134,7 @@ def run(argv: Sequence[str] | None = None) -> dict[str, Any]:
                           "takes only the keys of the config file, with values of their type, as 'key value' "
                           "pairs)") from None
     check_config(config)
+    check_overrides_apply(config.optimizer, args.opts)
     make_optimizer = OPTIMIZERS.get(config.optimizer)
     out = Path(config.save)
     if (out / RUN_INFO).exists():
