@@ -46,7 +46,8 @@ def read_yaml_mapping(path: str | os.PathLike[str], example: str) -> dict[str, A
     """The mapping in ``path``; ``ConfigError`` naming the file (and ``example``) otherwise."""
     p = Path(path)
     if not p.is_file():
-        raise ConfigError(f"config file {str(p)!r} does not exist; see {example} for an example")
+        what = "is a folder, not a YAML file" if p.is_dir() else "does not exist"
+        raise ConfigError(f"config file {str(p)!r} {what}; see {example} for an example")
     try:
         data = yaml.load(p.read_text(), Loader=_UniqueKeyLoader)  # noqa: S506 -- a SafeLoader subclass
     except UnicodeDecodeError:
@@ -145,7 +146,7 @@ def require_number(what: str, value: Any, test: Callable[[Any], bool], want: str
     """``ConfigError`` "``what`` must be a finite number ``want``, got ``value``" (+ ``hint``)
     unless ``value`` is a finite number passing ``test`` (only called on finite numbers)."""
     if not (is_finite_number(value) and test(value)):
-        raise ConfigError(f"{what} must be a finite number {want}, got {value!r}{hint}")
+        raise ConfigError(f"{what} must be a finite number{' ' + want if want else ''}, got {value!r}{hint}")
 
 
 def require_at_least(config: Any, minimum: int, *names: str) -> None:

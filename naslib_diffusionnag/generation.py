@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -195,6 +195,22 @@ class Generation:
 
 
 # ---- the generator -----------------------------------------------------------------------
+def _labels(values: Sequence[float]) -> np.ndarray:
+    """``values`` as one number per architecture: a mapping (its keys are not aligned with the
+    architectures), None, text or a table of several columns is named here, not in torch."""
+    if isinstance(values, (Mapping, str)) or values is None:
+        raise ConfigError(f"values must be one number per architecture, in the architectures' order, got "
+                          f"{type(values).__name__}" + ("; pass [values[a] for a in archs]" if isinstance(values, Mapping)
+                                                      else ""))
+    try:
+        y = np.asarray(values, dtype=float)
+    except (TypeError, ValueError) as e:
+        raise ConfigError(f"values must be one number per architecture, got {values!r:.80} ({e})") from None
+    if y.ndim != 1:
+        raise ConfigError(f"values must be one number per architecture (a 1-d sequence), got shape {y.shape}")
+    return y
+
+
 class ArchitectureGenerator:
     """A score network, its SDE and its search space: samples architecture strings. It samples
     and fits predictors on the device its model is on (``load``/``train`` take a ``device``);
@@ -297,7 +313,7 @@ class ArchitectureGenerator:
                       progress: bool = False) -> DirectedGCNPredictor:
         """A noise-aware predictor of ``values`` on this space, fitted with this model's SDE
         (guidance needs both to agree on sigma)."""
-        return fit_predictor(self.space.encode(archs), np.asarray(values, dtype=float),
+        return fit_predictor(self.space.encode(archs), _labels(values),
                              self.space.adjacency(), self.sde, config or PredictorConfig(), check_seed(seed), progress,
                              device=self.device)
 

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .configio import require_int
+from .configio import require_int, require_number
 from .diffusion import SamplerConfig
 from .errors import ConfigError
 from .generation import ArchitectureGenerator, Generation, check_seed
@@ -22,6 +22,7 @@ from .guidance.guide import check_weight
 from .guidance.schedule import check_scales, default_guidance
 from .metrics import summary_stats
 from .oracles.properties import ArchProperty, draw_labels
+from .spaces.base import arch_list
 
 PredictorKind = Literal["auto", "exact", "learned"]
 PREDICTOR_KINDS: tuple[str, ...] = ("auto", "exact", "learned")
@@ -113,6 +114,9 @@ def fit_guidance(gen: ArchitectureGenerator, requests: Sequence[GuideRequest], n
     benchmarked choice for the requests' directions (``default_guidance``)."""
     if isinstance(requests, GuideRequest):  # not iterable: a TypeError before
         raise ConfigError("fit_guidance takes a list of GuideRequest; wrap the one request in a list: [request]")
+    if isinstance(requests, str):  # iterated, its characters were echoed back as the requests
+        raise ConfigError(f"fit_guidance takes GuideRequest objects, got the string {requests!r}; build one: "
+                          f"[GuideRequest(space_property(space, {requests!r}), Objective(...))]")
     if not requests or not all(isinstance(r, GuideRequest) for r in requests):
         raise ConfigError(f"fit_guidance takes one or more GuideRequest(property, objective), got {list(requests)!r}; "
                           "for unguided samples call generate without terms")
@@ -184,21 +188,29 @@ def summarize(archs: Sequence[str], props: Mapping[str, ArchProperty],
               budgets: Mapping[str, float]) -> dict[str, Any]:
     """Per key: summary of the property's values over ``archs`` (mean/std over all, max/top-5
     over distinct architectures, ``n_known`` = how many have a value); then the share within
-    each budget as ``within_budget_<property>``."""
+    each budget as ``within_budget_<property>`` (budgets keyed by property name; None where no
+    architecture has a value)."""
+    archs = arch_list(archs)
+    for what, given in (("props", props), ("budgets", budgets)):
+        if not isinstance(given, Mapping):  # a list failed on .items()
+            raise ConfigError(f"summarize's {what} is a mapping (e.g. {{'acc': space_property(space, "
+                              f"'accuracy:cifar10')}} / {{'latency:pixel3': 10.0}}), got {type(given).__name__}")
     out: dict[str, Any] = {}
     known: dict[str, np.ndarray] = {}
     for key, prop in props.items():
-        values = prop.evaluate(list(archs))
+        values = prop.evaluate(archs)
         known[prop.name] = values[np.isfinite(values)]
         first = dict(zip(archs, values.tolist(), strict=True))  # one value per distinct architecture
         distinct = [v for v in first.values() if np.isfinite(v)]
         out[key] = dict(summary_stats(known[prop.name].tolist(), distinct), n_known=int(known[prop.name].size))
     for name, budget in budgets.items():
         if name not in known:
-            raise ConfigError(f"a budget for {name!r}, which is not among the properties summarized "
-                              f"({', '.join(known) or 'none'}): add it to props or drop the budget")
+            raise ConfigError(f"a budget for {name!r}: budgets are keyed by property name, and the properties "
+                              f"summarized are {', '.join(known) or 'none'}: key it by one of them, add that "
+                              "property to props, or drop the budget")
+        require_number(f"the budget for {name}", budget, lambda _: True, "")
         v = known[name]
-        out[f"within_budget_{name}"] = float(np.mean(v <= budget)) if v.size else 0.0
+        out[f"within_budget_{name}"] = float(np.mean(v <= budget)) if v.size else None
     return out
 
 

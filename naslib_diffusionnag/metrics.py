@@ -9,16 +9,17 @@ import numpy as np
 
 def generation_metrics(archs: Sequence[str | None], train: set[str] | None = None) -> dict[str, Any]:
     """Validity, uniqueness (distinct valid / valid) and novelty (distinct valid not in
-    ``train`` / distinct valid), as defined by the official code."""
+    ``train`` / distinct valid), as defined by the official code. A share of nothing (no sample,
+    no valid one) is None, not 0: no valid sample says nothing about how unique or novel they are."""
     valid = [a for a in archs if a is not None]
     unique = set(valid)
     out: dict[str, Any] = {
         "n": len(archs), "valid": len(valid),
-        "validity": len(valid) / len(archs) if archs else 0.0,
-        "uniqueness": len(unique) / len(valid) if valid else 0.0,
+        "validity": len(valid) / len(archs) if archs else None,
+        "uniqueness": len(unique) / len(valid) if valid else None,
     }
     if train is not None:
-        out["novelty"] = len(unique - train) / len(unique) if unique else 0.0
+        out["novelty"] = len(unique - train) / len(unique) if unique else None
     return out
 
 

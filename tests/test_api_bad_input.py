@@ -184,8 +184,36 @@ def test_fit_guidance_and_summarize_refuse_what_they_cannot_use(shipped):
         fit_guidance(shipped, [], 10, 0)
     with pytest.raises(ConfigError, match="takes one or more GuideRequest"):
         fit_guidance(shipped, ["latency:pixel3"], 10, 0)
-    with pytest.raises(ConfigError, match="a budget for 'zzz', which is not among the properties summarized"):
+    with pytest.raises(ConfigError, match="a budget for 'zzz': budgets are keyed by property name, and the "
+                                          "properties summarized are none"):
         summarize([], {}, {"zzz": 3.0})
+    # a string was iterated: its characters echoed back as the requests
+    with pytest.raises(ConfigError, match="got the string 'accuracy:cifar10'; build one: "
+                                          r"\[GuideRequest\(space_property\(space, 'accuracy:cifar10'\)"):
+        fit_guidance(shipped, "accuracy:cifar10", 10, 0)  # type: ignore[arg-type]
+
+
+def test_summarize_names_its_arguments_mistakes(toy_bench):
+    """A list for props raised AttributeError, one architecture string failed on its first '|',
+    a budget keyed by props' key (not the property's name) was said to be missing from props, a
+    NaN budget counted nothing as within it, and no known value read as 0 % within budget."""
+    acc = space_property("nb201", "accuracy:cifar10", bench=toy_bench)
+    arch = toy_bench.archs[0]
+    with pytest.raises(ConfigError, match="summarize's props is a mapping .*, got list"):
+        summarize([arch], [acc], {})  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="summarize's budgets is a mapping .*, got list"):
+        summarize([arch], {"acc": acc}, [90.0])  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="got one string"):
+        summarize(arch, {"acc": acc}, {})
+    with pytest.raises(ConfigError, match="a budget for 'acc': budgets are keyed by property name, and the "
+                                          "properties summarized are accuracy:cifar10"):
+        summarize([arch], {"acc": acc}, {"acc": 90.0})
+    with pytest.raises(ConfigError, match="the budget for accuracy:cifar10 must be a finite number, got nan"):
+        summarize([arch], {"acc": acc}, {"accuracy:cifar10": float("nan")})
+    value = float(acc.evaluate([arch])[0])
+    out = summarize([arch], {"acc": acc}, {"accuracy:cifar10": value})
+    assert out["within_budget_accuracy:cifar10"] == 1.0 and out["acc"]["n_known"] == 1
+    assert summarize([], {"acc": acc}, {"accuracy:cifar10": value})["within_budget_accuracy:cifar10"] is None
 
 
 def test_fit_guidance_refuses_requests_it_would_misread(shipped, toy_bench):
@@ -418,3 +446,20 @@ def test_task_features_that_overflow_the_dataset_encoder_are_named():
     with pytest.raises(ConfigError, match=r"largest \|value\| 1e\+30\) overflows the meta-predictor's dataset encoder"):
         model.bind(torch.full((3, 5, 4), 1e30))
     assert torch.isfinite(model.bind(torch.randn(3, 5, 4)).task_embedding).all()
+
+
+def test_fit_predictor_names_labels_it_cannot_align(shipped, toy_bench):
+    """Two columns of labels failed inside torch (tensor sizes), None and a dict with bare
+    TypeErrors; they are named, with the fix."""
+    archs = toy_bench.archs[:3]
+    with pytest.raises(ConfigError, match=re.escape("values must be one number per architecture (a 1-d sequence), "
+                                                    "got shape (3, 2)")):
+        shipped.fit_predictor(archs, np.arange(6.0).reshape(3, 2), seed=0)
+    with pytest.raises(ConfigError, match=re.escape("got dict; pass [values[a] for a in archs]")):
+        shipped.fit_predictor(archs, dict.fromkeys(archs, 1.0), seed=0)
+    with pytest.raises(ConfigError, match="got NoneType"):
+        shipped.fit_predictor(archs, None, seed=0)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="values must be one number per architecture, got \\['a', 'b', 'c'\\]"):
+        shipped.fit_predictor(archs, ["a", "b", "c"], seed=0)
+    with pytest.raises(ConfigError, match="expected a list of architecture strings, got NoneType"):
+        shipped.fit_predictor(None, [1.0, 2.0], seed=0)  # type: ignore[arg-type]

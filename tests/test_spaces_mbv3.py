@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 
 import numpy as np
 import pytest
@@ -105,10 +106,20 @@ def test_malformed_strings(mbv3, bad, fragment):
 def test_bad_ofa_lists(mbv3):
     with pytest.raises(InvalidArchitectureError, match="20 ks"):
         mbv3.from_ofa([3] * 19, [3] * 20, [2] * 5)
-    with pytest.raises(InvalidArchitectureError, match="depth 5"):
+    with pytest.raises(InvalidArchitectureError, match=re.escape("OFA d[4] = 5 (int) is not one of (2, 3, 4)")):
         mbv3.from_ofa([3] * 20, [3] * 20, [2, 2, 2, 2, 5])
-    with pytest.raises(InvalidArchitectureError, match="outside"):
+    with pytest.raises(InvalidArchitectureError, match=re.escape("OFA e[0] = 5 (int) is not one of (3, 4, 6)")):
         mbv3.from_ofa([3] * 20, [5] * 20, [2] * 5)
+    # int() floored 3.9 to the valid kernel 3: a different subnet, silently
+    with pytest.raises(InvalidArchitectureError, match=re.escape("OFA ks[0] = 3.9 (float) is not one of (3, 5, 7)")):
+        mbv3.from_ofa([3.9] * 20, [3] * 20, [2] * 5)
+    # the string '2' read as if the depth 2 were refused
+    with pytest.raises(InvalidArchitectureError, match=re.escape("OFA d[0] = '2' (str) is not one of (2, 3, 4)")):
+        mbv3.from_ofa([3] * 20, [3] * 20, ["2"] * 5)
+    with pytest.raises(InvalidArchitectureError, match=re.escape("OFA ks[0] = True (bool)")):
+        mbv3.from_ofa([True] * 20, [3] * 20, [2] * 5)
+    # a float array of valid choices is what an optimiser hands over: it reads as those choices
+    assert mbv3.from_ofa(np.full(20, 3.0), np.full(20, 4.0), np.full(5, 2.0)) == mbv3.from_ofa([3] * 20, [4] * 20, [2] * 5)
 
 
 def test_sampling_is_uniform_over_architectures(mbv3):

@@ -227,3 +227,11 @@ def test_a_meta_predictor_with_non_finite_weights_is_refused_at_load(tmp_path):
     torch.save(payload, path)
     with pytest.raises(CheckpointError, match=rf"^checkpoint {path} has non-finite weights \(parameter {name}\)"):
         TrainedMetaPredictor.load(path, space)
+
+
+def test_a_config_path_that_is_a_folder_is_called_one(tmp_path):
+    """`train --config <folder>` said the folder does not exist."""
+    with pytest.raises(ConfigError, match=f"config file '{tmp_path}' is a folder, not a YAML file"):
+        DiffusionConfig.from_yaml(tmp_path, "nb201")
+    with pytest.raises(ConfigError, match="config file '.*nothing.yaml' does not exist"):
+        DiffusionConfig.from_yaml(tmp_path / "nothing.yaml", "nb201")

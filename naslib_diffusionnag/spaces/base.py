@@ -8,7 +8,7 @@ their canonical string, the form users read and benchmarks are keyed by.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TypeVar
 
 import numpy as np
@@ -33,6 +33,8 @@ def arch_list(archs: Sequence[A]) -> list[A]:
     digit, not the missing list."""
     if isinstance(archs, (str, bytes)):
         raise ConfigError(f"expected a list of architecture strings, got one string {archs[:60]!r}; wrap it: [arch]")
+    if isinstance(archs, Mapping) or not isinstance(archs, Iterable):  # a dict would give its keys; None a TypeError
+        raise ConfigError(f"expected a list of architecture strings, got {type(archs).__name__}")
     return list(archs)
 
 

@@ -14,6 +14,7 @@ ignored) and a 5-list ``d``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from numbers import Real
 
 import numpy as np
 import torch
@@ -27,6 +28,16 @@ STAGES, SLOTS, DEPTHS = 5, 4, (2, 3, 4)
 VOCAB: tuple[str, ...] = tuple(f"{k}-{e}" for k in KERNELS for e in EXPANDS)
 
 Layers = tuple[tuple[tuple[int, int], ...], ...]  # per stage: (kernel, expand) of its active layers
+
+
+def _ofa_value(name: str, values: Sequence[int], i: int, allowed: tuple[int, ...]) -> int:
+    """``values[i]`` of an OFA list as one of ``allowed``; an integral float (a numpy float array)
+    passes, anything else is named: ``int()`` would floor 3.9 to a valid but different choice."""
+    v = values[i]
+    ok = not isinstance(v, bool) and isinstance(v, Real) and float(v).is_integer() and int(v) in allowed
+    if not ok:
+        raise InvalidArchitectureError(f"OFA {name}[{i}] = {v!r} ({type(v).__name__}) is not one of {allowed}")
+    return int(v)
 
 
 def _format(layers: Layers) -> str:
@@ -92,19 +103,16 @@ class MBv3Space(SearchSpace):
         return _format(self.layers(arch))
 
     def from_ofa(self, ks: Sequence[int], e: Sequence[int], d: Sequence[int]) -> str:
-        """Architecture string from OFA's 20-slot ``ks`` / ``e`` lists and 5-list ``d``."""
+        """Architecture string from OFA's 20-slot ``ks`` / ``e`` lists and 5-list ``d`` (inactive
+        slots are ignored, as OFA does)."""
         if len(ks) != STAGES * SLOTS or len(e) != STAGES * SLOTS or len(d) != STAGES:
             raise InvalidArchitectureError(
                 f"OFA lists must have 20 ks, 20 e and 5 d values, got {len(ks)}, {len(e)}, {len(d)}")
         stages = []
-        for s, depth in enumerate(d):
-            if depth not in DEPTHS:
-                raise InvalidArchitectureError(f"OFA depth {depth} of stage {s + 1} is not one of {DEPTHS}")
-            stage = tuple((int(ks[SLOTS * s + i]), int(e[SLOTS * s + i])) for i in range(depth))
-            for k, x in stage:
-                if k not in KERNELS or x not in EXPANDS:
-                    raise InvalidArchitectureError(f"OFA layer (ks={k}, e={x}) is outside {KERNELS} x {EXPANDS}")
-            stages.append(stage)
+        for s in range(STAGES):
+            depth = _ofa_value("d", d, s, DEPTHS)
+            stages.append(tuple((_ofa_value("ks", ks, SLOTS * s + i, KERNELS), _ofa_value("e", e, SLOTS * s + i, EXPANDS))
+                                for i in range(depth)))
         return _format(tuple(stages))
 
     def to_ofa(self, arch: str) -> dict[str, list[int]]:
