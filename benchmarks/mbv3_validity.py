@@ -93,11 +93,14 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=1,
                    help="torch threads: 1 when two processes share the 2 cores; 2 to time one process on an "
                         "idle machine (the issue's '1,000 samples in <= 30 s on 2 cores')")
+    p.add_argument("--explicit-threads", action="store_true",
+                   help="call torch.set_num_threads(--threads) even when it is torch's default already (runs "
+                        "cached apart): whether the explicit call itself changes the time")
     args = p.parse_args()
-    if args.threads != torch.get_num_threads():
-        # only when it differs: an explicit set_num_threads(2) on this 2-core CPU made torch 2.13's CPU flash
-        # attention about twice as slow (1,000 samples in ~31 s instead of ~21 s), which a user of the CLI,
-        # who leaves torch's default, never sees
+    if args.threads != torch.get_num_threads() or args.explicit_threads:
+        # only when it differs (unless asked): on the 2-core AMD EPYC an explicit set_num_threads(2) made torch
+        # 2.13's CPU flash attention about twice as slow (1,000 samples in ~31 s instead of ~21 s), which a
+        # user of the CLI, who leaves torch's default, never sees
         torch.set_num_threads(args.threads)
     first, last = (int(x) for x in args.seeds.split("-"))
     seeds, steps = list(range(first, last + 1)), [int(s) for s in args.steps.split(",")]
@@ -114,7 +117,8 @@ def main() -> None:
             rows = {}
             for st in steps:
                 sampler = gen.config.with_overrides(sampler={**extra, "steps": st}).sampler
-                threads = "" if args.threads == 1 else f"_threads{args.threads}"  # times differ, samples may too
+                threads = ("" if args.threads == 1 else f"_threads{args.threads}")  # times differ, samples may too
+                threads += "_explicit" if args.explicit_threads else ""
                 runs = [cached_json(CACHE / f"{weights[:12]}_{sampler_tag(sampler)}{threads}_s{s}.json",
                                     lambda gen=gen, train=train, sampler=sampler, s=s: run(gen, train, sampler, s))
                         for s in tqdm(seeds, desc=f"{Path(path).name}{tag}, {st} steps")]
@@ -124,7 +128,7 @@ def main() -> None:
                 "train": gen.config.to_dict()["train"], "train_seconds": gen.metadata.get("train_seconds"),
                 "default_sampler": gen.config.to_dict()["sampler"], "sampler_overrides": extra, "steps": rows}
     meta = {"date": time.strftime("%Y-%m-%d"), "package_version": __version__, "torch": str(torch.__version__),
-            "cpu": cpu_name(), "threads": args.threads, "seeds": seeds, "samples_per_seed": N, "protocol": __doc__.split("\n\n")[1].strip()}
+            "cpu": cpu_name(), "threads": args.threads, "explicit_threads": args.explicit_threads, "seeds": seeds, "samples_per_seed": N, "protocol": __doc__.split("\n\n")[1].strip()}
     write_json_atomic(f"{args.out}.json", {"meta": meta, "checkpoints": table}, indent=1)
     Path(f"{args.out}.md").write_text(to_markdown(meta, table, steps))
 
@@ -137,7 +141,8 @@ def load_text(loads: list[float | None]) -> str:
 def to_markdown(meta: dict[str, Any], table: dict[str, Any], steps: list[int]) -> str:
     lines = ["# MobileNetV3 score networks: validity per sampler step count", "",
              f"Produced by `python benchmarks/mbv3_validity.py` on {meta['date']} ({meta['cpu']}, torch "
-             f"{meta['torch']}, {meta.get('threads', 1)} torch thread(s)). Seeds {meta['seeds'][0]}-{meta['seeds'][-1]}, {meta['samples_per_seed']:,} "
+             f"{meta['torch']}, {meta.get('threads', 1)} torch thread(s)"
+             f"{', set explicitly' if meta.get('explicit_threads') else ''}). Seeds {meta['seeds'][0]}-{meta['seeds'][-1]}, {meta['samples_per_seed']:,} "
              "samples each.", "", meta["protocol"], "",
              "Sampler: each checkpoint's own settings except the step count and the overrides listed.", "",
              "| checkpoint (sha256) | mask | sampler overrides | " + " | ".join(f"validity @ {s} steps (invalid / samples)" for s in steps)
