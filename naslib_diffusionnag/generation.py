@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from . import __version__
-from .configio import require_int
+from .configio import require_int, require_number
 from .diffusion import (
     VESDE,
     Checkpoint,
@@ -44,6 +44,7 @@ from .guidance.schedule import check_scales, scale_schedule
 from .metrics import generation_metrics
 from .projection import tensor_cost
 from .spaces import SearchSpace, get_space
+from .spaces.base import arch_list
 
 PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
 CONFIGS_DIR = Path(__file__).resolve().parents[1] / "configs"  # in a checkout, not in a wheel
@@ -284,23 +285,26 @@ class ArchitectureGenerator:
 
     @torch.no_grad()
     def sample(self, n: int, seed: int, sampler: SamplerConfig | None = None,
-               score_fn: ScoreFn | None = None, progress: bool = False) -> Generation:
+               score_fn: ScoreFn | None = None, progress: bool = False, start: torch.Tensor | None = None,
+               t_start: float = 1.0) -> Generation:
         """``n`` samples (one batch) from seed ``seed``; ``score_fn`` replaces the model's own
         (this is how guidance plugs in; it enables autograd for itself). Deterministic on a
-        device for a given seed and ``n``: the noise comes from a CPU generator seeded by ``seed``."""
+        device for a given seed and ``n``: the noise comes from a CPU generator seeded by ``seed``.
+        ``start``/``t_start``: begin from those inputs noised to ``t_start`` (``sample_edits``)."""
         n = check_count(n)
         if sampler is not None and not isinstance(sampler, SamplerConfig):  # a dict failed in an attribute lookup
             raise ConfigError(f"sampler is {sampler!r}; give a SamplerConfig, e.g. "
                               "dataclasses.replace(generator.config.sampler, steps=40), or None for the checkpoint's")
         sampler = sampler or self.config.sampler
         generator = torch.Generator().manual_seed(check_seed(seed))
-        start = time.perf_counter()
+        began = time.perf_counter()
         shape = (n, self.space.n_nodes, self.space.n_tokens)
         param = next(self.model.parameters())
         x = pc_sample(score_fn or self.score_fn(), self.sde, shape, sampler, generator, progress,
-                      device=param.device, dtype=param.dtype)
+                      device=param.device, dtype=param.dtype, start=start, t_start=t_start)
         archs = self.space.decode(self.space.discretize(from_model_scale(x.cpu())))
-        return Generation(archs, time.perf_counter() - start, sampler.nfe)
+        steps = sampler.steps if start is None else max(1, round(sampler.steps * t_start))  # pc_sample's count
+        return Generation(archs, time.perf_counter() - began, steps * (1 + sampler.corrector_steps))
 
     def clean_inputs(self, archs: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
         """Clean architectures as a noise-aware predictor's inputs: ``x`` (``C x N x F``, model
@@ -354,6 +358,24 @@ class ArchitectureGenerator:
             seconds += part.seconds
             nfe = part.nfe
         return Generation(archs, seconds, nfe)
+
+    def sample_edits(self, archs: Sequence[str], n: int, seed: int, t_start: float,
+                     terms: Sequence[GuidanceTerm] = (), scale: float = 0.0,
+                     sampler: SamplerConfig | None = None) -> Generation:
+        """``n`` variations of ``archs`` (cycled): each noised to time ``t_start`` and denoised,
+        guided by ``terms`` at ``scale`` (0: unguided). A small ``t_start`` keeps most of an
+        architecture's operations, 1 forgets them (plain sampling): SDEdit for architectures, the
+        generative counterpart of mutating good cells, steered like any guided sample."""
+        n, archs = check_count(n), arch_list(archs)
+        if not archs:
+            raise ConfigError("sample_edits needs at least one architecture to start from")
+        require_number("t_start (the noise level the starting architectures are taken to)", t_start,
+                       lambda v: 0 < v <= 1, "in (0, 1]")
+        require_number("scale", scale, lambda v: v >= 0, ">= 0")
+        self.check_terms(terms)
+        start = to_model_scale(self.space.encode([archs[i % len(archs)] for i in range(n)]).float())
+        fn = guided_score_fn(self.score_fn(), self.sde, terms, scale) if terms and scale else None
+        return self.sample(n, seed, sampler, score_fn=fn, start=start, t_start=t_start)
 
     def sample_distinct(self, n: int, seed: int, terms: Sequence[GuidanceTerm], scales: Sequence[float],
                         round_size: int = 100, max_rounds: int = 20, sampler: SamplerConfig | None = None,

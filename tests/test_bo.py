@@ -100,6 +100,39 @@ def test_union_of_acquisition_optimizers_pools_their_candidates(nb201, toy_bench
 
 
 @pytest.mark.slow
+def test_edit_candidates_are_guided_variations_of_the_best_cells(bench):
+    """``EditAO``: unqueried cells a few edits from the ``top_k`` best queried ones, moved
+    toward what the guide prefers (here, a guide rewarding 3x3 convolutions), the same per rng."""
+    from naslib_diffusionnag.bo.candidates import EditAO
+    from naslib_diffusionnag.guidance.labels import ZScore
+
+    gen = ArchitectureGenerator.load("nb201")
+    space = gen.space
+    history = [(a, bench.query(a, "cifar10")) for a in space.sample(30, np.random.default_rng(5))]
+    best = [a for a, _ in sorted(history, key=lambda h: h[1], reverse=True)[:5]]
+    conv3 = space.vocab.index("nor_conv_3x3")
+
+    class Conv3Guide:  # a NoiseAwarePredictor: more 3x3 convolutions score higher
+        transform = ZScore(0.0, 1.0)
+
+        def __call__(self, x, sigma):
+            return x[:, :, conv3].sum(1)
+
+    guide = Conv3Guide()
+
+    def ops(a):
+        return space.encode([a])[0].argmax(-1)
+
+    guided = EditAO(gen, 30, top_k=5, scales=[1.0])  # this linear guide is unbounded: a small scale
+    pool = guided.propose(history, guide, np.random.default_rng(1))
+    assert pool == guided.propose(history, guide, np.random.default_rng(1))
+    assert len(pool) == len(set(pool)) >= 15 and not set(pool) & {a for a, _ in history}
+    assert all(min(int((ops(a) != ops(b)).sum()) for b in best) <= 4 for a in pool)
+    plain = EditAO(gen, 30, top_k=5, scales=[0.0]).propose(history, guide, np.random.default_rng(1))
+    assert np.mean([(ops(a) == conv3).sum() for a in pool]) > np.mean([(ops(a) == conv3).sum() for a in plain])
+
+
+@pytest.mark.slow
 def test_stall_switch_hands_over_to_mutations_while_the_best_value_stands_still(bench, nb201):
     """``StallSwitchAO`` on real CIFAR-10 values: ``primary``'s candidates until ``patience``
     queries have passed since the first query of the best value, ``fallback``'s from then on,
@@ -161,7 +194,7 @@ def test_diffusion_ao_fill_rounds_top_the_pool_up_to_n_distinct_cells(generator,
 def test_surrogate_and_pool_parameters_reach_the_built_method():
     """``surrogate_noise_power`` sets the fit of every surrogate member's config, ``fill_rounds``
     the diffusion optimizer (behind the stall switch when that is on); defaults keep 1 and 0."""
-    from naslib_diffusionnag.bo.candidates import DiffusionAO, StallSwitchAO
+    from naslib_diffusionnag.bo.candidates import DiffusionAO, EditAO, MutationAO, StallSwitchAO
 
     bo = build_method("bananas", "nb201", {"surrogate_noise_power": 3.0})
     assert bo.surrogate.config.noise_power == 3.0
@@ -174,6 +207,11 @@ def test_surrogate_and_pool_parameters_reach_the_built_method():
     assert switched.optimizer.grace == 0  # the committed runs' switch: the initial design counts
     skipping = build_method("diffusion-bo", "nb201", {"stall_switch": 1, "stall_skip_initial": True, "n_init": 7})
     assert skipping.optimizer.grace == 7 and skipping.optimizer.patience == 1
+    assert isinstance(switched.optimizer.fallback, MutationAO)  # the committed runs' stall pool: mutations alone
+    editing = build_method("diffusion-bo", "nb201", {"stall_edits": 40, "edit_t": 0.5})
+    mutations, edits = editing.optimizer.fallback.parts
+    assert isinstance(mutations, MutationAO) and mutations.n == 100
+    assert isinstance(edits, EditAO) and (edits.n, edits.t_start, edits.top_k, edits.scales) == (40, 0.5, 10, [100.0, 50.0, 25.0])
 
 
 def test_evolution_ao_climbs_its_guide_beyond_one_edit(nb201, toy_bench):
@@ -631,7 +669,7 @@ def test_method_defaults_are_the_committed_settings():
     assert asdict(resolve_params("bananas")) == asdict(resolve_params("bo-random")) == bo
     assert asdict(resolve_params("diffusion-bo")) == {**bo, "scales": (100.0, 50.0, 25.0), "guide": "mean",
                                                       "mix_mutations": 0, "stall_switch": 10, "stall_skip_initial": False,
-                                                      "ranking_encoder": None,
+                                                      "stall_edits": 0, "edit_t": 0.6, "ranking_encoder": None,
                                                       "fill_rounds": 0}
     assert resolve_params("diffusion-bo", {"scales": [100, 50, 25]}) == resolve_params("diffusion-bo")
     assert asdict(resolve_params("transfer-bo", {"target": "cifar10"})) == {
@@ -678,6 +716,9 @@ def test_first_defaults_are_the_ones_each_method_takes():
     ({"bananas": {"surrogate_encoder": "gp"}}, "parameter 'surrogate_encoder' must be one of gcn, mlp, got 'gp'"),
     ({"diffusion-bo": {"mix_mutations": -5}}, "parameter 'mix_mutations' must be an integer >= 0, got -5"),
     ({"diffusion-bo": {"stall_switch": -1}}, "parameter 'stall_switch' must be an integer >= 0, got -1"),
+    ({"diffusion-bo": {"stall_edits": 50, "stall_switch": 0}}, "parameter 'stall_edits' adds guided edits to the pool"),
+    ({"diffusion-bo": {"edit_t": 0.4}}, "parameter 'edit_t' (0.4) sets the guided edits' noise level, and 'stall_edits' is 0"),
+    ({"diffusion-bo": {"stall_edits": 50, "edit_t": 0.0}}, "parameter 'edit_t' must be a finite number in (0, 1], got 0.0"),
     ({"diffusion-bo": {"stall_switch": 0, "stall_skip_initial": True}},
      "parameter 'stall_skip_initial' sets when the stall switch starts counting, and 'stall_switch' is 0"),
     ({"bananas": {"stall_skip_initial": True}}, "stall_skip_initial"),

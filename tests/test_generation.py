@@ -1,11 +1,12 @@
 """Generation end to end: the shipped NB201 checkpoint, a tiny training run, splits, metrics."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
 from naslib_diffusionnag.diffusion import DiffusionConfig, SamplerConfig
-from naslib_diffusionnag.errors import CheckpointError
+from naslib_diffusionnag.errors import CheckpointError, ConfigError
 from naslib_diffusionnag.generation import (
     ArchitectureGenerator,
     generation_metrics,
@@ -140,3 +141,28 @@ def test_public_api_is_lazy_and_complete():
     code = "import sys, naslib_diffusionnag; print('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True).stdout.strip() == "False"
+
+
+def test_edits_keep_what_little_noise_leaves_and_change_more_with_more(shipped):
+    """sample_edits (SDEdit): started from cells noised to a small time the model hands them
+    back; at 0.6 it moves them a few edits (the noise level diffusion-BO's stall edits use);
+    a run is deterministic per seed and counts only the steps it made."""
+    space = shipped.space
+    starts = space.sample(10, np.random.default_rng(100))
+
+    def edits(archs):
+        return [int((space.encode([a])[0].argmax(-1) != space.encode([starts[i % 10]])[0].argmax(-1)).sum())
+                for i, a in enumerate(archs)]
+
+    kept = shipped.sample_edits(starts, 20, 0, 0.1)
+    assert kept.valid == [starts[i % 10] for i in range(20)] and kept.nfe == 2 * 4  # 40 steps * 0.1, + corrector
+    moved = shipped.sample_edits(starts, 40, 0, 0.6)
+    assert moved.archs == shipped.sample_edits(starts, 40, 0, 0.6).archs
+    d = edits(moved.valid)
+    assert len(moved.valid) >= 38 and 1.0 <= np.mean(d) <= 3.5 and max(d) <= 6
+    assert np.mean(edits(shipped.sample_edits(starts, 40, 0, 0.8).valid)) > np.mean(d)
+    for t in (0.0, 1.5, float("nan")):
+        with pytest.raises(ConfigError, match=r"t_start .* must be a finite number in \(0, 1\]"):
+            shipped.sample_edits(starts, 4, 0, t)
+    with pytest.raises(ConfigError, match="at least one architecture"):
+        shipped.sample_edits([], 4, 0, 0.5)

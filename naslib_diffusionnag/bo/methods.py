@@ -19,7 +19,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast, get_args
 
-from ..configio import require_at_least, require_one_of, typed_config
+from ..configio import require_at_least, require_number, require_one_of, typed_config
 from ..errors import ConfigError
 from ..registry import Registry
 from ..spaces import get_space
@@ -178,7 +178,9 @@ class DiffusionBOParams(BOParams):
     round's adoption rule on tuning seeds 100-119, ``bo_guide_nb201*_b150.md`` (bo_nb201.md's runs
     up to commit cb0283f used 20); ``candidates.StallSwitchAO``; ``stall_skip_initial``: the
     random initial design does not count as stalled, so the first round is generated whatever
-    the patience, off in every committed result), and the encoder of a second ensemble that
+    the patience, off in every committed result; ``stall_edits``: that many guided edits of the
+    best queried cells, ``candidates.EditAO`` re-generating them from noise level ``edit_t``, join
+    the stalled round's mutations, 0 in every committed result), and the encoder of a second ensemble that
     the acquisition binds to (it ranks what is queried) while the first one's mean guides the
     sampler (``ranking_encoder``; None: one ensemble does both, every committed result), and how
     many extra sampling rounds top the generated pool up to ``candidates`` distinct unqueried
@@ -189,12 +191,22 @@ class DiffusionBOParams(BOParams):
     mix_mutations: int = 0
     stall_switch: int = 10
     stall_skip_initial: bool = False
+    stall_edits: int = 0
+    edit_t: float = 0.6
     ranking_encoder: str | None = None
     fill_rounds: int = 0
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        require_at_least(self, 0, "mix_mutations", "stall_switch", "fill_rounds")
+        require_at_least(self, 0, "mix_mutations", "stall_switch", "fill_rounds", "stall_edits")
+        require_number("parameter 'edit_t'", self.edit_t, lambda v: 0 < v <= 1, "in (0, 1]",
+                       " (the noise level the best cells are taken to before re-generation; 0.6: ~2 edits on NB201)")
+        if self.stall_edits and not self.stall_switch:
+            raise ConfigError("parameter 'stall_edits' adds guided edits to the pool a stalled search switches to, "
+                              "and 'stall_switch' is 0 (never switch): set stall_switch or drop stall_edits")
+        if self.edit_t != 0.6 and not self.stall_edits:
+            raise ConfigError(f"parameter 'edit_t' ({self.edit_t}) sets the guided edits' noise level, and "
+                              "'stall_edits' is 0 (no edits): set stall_edits or leave edit_t at its default")
         if self.stall_skip_initial and not self.stall_switch:
             raise ConfigError("parameter 'stall_skip_initial' sets when the stall switch starts counting, and "
                               "'stall_switch' is 0 (never switch): set stall_switch or drop stall_skip_initial")
@@ -336,15 +348,18 @@ def _mutations(gen: ArchitectureGenerator, p: BOParams, n: int, budget: CostBudg
 
 
 def _diffusion_ao(gen: ArchitectureGenerator, p: DiffusionBOParams, budget: CostBudget | None) -> AcquisitionOptimizer:
-    from .candidates import DiffusionAO, StallSwitchAO, UnionAO
+    from .candidates import DiffusionAO, EditAO, StallSwitchAO, UnionAO
 
     ao: AcquisitionOptimizer = DiffusionAO(gen, p.candidates, list(p.scales), _sampler(gen, p),
                                            [budget.term()] if budget else [], p.fill_rounds)
     if p.mix_mutations:
         ao = UnionAO([ao, _mutations(gen, p, p.mix_mutations, budget)])
     if p.stall_switch:
-        ao = StallSwitchAO(ao, _mutations(gen, p, p.candidates, budget), p.stall_switch,
-                           p.n_init if p.stall_skip_initial else 0)
+        fallback = _mutations(gen, p, p.candidates, budget)
+        if p.stall_edits:
+            fallback = UnionAO([fallback, EditAO(gen, p.stall_edits, p.mutation_top_k, p.edit_t, list(p.scales),
+                                                 _sampler(gen, p), [budget.term()] if budget else [])])
+        ao = StallSwitchAO(ao, fallback, p.stall_switch, p.n_init if p.stall_skip_initial else 0)
     return ao
 
 

@@ -58,18 +58,31 @@ class LangevinCorrector:
 
 def pc_sample(score_fn: ScoreFn, sde: VESDE, shape: tuple[int, ...], config: SamplerConfig,
               generator: torch.Generator, progress: bool = False, device: torch.device | str | None = None,
-              dtype: torch.dtype | None = None) -> torch.Tensor:
+              dtype: torch.dtype | None = None, start: torch.Tensor | None = None,
+              t_start: float = 1.0) -> torch.Tensor:
     """Draw ``shape`` (``B x N x F``) samples in the model's scale, as ``dtype`` on ``device``
     (default: torch's default dtype, on the CPU), where ``score_fn`` is evaluated.
 
     At each of ``config.steps`` times ``t_i = linspace(1, eps)``: corrector, then predictor.
-    With ``noise_removal`` the last predictor's noise-free mean is returned.
+    With ``noise_removal`` the last predictor's noise-free mean is returned. With ``start``
+    (``shape``, model scale) the chain begins at ``t_start`` in (0, 1] from ``start`` perturbed by
+    the forward marginal there (SDEdit, Meng et al., 2022): samples that keep what of ``start``
+    that much noise leaves; ``round(steps * t_start)`` steps of the full run's size.
     """
     predictor = EulerMaruyamaPredictor(sde, config.steps)
     corrector = LangevinCorrector(sde, config.snr, config.corrector_steps)
     like = torch.empty(0, device=device, dtype=dtype)
-    x = sde.prior_sampling(shape, generator, like)
-    timesteps = torch.linspace(1.0, config.eps, config.steps, device=like.device, dtype=like.dtype)
+    if start is None:
+        x, n_steps = sde.prior_sampling(shape, generator, like), config.steps
+    else:
+        if not 0 < t_start <= 1 or tuple(start.shape) != tuple(shape):
+            raise ValueError(f"a start of shape {tuple(shape)} and 0 < t_start <= 1 are needed, got "
+                             f"{tuple(start.shape)} and {t_start}")
+        t = torch.full((shape[0],), t_start, device=like.device, dtype=like.dtype)
+        x, _ = sde.perturb(start.to(like), t, normal_like(like, generator, shape))
+        n_steps = max(1, round(config.steps * t_start))
+    timesteps = torch.linspace(t_start if start is not None else 1.0, config.eps, n_steps, device=like.device,
+                               dtype=like.dtype)
     x_mean = x
     for t_scalar in tqdm(timesteps, desc="sampling", disable=not progress, leave=False):
         t = t_scalar.expand(shape[0])
