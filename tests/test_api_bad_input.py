@@ -463,3 +463,39 @@ def test_fit_predictor_names_labels_it_cannot_align(shipped, toy_bench):
         shipped.fit_predictor(archs, ["a", "b", "c"], seed=0)
     with pytest.raises(ConfigError, match="expected a list of architecture strings, got NoneType"):
         shipped.fit_predictor(None, [1.0, 2.0], seed=0)  # type: ignore[arg-type]
+
+
+def test_search_parts_refuse_what_they_would_misuse(shipped, toy_bench):
+    """An acquisition given best None / NaN scored every cell NaN; a surrogate of 0 members or
+    used before its fit failed as IndexError / a torch stack error; sample / mutate given a seed
+    or RandomState failed on '.integers'; a 0-d array as a table row was iterated; transfer's
+    train_top 1.0 failed as a slice TypeError."""
+    from naslib_diffusionnag.bo.acquisition import make_acquisition
+    from naslib_diffusionnag.bo.surrogate import EnsembleSurrogate
+    from naslib_diffusionnag.errors import DiffusionNAGError
+    from naslib_diffusionnag.transfer.pipeline import check_run_size
+
+    with pytest.raises(ConfigError, match="ensemble size must be an integer >= 1, got 0"):
+        EnsembleSurrogate(shipped, 0)
+    surrogate = EnsembleSurrogate(shipped, 2, PredictorConfig(steps=5))
+    with pytest.raises(DiffusionNAGError, match=r"has not been fitted yet; call fit\(archs, values, seed\) first"):
+        surrogate.normalise(90.0)
+    archs = toy_bench.archs[:4]
+    surrogate.fit(archs, [toy_bench.query(a, "cifar10") for a in archs], seed=0)
+    for best in (None, float("nan")):
+        with pytest.raises(ConfigError, match=rf"best \(the incumbent's value\) must be a finite number, got {best}"):
+            make_acquisition("ei", surrogate, best, 0)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="seed must be an integer in"):
+        make_acquisition("ts", surrogate, 90.0, -1)
+    assert torch.isfinite(make_acquisition("ei", surrogate, 90.0, 0)(*surrogate.inputs(archs))).all()
+    for name in ("nb201", "mbv3"):
+        space = get_space(name)
+        for rng in (0, None, np.random.RandomState(0)):
+            with pytest.raises(ConfigError, match=f"rng must be a numpy Generator, .*got {type(rng).__name__}"):
+                space.sample(2, rng)  # type: ignore[arg-type]
+            with pytest.raises(ConfigError, match="rng must be a numpy Generator"):
+                space.mutate(space.sample(1, np.random.default_rng(0))[0], rng)  # type: ignore[arg-type]
+    assert toy_bench.query(np.array(2), "cifar10") == toy_bench.query(2, "cifar10")
+    for top in (1.0, True):
+        with pytest.raises(ConfigError, match=r"--train-top must be an integer >= 1"):
+            check_run_size(5, top, shipped.space)  # type: ignore[arg-type]

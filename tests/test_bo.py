@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -898,6 +899,24 @@ def test_median_to_optimum_counts_misses_and_uses_order_statistics():
     assert report.median_text(t) == "> 50 [5, > 50]"
     with pytest.raises(ValueError, match="at least one run"):
         report.median_to_optimum([], budget=10)
+    # a hit past the budget read as reached (median 300 at budget 150); NaN, 0 and text passed too
+    for hits in ([200, 300, None], [0, 3], [float("nan"), 3, 4], ["3", 4]):
+        with pytest.raises(ValueError, match="queries to the optimum must be whole numbers from 1 to the budget"):
+            report.median_to_optimum(hits, budget=150)
+
+
+def test_runs_are_loaded_from_a_folder_and_counted_once(tmp_path, toy_bench):
+    """A misspelt runs folder read as a folder without runs; a copied run file counted its seed
+    twice (seeds 2, a narrower interval)."""
+    from naslib_diffusionnag.errors import DataFormatError
+
+    with pytest.raises(DataFormatError, match="runs folder '.*typo' does not exist"):
+        report.load_runs(tmp_path / "typo")
+    run = {"spec": {"dataset": "cifar10", "method": "rs", "seed": 0, "budget": 3},
+           "trajectory": {"incumbent": [1.0, 2.0, 3.0]}, "seconds": 1.0}
+    with pytest.raises(DataFormatError, match="two runs of rs on cifar10 with seed 0"):
+        report.aggregate([run, dict(run)], {"cifar10": 3.0})
+    assert report.aggregate([run], {"cifar10": 3.0})["cifar10"]["rs"]["seeds"] == 1
 
 
 def test_aggregate_counts_a_seed_that_missed_the_optimum():
@@ -911,3 +930,38 @@ def test_aggregate_counts_a_seed_that_missed_the_optimum():
     t = report.aggregate(runs, {"cifar10": 95.0})["cifar10"]["rs"]["to_optimum"]
     assert t["median"] is None  # 2 of 4 missed: the median is beyond the budget, not 5
     assert "> 10 [5, > 10]" in report.to_markdown(report.aggregate(runs, {"cifar10": 95.0}), {"cifar10": 95.0}, {})
+
+
+def test_the_loop_refuses_values_seeds_and_asks_a_search_cannot_use(toy_bench):
+    """A NaN from the black box became the incumbent (and steered RE and local search), True and
+    '0.5' passed float(); seed None drew OS entropy (a run nobody can repeat); propose(history,
+    0) still returned cells; a malformed history failed as an unpacking error; asking random
+    search for a million cells spun for minutes; BO with one initial cell failed a round later."""
+    from naslib_diffusionnag.bo.loop import BlackBoxError
+
+    rs, re_ = build_method("rs"), build_method("re", params={"population_size": 5, "sample_size": 2})
+    truth = {a: toy_bench.query(a, "cifar10") for a in toy_bench.archs}
+    for bad in (float("nan"), float("inf"), None, True, "0.5"):
+        def black_box(a, bad=bad):
+            return bad if len(black_box.seen) == 1 else black_box.seen.append(a) or truth[a]
+        black_box.seen = []
+        with pytest.raises(BlackBoxError, match=rf"the black box's value of \|.*\| is {re.escape(repr(bad))}; a "
+                                                r"search needs one finite number per architecture"):
+            rs.run(black_box, 4, 0)
+    assert rs.run(lambda a: np.float64(truth[a]), 3, 0).values == rs.run(lambda a: truth[a], 3, 0).values
+    for seed in (None, -1, 2.5, 2**32):
+        with pytest.raises(ConfigError, match=rf"seed must be an integer in \[0, 4294967295\], got {re.escape(repr(seed))}"):
+            rs.searcher(seed)
+    history = [(a, truth[a]) for a in toy_bench.archs[:6]]
+    for n in (0, -3, 1.5, "3"):
+        with pytest.raises(ConfigError, match=r"n \(architectures to propose\) must be an integer >= 1"):
+            re_.searcher(0).propose(history, n)
+    for bad_history, message in (("|a|", "history must be a list of"), ([history[0][0]], r"history\[0\] is '\|"),
+                                 ([(history[0][0],)], r"history\[0\] is \("),
+                                 ([(history[0][0], None)], r"history\[0\]'s value is None")):
+        with pytest.raises(DiffusionNAGError, match=message):
+            build_method("ls").searcher(0).propose(bad_history, 1)
+    everything = rs.searcher(0).propose(history, 10**6)
+    assert len(everything) == 15625 - 6 and not set(everything) & set(toy_bench.archs[:6])
+    with pytest.raises(ConfigError, match="parameter 'n_init' must be an integer >= 2, got 1"):
+        build_method("bananas", params={"n_init": 1})

@@ -187,3 +187,21 @@ def test_neighbours_differ_in_exactly_one_edge(nb201):
     assert all(sum(a != b for a, b in zip(nb201.ops(n), base, strict=True)) == 1 for n in nbrs)
     rng = np.random.default_rng(0)
     assert {nb201.mutate(arch, rng) for _ in range(300)} == set(nbrs)
+
+
+@pytest.mark.parametrize("name", ["nb201", "mbv3"])
+def test_decode_reads_what_validity_judged(name):
+    """A NaN entry: validity read the row through the 0.5 threshold (the real operation), the
+    string through an argmax (the NaN's column, skip_connect on NB201; a stage a layer short on
+    MBv3). Arrays decode like tensors (AttributeError 'dim' before)."""
+    from naslib_diffusionnag.spaces import get_space
+
+    space = get_space(name)
+    archs = space.sample(3, np.random.default_rng(1))
+    x = space.encode(archs)
+    assert space.decode(x.numpy()) == archs
+    nan_col = next(c for c in range(x.shape[2]) if x[0, 3, c] == 0)
+    x[0, 3, nan_col] = float("nan")
+    assert space.decode(x) == archs
+    x[1, 3] = float("nan")  # a whole row unset: invalid on NB201 (every edge has an op), shorter on MBv3
+    assert space.decode(x)[1] != archs[1] and space.decode(x)[2] == archs[2]

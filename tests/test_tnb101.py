@@ -45,6 +45,10 @@ def test_space_reads_transnas_codes_and_shares_nb201s_cell():
             space.parse(bad)
     with pytest.raises(InvalidArchitectureError, match="0..3"):
         space.from_op_indices((0, 1, 2, 3, 4, 0))
+    for bad in ([1.7, 0, 0, 0, 0, 3.9], ["1"] * 6, [True] * 6):  # int() floored 1.7 / read "1" and True as op 1
+        with pytest.raises(InvalidArchitectureError, match="0..3"):
+            space.from_op_indices(bad)
+    assert space.from_op_indices([3.0, 1, 2, 0, 1, 3]) == cell  # a float array of whole numbers reads as its ints
 
 
 def test_few_shot_needs_a_space_with_a_table():

@@ -263,6 +263,22 @@ def test_task_features_of_the_wrong_shape(tmp_path) -> None:
         load_task_features(tmp_path / "cut.npy", 5)
 
 
+def test_source_lists_name_their_mistakes() -> None:
+    """'nb201:cifar100@' (no count) loaded the whole table; None, a number, bytes or a None in
+    the list failed as TypeError / AttributeError; a count out of range was a plain ValueError."""
+    from naslib_diffusionnag.errors import UnknownNameError
+
+    with pytest.raises(UnknownNameError, match=r"bad cell count in source 'nb201:cifar100@'; write nb201:<dataset>@K"):
+        parse_sources("nb201:cifar100@")
+    for bad in (None, 5, b"nb201:cifar100", ["nb201:cifar100", None]):
+        with pytest.raises(ConfigError, match="sources are source strings"):
+            parse_sources(bad)  # type: ignore[arg-type]
+    for k in (0, 16000):
+        with pytest.raises(ConfigError, match=rf"cells drawn from a table must be in 1..15625, got {k} "
+                                              rf"\(source nb201:cifar100@{k}\)"):
+            parse_sources(f"nb201:cifar100@{k}")
+
+
 def test_unknown_class_name_without_the_optional_extra(embeddings, monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # as if not installed
     with pytest.raises(DescriptorError, match=r"'flux capacitor'.*pip install sentence-transformers"):

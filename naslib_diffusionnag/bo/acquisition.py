@@ -23,6 +23,7 @@ from typing import Protocol
 import numpy as np
 import torch
 
+from ..configio import MAX_SEED, require_int, require_number
 from ..guidance import ZScore
 from ..registry import Registry
 
@@ -155,5 +156,7 @@ ACQUISITIONS.register("its", lambda s, best, seed, beta: IndependentThompsonSamp
 def make_acquisition(name: str, surrogate: Surrogate, best: float, seed: int,
                      beta: float = 2.0) -> AcquisitionFunction:
     """The acquisition ``name`` bound to a fitted ``surrogate``, with the incumbent value
-    ``best`` in property units."""
+    ``best`` in property units (finite: None or NaN scored every cell NaN, silently)."""
+    require_number("best (the incumbent's value)", best, lambda _: True, "")
+    require_int("seed", seed, 0, MAX_SEED)
     return ACQUISITIONS.get(name)(surrogate, surrogate.normalise(best), seed, beta)

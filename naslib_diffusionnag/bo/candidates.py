@@ -37,8 +37,10 @@ class AcquisitionOptimizer(Protocol):
 
 
 def fresh(archs: Iterable[str], known: set[str], n: int) -> list[str]:
-    """The first ``n`` distinct ``archs`` not in ``known``, in order."""
+    """The first ``n`` distinct ``archs`` not in ``known``, in order (none for ``n`` < 1)."""
     out: list[str] = []
+    if n < 1:
+        return out
     seen = set(known)
     for a in archs:
         if a not in seen:

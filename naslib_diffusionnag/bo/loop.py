@@ -12,18 +12,19 @@ Every random choice of a searcher derives from its seed by ``SeedSequence`` spaw
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
 import torch
 
+from ..configio import is_finite_number, require_int
 from ..errors import ConfigError, DiffusionNAGError
 from ..spaces import SearchSpace
 from .acquisition import AcquisitionFunction, PosteriorMean, make_acquisition
 from .candidates import AcquisitionOptimizer, History, fresh
-from .seeds import spawn_rng, spawn_seeds
+from .seeds import search_seeds, spawn_rng, spawn_seeds
 from .surrogate import BOSurrogate
 
 if TYPE_CHECKING:
@@ -90,6 +91,10 @@ class ContractError(DiffusionNAGError):
     """A searcher proposed a queried architecture, a repeat, nothing, or more than asked."""
 
 
+class BlackBoxError(DiffusionNAGError):
+    """The black box (or a history handed to ``propose``) gave a value that is not a finite number."""
+
+
 class AskQueue:
     """Hands out a searcher's proposals one at a time, asking for a new batch when the last
     is spent: the loop's dispenser, shared with drivers that query one architecture per step."""
@@ -117,17 +122,40 @@ def run_search(method: SearchMethod, black_box: BlackBox, budget: int, seed: int
     queue, traj, start = AskQueue(method.searcher(seed)), Trajectory(), time.perf_counter()
     while len(traj.archs) < budget:
         arch = queue.next(traj.history(), budget - len(traj.archs))
-        traj.values.append(float(black_box(arch)))
+        traj.values.append(check_value(black_box(arch), f"the black box's value of {arch}"))
         traj.archs.append(arch)
         traj.times.append(time.perf_counter() - start)
     return traj
 
 
+def check_value(value: object, what: str) -> float:
+    """A queried value as a float: a NaN became the incumbent (numpy's max) and steered RE and
+    local search, a bool or a numeric string passed ``float()`` unnoticed."""
+    if not is_finite_number(value):
+        raise BlackBoxError(f"{what} is {value!r}; a search needs one finite number per architecture (give a failed "
+                            "or unmeasurable architecture a low value, e.g. 0, rather than NaN or None)")
+    return float(value)  # type: ignore[arg-type]
+
+
+def check_ask(history: History, n: int) -> None:
+    """What every searcher's ``propose`` takes: ``n`` >= 1 and a history of (architecture string,
+    finite value) pairs (``propose(history, 0)`` returned cells, a malformed entry failed as an
+    unpacking error and a None value in a comparison)."""
+    require_int("n (architectures to propose)", n, 1)
+    if isinstance(history, (str, bytes)) or not isinstance(history, Sequence):
+        raise ConfigError(f"history must be a list of (architecture, value) pairs, got {type(history).__name__}")
+    for i, entry in enumerate(history):
+        if not (isinstance(entry, (tuple, list)) and len(entry) == 2 and isinstance(entry[0], str)):
+            raise ConfigError(f"history[{i}] is {entry!r:.80}; each entry is one (architecture string, value) pair")
+        check_value(entry[1], f"history[{i}]'s value")
+
+
 def random_fresh(space: SearchSpace, rng: np.random.Generator, history: History, n: int) -> list[str]:
     """Up to ``n`` random architectures not in ``history`` (at least one while any is left)."""
+    known = {a for a, _ in history}
+    n = min(n, space.size - len(known))  # asking for more than the space holds spun 100 rounds of 2n draws
     if n < 1:
         return []
-    known = {a for a, _ in history}
     out: list[str] = []
     for _ in range(100):
         out += fresh(space.sample(2 * n, rng), known | set(out), n - len(out))
@@ -149,7 +177,7 @@ class RandomSearch(_Runs):
     space: SearchSpace
 
     def searcher(self, seed: int) -> Searcher:
-        return _RandomSearcher(self.space, np.random.default_rng(np.random.SeedSequence(seed)))
+        return _RandomSearcher(self.space, np.random.default_rng(search_seeds(seed)))
 
 
 @dataclass
@@ -158,6 +186,7 @@ class _RandomSearcher:
     rng: np.random.Generator
 
     def propose(self, history: History, n: int) -> list[str]:
+        check_ask(history, n)
         return random_fresh(self.space, self.rng, history, n)
 
 
@@ -172,7 +201,7 @@ class RegularizedEvolution(_Runs):
     sample_size: int = 10
 
     def searcher(self, seed: int) -> Searcher:
-        return _RESearcher(self, np.random.default_rng(np.random.SeedSequence(seed)))
+        return _RESearcher(self, np.random.default_rng(search_seeds(seed)))
 
 
 @dataclass
@@ -181,6 +210,7 @@ class _RESearcher:
     rng: np.random.Generator
 
     def propose(self, history: History, n: int) -> list[str]:
+        check_ask(history, n)
         size = self.re.population_size
         if len(history) < size:
             return random_fresh(self.re.space, self.rng, history, min(n, size - len(history)))
@@ -205,7 +235,7 @@ class LocalSearch(_Runs):
     n_init: int = 10
 
     def searcher(self, seed: int) -> Searcher:
-        return _LSSearcher(self, np.random.default_rng(np.random.SeedSequence(seed)))
+        return _LSSearcher(self, np.random.default_rng(search_seeds(seed)))
 
 
 @dataclass
@@ -222,6 +252,7 @@ class _LSSearcher:
         self.neighbours = [str(a) for a in self.rng.permutation(self.ls.space.neighbours(cell[0]))]
 
     def propose(self, history: History, n: int) -> list[str]:
+        check_ask(history, n)
         if len(history) < self.ls.n_init:
             return random_fresh(self.ls.space, self.rng, history, min(n, self.ls.n_init - len(history)))
         last = history[-1]
@@ -294,7 +325,7 @@ class BayesianOptimization(_Runs):
         return self.ranker if self.ranker is not None else self.surrogate
 
     def searcher(self, seed: int) -> BOSearcher:
-        return BOSearcher(self, np.random.SeedSequence(seed))
+        return BOSearcher(self, search_seeds(seed))
 
 
 class BOSearcher:
@@ -308,6 +339,7 @@ class BOSearcher:
         self.initial: list[str] | None = None
 
     def propose(self, history: History, n: int) -> list[str]:
+        check_ask(history, n)
         if len(history) < self.bo.n_init:
             return self._initial(history, min(n, self.bo.n_init - len(history)))
         want = min(n, self.bo.k)

@@ -132,8 +132,10 @@ class BOParams:
         from ..guidance.predictors import ENCODERS
         from .acquisition import ACQUISITIONS  # its math libraries load when a config is resolved
 
-        require_at_least(self, 1, "n_init", "k", "ensemble", "predictor_steps", "candidates", "sampler_steps",
+        require_at_least(self, 1, "k", "ensemble", "predictor_steps", "candidates", "sampler_steps",
                          "mutation_top_k", "mutation_edits", "mutation_generations", "local_parents")
+        # the first surrogate is fitted on the initial queries: one label gave a bare ValueError a round later
+        require_at_least(self, 2, "n_init")
         require_at_least(self, 0, "beta", "surrogate_rank_weight", "local_queries")
         if not 0 < self.surrogate_noise_power < float("inf"):
             raise ConfigError(f"parameter 'surrogate_noise_power' must be a finite number > 0 (1: the fit's "

@@ -19,6 +19,7 @@ from scipy import stats
 
 from ..errors import DataFormatError
 from ..resultsio import read_json
+from ..spaces.base import whole_number
 
 CHECKPOINTS = (10, 20, 50, 100, 150)
 SPREAD = "± = 95 % CI of the mean over seeds (t quantile, n-1 dof; sd with ddof=1)"
@@ -47,6 +48,10 @@ def median_to_optimum(first_hits: Sequence[int | None], budget: int, level: floa
     n = len(first_hits)
     if n == 0:
         raise ValueError("median_to_optimum needs at least one run")
+    impossible = [h for h in first_hits if h is not None and (whole_number(h) is None or not 1 <= h <= budget)]
+    if impossible:  # a hit after the budget (or at query 0, or NaN) was counted as reached
+        raise ValueError(f"queries to the optimum must be whole numbers from 1 to the budget {budget} (None: "
+                         f"missed), got {impossible[:3]!r}")
     x = sorted(float(h) if h is not None else np.inf for h in first_hits)
     k = 1
     while k + 1 <= (n + 1) // 2 and 1 - 2 * stats.binom.cdf(k, n, 0.5) >= level:
@@ -80,8 +85,13 @@ def read_run(path: str | Path) -> dict[str, Any]:
 
 
 def load_runs(runs_dir: str | Path) -> list[dict[str, Any]]:
-    """Every run file in ``runs_dir``; a damaged one is named (``read_run``)."""
-    return [read_run(p) for p in sorted(Path(runs_dir).glob("*.json"))]
+    """Every run file in ``runs_dir``; a damaged one is named (``read_run``), a misspelt or
+    missing folder too (it read as a folder without runs)."""
+    folder = Path(runs_dir)
+    if not folder.is_dir():
+        raise DataFormatError(f"runs folder {str(folder)!r} {'is a file' if folder.exists() else 'does not exist'}; "
+                              "give the folder a sweep writes its run files to (its config's runs_dir)")
+    return [read_run(p) for p in sorted(folder.glob("*.json"))]
 
 
 def check_same_data(runs: Sequence[dict[str, Any]], runs_dir: str | Path, checksum: str) -> None:
@@ -117,8 +127,14 @@ def aggregate(runs: Sequence[dict[str, Any]], optima: dict[str, float]) -> dict[
     """Per dataset and method: incumbent mean, sd (ddof=1) and 95 % t-interval half-width at
     ``checkpoints(budget)`` queries, queries to the optimum (``median_to_optimum``), wall time."""
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    seen: set[tuple[str, str, int]] = set()
     for r in runs:
-        groups[(r["spec"]["dataset"], r["spec"]["method"])].append(r)
+        key = (r["spec"]["dataset"], r["spec"]["method"], r["spec"]["seed"])
+        if key in seen:  # a copied run file counted twice and narrowed the interval
+            raise DataFormatError(f"two runs of {key[1]} on {key[0]} with seed {key[2]}: a copied or renamed run file; "
+                                  "keep one of them (each seed is one run of a table)")
+        seen.add(key)
+        groups[key[:2]].append(r)
     table: dict[str, Any] = {}
     for (dataset, method), rs in sorted(groups.items()):
         budget = min(r["spec"]["budget"] for r in rs)

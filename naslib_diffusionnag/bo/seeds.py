@@ -9,6 +9,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..configio import MAX_SEED, require_int
+
+
+def search_seeds(seed: object) -> np.random.SeedSequence:
+    """A search's seed as the root of its streams. Checked: None would draw OS entropy (a run
+    nobody can repeat) and numpy names a negative or float seed only in its own terms."""
+    return np.random.SeedSequence(require_int("seed", seed, 0, MAX_SEED, " (every random choice of a search "
+                                              "derives from it, so a run repeats exactly)"))
+
 
 def spawn_seeds(parent: np.random.SeedSequence | int, n: int) -> list[int]:
     """The next ``n`` children of ``parent`` as 32-bit integer seeds (for torch and for

@@ -12,6 +12,8 @@ from typing import Protocol
 
 import torch
 
+from ..configio import require_int
+from ..errors import DiffusionNAGError
 from ..generation import ArchitectureGenerator
 from ..guidance import PredictorConfig
 from ..guidance.predictors import ArchitecturePredictor
@@ -43,6 +45,9 @@ class EnsembleSurrogate:
     config: PredictorConfig = field(default_factory=lambda: PredictorConfig(steps=300, label_transform="zscore"))
     fitted: list[ArchitecturePredictor] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        require_int("ensemble size", self.size, 1)  # 0 members failed later as an IndexError
+
     def fit(self, archs: Sequence[str], values: Sequence[float], seed: int) -> None:
         """Refit every member; member seeds are children of ``seed``."""
         self.fitted = [self.generator.fit_predictor(archs, values, self.config, seed=s)
@@ -50,10 +55,15 @@ class EnsembleSurrogate:
 
     def members(self, x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
         """``M x B`` member predictions (z-score units) for ``x`` (``B x N x F``) at ``sigma`` (``B``)."""
-        return torch.stack([m(x, sigma) for m in self.fitted])
+        return torch.stack([m(x, sigma) for m in self._members()])
 
     def normalise(self, value: float) -> float:
-        return float(self.fitted[0].transform.forward(value))
+        return float(self._members()[0].transform.forward(value))
+
+    def _members(self) -> list[ArchitecturePredictor]:
+        if not self.fitted:  # an IndexError / "stack expects a non-empty TensorList" before
+            raise DiffusionNAGError("the surrogate has not been fitted yet; call fit(archs, values, seed) first")
+        return self.fitted
 
     def inputs(self, archs: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
         """Clean architectures as the members' inputs (``ArchitectureGenerator.clean_inputs``)."""

@@ -193,10 +193,10 @@ def fit_predictor(x01: torch.Tensor, y: np.ndarray, adjacency: torch.Tensor, sde
     noise drawn from a CPU generator, all from ``seed``, without touching the global RNG."""
     y_arr = np.asarray(y, dtype=np.float64)
     if x01.shape[0] != y_arr.shape[0] or y_arr.shape[0] < 2:
-        raise ValueError(f"need at least 2 labelled architectures with one label each, got "
-                         f"{x01.shape[0]} architectures and {y_arr.shape[0]} labels")
+        raise ConfigError(f"need at least 2 labelled architectures with one label each, got "
+                          f"{x01.shape[0]} architectures and {y_arr.shape[0]} labels")
     if not np.all(np.isfinite(y_arr)):
-        raise ValueError("labels contain NaN or infinite values; drop those architectures first")
+        raise ConfigError("labels contain NaN or infinite values; drop those architectures first")
     transform = fit_labels(cfg.label_transform, y_arr)
     with scoped_seed(seed, device):
         model = build_predictor(x01.shape[1], x01.shape[2], adjacency, cfg, transform, float(y_arr.mean()),

@@ -56,6 +56,8 @@ class TableBenchmark:
     def index(self, arch: ArchLike) -> int:
         """Row of a cell string, a row index, or a space op-index tuple. Anything else (a bool,
         which Python would take as row 0 or 1, a float, None, bytes) is refused."""
+        if isinstance(arch, np.ndarray) and arch.ndim == 0:  # np.array(5): a row index, not a tuple to iterate
+            arch = arch.item()
         if isinstance(arch, (int, np.integer)) and not isinstance(arch, (bool, np.bool_)):
             i = int(arch)
             if not 0 <= i < len(self.archs):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from numbers import Real
 from typing import TypeVar
 
 import numpy as np
@@ -22,6 +23,22 @@ def check_sample_size(n: object) -> int:
     """``n`` for ``sample``: an int >= 0 (numpy would only say "negative dimensions are not
     allowed", or that a float "cannot be interpreted as an integer")."""
     return require_int("the number of architectures to sample", n, 0)
+
+
+def check_rng(rng: object) -> np.random.Generator:
+    """The random generator ``sample`` / ``mutate`` draw from (a seed, None or a legacy
+    RandomState failed as an AttributeError on ``integers``)."""
+    if not isinstance(rng, np.random.Generator):
+        raise ConfigError(f"rng must be a numpy Generator, e.g. numpy.random.default_rng(0), got {type(rng).__name__}")
+    return rng
+
+
+def whole_number(value: object) -> int | None:
+    """``value`` as an int when it is a whole number (an int, or an integral float from a numpy
+    array), else None: ``int()`` would floor 1.7 or read "1" and True as a valid choice."""
+    if isinstance(value, bool) or not isinstance(value, Real) or not float(value).is_integer():
+        return None
+    return int(value)
 
 
 A = TypeVar("A")
@@ -101,7 +118,7 @@ class SearchSpace(ABC):
     def mutate(self, arch: str, rng: np.random.Generator) -> str:
         """One random neighbour (a one-edit mutation, as in BANANAS / regularised evolution)."""
         options = self.neighbours(arch)
-        return options[int(rng.integers(len(options)))]
+        return options[int(check_rng(rng).integers(len(options)))]
 
     def enumerate(self) -> Iterator[str]:
         """Every architecture, in a fixed order; only for spaces small enough to list."""
@@ -124,7 +141,10 @@ class SearchSpace(ABC):
         return (x01 >= 0.5).to(torch.float32)
 
     def decode(self, binary: torch.Tensor) -> list[str | None]:
-        """Architecture string per ``B x N x F`` 0/1 matrix, ``None`` where invalid."""
+        """Architecture string per ``B x N x F`` 0/1 matrix (a tensor or array), ``None`` where
+        invalid. Read through the 0.5 threshold first, so validity and the string judge the same
+        matrix (an argmax read a NaN entry as the row's operation after validity had skipped it)."""
+        binary = self.discretize(torch.as_tensor(np.asarray(binary) if not isinstance(binary, torch.Tensor) else binary))
         ok = self.validity(binary)
         mats = binary.detach().cpu().numpy()
         return [self.decode_one(m) if v else None for m, v in zip(mats, ok.tolist(), strict=True)]

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from ..errors import ConfigError, InvalidArchitectureError
-from .base import SearchSpace, check_sample_size
+from .base import SearchSpace, check_rng, check_sample_size
 
 N_EDGES = 6
 # (target cell node, source cell node) of each string position.
@@ -189,5 +189,5 @@ class CellSpace(SearchSpace):
             yield format_cell(ops)
 
     def sample(self, n: int, rng: np.random.Generator) -> list[str]:
-        draws = rng.integers(0, len(self.OPS), size=(check_sample_size(n), N_EDGES))
+        draws = check_rng(rng).integers(0, len(self.OPS), size=(check_sample_size(n), N_EDGES))
         return [format_cell([self.OPS[i] for i in row]) for row in draws]

@@ -14,13 +14,12 @@ ignored) and a 5-list ``d``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from numbers import Real
 
 import numpy as np
 import torch
 
 from ..errors import InvalidArchitectureError
-from .base import SearchSpace, check_sample_size
+from .base import SearchSpace, check_rng, check_sample_size, whole_number
 
 KERNELS: tuple[int, ...] = (3, 5, 7)
 EXPANDS: tuple[int, ...] = (3, 4, 6)
@@ -34,10 +33,10 @@ def _ofa_value(name: str, values: Sequence[int], i: int, allowed: tuple[int, ...
     """``values[i]`` of an OFA list as one of ``allowed``; an integral float (a numpy float array)
     passes, anything else is named: ``int()`` would floor 3.9 to a valid but different choice."""
     v = values[i]
-    ok = not isinstance(v, bool) and isinstance(v, Real) and float(v).is_integer() and int(v) in allowed
-    if not ok:
+    whole = whole_number(v)
+    if whole not in allowed:
         raise InvalidArchitectureError(f"OFA {name}[{i}] = {v!r} ({type(v).__name__}) is not one of {allowed}")
-    return int(v)
+    return whole
 
 
 def _format(layers: Layers) -> str:
@@ -177,7 +176,7 @@ class MBv3Space(SearchSpace):
         """``neighbours(arch)[i]`` for ``i`` drawn as the base class draws it (same draw, same
         result), built alone: listing ~200 neighbours per call made mutation pools the cost of
         a search round."""
-        layers = self.layers(arch)
+        layers, rng = self.layers(arch), check_rng(rng)
         sizes = [8 * len(st) + 9 * (len(st) < max(DEPTHS)) + (len(st) > min(DEPTHS)) for st in layers]
         i = int(rng.integers(sum(sizes)))
         s = 0
@@ -197,7 +196,7 @@ class MBv3Space(SearchSpace):
 
     def sample(self, n: int, rng: np.random.Generator) -> list[str]:
         """Uniform over architectures: depth d drawn with probability proportional to 9^d."""
-        n = check_sample_size(n)
+        n, rng = check_sample_size(n), check_rng(rng)
         weights = np.array([len(VOCAB) ** d for d in DEPTHS], dtype=float)
         depths = rng.choice(DEPTHS, size=(n, STAGES), p=weights / weights.sum())
         tokens = rng.integers(0, len(VOCAB), size=(n, STAGES, SLOTS))

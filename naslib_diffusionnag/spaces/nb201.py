@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
-
 from ..errors import InvalidArchitectureError
+from .base import whole_number
 from .cell import EDGES, N_EDGES, TRUE_EDGES, CellSpace, format_cell
 
 OPS: tuple[str, ...] = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
@@ -48,10 +47,8 @@ class NB201Space(CellSpace):
 
     def from_op_indices(self, op_indices: Sequence[int]) -> str:
         """Cell string of a NASLib op-index tuple."""
-        values = list(op_indices)  # int() would read 1.7, "1" or True as op 1: only whole numbers count
-        idx = tuple(int(i) if not isinstance(i, bool) and isinstance(i, (int, float, np.integer, np.floating))
-                    and float(i).is_integer() else -1 for i in values)
-        if len(idx) != N_EDGES or any(not 0 <= i < len(NASLIB_OPS) for i in idx):
+        idx = tuple(whole_number(i) for i in op_indices)  # int() would read 1.7, "1" or True as op 1
+        if len(idx) != N_EDGES or any(i is None or not 0 <= i < len(NASLIB_OPS) for i in idx):
             raise InvalidArchitectureError(
                 f"NASLib NB201 op indices must be {N_EDGES} integers in 0..4, got {tuple(op_indices)!r}"
             )

@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 
 from ..errors import InvalidArchitectureError
+from .base import whole_number
 from .cell import N_EDGES, CellSpace, format_cell
 
 OPS: tuple[str, ...] = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3")  # = TB101 codes 0-3
@@ -30,8 +31,8 @@ class TNB101MicroSpace(CellSpace):
         m = _CODE.match(arch)
         return None if m is None else self._ops_of_codes(tuple(int(g) for g in m.groups()), arch)
 
-    def _ops_of_codes(self, codes: Sequence[int], shown: object) -> tuple[str, ...]:
-        if len(codes) != N_EDGES or any(not 0 <= c < len(OPS) for c in codes):
+    def _ops_of_codes(self, codes: Sequence[int | None], shown: object) -> tuple[str, ...]:
+        if len(codes) != N_EDGES or any(c is None or not 0 <= c < len(OPS) for c in codes):
             raise InvalidArchitectureError(
                 f"TransNAS-Bench-101 micro code {shown!r} needs {N_EDGES} operation digits in 0..3 "
                 "(0 none, 1 skip_connect, 2 nor_conv_1x1, 3 nor_conv_3x3)")
@@ -43,7 +44,8 @@ class TNB101MicroSpace(CellSpace):
 
     def from_op_indices(self, op_indices: Sequence[int]) -> str:
         """Cell string of six TransNAS-Bench-101 operation codes (NASLib's zero-cost file keys)."""
-        return format_cell(self._ops_of_codes(tuple(int(i) for i in op_indices), tuple(op_indices)))
+        codes = tuple(whole_number(i) for i in op_indices)  # int() floored 1.7, read "1" and True as 1
+        return format_cell(self._ops_of_codes(codes, tuple(op_indices)))
 
     def to_code(self, arch: str) -> str:
         """TransNAS-Bench-101's own string, ``64-41414-a_bc_def``."""

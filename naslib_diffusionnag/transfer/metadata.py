@@ -183,7 +183,8 @@ def from_benchmark_table(bench: TableBenchmark, dataset: str, k: int | None = No
     idx = np.arange(len(col))
     if k is not None:
         if not 1 <= k <= len(col):
-            raise ValueError(f"cells drawn from a table must be in 1..{len(col)}, got {k}")
+            raise ConfigError(f"cells drawn from a table must be in 1..{len(col)}, got {k} (source "
+                              f"{TABLE_PREFIX[bench.space.name]}:{dataset}@{k})")
         idx = np.sort(np.random.default_rng(seed).choice(len(col), size=k, replace=False))
     spec = task.name + (f"@{k}:seed{seed}" if k is not None else "")
     return MetaDataset(bench.space.name, [task], np.zeros(len(idx), dtype=int), [bench.archs[i] for i in idx],
@@ -202,6 +203,9 @@ def parse_sources(specs: str | Sequence[str], bench: TableBenchmark | None = Non
     count twice). ``bench`` is the table to read (default: the documented file of the spec's
     space). Data files must be the documented ones unless ``allow_unverified``."""
     items = [specs] if isinstance(specs, str) else specs
+    if isinstance(specs, bytes) or not isinstance(items, Sequence) or not all(isinstance(i, str) for i in items):
+        raise ConfigError(f"sources are source strings (one comma list or a list of them), e.g. "
+                          f"'{META_TRAIN_DB_NAME},nb201:cifar100'; got {specs!r:.80}")
     listed = [s.strip() for item in items for s in item.split(",")]
     if not any(listed):
         raise ConfigError(f"no source given; list at least one, e.g. {META_TRAIN_DB_NAME} or nb201:cifar100")
@@ -223,11 +227,12 @@ def parse_sources(specs: str | Sequence[str], bench: TableBenchmark | None = Non
             parts.append(load_official_meta_train(spec[len("official:"):], space, allow_unverified))
         elif spec.partition(":")[0] in _TABLES:
             prefix, _, rest = spec.partition(":")
-            name, _, k = rest.partition("@")
+            name, at, k = rest.partition("@")
             try:
-                cells = int(k) if k else None
+                cells = int(k) if at else None  # "@" with no count loaded the whole table
             except ValueError:
-                raise UnknownNameError(f"bad cell count in source {spec!r}; write {prefix}:<dataset>@K") from None
+                raise UnknownNameError(f"bad cell count in source {spec!r}; write {prefix}:<dataset>@K (K cells) "
+                                       f"or {prefix}:<dataset> (the whole table)") from None
             table = bench if bench is not None and TABLE_PREFIX[bench.space.name] == prefix else None
             parts.append(from_benchmark_table(table or _TABLES[prefix](allow_unverified=allow_unverified), name,
                                               cells, seed, space))

@@ -21,10 +21,11 @@ import numpy as np
 import torch
 from scipy.stats import spearmanr
 
+from ..configio import require_int
 from ..diffusion import to_model_scale
 from ..diffusion.sde import VESDE
 from ..errors import ConfigError, DiffusionNAGError
-from ..generation import ArchitectureGenerator, Generation, check_distinct_count
+from ..generation import ArchitectureGenerator, Generation, check_distinct_count, check_seed
 from ..guidance import GuidanceTerm, Objective
 from ..guidance.schedule import check_scales
 from ..oracles import NB201Benchmark, TableBenchmark, canonical_dataset
@@ -118,6 +119,7 @@ class TransferNAS:
             scales: Sequence[float] = DEFAULT_SCALES, progress: bool = False) -> TransferResult:
         """Generate ``n`` distinct cells under guidance, rank them, "train" the top ``train_top``."""
         check_run_size(n, train_top, self.generator.space)
+        check_seed(seed)  # None failed as a TypeError inside the rounds' seed derivation
         start = time.perf_counter()
         candidates, made = self.propose(n, seed, scales, progress)
         if len(candidates) < train_top:  # nothing (or too little) to train: never a silent empty result
@@ -208,6 +210,7 @@ def build_meta_predictor(sources: Sequence[str], generator: ArchitectureGenerato
 def check_run_size(n: int, train_top: int, space: SearchSpace) -> None:
     """``n`` distinct cells the space has, and ``train_top`` of them to train."""
     check_distinct_count(n, space, "--n")
+    require_int("--train-top", train_top, 1)  # 1.0 failed as a slice TypeError, True read as 1
     if not 1 <= train_top <= n:
         raise ConfigError(f"need 1 <= --train-top <= --n, got --n {n}, --train-top {train_top}")
 
