@@ -452,6 +452,19 @@ def test_a_damaged_run_file_is_named(tmp_path, toy_bench_csv):
         with pytest.raises(DataFormatError, match="cifar10__rs__s0.json is not a run file .*delete or move it"):
             run_sweep(SweepConfig.from_yaml(_sweep(tmp_path, data=str(toy_bench_csv), allow_unverified_data=True)),
                       progress=False)
+    # a run record cut short: a KeyError or a numpy shape error when the report was made
+    whole = {"spec": {"dataset": "cifar10", "method": "rs", "seed": 0, "budget": 3},
+             "trajectory": {"incumbent": [1.0, 2.0, 3.0]}, "seconds": 1.0}
+    for cut, problem in (({"trajectory": {"incumbent": [1.0]}}, "its incumbent curve has 1 values for a budget of 3"),
+                         ({"trajectory": None}, "it has no trajectory.incumbent list"),
+                         ({"seconds": None}, "it has no wall time"),
+                         ({"spec": {"dataset": "cifar10", "method": "rs", "seed": 0}}, "its spec lacks 'budget'"),
+                         ({"spec": {**whole["spec"], "budget": 0}}, "its budget is not a whole number >= 1")):
+        (runs / "cifar10__rs__s0.json").write_text(json.dumps({**whole, **cut}))
+        with pytest.raises(DataFormatError, match=f"is not a complete run file \\({problem}"):
+            load_runs(runs)
+    (runs / "cifar10__rs__s0.json").write_text(json.dumps(whole))
+    assert load_runs(runs)[0] == whole
 
 
 @pytest.mark.slow

@@ -81,6 +81,18 @@ def read_run(path: str | Path) -> dict[str, Any]:
     if not isinstance(record, dict) or not isinstance(record.get("spec"), dict):
         raise DataFormatError(f"{path} is not a run file (JSON {type(record).__name__} without a run's spec): it is "
                               "damaged or does not belong in a runs folder; delete or move it")
+    spec, trajectory = record["spec"], record.get("trajectory")
+    budget = whole_number(spec.get("budget"))
+    incumbent = trajectory.get("incumbent") if isinstance(trajectory, dict) else None
+    problem = (next((f"its spec lacks {k!r}" for k in ("dataset", "method", "seed", "budget") if k not in spec), None)
+               or ("its budget is not a whole number >= 1" if budget is None or budget < 1 else None)
+               or ("it has no trajectory.incumbent list" if not isinstance(incumbent, list) else None)
+               or (f"its incumbent curve has {len(incumbent)} values for a budget of {budget}"
+                   if len(incumbent) < budget else None)  # type: ignore[arg-type, operator]
+               or ("it has no wall time ('seconds')" if not isinstance(record.get("seconds"), (int, float)) else None))
+    if problem:  # a KeyError / numpy shape error at aggregation before
+        raise DataFormatError(f"{path} is not a complete run file ({problem}): it is damaged or was cut short; "
+                              "delete it and re-run the sweep to redo that run")
     return record
 
 
@@ -160,7 +172,7 @@ def to_markdown(table: dict[str, Any], optima: dict[str, float], meta: dict[str,
     lines = [f"# {meta.get('title', 'BO-NAS on NB201')}", "", meta.get("protocol", ""), "",
              f"Best @ q: mean {SPREAD}. Queries to optimum: {TO_OPTIMUM}.", ""]
     for dataset, methods in table.items():
-        qs = sorted(set.intersection(*(set(map(int, m["at"])) for m in methods.values())))
+        qs = sorted(set.intersection(*(set(map(int, m["at"])) for m in methods.values()))) if methods else []
         header = ["method", "seeds", *(f"best @ {q}" for q in qs), "queries to optimum, median [95 % CI]", "reached",
                   "s / run (median)"]
         lines += [f"## {dataset} (optimum {optima[dataset]:.2f})", "", _row(header), _row(["---"] * len(header))]
