@@ -161,6 +161,8 @@ def test_get_space_names_an_option_the_space_does_not_take():
     with pytest.raises(ConfigError, match="space 'mbv3' takes no option 'adjacency'; it takes none"):
         get_space("mbv3", adjacency="official")
     assert get_space("nb201", adjacency="official").name == "nb201"
+    with pytest.raises(ConfigError, match=re.escape("unknown NB201 adjacency [1]; choose one of ['official', 'true']")):
+        get_space("nb201", adjacency=[1])  # a list: an unhashable TypeError before
 
 
 @pytest.mark.parametrize("space", ["nb201", "mbv3"])

@@ -51,7 +51,7 @@ class CellSpace(SearchSpace):
             cls.vocab = ("input", "output") + cls.OPS
 
     def __init__(self, adjacency: str = "true") -> None:
-        if adjacency not in self.ADJACENCIES:
+        if not isinstance(adjacency, str) or adjacency not in self.ADJACENCIES:  # a list: unhashable TypeError
             raise ConfigError(
                 f"unknown {self.label} adjacency {adjacency!r}; choose one of {sorted(self.ADJACENCIES)}"
             )
