@@ -303,8 +303,7 @@ class ArchitectureGenerator:
         x = pc_sample(score_fn or self.score_fn(), self.sde, shape, sampler, generator, progress,
                       device=param.device, dtype=param.dtype, start=start, t_start=t_start)
         archs = self.space.decode(self.space.discretize(from_model_scale(x.cpu())))
-        steps = sampler.steps if start is None else max(1, round(sampler.steps * t_start))  # pc_sample's count
-        return Generation(archs, time.perf_counter() - began, steps * (1 + sampler.corrector_steps))
+        return Generation(archs, time.perf_counter() - began, sampler.nfe_from(t_start if start is not None else 1.0))
 
     def clean_inputs(self, archs: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
         """Clean architectures as a noise-aware predictor's inputs: ``x`` (``C x N x F``, model

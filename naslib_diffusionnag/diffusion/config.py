@@ -115,7 +115,16 @@ class SamplerConfig:
     @property
     def nfe(self) -> int:
         """Score-network evaluations per sample."""
-        return self.steps * (1 + self.corrector_steps)
+        return self.nfe_from(1.0)
+
+    def steps_from(self, t_start: float) -> int:
+        """Predictor steps of a chain started at time ``t_start`` (1: a full run; an SDEdit start
+        part-way keeps the full run's step size)."""
+        return self.steps if t_start == 1.0 else max(1, round(self.steps * t_start))
+
+    def nfe_from(self, t_start: float) -> int:
+        """Score-network evaluations per sample of a chain started at ``t_start``."""
+        return self.steps_from(t_start) * (1 + self.corrector_steps)
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,7 @@ def pc_sample(score_fn: ScoreFn, sde: VESDE, shape: tuple[int, ...], config: Sam
     With ``noise_removal`` the last predictor's noise-free mean is returned. With ``start``
     (``shape``, model scale) the chain begins at ``t_start`` in (0, 1] from ``start`` perturbed by
     the forward marginal there (SDEdit, Meng et al., 2022): samples that keep what of ``start``
-    that much noise leaves; ``round(steps * t_start)`` steps of the full run's size.
+    that much noise leaves, in ``config.steps_from(t_start)`` steps of the full run's size.
     """
     predictor = EulerMaruyamaPredictor(sde, config.steps)
     corrector = LangevinCorrector(sde, config.snr, config.corrector_steps)
@@ -80,7 +80,7 @@ def pc_sample(score_fn: ScoreFn, sde: VESDE, shape: tuple[int, ...], config: Sam
                              f"{tuple(start.shape)} and {t_start}")
         t = torch.full((shape[0],), t_start, device=like.device, dtype=like.dtype)
         x, _ = sde.perturb(start.to(like), t, normal_like(like, generator, shape))
-        n_steps = max(1, round(config.steps * t_start))
+        n_steps = config.steps_from(t_start)
     timesteps = torch.linspace(t_start if start is not None else 1.0, config.eps, n_steps, device=like.device,
                                dtype=like.dtype)
     x_mean = x
