@@ -31,7 +31,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from naslib_diffusionnag.bo.report import aggregate, load_runs, plot, to_markdown
+from naslib_diffusionnag.bo.report import aggregate, load_runs, plot, standing, to_markdown
 from naslib_diffusionnag.bo.sweep import cpu_name
 from naslib_diffusionnag.oracles import NB201Benchmark
 from naslib_diffusionnag.resultsio import write_json_atomic
@@ -151,16 +151,18 @@ def report(naslib_commit: str | None) -> str:
             "search wall time (runs shared 2 cores with 0-3 other jobs: compare orders of magnitude only). "
             "Seeds per cell are in the table (the sweep is resumable and may be partial)."),
     }
-    md = to_markdown(table, optima, meta)
+    ranks = standing(runs)
+    md = to_markdown(table, optima, meta, ranks)
     goals = goal_lines(table, "seeds 0-9 / 0-4")
-    out: dict[str, Any] = {"meta": meta, "optima": optima, "table": table}
+    out: dict[str, Any] = {"meta": meta, "optima": optima, "table": table, "standing": ranks}
     unseen = load_runs(UNSEEN) if UNSEEN.exists() else []
     if unseen:
         seeds = sorted({r["spec"]["seed"] for r in unseen})
         out["unseen_seeds"] = seeds
-        out["unseen_table"] = aggregate(unseen, optima)
+        out["unseen_table"], out["unseen_standing"] = aggregate(unseen, optima), standing(unseen)
         section = to_markdown(out["unseen_table"], optima, {
-            "title": f"Unseen seeds {', '.join(map(str, seeds))} (same protocol; no setting was chosen on them)"})
+            "title": f"Unseen seeds {', '.join(map(str, seeds))} (same protocol; no setting was chosen on them)"},
+            out["unseen_standing"])
         md += "\n" + section.replace("# Unseen", "## Unseen", 1).replace("\n## ", "\n### ")
         goals += goal_lines(out["unseen_table"], f"unseen seeds {', '.join(map(str, seeds))}")
     md += "\n## Plugin goal (issue 12): diffusionnag's mean at 100 queries >= NASLib's RE\n\n" + "\n".join(goals) + "\n"

@@ -388,7 +388,7 @@ def cmd_bench(args: argparse.Namespace) -> dict[str, Any]:
     report.check_same_data(runs, config.runs_dir, bench.checksum)
     report.check_same_protocol(runs, config.runs_dir)
     optima = {d: bench.best(d)[1] for d in {r["spec"]["dataset"] for r in runs}}
-    table = report.aggregate(runs, optima)
+    table, ranks = report.aggregate(runs, optima), report.standing(runs)
     machines = Counter(f"{r.get('machine', {}).get('cpu', 'unknown CPU')} ({r.get('machine', {}).get('cores', '?')} "
                        f"cores), torch {r.get('torch', '?')}" for r in runs)
     where = "; ".join(f"{n} runs on {m}" for m, n in machines.most_common())
@@ -400,8 +400,9 @@ def cmd_bench(args: argparse.Namespace) -> dict[str, Any]:
                          f"queries so far; {report.SPREAD}. Queries to optimum: {report.TO_OPTIMUM}. "
                          "s / run: median wall time of one "
                          f"run on one CPU thread, one worker process per core ({where}).")}
-    write_text_atomic(f"{results}.json", to_json({"meta": meta, "optima": optima, "table": table}, indent=1) + "\n")
-    write_text_atomic(f"{results}.md", report.to_markdown(table, optima, meta))
+    write_text_atomic(f"{results}.json", to_json({"meta": meta, "optima": optima, "table": table, "standing": ranks},
+                                                 indent=1) + "\n")
+    write_text_atomic(f"{results}.md", report.to_markdown(table, optima, meta, ranks))
     plots = report.plot(table, optima, results.parent, results.name)
     return {"runs": len(runs), "results": [f"{results}.json", f"{results}.md", *plots],
             "summary": {d: {m: v["at"] for m, v in t.items()} for d, t in table.items()}}

@@ -884,6 +884,53 @@ def test_confidence_band_uses_the_t_quantile_and_ddof_1():
     assert "91.50 ± 2.05" in md and "t quantile, n-1 dof; sd with ddof=1" in md
 
 
+def _curve_runs(curves: dict[str, list[list[float]]]) -> list[dict]:
+    """Run records of ``{method: [per-seed incumbent curve]}`` on cifar10, seeds 0.."""
+    return [{"spec": {"dataset": "cifar10", "method": m, "budget": len(c), "seed": s}, "seconds": 1.0,
+             "trajectory": {"incumbent": c}} for m, per_seed in curves.items() for s, c in enumerate(per_seed)]
+
+
+def test_standing_names_the_budgets_a_method_trails_and_which_deficits_are_significant():
+    """Budgets 20-22 of three methods on 4 seeds, worked by hand: at 20 ``a`` and ``c`` tie
+    first and ``b`` trails by 0.2 on every seed (a paired interval of width 0: significant);
+    from 21 ``b`` leads by 0.5 on every seed; ``c`` trails ``b`` there too, and at 20 a fourth
+    method ``d`` trails ``a`` by 0.1 on average with differences +1, -1.2, +1, -1.2 (mean
+    -0.1, paired sd 1.27): behind, not significantly."""
+    base = [[90.0 + s] * 22 for s in range(4)]
+    b = [c[:19] + [c[19] - 0.2, c[20] + 0.5, c[21] + 0.5] for c in base]
+    d = [c[:19] + [c[19] + e, c[20] - 5, c[21] - 5] for c, e in zip(base, (1.0, -1.2, 1.0, -1.2), strict=True)]
+    rows = report.standing(_curve_runs({"a": base, "b": b, "c": [list(c) for c in base], "d": d}))["cifar10"]
+    assert (rows["from"], rows["to"], rows["budgets"]) == (20, 22, 3)
+    a, b_, c, d_ = (rows["methods"][m] for m in "abcd")
+    assert (a["first_or_tied"], a["behind"], a["leaders"], a["significantly_behind"]) == (1, [21, 22], {"b": [21, 22]},
+                                                                                         [21, 22])
+    assert a["largest_deficit"] == pytest.approx(0.5) and a["largest_deficit_at"] == 21
+    assert (b_["first_or_tied"], b_["leaders"], b_["significantly_behind"]) == (2, {"a": [20]}, [20])
+    assert b_["largest_deficit"] == pytest.approx(0.2)
+    assert (c["first_or_tied"], c["behind"]) == (1, [21, 22])  # tied with a at 20
+    assert (d_["behind"], d_["leaders"]["a"], d_["largest_deficit_at"]) == ([20, 21, 22], [20], 21)
+    assert 20 not in d_["significantly_behind"] and d_["significantly_behind"] == [21, 22]
+    assert report.standing(_curve_runs({"a": base})) == {}  # one method: no standing
+    assert report.standing(_curve_runs({"a": [c[:10] for c in base], "b": [c[:10] for c in b]})) == {}  # < 20
+    md = "\n".join(report.standing_markdown(rows))
+    assert "| a | 1 | 21-22 (b) | 0.50 (21) | 21-22 |" in md and "| d | 0 | 20 (a); 21-22 (b) | " in md
+    assert report.ranges([20, 21, 22, 25, 30, 31]) == "20-22, 25, 30-31" and report.ranges([]) == "–"
+
+
+@pytest.mark.slow
+def test_standing_of_the_committed_sweep_agrees_with_its_mean_curves():
+    """On bo_nb201.md's runs, the methods ``standing`` counts first at a budget are exactly
+    those whose mean curve (``aggregate``, another code path) is the highest there."""
+    runs = report.load_runs(Path(__file__).parents[1] / "benchmarks_results" / "bo_nb201" / "runs")
+    table, ranks = report.aggregate(runs, {d: 0.0 for d in ("cifar10", "cifar100", "ImageNet16-120")}), report.standing(runs)
+    for dataset, methods in table.items():
+        assert ranks[dataset]["budgets"] == 131
+        for q in range(20, 151):
+            top = max(m["curve_mean"][q - 1] for m in methods.values())
+            first = {name for name, m in methods.items() if m["curve_mean"][q - 1] >= top - report.TIE}
+            assert first == {name for name, r in ranks[dataset]["methods"].items() if q not in r["behind"]}
+
+
 def test_median_to_optimum_counts_misses_and_uses_order_statistics():
     """The textbook distribution-free interval of a median of 20 values is [x(6), x(15)]
     (coverage 1 - 2 P(Bin(20, 1/2) <= 5) = 0.9586), of 10 values [x(2), x(9)] (0.9785)."""

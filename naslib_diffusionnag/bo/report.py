@@ -135,9 +135,8 @@ def checkpoints(budget: int) -> list[int]:
     return sorted({*(q for q in CHECKPOINTS if q <= budget), budget})
 
 
-def aggregate(runs: Sequence[dict[str, Any]], optima: dict[str, float]) -> dict[str, Any]:
-    """Per dataset and method: incumbent mean, sd (ddof=1) and 95 % t-interval half-width at
-    ``checkpoints(budget)`` queries, queries to the optimum (``median_to_optimum``), wall time."""
+def _groups(runs: Sequence[dict[str, Any]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """Runs by (dataset, method), sorted; a seed counted twice is refused."""
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     seen: set[tuple[str, str, int]] = set()
     for r in runs:
@@ -147,8 +146,14 @@ def aggregate(runs: Sequence[dict[str, Any]], optima: dict[str, float]) -> dict[
                                   "keep one of them (each seed is one run of a table)")
         seen.add(key)
         groups[key[:2]].append(r)
+    return dict(sorted(groups.items()))
+
+
+def aggregate(runs: Sequence[dict[str, Any]], optima: dict[str, float]) -> dict[str, Any]:
+    """Per dataset and method: incumbent mean, sd (ddof=1) and 95 % t-interval half-width at
+    ``checkpoints(budget)`` queries, queries to the optimum (``median_to_optimum``), wall time."""
     table: dict[str, Any] = {}
-    for (dataset, method), rs in sorted(groups.items()):
+    for (dataset, method), rs in _groups(runs).items():
         budget = min(r["spec"]["budget"] for r in rs)
         inc = np.array([r["trajectory"]["incumbent"][:budget] for r in rs])
         opt = optima[dataset]
@@ -168,7 +173,99 @@ def aggregate(runs: Sequence[dict[str, Any]], optima: dict[str, float]) -> dict[
     return table
 
 
-def to_markdown(table: dict[str, Any], optima: dict[str, float], meta: dict[str, Any]) -> str:
+STANDING_FROM = 20
+"""The first budget whose standing is tabulated: below it every BO method is still in (or just
+past) the shared random initial design, which no method chooses."""
+TIE = 1e-6
+"""Means closer than this are tied (methods at the optimum on every seed differ by float noise)."""
+
+
+def standing(runs: Sequence[dict[str, Any]], first: int = STANDING_FROM) -> dict[str, Any]:
+    """Per dataset, where each method stands among the others at every budget from ``first``
+    to the shortest run's: at how many its mean best-so-far is first or tied, the budgets where
+    another method's mean is higher (and which method leads there), its largest deficit, and
+    the budgets where it is behind significantly: the pointwise paired 95 % t-interval
+    (ddof=1) of its per-seed difference to the leader, on the seeds both ran (one pair per
+    seed: the BO methods share each seed's initial design), lies below 0. A goal such as "the
+    best mean at every budget" reads off the first count; the paired test says which of the
+    deficits 20 seeds can tell from noise (pointwise: over 131 budgets some false calls are
+    expected)."""
+    curves: dict[str, dict[str, dict[int, list[float]]]] = defaultdict(dict)
+    for (dataset, method), rs in _groups(runs).items():
+        curves[dataset][method] = {int(r["spec"]["seed"]): r["trajectory"]["incumbent"] for r in rs}
+    out: dict[str, Any] = {}
+    for dataset, methods in curves.items():
+        last = min(len(c) for per_seed in methods.values() for c in per_seed.values())
+        if len(methods) < 2 or last < first:
+            continue
+        budgets = np.arange(first, last + 1)
+        means = {m: np.mean([c[:last] for c in per_seed.values()], axis=0) for m, per_seed in methods.items()}
+        rows: dict[str, Any] = {}
+        for m in methods:
+            behind: list[int] = []
+            leaders: dict[int, str] = {}
+            significant: list[int] = []
+            deficit, deficit_at = 0.0, None
+            for q in budgets:
+                others = {o: float(means[o][q - 1]) for o in methods if o != m}
+                lead = max(others, key=others.__getitem__)
+                gap = others[lead] - float(means[m][q - 1])
+                if gap <= TIE:
+                    continue
+                behind.append(int(q))
+                leaders[int(q)] = lead
+                if gap > deficit:
+                    deficit, deficit_at = gap, int(q)
+                shared = sorted(set(methods[m]) & set(methods[lead]))
+                if len(shared) >= 2:
+                    diff = np.array([methods[m][s][q - 1] - methods[lead][s][q - 1] for s in shared])
+                    mean, _, half = mean_ci(diff)
+                    if half is not None and float(mean) + float(half) < 0:
+                        significant.append(int(q))
+            rows[m] = {"first_or_tied": len(budgets) - len(behind), "behind": behind,
+                       "leaders": {o: [q for q in behind if leaders[q] == o] for o in sorted(set(leaders.values()))},
+                       "largest_deficit": deficit, "largest_deficit_at": deficit_at,
+                       "significantly_behind": significant}
+        out[dataset] = {"from": first, "to": last, "budgets": len(budgets), "methods": rows}
+    return out
+
+
+def ranges(qs: Sequence[int]) -> str:
+    """``20-25, 30, 41-43`` for sorted budgets (``–`` for none)."""
+    if not qs:
+        return "–"
+    parts, start, prev = [], qs[0], qs[0]
+    for q in [*qs[1:], None]:
+        if q is not None and q == prev + 1:
+            prev = q
+            continue
+        parts.append(f"{start}" if start == prev else f"{start}-{prev}")
+        if q is not None:
+            start = prev = q
+    return ", ".join(parts)
+
+
+STANDING_TEXT = ("Standing: at each budget from {first} to {to} ({n} budgets), a method is behind where another "
+                 "method's mean best-so-far is higher by more than {tie:g} (the leader there is named); "
+                 "significantly behind: the paired 95 % t-interval (ddof=1) of its per-seed difference to that "
+                 "leader, over the seeds both ran, lies below 0 (pointwise, not corrected for the {n} budgets).")
+
+
+def standing_markdown(rows: dict[str, Any]) -> list[str]:
+    """One dataset's ``standing`` as a Markdown table."""
+    lines = [STANDING_TEXT.format(first=rows["from"], to=rows["to"], n=rows["budgets"], tie=TIE), "",
+             _row(["method", f"first or tied (of {rows['budgets']})", "behind at (leader there)", "largest deficit (at)",
+                   "significantly behind at"]), _row(["---"] * 5)]
+    for m, r in rows["methods"].items():
+        behind = "; ".join(f"{ranges(qs)} ({o})" for o, qs in r["leaders"].items()) or "–"
+        worst = "–" if r["largest_deficit_at"] is None else f"{r['largest_deficit']:.2f} ({r['largest_deficit_at']})"
+        lines.append(_row([m, str(r["first_or_tied"]), behind, worst, ranges(r["significantly_behind"])]))
+    return [*lines, ""]
+
+
+def to_markdown(table: dict[str, Any], optima: dict[str, float], meta: dict[str, Any],
+                ranks: dict[str, Any] | None = None) -> str:
+    """The tables of ``aggregate``, each followed by its dataset's ``standing`` when ``ranks`` has it."""
     lines = [f"# {meta.get('title', 'BO-NAS on NB201')}", "", meta.get("protocol", ""), "",
              f"Best @ q: mean {SPREAD}. Queries to optimum: {TO_OPTIMUM}.", ""]
     for dataset, methods in table.items():
@@ -181,6 +278,8 @@ def to_markdown(table: dict[str, Any], optima: dict[str, float], meta: dict[str,
             lines.append(_row([method, str(m["seeds"]), *(cell_text(m["at"][str(q)]) for q in qs), median_text(t),
                                f"{t['reached']}/{m['seeds']}", f"{m['seconds_median']:.1f}"]))
         lines.append("")
+        if ranks and dataset in ranks:
+            lines += standing_markdown(ranks[dataset])
     return "\n".join(lines)
 
 
