@@ -25,6 +25,7 @@ from .diffusion import (
     SamplerConfig,
     ScoreFn,
     ScoreTransformer,
+    check_t_start,
     from_model_scale,
     get_score_fn,
     load_checkpoint,
@@ -330,6 +331,9 @@ class ArchitectureGenerator:
         """Each term's predictor must read this space's architectures: one fitted on another
         space (another ``N x F``) failed mid-sampling with a bare matrix-shape error. Probed
         on one clean input, the global RNG state kept (the sampler's noise has its own)."""
+        if isinstance(terms, (str, bytes)) or not isinstance(terms, Sequence) or not all(
+                isinstance(t, GuidanceTerm) for t in terms):  # None / a bare predictor failed in an attribute lookup
+            raise ConfigError(f"terms must be a list of GuidanceTerm (name, predictor, objective), got {terms!r:.80}")
         x = torch.zeros(1, self.space.n_nodes, self.space.n_tokens, device=self.device)
         sigma = torch.full((1,), self.sde.sigma_min, device=self.device)
         for term in terms:
@@ -368,10 +372,12 @@ class ArchitectureGenerator:
         n, archs = check_count(n), arch_list(archs)
         if not archs:
             raise ConfigError("sample_edits needs at least one architecture to start from")
-        require_number("t_start (the noise level the starting architectures are taken to)", t_start,
-                       lambda v: 0 < v <= 1, "in (0, 1]")
+        check_t_start(t_start)
         require_number("scale", scale, lambda v: v >= 0, ">= 0")
         self.check_terms(terms)
+        if scale and not terms:  # the scale of no guidance was dropped, unsaid
+            raise ConfigError(f"scale {scale} weighs guidance terms, and none were given: pass terms=[...] or "
+                              "leave scale at 0 (unguided edits)")
         start = to_model_scale(self.space.encode([archs[i % len(archs)] for i in range(n)]).float())
         fn = guided_score_fn(self.score_fn(), self.sde, terms, scale) if terms and scale else None
         return self.sample(n, seed, sampler, score_fn=fn, start=start, t_start=t_start)

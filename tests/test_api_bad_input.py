@@ -501,3 +501,53 @@ def test_search_parts_refuse_what_they_would_misuse(shipped, toy_bench):
     for top in (1.0, True):
         with pytest.raises(ConfigError, match=r"--train-top must be an integer >= 1"):
             check_run_size(5, top, shipped.space)  # type: ignore[arg-type]
+
+
+def test_part_way_sampling_and_candidate_pools_refuse_what_they_would_misuse(shipped):
+    """A t_start without a start was ignored (a full run), a list start failed on '.shape', a NaN
+    start made every sample invalid unsaid, steps_from(0) ran 1 step and NaN failed in int();
+    sample_edits dropped a scale given without terms and failed on terms=None; a candidate pool
+    of n 0 or top_k -1 proposed nothing (or dropped the worst parent) unsaid."""
+    from naslib_diffusionnag.bo.candidates import DiffusionAO, EditAO, MutationAO
+    from naslib_diffusionnag.diffusion import to_model_scale
+
+    space = shipped.space
+    starts = space.sample(2, np.random.default_rng(0))
+    start = to_model_scale(space.encode(starts).float())
+    with pytest.raises(ConfigError, match=r"t_start 0.5 starts a chain part-way, which needs .* give start"):
+        shipped.sample(2, 0, t_start=0.5)
+    with pytest.raises(ConfigError, match=r"start must be a tensor of shape \(2, 8, 7\).*got list"):
+        shipped.sample(2, 0, start=start.tolist(), t_start=0.5)
+    with pytest.raises(ConfigError, match="start holds NaN or infinite entries"):
+        shipped.sample(2, 0, start=torch.full_like(start, float("nan")), t_start=0.5)
+    for t in ("0.5", True, 0.0, 1.5, float("nan"), None):
+        with pytest.raises(ConfigError, match=r"t_start \(the noise level a chain starts from\) must be a finite"):
+            shipped.sample(2, 0, start=start, t_start=t)
+        with pytest.raises(ConfigError, match=r"in \(0, 1\]"):
+            SamplerConfig().steps_from(t)
+    assert SamplerConfig(steps=40).steps_from(0.5) == 20
+    with pytest.raises(ConfigError, match="scale 5.0 weighs guidance terms, and none were given"):
+        shipped.sample_edits(starts, 2, 0, 0.5, scale=5.0)
+    for terms in (None, [1], "mean"):
+        with pytest.raises(ConfigError, match="terms must be a list of GuidanceTerm"):
+            shipped.sample_edits(starts, 2, 0, 0.5, terms=terms)  # type: ignore[arg-type]
+    for make, message in ((lambda: EditAO(shipped, n=0), "parameter 'n' must be an integer >= 1, got 0"),
+                          (lambda: EditAO(shipped, top_k=2.5), "parameter 'top_k' must be an integer >= 1, got 2.5"),
+                          (lambda: EditAO(shipped, t_start=0.0), r"t_start .* must be a finite number in \(0, 1\]"),
+                          (lambda: MutationAO(space, n=True), "parameter 'n' must be an integer >= 1, got True"),
+                          (lambda: MutationAO(space, top_k=-1), "parameter 'top_k' must be an integer >= 1"),
+                          (lambda: DiffusionAO(shipped, fill_rounds=-1), "parameter 'fill_rounds' must be an integer")):
+        with pytest.raises(ConfigError, match=message):
+            make()
+
+
+def test_the_nb201_adapter_names_a_missing_template_and_a_malformed_cell():
+    """to_graph(arch, None) failed as "'NoneType' object has no attribute 'clone'", for a
+    malformed cell too (the template was touched first)."""
+    from naslib_diffusionnag.naslib.adapter import NB201Adapter
+
+    cell = get_space("nb201").sample(1, np.random.default_rng(0))[0]
+    with pytest.raises(ConfigError, match=r"template must be an unset NASLib nasbench201 search space .* got NoneType"):
+        NB201Adapter().to_graph(cell, None)
+    with pytest.raises(InvalidArchitectureError):
+        NB201Adapter().to_graph("|junk~0|", None)

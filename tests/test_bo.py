@@ -917,6 +917,39 @@ def test_standing_names_the_budgets_a_method_trails_and_which_deficits_are_signi
     assert report.ranges([20, 21, 22, 25, 30, 31]) == "20-22, 25, 30-31" and report.ranges([]) == "–"
 
 
+def test_standing_and_run_files_refuse_what_would_read_wrong(tmp_path):
+    """first=0 read the last budget as budget 0 (a negative index), 2.5 failed as an IndexError; a
+    NaN in a curve made both methods "behind" each other; a seed stored as "1" beside 1 merged
+    two runs; a curve longer than its budget stretched the standing past the table; methods with
+    no seed in common read as "not significantly behind" though nothing was tested; ranges
+    printed unsorted or repeated budgets as a range."""
+    from naslib_diffusionnag.errors import ConfigError, DataFormatError
+
+    base = [[90.0 + s] * 22 for s in range(3)]
+    runs = _curve_runs({"a": base, "b": [[c - 1 for c in curve] for curve in base]})
+    for first in (0, -5, 2.5, True, "20", None):
+        with pytest.raises(ConfigError, match=r"first \(the first budget of the standing\) must be an integer >= 1"):
+            report.standing(runs, first)
+    for edit, problem in ((lambda r: r["trajectory"]["incumbent"].__setitem__(3, float("nan")), "not finite numbers"),
+                          (lambda r: r["trajectory"]["incumbent"].__setitem__(3, "90"), "not finite numbers"),
+                          (lambda r: r["spec"].__setitem__("seed", "1"), "its seed is not a whole number >= 0")):
+        run = json.loads(json.dumps(runs[0]))
+        edit(run)
+        (tmp_path / "run.json").write_text(json.dumps(run, allow_nan=True))
+        with pytest.raises(DataFormatError, match=problem):
+            report.read_run(tmp_path / "run.json")
+    longer = [{**r, "spec": {**r["spec"], "budget": 21}} for r in runs]  # curves of 22, budget 21
+    assert report.standing(longer)["cifar10"]["to"] == 21
+    apart = _curve_runs({"a": base}) + [{**r, "spec": {**r["spec"], "seed": r["spec"]["seed"] + 10}}
+                                         for r in _curve_runs({"b": [[c - 1 for c in curve] for curve in base]})]
+    b = report.standing(apart)["cifar10"]["methods"]["b"]
+    assert (b["significantly_behind"], b["untested"]) == ([], [20, 21, 22])
+    assert "untested (< 2 shared seeds) at 20-22" in "\n".join(report.standing_markdown(report.standing(apart)["cifar10"]))
+    for qs in ([3, 1, 2], [1, 1, 2], [1.5, 2.5], [True, 2]):
+        with pytest.raises(ValueError, match="ranges takes increasing whole numbers"):
+            report.ranges(qs)
+
+
 @pytest.mark.slow
 def test_standing_of_the_committed_sweep_agrees_with_its_mean_curves():
     """On bo_nb201.md's runs, the methods ``standing`` counts first at a budget are exactly

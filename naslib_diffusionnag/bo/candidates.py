@@ -18,7 +18,8 @@ from typing import Protocol
 import numpy as np
 import torch
 
-from ..diffusion import SamplerConfig
+from ..configio import require_at_least
+from ..diffusion import SamplerConfig, check_t_start
 from ..generation import ArchitectureGenerator, round_seed
 from ..guidance import GuidanceTerm, NoiseAwarePredictor, Objective
 from ..guidance.schedule import scale_schedule
@@ -57,6 +58,9 @@ class RandomAO:
     n: int = 100
     name: str = "random"
 
+    def __post_init__(self) -> None:
+        require_at_least(self, 1, "n")
+
     def propose(self, history: History, guide: NoiseAwarePredictor, rng: np.random.Generator) -> list[str]:
         return fresh(self.space.sample(4 * self.n, rng), {a for a, _ in history}, self.n)
 
@@ -72,6 +76,9 @@ class MutationAO:
     top_k: int = 10
     edits: int = 1
     name: str = "mutation"
+
+    def __post_init__(self) -> None:
+        require_at_least(self, 1, "n", "top_k", "edits")
 
     def propose(self, history: History, guide: NoiseAwarePredictor, rng: np.random.Generator) -> list[str]:
         best = [a for a, _ in sorted(history, key=lambda h: h[1], reverse=True)[: self.top_k]]
@@ -108,6 +115,9 @@ class EvolutionAO:
     feasible: Callable[[Sequence[str]], np.ndarray] | None = None
     name: str = "evolution"
 
+    def __post_init__(self) -> None:
+        require_at_least(self, 1, "n", "top_k", "edits", "generations")
+
     def propose(self, history: History, guide: NoiseAwarePredictor, rng: np.random.Generator) -> list[str]:
         moves = MutationAO(self.space, self.n, self.top_k, self.edits)
         known = {a for a, _ in history}
@@ -141,6 +151,10 @@ class DiffusionAO:
     than ``n`` distinct cells); 0: one pass."""
     name: str = "diffusion"
 
+    def __post_init__(self) -> None:
+        require_at_least(self, 1, "n")
+        require_at_least(self, 0, "fill_rounds")
+
     def propose(self, history: History, guide: NoiseAwarePredictor, rng: np.random.Generator) -> list[str]:
         seed = int(rng.integers(2**31 - 1))  # the sampler's noise, drawn from the search's stream
         terms, known = [GuidanceTerm("acquisition", guide, Objective("max")), *self.terms], {a for a, _ in history}
@@ -170,6 +184,10 @@ class EditAO:
     sampler: SamplerConfig | None = None
     terms: Sequence[GuidanceTerm] = ()
     name: str = "edit"
+
+    def __post_init__(self) -> None:
+        require_at_least(self, 1, "n", "top_k")
+        check_t_start(self.t_start)
 
     def propose(self, history: History, guide: NoiseAwarePredictor, rng: np.random.Generator) -> list[str]:
         seed = int(rng.integers(2**31 - 1))

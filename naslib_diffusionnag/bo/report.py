@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from ..configio import is_finite_number, require_int
 from ..errors import DataFormatError
 from ..resultsio import read_json
 from ..spaces.base import whole_number
@@ -82,13 +83,16 @@ def read_run(path: str | Path) -> dict[str, Any]:
         raise DataFormatError(f"{path} is not a run file (JSON {type(record).__name__} without a run's spec): it is "
                               "damaged or does not belong in a runs folder; delete or move it")
     spec, trajectory = record["spec"], record.get("trajectory")
-    budget = whole_number(spec.get("budget"))
+    budget, seed = whole_number(spec.get("budget")), whole_number(spec.get("seed"))
     incumbent = trajectory.get("incumbent") if isinstance(trajectory, dict) else None
     problem = (next((f"its spec lacks {k!r}" for k in ("dataset", "method", "seed", "budget") if k not in spec), None)
                or ("its budget is not a whole number >= 1" if budget is None or budget < 1 else None)
+               or ("its seed is not a whole number >= 0" if seed is None or seed < 0 else None)
                or ("it has no trajectory.incumbent list" if not isinstance(incumbent, list) else None)
                or (f"its incumbent curve has {len(incumbent)} values for a budget of {budget}"
                    if len(incumbent) < budget else None)  # type: ignore[arg-type, operator]
+               or ("its incumbent curve holds values that are not finite numbers"
+                   if not all(is_finite_number(v) for v in incumbent) else None)  # type: ignore[union-attr]
                or ("it has no wall time ('seconds')" if not isinstance(record.get("seconds"), (int, float)) else None))
     if problem:  # a KeyError / numpy shape error at aggregation before
         raise DataFormatError(f"{path} is not a complete run file ({problem}): it is damaged or was cut short; "
@@ -190,13 +194,15 @@ def standing(runs: Sequence[dict[str, Any]], first: int = STANDING_FROM) -> dict
     best mean at every budget" reads off the first count; the paired test says which of the
     deficits 20 seeds can tell from noise (pointwise: over 131 budgets some false calls are
     expected)."""
+    first = require_int("first (the first budget of the standing)", first, 1)
     curves: dict[str, dict[str, dict[int, list[float]]]] = defaultdict(dict)
     for (dataset, method), rs in _groups(runs).items():
-        curves[dataset][method] = {int(r["spec"]["seed"]): r["trajectory"]["incumbent"] for r in rs}
+        curves[dataset][method] = {int(r["spec"]["seed"]): r["trajectory"]["incumbent"][:r["spec"]["budget"]]
+                                   for r in rs}
     out: dict[str, Any] = {}
     for dataset, methods in curves.items():
         last = min(len(c) for per_seed in methods.values() for c in per_seed.values())
-        if len(methods) < 2 or last < first:
+        if len(methods) < 2 or last < first:  # nothing to stand among, or no budget from `first` on
             continue
         budgets = np.arange(first, last + 1)
         means = {m: np.mean([c[:last] for c in per_seed.values()], axis=0) for m, per_seed in methods.items()}
@@ -205,6 +211,7 @@ def standing(runs: Sequence[dict[str, Any]], first: int = STANDING_FROM) -> dict
             behind: list[int] = []
             leaders: dict[int, str] = {}
             significant: list[int] = []
+            untested: list[int] = []  # fewer than 2 seeds shared with the leader: no paired interval
             deficit, deficit_at = 0.0, None
             for q in budgets:
                 others = {o: float(means[o][q - 1]) for o in methods if o != m}
@@ -222,18 +229,22 @@ def standing(runs: Sequence[dict[str, Any]], first: int = STANDING_FROM) -> dict
                     mean, _, half = mean_ci(diff)
                     if half is not None and float(mean) + float(half) < 0:
                         significant.append(int(q))
+                else:
+                    untested.append(int(q))
             rows[m] = {"first_or_tied": len(budgets) - len(behind), "behind": behind,
                        "leaders": {o: [q for q in behind if leaders[q] == o] for o in sorted(set(leaders.values()))},
                        "largest_deficit": deficit, "largest_deficit_at": deficit_at,
-                       "significantly_behind": significant}
+                       "significantly_behind": significant, "untested": untested}
         out[dataset] = {"from": first, "to": last, "budgets": len(budgets), "methods": rows}
     return out
 
 
 def ranges(qs: Sequence[int]) -> str:
-    """``20-25, 30, 41-43`` for sorted budgets (``–`` for none)."""
+    """``20-25, 30, 41-43`` for increasing whole budgets (``–`` for none)."""
     if not qs:
         return "–"
+    if any(whole_number(q) is None for q in qs) or any(b <= a for a, b in zip(qs, qs[1:], strict=False)):
+        raise ValueError(f"ranges takes increasing whole numbers (distinct budgets, sorted), got {list(qs)[:6]!r}")
     parts, start, prev = [], qs[0], qs[0]
     for q in [*qs[1:], None]:
         if q is not None and q == prev + 1:
@@ -259,7 +270,8 @@ def standing_markdown(rows: dict[str, Any]) -> list[str]:
     for m, r in rows["methods"].items():
         behind = "; ".join(f"{ranges(qs)} ({o})" for o, qs in r["leaders"].items()) or "–"
         worst = "–" if r["largest_deficit_at"] is None else f"{r['largest_deficit']:.2f} ({r['largest_deficit_at']})"
-        lines.append(_row([m, str(r["first_or_tied"]), behind, worst, ranges(r["significantly_behind"])]))
+        untested = f"; untested (< 2 shared seeds) at {ranges(r['untested'])}" if r.get("untested") else ""
+        lines.append(_row([m, str(r["first_or_tied"]), behind, worst, ranges(r["significantly_behind"]) + untested]))
     return [*lines, ""]
 
 

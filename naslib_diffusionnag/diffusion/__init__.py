@@ -7,6 +7,7 @@ from .config import (
                      SamplerConfig,
                      SDEConfig,
                      TrainConfig,
+                     check_t_start,
                      sde_preset,
 )
 from .losses import dsm_loss
@@ -31,6 +32,7 @@ __all__ = [
                      "ScoreTransformer",
                      "TrainConfig",
                      "attention_mask",
+                     "check_t_start",
                      "dsm_loss",
                      "from_model_scale",
                      "get_score_fn",

@@ -88,6 +88,14 @@ class TrainConfig:
         require_number("train.eps", self.eps, lambda v: 0 < v < 1, "in (0, 1)")
 
 
+def check_t_start(t_start: Any) -> float:
+    """A chain's start time in (0, 1] (1: from pure noise): 0 or above 1 became 1 or more steps
+    than a full run, NaN an integer-conversion error, ``True`` the start 1."""
+    require_number("t_start (the noise level a chain starts from)", t_start, lambda v: 0 < v <= 1, "in (0, 1]",
+                   " (1: pure noise, a full run; smaller keeps more of the starting architectures)")
+    return float(t_start)
+
+
 @dataclass(frozen=True)
 class SamplerConfig:
     """Predictor-corrector sampler: Euler-Maruyama predictor + Langevin corrector.
@@ -120,6 +128,7 @@ class SamplerConfig:
     def steps_from(self, t_start: float) -> int:
         """Predictor steps of a chain started at time ``t_start`` (1: a full run; an SDEdit start
         part-way keeps the full run's step size)."""
+        check_t_start(t_start)
         return self.steps if t_start == 1.0 else max(1, round(self.steps * t_start))
 
     def nfe_from(self, t_start: float) -> int:

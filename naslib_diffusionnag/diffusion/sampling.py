@@ -11,7 +11,8 @@ import math
 import torch
 from tqdm.auto import tqdm
 
-from .config import SamplerConfig
+from ..errors import ConfigError
+from .config import SamplerConfig, check_t_start
 from .rng import normal_like
 from .score_fn import ScoreFn
 from .sde import VESDE, expand
@@ -72,12 +73,18 @@ def pc_sample(score_fn: ScoreFn, sde: VESDE, shape: tuple[int, ...], config: Sam
     predictor = EulerMaruyamaPredictor(sde, config.steps)
     corrector = LangevinCorrector(sde, config.snr, config.corrector_steps)
     like = torch.empty(0, device=device, dtype=dtype)
+    t_start = check_t_start(t_start)
     if start is None:
+        if t_start != 1.0:  # a part-way chain from pure noise: the setting was ignored
+            raise ConfigError(f"t_start {t_start} starts a chain part-way, which needs the architectures to start "
+                              "from (start=...); give start or leave t_start at 1")
         x, n_steps = sde.prior_sampling(shape, generator, like), config.steps
     else:
-        if not 0 < t_start <= 1 or tuple(start.shape) != tuple(shape):
-            raise ValueError(f"a start of shape {tuple(shape)} and 0 < t_start <= 1 are needed, got "
-                             f"{tuple(start.shape)} and {t_start}")
+        if not isinstance(start, torch.Tensor) or tuple(start.shape) != tuple(shape):
+            raise ConfigError(f"start must be a tensor of shape {tuple(shape)} (architectures in the model's scale), "
+                              f"got {type(start).__name__} of shape {tuple(getattr(start, 'shape', ()))}")
+        if not torch.isfinite(start).all():  # every sample came back invalid, unsaid
+            raise ConfigError("start holds NaN or infinite entries; give encoded architectures in the model's scale")
         t = torch.full((shape[0],), t_start, device=like.device, dtype=like.dtype)
         x, _ = sde.perturb(start.to(like), t, normal_like(like, generator, shape))
         n_steps = config.steps_from(t_start)

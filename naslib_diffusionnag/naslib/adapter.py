@@ -46,8 +46,12 @@ class GraphAdapter(ABC):
     def to_graph(self, arch: str, template: Any) -> Any:
         """A fresh NASLib graph for ``arch``: ``template.clone()`` then ``set_spec``. A
         NASLib graph can be set only once, so the template must be an unset space."""
+        spec = self.from_arch(arch)  # a malformed arch is named before the template is touched
+        if not callable(getattr(template, "clone", None)):  # None: "'NoneType' object has no attribute 'clone'"
+            raise ConfigError(f"template must be an unset NASLib {self.naslib_type} search space to clone (e.g. "
+                              f"NasBench201SearchSpace()), got {type(template).__name__}")
         graph = template.clone()
-        graph.set_spec(self.from_arch(arch))
+        graph.set_spec(spec)
         return graph
 
 
