@@ -52,3 +52,28 @@ def test_mbv3_bo_rounds_resolve() -> None:
         for extra in (None, mbv3.EVOLVED, {"budget_initial": "uniform"}):
             p = resolve_params(method, mbv3.bo_params(method, 30.0, extra))
             assert (p.budget, p.budget_property, p.local_queries) == (30.0, "latency:note10", 0)
+
+
+@pytest.mark.slow
+def test_landscape_climbs_match_a_plain_hill_climb(bench) -> None:
+    """nb201_landscape.py's composed steepest-ascent targets equal a step-by-step climb (best
+    neighbour while better) from 300 cells of the real table, every target is a local optimum,
+    and the optimum is its own target on every dataset."""
+    import numpy as np
+
+    land = load("nb201_landscape")
+    neighbours = land.neighbour_table(bench)
+    starts = np.random.default_rng(0).choice(len(bench.archs), 300, replace=False)
+    for dataset in land.DATASETS:
+        values = bench.column(dataset)
+        targets = land.climb_targets(values, neighbours)
+        for i in starts:
+            arch = bench.archs[i]
+            while True:
+                best = max(bench.space.neighbours(arch), key=lambda a: values[bench.index(a)])
+                if values[bench.index(best)] <= values[bench.index(arch)]:
+                    break
+                arch = best
+            assert bench.archs[targets[i]] == arch
+        assert (values[neighbours[np.unique(targets)]] <= values[np.unique(targets), None]).all()
+        assert targets[int(np.argmax(values))] == int(np.argmax(values))
