@@ -171,6 +171,11 @@ def test_stall_switch_hands_over_to_mutations_while_the_best_value_stands_still(
     assert proposed(graced, history) == proposed(primary, history)
     assert proposed(graced, longer[:9]) == proposed(fallback, longer[:9])
     assert proposed(graced, longer[:8]) == proposed(primary, longer[:8])
+    # a late patience of 1 from 3 queries on: 2 queries since the best is a stall at 3 queries made,
+    # not at 2 (patience 5 then)
+    late = StallSwitchAO(primary, fallback, patience=5, late_patience=1, late_from=3)
+    assert proposed(late, history[:3]) == proposed(fallback, history[:3])
+    assert proposed(late, history[:2]) == proposed(primary, history[:2])
 
 
 def test_diffusion_ao_fill_rounds_top_the_pool_up_to_n_distinct_cells(generator, nb201):
@@ -208,6 +213,9 @@ def test_surrogate_and_pool_parameters_reach_the_built_method():
     assert switched.optimizer.grace == 0  # the committed runs' switch: the initial design counts
     skipping = build_method("diffusion-bo", "nb201", {"stall_switch": 1, "stall_skip_initial": True, "n_init": 7})
     assert skipping.optimizer.grace == 7 and skipping.optimizer.patience == 1
+    assert switched.optimizer.late_patience is None  # the committed runs: one patience throughout
+    later = build_method("diffusion-bo", "nb201", {"stall_switch_late": 1, "stall_late_from": 70}).optimizer
+    assert (later.patience, later.late_patience, later.late_from) == (10, 1, 70)
     assert isinstance(switched.optimizer.fallback, MutationAO)  # the committed runs' stall pool: mutations alone
     editing = build_method("diffusion-bo", "nb201", {"stall_edits": 40, "edit_t": 0.5})
     mutations, edits = editing.optimizer.fallback.parts
@@ -670,6 +678,7 @@ def test_method_defaults_are_the_committed_settings():
     assert asdict(resolve_params("bananas")) == asdict(resolve_params("bo-random")) == bo
     assert asdict(resolve_params("diffusion-bo")) == {**bo, "scales": (100.0, 50.0, 25.0), "guide": "mean",
                                                       "mix_mutations": 0, "stall_switch": 10, "stall_skip_initial": False,
+                                                      "stall_switch_late": None, "stall_late_from": 60,
                                                       "stall_edits": 0, "edit_t": 0.6, "ranking_encoder": None,
                                                       "fill_rounds": 0}
     assert resolve_params("diffusion-bo", {"scales": [100, 50, 25]}) == resolve_params("diffusion-bo")
@@ -720,6 +729,10 @@ def test_first_defaults_are_the_ones_each_method_takes():
     ({"diffusion-bo": {"stall_edits": 50, "stall_switch": 0}}, "parameter 'stall_edits' adds guided edits to the pool"),
     ({"diffusion-bo": {"edit_t": 0.4}}, "parameter 'edit_t' (0.4) sets the guided edits' noise level, and 'stall_edits' is 0"),
     ({"diffusion-bo": {"stall_edits": 50, "edit_t": 0.0}}, "parameter 'edit_t' must be a finite number in (0, 1], got 0.0"),
+    ({"diffusion-bo": {"stall_switch": 0, "stall_switch_late": 1}},
+     "parameter 'stall_switch_late' is the stall switch's patience late in the search, and 'stall_switch' is 0"),
+    ({"diffusion-bo": {"stall_late_from": 50}}, "parameter 'stall_late_from' (50) says when 'stall_switch_late'"),
+    ({"diffusion-bo": {"stall_switch_late": 0}}, "parameter 'stall_switch_late' must be an integer >= 1, got 0"),
     ({"diffusion-bo": {"stall_switch": 0, "stall_skip_initial": True}},
      "parameter 'stall_skip_initial' sets when the stall switch starts counting, and 'stall_switch' is 0"),
     ({"bananas": {"stall_skip_initial": True}}, "stall_skip_initial"),

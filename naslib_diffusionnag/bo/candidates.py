@@ -234,8 +234,15 @@ class StallSwitchAO:
     fallback: AcquisitionOptimizer
     patience: int
     grace: int = 0
+    late_patience: int | None = None
+    """The patience once ``late_from`` queries are made (None: ``patience`` throughout): late in
+    a search, sitting in one basin, the fallback's one-edit moves around the best cells are what
+    is left to try, so the switch may come sooner than early, where generated pools lead."""
+    late_from: int = 0
     name: str = "stall-switch"
 
     def propose(self, history: History, guide: NoiseAwarePredictor, rng: np.random.Generator) -> list[str]:
-        stalled = min(queries_since_improvement(history), len(history) - self.grace) >= self.patience
+        patience = (self.late_patience if self.late_patience is not None and len(history) >= self.late_from
+                    else self.patience)
+        stalled = min(queries_since_improvement(history), len(history) - self.grace) >= patience
         return (self.fallback if stalled else self.primary).propose(history, guide, rng)

@@ -180,7 +180,9 @@ class DiffusionBOParams(BOParams):
     round's adoption rule on tuning seeds 100-119, ``bo_guide_nb201*_b150.md`` (bo_nb201.md's runs
     up to commit cb0283f used 20); ``candidates.StallSwitchAO``; ``stall_skip_initial``: the
     random initial design does not count as stalled, so the first round is generated whatever
-    the patience, off in every committed result; ``stall_edits``: that many guided edits of the
+    the patience, off in every committed result; ``stall_switch_late``: the patience from
+    ``stall_late_from`` queries on, None (``stall_switch`` throughout) in every committed result;
+    ``stall_edits``: that many guided edits of the
     best queried cells, ``candidates.EditAO`` re-generating them from noise level ``edit_t``, join
     the stalled round's mutations, 0 in every committed result), and the encoder of a second ensemble that
     the acquisition binds to (it ranks what is queried) while the first one's mean guides the
@@ -193,6 +195,8 @@ class DiffusionBOParams(BOParams):
     mix_mutations: int = 0
     stall_switch: int = 10
     stall_skip_initial: bool = False
+    stall_switch_late: int | None = None
+    stall_late_from: int = 60
     stall_edits: int = 0
     edit_t: float = 0.6
     ranking_encoder: str | None = None
@@ -201,6 +205,13 @@ class DiffusionBOParams(BOParams):
     def __post_init__(self) -> None:
         super().__post_init__()
         require_at_least(self, 0, "mix_mutations", "stall_switch", "fill_rounds", "stall_edits")
+        require_at_least(self, 1, "stall_switch_late", "stall_late_from")
+        if self.stall_switch_late is not None and not self.stall_switch:
+            raise ConfigError("parameter 'stall_switch_late' is the stall switch's patience late in the search, and "
+                              "'stall_switch' is 0 (never switch): set stall_switch or drop stall_switch_late")
+        if self.stall_late_from != 60 and self.stall_switch_late is None:  # 60: the field's default
+            raise ConfigError(f"parameter 'stall_late_from' ({self.stall_late_from}) says when 'stall_switch_late' "
+                              "takes over, and stall_switch_late is unset: set it or leave stall_late_from at 60")
         require_number("parameter 'edit_t'", self.edit_t, lambda v: 0 < v <= 1, "in (0, 1]",
                        " (the noise level the best cells are taken to before re-generation; 0.6: ~2 edits on NB201)")
         if self.stall_edits and not self.stall_switch:
@@ -361,7 +372,8 @@ def _diffusion_ao(gen: ArchitectureGenerator, p: DiffusionBOParams, budget: Cost
         if p.stall_edits:
             fallback = UnionAO([fallback, EditAO(gen, p.stall_edits, p.mutation_top_k, p.edit_t, list(p.scales),
                                                  _sampler(gen, p), [budget.term()] if budget else [])])
-        ao = StallSwitchAO(ao, fallback, p.stall_switch, p.n_init if p.stall_skip_initial else 0)
+        ao = StallSwitchAO(ao, fallback, p.stall_switch, p.n_init if p.stall_skip_initial else 0,
+                           p.stall_switch_late, p.stall_late_from)
     return ao
 
 
