@@ -7,7 +7,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import fields
-from numbers import Real
+from numbers import Integral, Real
 from pathlib import Path
 from types import UnionType
 from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
@@ -93,22 +93,31 @@ def _typed(value: Any, hint: Any, where: str) -> Any:
             return None
         (inner,) = [a for a in args if a is not type(None)]
         if get_origin(inner) is None and _is_a(value, inner):
-            return float(value) if inner is float else value
+            return _plain(value, inner)
     elif origin is tuple and len(args) == 2 and args[1] is Ellipsis:
         if isinstance(value, (list, tuple)):
             return tuple(_typed(v, args[0], f"{where} (each entry)") for v in value)
     elif origin is None and _is_a(value, hint):
-        return float(value) if hint is float else value
+        return _plain(value, hint)
     raise ConfigError(f"{where} must be {_describe(hint)}, got {value!r} ({type(value).__name__})")
 
 
 def _is_a(value: Any, hint: type) -> bool:
-    """YAML's scalars against a plain type: an int is a float too; a bool is no number."""
+    """YAML's scalars (and numpy's numbers, from code) against a plain type: an integer is a
+    float too; a bool is no number."""
     if hint not in (int, float, str, bool):
         raise TypeError(f"typed_config cannot check values of type {hint!r}")
-    if isinstance(value, bool):
+    if isinstance(value, (bool, np.bool_)):
         return hint is bool
-    return isinstance(value, (int, float)) if hint is float else isinstance(value, hint)
+    if hint is int:
+        return isinstance(value, Integral)
+    return isinstance(value, Real) if hint is float else isinstance(value, hint)
+
+
+def _plain(value: Any, hint: type) -> Any:
+    """``value`` as the plain Python type ``hint`` (a numpy integer was refused as no integer,
+    and would be written to a run file's JSON as no number)."""
+    return hint(value) if hint in (int, float) else value
 
 
 def _describe(hint: Any) -> str:
