@@ -334,7 +334,7 @@ def cmd_search(args: argparse.Namespace) -> dict[str, Any]:
             "best_test_accuracy": value,
             "optimum": bench.best(dataset)[1], "seconds": traj.times[-1] if traj.times else 0.0,
             "metric": bench.metric[dataset], "benchmark": bench.provenance(), "incumbent": traj.incumbent(),
-            "trajectory": {"archs": traj.archs, "values": traj.values, "times": traj.times}}
+            "trajectory": {"archs": traj.archs, "values": traj.values, "times": traj.times, "asks": traj.asks}}
 
 
 def _cost_budget(spec: str, method: str) -> dict[str, Any]:

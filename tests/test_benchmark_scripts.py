@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import numpy as np
 import pytest
 
 from naslib_diffusionnag.bo import resolve_params
@@ -77,3 +78,50 @@ def test_landscape_climbs_match_a_plain_hill_climb(bench) -> None:
             assert bench.archs[targets[i]] == arch
         assert (values[neighbours[np.unique(targets)]] <= values[np.unique(targets), None]).all()
         assert targets[int(np.argmax(values))] == int(np.argmax(values))
+
+
+@pytest.mark.slow
+def test_bo_rounds_reads_each_rounds_pool_as_the_run_drew_it(bench) -> None:
+    """bo_rounds_nb201.py on a real diffusion-BO run (CIFAR-10, pools of 8 candidates, so some
+    rounds come up short): the rounds it reads from the recorded asks are the ones the run's
+    searcher was asked for, each round's pool source is the one ``StallSwitchAO`` really used
+    (spied on), and its local queries are one-edit neighbours of the round's incumbent. Without
+    the asks (a run file from before they were recorded) the inferred starts are a sequence
+    every round of which begins with its local queries, and the run is not misread as rounds of k."""
+    from dataclasses import asdict
+
+    from naslib_diffusionnag.bo import build_method
+
+    rounds_study = load("bo_rounds_nb201")
+    params = {"n_init": 10, "k": 10, "ensemble": 2, "predictor_steps": 50, "candidates": 8, "sampler_steps": 20,
+              "stall_switch": 10}
+    method = build_method("diffusion-bo", params=params)
+    used: list[tuple[int, str]] = []
+    for arm, source in (("primary", "generated"), ("fallback", "mutation")):
+        part = getattr(method.optimizer, arm)
+
+        def spy(history, guide, rng, _propose=part.propose, _source=source):
+            used.append((len(history), _source))
+            return _propose(history, guide, rng)
+
+        part.propose = spy
+    traj = method.run(lambda a: bench.query(a, "cifar10"), 80, seed=3)
+    record = {"spec": {"method": "diffusion-bo", "dataset": "cifar10"},
+              "resolved_params": asdict(resolve_params("diffusion-bo", params)), "trajectory": traj.to_dict()}
+    read = rounds_study.rounds(record, bench.space)
+    assert [(r["start"], r["source"]) for r in read] == used
+    assert any(b - a < 10 for a, b in zip(traj.asks[1:], traj.asks[2:], strict=False))  # a short round
+    assert {s for _, s in used} == {"generated", "mutation"}
+
+    def region(start: int) -> set[str]:  # the unqueried one-edit neighbours of the incumbent
+        incumbent = traj.archs[int(np.argmax(traj.values[:start]))]
+        return set(bench.space.neighbours(incumbent)) - set(traj.archs[:start])
+
+    for r in read:  # 3 local queries, fewer once the neighbourhood is nearly spent
+        assert len(r["local"]) == min(3, len(region(r["start"])))
+        assert {traj.archs[q] for q in r["local"]} <= region(r["start"])
+    inferred, known = rounds_study.round_starts({**record, "trajectory": {**record["trajectory"], "asks": []}},
+                                                bench.space)
+    assert known == len(inferred) and inferred[0] == 10 and inferred != list(range(10, 80, 10))
+    for start in inferred:
+        assert not region(start) or traj.archs[start] in region(start)

@@ -265,7 +265,18 @@ def test_ask_queue_hands_out_the_loops_batches(toy_bench):
     while len(history) < 20:
         arch = queue.next(history, 20 - len(history))
         history.append((arch, toy_bench.query(arch, "cifar10")))
-    assert [a for a, _ in history] == method.run(lambda a: toy_bench.query(a, "cifar10"), 20, seed=7).archs
+    traj = method.run(lambda a: toy_bench.query(a, "cifar10"), 20, seed=7)
+    assert [a for a, _ in history] == traj.archs and queue.asked_at == traj.asks
+
+
+def test_the_loop_records_when_each_batch_was_asked(toy_bench):
+    """``Trajectory.asks``: the queries made when the searcher was asked, so a BO round's
+    queries can be told apart afterwards: the initial design in one batch, then rounds of k
+    (the last cut to the budget); local search asks once per query after its random start."""
+    bo = build_method("bananas", params=TINY_BO).run(lambda a: toy_bench.query(a, "cifar10"), 12, seed=1)
+    assert bo.asks == [0, 4, 7, 10] and bo.to_dict()["asks"] == bo.asks
+    ls = build_method("ls", params={"n_init": 4}).run(lambda a: toy_bench.query(a, "cifar10"), 7, seed=1)
+    assert ls.asks == [0, 4, 5, 6]
 
 
 @pytest.mark.slow
@@ -661,6 +672,19 @@ def test_local_settings_apply_when_only_rounds_after_a_gain_are_local():
     assert (p.local_queries, p.local_after_gain, p.local_parents, p.local_acquisition) == (0, 5, 3, "mean")
 
 
+def test_numpy_numbers_from_code_are_taken_as_plain_python_numbers():
+    """Parameters computed in code arrive as numpy scalars: an integer one was refused as "not an
+    integer"; now it is taken and stored as a plain int (a run file's JSON needs one), while a
+    bool (numpy's too) is still no integer and a float no string."""
+    p = resolve_params("bananas", {"k": np.int64(5), "n_init": np.int32(4), "beta": np.float32(2.5),
+                                   "acquisition": "ucb"})
+    assert (p.k, p.n_init, p.beta) == (5, 4, 2.5) and type(p.k) is int and type(p.beta) is float
+    for bad, says in [({"k": np.bool_(True)}, "'k' must be an integer, got np.True_"),
+                      ({"acquisition": np.float64(1.0)}, "'acquisition' must be a string")]:
+        with pytest.raises(ConfigError, match=re.escape(says)):
+            resolve_params("bananas", bad)
+
+
 def test_method_defaults_are_the_committed_settings():
     """The defaults benchmarks_results/bo_nb201.md was made with (configs/bo_nb201.yaml spells
     them out); transfer-bo keeps the plain round its surrogate supports."""
@@ -818,6 +842,7 @@ def test_sweep_runs_record_their_resolved_parameters(tmp_path, toy_bench_csv, to
     assert records["re"]["checkpoint"] is None  # no diffusion model used
     traj = build_method("re", params={"population_size": 11}).run(lambda a: toy_bench.query(a, "cifar10"), 12, 0)
     assert records["re"]["trajectory"]["archs"] == traj.archs
+    assert records["re"]["trajectory"]["asks"] == traj.asks == [0, 11]  # the population at once, then one child
 
 
 def test_resume_compares_resolved_parameters_not_their_spelling(tmp_path, toy_bench_csv, toy_bench):

@@ -242,7 +242,15 @@ class StallSwitchAO:
     name: str = "stall-switch"
 
     def propose(self, history: History, guide: NoiseAwarePredictor, rng: np.random.Generator) -> list[str]:
-        patience = (self.late_patience if self.late_patience is not None and len(history) >= self.late_from
-                    else self.patience)
-        stalled = min(queries_since_improvement(history), len(history) - self.grace) >= patience
-        return (self.fallback if stalled else self.primary).propose(history, guide, rng)
+        switch = stalled(history, self.patience, self.grace, self.late_patience, self.late_from)
+        return (self.fallback if switch else self.primary).propose(history, guide, rng)
+
+
+def stalled(history: History, patience: int, grace: int = 0, late_patience: int | None = None,
+            late_from: int = 0) -> bool:
+    """``StallSwitchAO``'s rule: whether a round asked with ``history`` draws the fallback's
+    candidates. A pure function of the history, so a finished run's rounds can be told apart
+    from its run file (``benchmarks/bo_rounds_nb201.py``)."""
+    if late_patience is not None and len(history) >= late_from:
+        patience = late_patience
+    return min(queries_since_improvement(history), len(history) - grace) >= patience

@@ -39,11 +39,14 @@ Guide = Literal["mean", "acquisition"]
 
 @dataclass
 class Trajectory:
-    """Queried architectures in order, their values and the wall time (s) of each query."""
+    """Queried architectures in order, their values, the wall time (s) of each query, and the
+    queries made when the searcher was asked for each batch (a BO round's first query: which
+    queries one round chose together, since a round may return fewer than ``k``)."""
 
     archs: list[str] = field(default_factory=list)
     values: list[float] = field(default_factory=list)
     times: list[float] = field(default_factory=list)
+    asks: list[int] = field(default_factory=list)
 
     def incumbent(self) -> list[float]:
         """Best value after each query."""
@@ -57,7 +60,8 @@ class Trajectory:
         return list(zip(self.archs, self.values, strict=True))
 
     def to_dict(self) -> dict[str, list]:
-        return {"archs": self.archs, "values": self.values, "times": self.times, "incumbent": self.incumbent()}
+        return {"archs": self.archs, "values": self.values, "times": self.times, "asks": self.asks,
+                "incumbent": self.incumbent()}
 
 
 def check_budget(budget: object, space: SearchSpace) -> int:
@@ -102,11 +106,13 @@ class AskQueue:
     def __init__(self, searcher: Searcher) -> None:
         self.searcher = searcher
         self.pending: list[str] = []
+        self.asked_at: list[int] = []  # the history's length at each ask
 
     def next(self, history: History, left: int) -> str:
         """The next architecture to query, ``left`` queries being left in the budget."""
         if not self.pending:
             batch = self.searcher.propose(history, left)
+            self.asked_at.append(len(history))
             known = {a for a, _ in history}
             if not 1 <= len(batch) <= left or len(set(batch)) < len(batch) or known & set(batch):
                 raise ContractError(f"{type(self.searcher).__name__} proposed {len(batch)} architectures "
@@ -119,7 +125,8 @@ class AskQueue:
 def run_search(method: SearchMethod, black_box: BlackBox, budget: int, seed: int) -> Trajectory:
     """Query ``budget`` architectures proposed by ``method.searcher(seed)``."""
     budget = check_budget(budget, method.space)
-    queue, traj, start = AskQueue(method.searcher(seed)), Trajectory(), time.perf_counter()
+    queue, start = AskQueue(method.searcher(seed)), time.perf_counter()
+    traj = Trajectory(asks=queue.asked_at)
     while len(traj.archs) < budget:
         arch = queue.next(traj.history(), budget - len(traj.archs))
         traj.values.append(check_value(black_box(arch), f"the black box's value of {arch}"))

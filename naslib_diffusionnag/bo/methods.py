@@ -372,9 +372,15 @@ def _diffusion_ao(gen: ArchitectureGenerator, p: DiffusionBOParams, budget: Cost
         if p.stall_edits:
             fallback = UnionAO([fallback, EditAO(gen, p.stall_edits, p.mutation_top_k, p.edit_t, list(p.scales),
                                                  _sampler(gen, p), [budget.term()] if budget else [])])
-        ao = StallSwitchAO(ao, fallback, p.stall_switch, p.n_init if p.stall_skip_initial else 0,
-                           p.stall_switch_late, p.stall_late_from)
+        ao = StallSwitchAO(ao, fallback, **stall_rule(p))
     return ao
+
+
+def stall_rule(p: DiffusionBOParams) -> dict[str, Any]:
+    """``StallSwitchAO``'s patience settings from diffusion-BO's parameters (also what
+    ``candidates.stalled`` takes to replay a finished run's rounds)."""
+    return {"patience": p.stall_switch, "grace": p.n_init if p.stall_skip_initial else 0,
+            "late_patience": p.stall_switch_late, "late_from": p.stall_late_from}
 
 
 def _transfer_bo(space_name: str, p: TransferBOParams, checkpoint: str | None,

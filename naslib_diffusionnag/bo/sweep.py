@@ -215,10 +215,17 @@ def _same_run(record: dict[str, Any], spec: RunSpec) -> bool:
     if "resolved_params" not in record:  # written before resolved parameters were recorded
         return done == want
     resolved = resolve_params(spec.method, spec.params)
-    introduced = {f.name: FIRST_DEFAULTS.get(f.name, f.default) for f in fields(resolved)}
-    recorded = {k: record["resolved_params"].get(k, introduced[k]) for k in introduced}
     done.pop("params", None), want.pop("params")
-    return done == want and json.loads(json.dumps(recorded)) == json.loads(json.dumps(asdict(resolved)))
+    return (done == want
+            and json.loads(json.dumps(recorded_params(record))) == json.loads(json.dumps(asdict(resolved))))
+
+
+def recorded_params(record: dict[str, Any]) -> dict[str, Any]:
+    """Every parameter of the run a run file holds: its resolved ones, and one it lacks (added
+    later) at the default that kept the behaviour the run had (its first default,
+    ``FIRST_DEFAULTS`` where it has changed since)."""
+    cls = METHODS.get(record["spec"]["method"]).params
+    return {f.name: record["resolved_params"].get(f.name, FIRST_DEFAULTS.get(f.name, f.default)) for f in fields(cls)}
 
 
 def is_done(spec: RunSpec, runs_dir: Path) -> bool:
