@@ -51,8 +51,8 @@ from tqdm.auto import tqdm
 
 from naslib_diffusionnag.bo import report
 from naslib_diffusionnag.bo.candidates import stalled
-from naslib_diffusionnag.bo.methods import build_method, resolve_params, stall_rule
-from naslib_diffusionnag.bo.sweep import cpu_name, recorded_params
+from naslib_diffusionnag.bo.methods import build_method, recorded_params, resolve_params, stall_rule
+from naslib_diffusionnag.bo.sweep import cpu_name
 from naslib_diffusionnag.errors import DataFormatError
 from naslib_diffusionnag.oracles import NB201Benchmark
 from naslib_diffusionnag.resultsio import to_json, write_text_atomic
@@ -65,22 +65,6 @@ PHASES = ((10, 49), (50, 99), (100, 149))
 AT_OPTIMUM = 1e-6  # the BO tables' tolerance (report.aggregate)
 POOL = {"bananas": "mutation", "bo-random": "random"}
 """Each BO method's one pool source; diffusion-bo's is generated or (stalled) mutation."""
-
-
-def pooled_runs(folders: Sequence[Path]) -> list[dict[str, Any]]:
-    """The runs of ``folders`` as one sample, refused where a method's settings, the protocol,
-    the data file or the checkpoint differ between folders (one sample would mix two protocols)."""
-    runs, first_seen = [], {}
-    for folder in folders:
-        for r in report.load_runs(folder):
-            key = (r["spec"]["method"], r["spec"]["budget"], r.get("protocol", 1), r["benchmark"]["sha256"],
-                   to_json(recorded_params(r)), (r.get("checkpoint") or {}).get("sha256"))
-            first = first_seen.setdefault(key[0], (key, folder))
-            if first[0] != key:
-                raise DataFormatError(f"{r['spec']['method']} runs in {first[1]} and {folder} differ in budget, "
-                                      "protocol, data file, settings or checkpoint: they are not one sample")
-            runs.append(r)
-    return runs
 
 
 def phase_of(start: int) -> str:
@@ -208,9 +192,34 @@ def found_table(runs: Sequence[dict[str, Any]], space: SearchSpace, optima: dict
     return {d: {m: dict(sorted(c.items())) for m, c in sorted(ms.items())} for d, ms in sorted(out.items())}
 
 
+def against_each(runs: Sequence[dict[str, Any]], method: str = "diffusion-bo") -> dict[str, Any]:
+    """Per dataset, ``method`` against each other method alone (``report.standing`` of the two):
+    at how many budgets it is first or tied, and where the paired interval puts it
+    significantly behind or ahead."""
+    out: dict[str, Any] = {}
+    for other in sorted({r["spec"]["method"] for r in runs} - {method}):
+        pair = report.standing([r for r in runs if r["spec"]["method"] in (method, other)])
+        for d, rows in sorted(pair.items()):
+            me, them = rows["methods"][method], rows["methods"][other]
+            out.setdefault(d, {})[other] = {"budgets": rows["budgets"], "first_or_tied": me["first_or_tied"],
+                                            "significantly_behind": me["significantly_behind"],
+                                            "significantly_ahead": them["significantly_behind"]}
+    return out
+
+
 def to_markdown(res: dict[str, Any]) -> str:
     lines = [report.to_markdown(res["table"], res["optima"], res["meta"], res["standing"]), "",
-             "## Rounds: which pool raised the incumbent", "",
+             "## diffusion-bo against each method alone", "",
+             "The standing of the pair at every budget from 20 to 150: at how many diffusion-bo's mean is first "
+             "or tied, and where the paired 95 % t-interval (ddof=1) over the 40 seeds puts it significantly "
+             "behind or ahead (pointwise).", "",
+             "| dataset | against | first or tied | significantly behind at | significantly ahead at |",
+             "| --- | --- | --- | --- | --- |"]
+    for d, others in res["against_each"].items():
+        for o, r in others.items():
+            lines.append(f"| {d} | {o} | {r['first_or_tied']} of {r['budgets']} | "
+                         f"{report.ranges(r['significantly_behind'])} | {report.ranges(r['significantly_ahead'])} |")
+    lines += ["", "## Rounds: which pool raised the incumbent", "",
              "Per dataset, method, the round's pool source and phase (the round's first query): rounds, and in how "
              "many (share) a pool query, or a local query, raised the incumbent. Rounds after the optimum is "
              "reached count too (nothing can raise it there), so compare sources within a phase. The "
@@ -290,7 +299,7 @@ def main() -> None:
     ap.add_argument("--shard", default="0/1", help="i/n: the i-th of n shares of the re-runs (default 0/1)")
     args = ap.parse_args()
     bench, space = NB201Benchmark.load(args.data), get_space("nb201")
-    runs = pooled_runs([RESULTS / name / "runs" for name in SWEEPS])
+    runs = report.pooled_runs([RESULTS / name / "runs" for name in SWEEPS])
     if args.record_asks:
         i, n = (int(x) for x in args.shard.split("/"))
         if not 0 <= i < n:
@@ -313,7 +322,7 @@ def main() -> None:
                          "diffusion-bo runs re-run with their rounds recorded (same trajectory), the others' "
                          "inferred (section Rounds).")}
     res = {"meta": meta, "optima": optima, "table": report.aggregate(runs, optima),
-           "standing": report.standing(runs), "rounds": round_table(runs, space),
+           "standing": report.standing(runs), "against_each": against_each(runs), "rounds": round_table(runs, space),
            "found": found_table(runs, space, optima)}
     write_text_atomic(f"{OUT}.json", to_json(res))
     md = to_markdown(res)

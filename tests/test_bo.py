@@ -1002,6 +1002,33 @@ def test_standing_of_the_committed_sweep_agrees_with_its_mean_curves():
             assert first == {name for name, r in ranks[dataset]["methods"].items() if q not in r["behind"]}
 
 
+def test_runs_of_one_config_on_other_seeds_pool_into_one_sample(tmp_path):
+    """``report.pooled_runs``: the reported sweep and the same config on unseen seeds are one
+    sample of 40 seeds per method; a folder of another setting (a tuning variant of diffusion-BO
+    that switches after 20 stalled queries, not 10) is refused, naming what differs; a run file
+    copied into a second folder counts its seed twice, which grouping refuses."""
+    results = Path(__file__).parents[1] / "benchmarks_results"
+    runs = report.pooled_runs([results / "bo_nb201" / "runs", results / "bo_nb201_unseen" / "runs"])
+    seeds = {(r["spec"]["dataset"], r["spec"]["method"], r["spec"]["seed"]) for r in runs}
+    assert len(runs) == len(seeds) == 3 * 6 * 40
+    optima = {d: 0.0 for d in ("cifar10", "cifar100", "ImageNet16-120")}
+    halves = [report.aggregate(report.load_runs(results / f / "runs"), optima) for f in ("bo_nb201", "bo_nb201_unseen")]
+    pooled = report.aggregate(runs, optima)
+    for d, methods in pooled.items():  # the 40-seed mean is the two 20-seed means' average
+        for m, row in methods.items():
+            assert row["seeds"] == 40
+            assert np.allclose(row["curve_mean"], np.mean([h[d][m]["curve_mean"] for h in halves], axis=0))
+    variant = results / "bo_guide_nb201_ImageNet16-120_b150" / "its-mean-rank1-local3-ens5-stall20" / "runs"
+    with pytest.raises(DataFormatError, match=r"diffusion-bo runs in .* differ in parameters: they are not one"):
+        report.pooled_runs([results / "bo_nb201" / "runs", variant])
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    name = "cifar10__diffusion-bo__s0.json"
+    (copy / name).write_text((results / "bo_nb201" / "runs" / name).read_text())
+    with pytest.raises(DataFormatError, match="two runs of diffusion-bo on cifar10 with seed 0"):
+        report.standing(report.pooled_runs([results / "bo_nb201" / "runs", copy]))
+
+
 def test_median_to_optimum_counts_misses_and_uses_order_statistics():
     """The textbook distribution-free interval of a median of 20 values is [x(6), x(15)]
     (coverage 1 - 2 P(Bin(20, 1/2) <= 5) = 0.9586), of 10 values [x(2), x(9)] (0.9785)."""

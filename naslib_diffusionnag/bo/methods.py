@@ -452,6 +452,14 @@ def first_defaults(name: str) -> dict[str, Any]:
     return {k: v for k, v in FIRST_DEFAULTS.items() if k in taken}
 
 
+def recorded_params(record: Mapping[str, Any]) -> dict[str, Any]:
+    """Every parameter of the run a run file holds: its resolved ones, and one it lacks (added
+    later) at the default that kept the behaviour the run had (its first default,
+    ``FIRST_DEFAULTS`` where it has changed since)."""
+    cls = METHODS.get(record["spec"]["method"]).params
+    return {f.name: record["resolved_params"].get(f.name, FIRST_DEFAULTS.get(f.name, f.default)) for f in fields(cls)}
+
+
 def resolve_params(name: str, params: Mapping[str, Any] | None = None) -> Any:
     """Method ``name``'s parameter dataclass with ``params`` over its defaults; ``ConfigError``
     for a parameter it does not take or a value of the wrong type."""

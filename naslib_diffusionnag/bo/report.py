@@ -110,6 +110,31 @@ def load_runs(runs_dir: str | Path) -> list[dict[str, Any]]:
     return [read_run(p) for p in sorted(folder.glob("*.json"))]
 
 
+def pooled_runs(folders: Sequence[str | Path]) -> list[dict[str, Any]]:
+    """The runs of several folders (e.g. a sweep's and the same config's on other seeds) as one
+    sample, refused where one method's budget, protocol, data file, parameters (``recorded_params``)
+    or checkpoint differ between its runs: one table would mix two searches under one name. A
+    seed found twice is refused when the sample is grouped (``aggregate``, ``standing``)."""
+    from ..resultsio import to_json
+    from .methods import recorded_params
+
+    runs: list[dict[str, Any]] = []
+    first: dict[str, tuple[tuple[Any, ...], str]] = {}
+    for folder in folders:
+        for r in load_runs(folder):
+            what = (r["spec"]["budget"], r.get("protocol", 1), (r.get("benchmark") or {}).get("sha256"),
+                    to_json(recorded_params(r)), (r.get("checkpoint") or {}).get("sha256"))
+            seen, where = first.setdefault(r["spec"]["method"], (what, str(folder)))
+            if seen != what:
+                names = ("budget", "protocol", "data file (sha256)", "parameters", "checkpoint (sha256)")
+                differ = [n for n, a, b in zip(names, seen, what, strict=True) if a != b]
+                raise DataFormatError(f"{r['spec']['method']} runs in {where} and {folder} differ in "
+                                      f"{', '.join(differ)}: they are not one sample; pool only runs of one "
+                                      "config (the same settings on other seeds)")
+            runs.append(r)
+    return runs
+
+
 def check_same_data(runs: Sequence[dict[str, Any]], runs_dir: str | Path, checksum: str) -> None:
     """Refuse to aggregate runs made on another benchmark file than the sweep's: one table
     would mix two black boxes."""

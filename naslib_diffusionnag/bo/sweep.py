@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,11 +37,11 @@ from ..resultsio import check_writable, read_json, write_json_atomic
 from ..spaces import get_space
 from .loop import check_budget
 from .methods import (
-    FIRST_DEFAULTS,
     METHODS,
     build_method,
     check_budget_for,
     checkpoint_record,
+    recorded_params,
     resolve_params,
 )
 from .report import read_run
@@ -218,14 +218,6 @@ def _same_run(record: dict[str, Any], spec: RunSpec) -> bool:
     done.pop("params", None), want.pop("params")
     return (done == want
             and json.loads(json.dumps(recorded_params(record))) == json.loads(json.dumps(asdict(resolved))))
-
-
-def recorded_params(record: dict[str, Any]) -> dict[str, Any]:
-    """Every parameter of the run a run file holds: its resolved ones, and one it lacks (added
-    later) at the default that kept the behaviour the run had (its first default,
-    ``FIRST_DEFAULTS`` where it has changed since)."""
-    cls = METHODS.get(record["spec"]["method"]).params
-    return {f.name: record["resolved_params"].get(f.name, FIRST_DEFAULTS.get(f.name, f.default)) for f in fields(cls)}
 
 
 def is_done(spec: RunSpec, runs_dir: Path) -> bool:
