@@ -17,7 +17,10 @@ and no setting is chosen here: none of these seeds is a tuning seed (100-119).
    local queries (``loop.BOSearcher`` puts them first), the rest came from the pool. Per source and
    phase (round start 10-49, 50-99, 100-149): rounds, and the share in which the pool's queries,
    or the local ones, raised the incumbent.
-3. What first reached the optimum (a value within 1e-6 of the table's best): the initial design,
+3. Where the incumbent sits after 20 / 50 / 100 queries: whether steepest ascent under one-edit
+   moves leads from it to an optimum (``nb201_landscape.py``'s basins), and the commonest local
+   optima it leads to.
+4. What first reached the optimum (a value within 1e-6 of the table's best): the initial design,
    a local query, or the pool (by source), per method over the seeds that reached it.
 
 A few seconds. Writes benchmarks_results/bo_rounds_nb201.{json,md}.
@@ -47,6 +50,7 @@ from typing import Any
 import numpy as np
 import torch
 from bo_local_diagnosis_nb201 import local_share  # the same folder (run as a script)
+from nb201_landscape import climb_targets, neighbour_table
 from tqdm.auto import tqdm
 
 from naslib_diffusionnag.bo import report
@@ -192,6 +196,32 @@ def found_table(runs: Sequence[dict[str, Any]], space: SearchSpace, optima: dict
     return {d: {m: dict(sorted(c.items())) for m, c in sorted(ms.items())} for d, ms in sorted(out.items())}
 
 
+BASIN_AT = (20, 50, 100)
+
+
+def basin_table(runs: Sequence[dict[str, Any]], bench: NB201Benchmark, top: int = 4) -> dict[str, Any]:
+    """Per dataset and method, where the incumbent sits in NB201's one-edit landscape
+    (``nb201_landscape.climb_targets``: the local optimum steepest ascent reaches from it) after
+    ``BASIN_AT`` queries: on how many runs that is an optimum, and the ``top`` commonest local
+    optima (their accuracy) at 50 queries."""
+    neighbours = neighbour_table(bench)
+    out: dict[str, Any] = {}
+    for d in sorted({r["spec"]["dataset"] for r in runs}):
+        values = bench.column(d)
+        targets = climb_targets(values, neighbours)
+        optimum = values.max()
+        for m in sorted({r["spec"]["method"] for r in runs}):
+            ends = {q: [int(targets[bench.index(r["trajectory"]["archs"][int(np.argmax(r["trajectory"]["values"][:q]))])])
+                        for r in runs if r["spec"]["dataset"] == d and r["spec"]["method"] == m] for q in BASIN_AT}
+            out.setdefault(d, {})[m] = {
+                "runs": len(ends[BASIN_AT[0]]),
+                "in_optimum_basin": {str(q): int(sum(values[e] >= optimum - AT_OPTIMUM for e in es))
+                                     for q, es in ends.items()},
+                "commonest_at_50": [{"accuracy": float(values[e]), "runs": n}
+                                    for e, n in Counter(ends[50]).most_common(top)]}
+    return out
+
+
 def against_each(runs: Sequence[dict[str, Any]], method: str = "diffusion-bo") -> dict[str, Any]:
     """Per dataset, ``method`` against each other method alone (``report.standing`` of the two):
     at how many budgets it is first or tied, and where the paired interval puts it
@@ -242,7 +272,18 @@ def to_markdown(res: dict[str, Any]) -> str:
         rec = ", ".join(f"{m} {row['recorded_runs']}" for m, row in methods.items())
         lines += ["", f"Runs whose rounds were recorded (re-run), the rest inferred: {rec}. Rounds left out "
                   f"(no sequence of starts fits): {left or 'none'}.", ""]
-    lines += ["## What first reached the optimum", "",
+    lines += ["## Where the incumbent sits", "",
+              "Per dataset and method: on how many of the 40 runs steepest ascent under one-edit moves "
+              "(nb201_landscape.md) leads from the incumbent after 20 / 50 / 100 queries to an optimum "
+              "cell, and the commonest local optima it leads to after 50 (accuracy: runs).", "",
+              "| dataset | method | in the optimum's basin @ 20 / 50 / 100 | commonest basins @ 50 |",
+              "| --- | --- | --- | --- |"]
+    for d, methods in res["basins"].items():
+        for m, b in methods.items():
+            at = " / ".join(f"{b['in_optimum_basin'][str(q)]}" for q in BASIN_AT)
+            common = ", ".join(f"{c['accuracy']:.2f}: {c['runs']}" for c in b["commonest_at_50"])
+            lines.append(f"| {d} | {m} | {at} of {b['runs']} | {common} |")
+    lines += ["", "## What first reached the optimum", "",
               "Per dataset and method, over the 40 seeds: the random initial design, a local query, or a pool "
               "query (by the round's source).", "", "| dataset | method | found by |", "| --- | --- | --- |"]
     for d, methods in res["found"].items():
@@ -323,7 +364,7 @@ def main() -> None:
                          "inferred (section Rounds).")}
     res = {"meta": meta, "optima": optima, "table": report.aggregate(runs, optima),
            "standing": report.standing(runs), "against_each": against_each(runs), "rounds": round_table(runs, space),
-           "found": found_table(runs, space, optima)}
+           "found": found_table(runs, space, optima), "basins": basin_table(runs, bench)}
     write_text_atomic(f"{OUT}.json", to_json(res))
     md = to_markdown(res)
     write_text_atomic(f"{OUT}.md", md)
