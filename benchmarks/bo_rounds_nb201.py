@@ -237,58 +237,66 @@ def against_each(runs: Sequence[dict[str, Any]], method: str = "diffusion-bo") -
     return out
 
 
+def _section(title: str, intro: str, columns: Sequence[str]) -> list[str]:
+    """A section's heading, intro and table header."""
+    return [f"## {title}", "", intro, "", _row(columns), _row(["---"] * len(columns))]
+
+
+def _row(cells: Sequence[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
 def to_markdown(res: dict[str, Any]) -> str:
-    lines = [report.to_markdown(res["table"], res["optima"], res["meta"], res["standing"]), "",
-             "## diffusion-bo against each method alone", "",
-             "The standing of the pair at every budget from 20 to 150: at how many diffusion-bo's mean is first "
-             "or tied, and where the paired 95 % t-interval (ddof=1) over the 40 seeds puts it significantly "
-             "behind or ahead (pointwise).", "",
-             "| dataset | against | first or tied | significantly behind at | significantly ahead at |",
-             "| --- | --- | --- | --- | --- |"]
+    lines = [report.to_markdown(res["table"], res["optima"], res["meta"], res["standing"]), ""]
+    lines += _section("diffusion-bo against each method alone",
+                      "The standing of the pair at every budget from 20 to 150: at how many diffusion-bo's mean is "
+                      "first or tied, and where the paired 95 % t-interval (ddof=1) over the 40 seeds puts it "
+                      "significantly behind or ahead (pointwise).",
+                      ["dataset", "against", "first or tied", "significantly behind at", "significantly ahead at"])
     for d, others in res["against_each"].items():
         for o, r in others.items():
-            lines.append(f"| {d} | {o} | {r['first_or_tied']} of {r['budgets']} | "
-                         f"{report.ranges(r['significantly_behind'])} | {report.ranges(r['significantly_ahead'])} |")
+            lines.append(_row([d, o, f"{r['first_or_tied']} of {r['budgets']}", report.ranges(r["significantly_behind"]),
+                               report.ranges(r["significantly_ahead"])]))
     lines += ["", "## Rounds: which pool raised the incumbent", "",
-             "Per dataset, method, the round's pool source and phase (the round's first query): rounds, and in how "
-             "many (share) a pool query, or a local query, raised the incumbent. Rounds after the optimum is "
-             "reached count too (nothing can raise it there), so compare sources within a phase. The "
-             "committed run files predate recorded rounds, so their rounds are inferred: each begins with "
-             "its local queries (the incumbent's one-edit neighbours) and holds k queries unless it came up "
-             "short (a generated pool with too few new cells); the starts are the sequence from n_init to "
-             "the end in which every round begins that way, longest rounds first; where none exists, rounds "
-             "of k are read up to the one before the first that does not, and the rest are left out "
-             "(counted below each table).", ""]
+              "Per dataset, method, the round's pool source and phase (the round's first query): rounds, and in how "
+              "many (share) a pool query, or a local query, raised the incumbent. Rounds after the optimum is "
+              "reached count too (nothing can raise it there), so compare sources within a phase. A run's rounds "
+              "are read from where its searcher was asked, recorded by a re-run (--record-asks; the committed "
+              "run files predate that record); where none is recorded they are inferred: each round begins "
+              "with its local queries (the incumbent's one-edit neighbours) and holds k queries unless it came "
+              "up short (a generated pool with too few new cells); the starts are the sequence from n_init to "
+              "the end in which every round begins that way, longest rounds first; where none exists, rounds "
+              "of k are read up to the one before the first that does not, and the rest are left out "
+              "(counted below each table).", ""]
     for d, methods in res["rounds"].items():
-        lines += [f"### {d}", "", "| method | pool | phase | rounds | pool raised it | local raised it |",
-                  "| --- | --- | --- | --- | --- | --- |"]
+        lines += [f"### {d}", "", _row(["method", "pool", "phase", "rounds", "pool raised it", "local raised it"]),
+                  _row(["---"] * 6)]
         for m, row in methods.items():
-            for s, phases in row["sources"].items():
+            for src, phases in row["sources"].items():
                 for ph, c in phases.items():
                     n = c["rounds"]
-                    lines.append(f"| {m} | {s} | {ph} | {n} | {c['pool_raised']} ({c['pool_raised'] / n:.2f}) | "
-                                 f"{c['local_raised']} ({c['local_raised'] / n:.2f}) |")
+                    lines.append(_row([m, src, ph, str(n), f"{c['pool_raised']} ({c['pool_raised'] / n:.2f})",
+                                       f"{c['local_raised']} ({c['local_raised'] / n:.2f})"]))
         left = ", ".join(f"{m} {row['left_out']}" for m, row in methods.items() if row["left_out"])
         rec = ", ".join(f"{m} {row['recorded_runs']}" for m, row in methods.items())
         lines += ["", f"Runs whose rounds were recorded (re-run), the rest inferred: {rec}. Rounds left out "
                   f"(no sequence of starts fits): {left or 'none'}.", ""]
-    lines += ["## Where the incumbent sits", "",
-              "Per dataset and method: on how many of the 40 runs steepest ascent under one-edit moves "
-              "(nb201_landscape.md) leads from the incumbent after 20 / 50 / 100 queries to an optimum "
-              "cell, and the commonest local optima it leads to after 50 (accuracy: runs).", "",
-              "| dataset | method | in the optimum's basin @ 20 / 50 / 100 | commonest basins @ 50 |",
-              "| --- | --- | --- | --- |"]
+    lines += _section("Where the incumbent sits",
+                      "Per dataset and method: on how many of the 40 runs steepest ascent under one-edit moves "
+                      "(nb201_landscape.md) leads from the incumbent after 20 / 50 / 100 queries to an optimum "
+                      "cell, and the commonest local optima it leads to after 50 (accuracy: runs).",
+                      ["dataset", "method", "in the optimum's basin @ 20 / 50 / 100", "commonest basins @ 50"])
     for d, methods in res["basins"].items():
         for m, b in methods.items():
             at = " / ".join(f"{b['in_optimum_basin'][str(q)]}" for q in BASIN_AT)
-            common = ", ".join(f"{c['accuracy']:.2f}: {c['runs']}" for c in b["commonest_at_50"])
-            lines.append(f"| {d} | {m} | {at} of {b['runs']} | {common} |")
-    lines += ["", "## What first reached the optimum", "",
-              "Per dataset and method, over the 40 seeds: the random initial design, a local query, or a pool "
-              "query (by the round's source).", "", "| dataset | method | found by |", "| --- | --- | --- |"]
+            lines.append(_row([d, m, f"{at} of {b['runs']}",
+                               ", ".join(f"{c['accuracy']:.2f}: {c['runs']}" for c in b["commonest_at_50"])]))
+    lines += [""] + _section("What first reached the optimum",
+                             "Per dataset and method, over the 40 seeds: the random initial design, a local query, "
+                             "or a pool query (by the round's source).", ["dataset", "method", "found by"])
     for d, methods in res["found"].items():
         for m, c in methods.items():
-            lines.append(f"| {d} | {m} | " + ", ".join(f"{k} {v}" for k, v in c.items()) + " |")
+            lines.append(_row([d, m, ", ".join(f"{k} {v}" for k, v in c.items())]))
     return "\n".join(lines) + "\n"
 
 
