@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import json
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -59,7 +58,7 @@ from naslib_diffusionnag.bo.methods import build_method, recorded_params, resolv
 from naslib_diffusionnag.bo.sweep import cpu_name
 from naslib_diffusionnag.errors import DataFormatError
 from naslib_diffusionnag.oracles import NB201Benchmark
-from naslib_diffusionnag.resultsio import to_json, write_text_atomic
+from naslib_diffusionnag.resultsio import read_json, to_json, write_text_atomic
 from naslib_diffusionnag.spaces import SearchSpace, get_space
 
 RESULTS = Path(__file__).resolve().parents[1] / "benchmarks_results"
@@ -355,7 +354,7 @@ def with_recorded_asks(runs: list[dict[str, Any]]) -> int:
     for r in runs:
         path = ASKS / f"{run_id(r)}.json"
         if path.exists():
-            rec = json.loads(path.read_text())
+            rec = read_json(path)  # a damaged file is named
             if rec["same_trajectory"]:
                 r["trajectory"]["asks"] = rec["asks"]
                 n += 1
