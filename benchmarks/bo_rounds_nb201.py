@@ -19,7 +19,8 @@ and no setting is chosen here: none of these seeds is a tuning seed (100-119).
    or the local ones, raised the incumbent.
 3. Where the incumbent sits after 20 / 50 / 100 queries: whether steepest ascent under one-edit
    moves leads from it to an optimum (``nb201_landscape.py``'s basins), and the commonest local
-   optima it leads to.
+   optima it leads to; beside it, the same for the ImageNet16-120 tuning runs (seeds 100-119) of
+   the default round, the s50 variant and BANANAS (``TUNING_VARIANTS``; not a reported result).
 4. What first reached the optimum (a value within 1e-6 of the table's best): the initial design,
    a local query, or the pool (by source), per method over the seeds that reached it.
 
@@ -40,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import re
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -83,7 +85,7 @@ def round_starts(run: dict[str, Any], space: SearchSpace) -> tuple[list[int], in
     ``n_init`` to the end in which each start begins that way, rounds as long as possible first.
     Where no such sequence exists, rounds of ``k`` up to the one before the first that does not
     begin that way are known, the rest not."""
-    p, traj = run["resolved_params"], run["trajectory"]
+    p, traj = recorded_params(run), run["trajectory"]
     archs, values, k = traj["archs"], traj["values"], p["k"]
     if traj.get("asks"):
         starts = [a for a in traj["asks"] if a >= p["n_init"]]
@@ -113,15 +115,15 @@ def round_starts(run: dict[str, Any], space: SearchSpace) -> tuple[list[int], in
     if found is not None:
         return list(found), len(found)
     grid = list(range(p["n_init"], len(values), k))
-    return grid, next(j - 1 for j, t in enumerate(grid) if not leads(t))
+    return grid, max(next((j - 1 for j, t in enumerate(grid) if not leads(t)), len(grid)), 0)
 
 
 def rounds(run: dict[str, Any], space: SearchSpace) -> list[dict[str, Any]]:
     """Each known BO round of ``run`` (``round_starts``): its first query, pool source, whether
     its pool / local queries raised the incumbent, and its queries that were local."""
-    method = run["spec"]["method"]
+    method, recorded = run["spec"]["method"], recorded_params(run)
     archs, values = run["trajectory"]["archs"], run["trajectory"]["values"]
-    params = resolve_params(method, recorded_params(run))
+    params = resolve_params(method, recorded)
     rule = stall_rule(params) if method == "diffusion-bo" else None
     if rule is not None and (params.mix_mutations or params.stall_edits):
         raise DataFormatError(f"a {method} run mixes pools (mix_mutations / stall_edits): one source per round "
@@ -136,7 +138,7 @@ def rounds(run: dict[str, Any], space: SearchSpace) -> list[dict[str, Any]]:
         else:
             source = "mutation" if rule["patience"] and stalled(history, **rule) else "generated"
         best, near = max(values[:start]), set(space.neighbours(archs[inc[start - 1]]))
-        share = local_share(run["resolved_params"], inc, start)
+        share = local_share(recorded, inc, start)
         local = [q for q in range(start, end) if q - start < share and archs[q] in near]
         pool = [q for q in range(start, end) if q not in local]
         out.append({"start": start, "end": end, "source": source, "local": local,
@@ -152,7 +154,7 @@ def found_by(run: dict[str, Any], space: SearchSpace, optimum: float) -> str | N
     first = next((i for i, v in enumerate(values) if v >= optimum - AT_OPTIMUM), None)
     if first is None:
         return None
-    if first < run["resolved_params"]["n_init"]:
+    if first < recorded_params(run)["n_init"]:
         return "initial"
     r = next((r for r in rounds(run, space) if r["start"] <= first < r["end"]), None)
     return "unknown round" if r is None else "local" if first in r["local"] else r["source"]
@@ -198,27 +200,45 @@ def found_table(runs: Sequence[dict[str, Any]], space: SearchSpace, optima: dict
 BASIN_AT = (20, 50, 100)
 
 
-def basin_table(runs: Sequence[dict[str, Any]], bench: NB201Benchmark, top: int = 4) -> dict[str, Any]:
-    """Per dataset and method, where the incumbent sits in NB201's one-edit landscape
+TUNING = RESULTS / "bo_guide_nb201_ImageNet16-120_b150"
+TUNING_VARIANTS = {"diffusion-bo (default round)": "its-mean-rank1-local3-ens5-stall10-nscores",
+                   "diffusion-bo s50": "its-mean-rank1-local3-ens5-stall10-nscores-s50",
+                   "bananas": "bananas-nscores"}
+"""The ImageNet16-120 tuning runs (seeds 100-119) whose basins are shown beside the reported ones."""
+
+
+def basin_table(groups: dict[tuple[str, str], list[dict[str, Any]]], bench: NB201Benchmark,
+                top: int = 4) -> dict[str, Any]:
+    """Per (dataset, label) group of runs, where the incumbent sits in NB201's one-edit landscape
     (``nb201_landscape.climb_targets``: the local optimum steepest ascent reaches from it) after
     ``BASIN_AT`` queries: on how many runs that is an optimum, and the ``top`` commonest local
     optima (their accuracy) at 50 queries."""
     neighbours = neighbour_table(bench)
+    targets = {d: climb_targets(bench.column(d), neighbours) for d in {d for d, _ in groups}}
     out: dict[str, Any] = {}
-    for d in sorted({r["spec"]["dataset"] for r in runs}):
-        values = bench.column(d)
-        targets = climb_targets(values, neighbours)
-        optimum = values.max()
-        for m in sorted({r["spec"]["method"] for r in runs}):
-            ends = {q: [int(targets[bench.index(r["trajectory"]["archs"][int(np.argmax(r["trajectory"]["values"][:q]))])])
-                        for r in runs if r["spec"]["dataset"] == d and r["spec"]["method"] == m] for q in BASIN_AT}
-            out.setdefault(d, {})[m] = {
-                "runs": len(ends[BASIN_AT[0]]),
-                "in_optimum_basin": {str(q): int(sum(values[e] >= optimum - AT_OPTIMUM for e in es))
-                                     for q, es in ends.items()},
-                "commonest_at_50": [{"accuracy": float(values[e]), "runs": n}
-                                    for e, n in Counter(ends[50]).most_common(top)]}
+    for (d, label), rs in sorted(groups.items()):
+        values, optimum = bench.column(d), bench.column(d).max()
+        ends = {q: [int(targets[d][bench.index(r["trajectory"]["archs"][int(np.argmax(r["trajectory"]["values"][:q]))])])
+                    for r in rs] for q in BASIN_AT}
+        out.setdefault(d, {})[label] = {
+            "runs": len(rs),
+            "in_optimum_basin": {str(q): int(sum(values[e] >= optimum - AT_OPTIMUM for e in es))
+                                 for q, es in ends.items()},
+            "commonest_at_50": [{"accuracy": float(values[e]), "runs": n} for e, n in Counter(ends[50]).most_common(top)]}
     return out
+
+
+def by_method(runs: Sequence[dict[str, Any]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for r in runs:
+        groups[r["spec"]["dataset"], r["spec"]["method"]].append(r)
+    return groups
+
+
+def tuning_groups() -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """``TUNING_VARIANTS``' committed ImageNet16-120 runs, by label."""
+    return {("ImageNet16-120", label): report.load_runs(TUNING / variant / "runs")
+            for label, variant in TUNING_VARIANTS.items()}
 
 
 def against_each(runs: Sequence[dict[str, Any]], method: str = "diffusion-bo") -> dict[str, Any]:
@@ -243,6 +263,16 @@ def _section(title: str, intro: str, columns: Sequence[str]) -> list[str]:
 
 def _row(cells: Sequence[str]) -> str:
     return "| " + " | ".join(cells) + " |"
+
+
+def _basin_rows(basins: dict[str, Any]) -> list[str]:
+    rows = []
+    for d, groups in basins.items():
+        for label, b in groups.items():
+            at = " / ".join(f"{b['in_optimum_basin'][str(q)]}" for q in BASIN_AT)
+            rows.append(_row([d, label, f"{at} of {b['runs']}",
+                              ", ".join(f"{c['accuracy']:.2f}: {c['runs']}" for c in b["commonest_at_50"])]))
+    return rows
 
 
 def to_markdown(res: dict[str, Any]) -> str:
@@ -289,11 +319,11 @@ def to_markdown(res: dict[str, Any]) -> str:
                       "(nb201_landscape.md) leads from the incumbent after 20 / 50 / 100 queries to an optimum "
                       "cell, and the commonest local optima it leads to after 50 (accuracy: runs).",
                       ["dataset", "method", "in the optimum's basin @ 20 / 50 / 100", "commonest basins @ 50"])
-    for d, methods in res["basins"].items():
-        for m, b in methods.items():
-            at = " / ".join(f"{b['in_optimum_basin'][str(q)]}" for q in BASIN_AT)
-            lines.append(_row([d, m, f"{at} of {b['runs']}",
-                               ", ".join(f"{c['accuracy']:.2f}: {c['runs']}" for c in b["commonest_at_50"])]))
+    lines += _basin_rows(res["basins"])
+    lines += ["", "The same on the tuning seeds 100-119 (ImageNet16-120, 150 queries, the committed runs of "
+              "benchmarks/bo_guide_nb201.py: the default round, the s50 variant and BANANAS; not a reported result):",
+              "", _row(["dataset", "run", "in the optimum's basin @ 20 / 50 / 100", "commonest basins @ 50"]),
+              _row(["---"] * 4), *_basin_rows(res["tuning_basins"])]
     lines += [""] + _section("What first reached the optimum",
                              "Per dataset and method, over the 40 seeds: the random initial design, a local query, "
                              "or a pool query (by the round's source).", ["dataset", "method", "found by"])
@@ -311,9 +341,7 @@ def record_asks(runs: Sequence[dict[str, Any]], bench: NB201Benchmark, shard: tu
     (``ASKS``), the runs whose inferred rounds are not all of ``k`` first."""
     space = get_space("nb201")
     todo = [r for r in runs if r["spec"]["method"] == "diffusion-bo"]
-    todo.sort(key=lambda r: (round_starts(r, space)[0] == list(range(r["resolved_params"]["n_init"],
-                                                                       r["spec"]["budget"], r["resolved_params"]["k"])),
-                             r["spec"]["dataset"] != "ImageNet16-120", run_id(r)))
+    todo.sort(key=lambda r: (reads_as_full_rounds(r, space), r["spec"]["dataset"] != "ImageNet16-120", run_id(r)))
     todo = [r for i, r in enumerate(todo) if i % shard[1] == shard[0] and not (ASKS / f"{run_id(r)}.json").exists()]
     torch.set_num_threads(1)  # as the sweeps' workers ran
     ASKS.mkdir(parents=True, exist_ok=True)
@@ -331,6 +359,13 @@ def run_id(r: dict[str, Any]) -> str:
     return f"{r['spec']['dataset']}__{r['spec']['method']}__s{r['spec']['seed']}"
 
 
+def reads_as_full_rounds(run: dict[str, Any], space: SearchSpace) -> bool:
+    """Whether ``round_starts`` reads ``run`` as rounds of ``k`` from ``n_init`` to the end."""
+    p = recorded_params(run)
+    grid = list(range(p["n_init"], run["spec"]["budget"], p["k"]))
+    return round_starts(run, space) == (grid, len(grid))
+
+
 def inference_check(runs: Sequence[dict[str, Any]], space: SearchSpace) -> dict[str, int]:
     """On the runs whose rounds are recorded: on how many ``round_starts`` infers the same starts
     without the record (how far to trust the inferred ones)."""
@@ -341,9 +376,7 @@ def inference_check(runs: Sequence[dict[str, Any]], space: SearchSpace) -> dict[
         starts, known = round_starts(r, space)
         same += round_starts(blind, space) == (starts, known)
     pooled = [r for r in runs if r["spec"]["method"] in POOL]
-    full = sum(round_starts(r, space) == (grid := list(range(r["resolved_params"]["n_init"], r["spec"]["budget"],
-                                                              r["resolved_params"]["k"])), len(grid))
-               for r in pooled)
+    full = sum(reads_as_full_rounds(r, space) for r in pooled)
     return {"recorded": len(recorded), "inferred_the_same": same, "mutation_or_random_runs": len(pooled),
             "full_rounds": full}
 
@@ -367,18 +400,18 @@ def main() -> None:
     ap.add_argument("--record-asks", action="store_true", help="re-run the diffusion-bo runs to record their rounds")
     ap.add_argument("--shard", default="0/1", help="i/n: the i-th of n shares of the re-runs (default 0/1)")
     args = ap.parse_args()
+    shard = re.fullmatch(r"(\d+)/(\d+)", args.shard)
+    if shard is None or not 0 <= int(shard[1]) < int(shard[2]):
+        raise SystemExit(f"--shard {args.shard!r}: give i/n with 0 <= i < n, e.g. 0/2 and 1/2 in two processes")
     bench, space = NB201Benchmark.load(args.data), get_space("nb201")
     runs = report.pooled_runs([RESULTS / name / "runs" for name in SWEEPS])
-    if args.record_asks:
-        i, n = (int(x) for x in args.shard.split("/"))
-        if not 0 <= i < n:
-            raise SystemExit(f"--shard {args.shard!r}: give i/n with 0 <= i < n, e.g. 0/2 and 1/2 in two processes")
-        record_asks(runs, bench, (i, n))
-        return
-    recorded = with_recorded_asks(runs)
     if {r["benchmark"]["sha256"] for r in runs} != {bench.provenance()["sha256"]}:
         raise DataFormatError("the committed runs were made on another NB201 table than --data: give the file "
                               "they name (benchmark.source in a run file)")
+    if args.record_asks:
+        record_asks(runs, bench, (int(shard[1]), int(shard[2])))
+        return
+    recorded = with_recorded_asks(runs)
     optima = {d: bench.best(d)[1] for d in sorted({r["spec"]["dataset"] for r in runs})}
     meta = {"title": "BO-NAS on NB201: both reported sweeps as one 40-seed sample",
             "protocol": ("Produced by `python benchmarks/bo_rounds_nb201.py` from the committed runs of "
@@ -392,7 +425,8 @@ def main() -> None:
                          "inferred (section Rounds).")}
     res = {"meta": meta, "optima": optima, "table": report.aggregate(runs, optima),
            "standing": report.standing(runs), "against_each": against_each(runs), "rounds": round_table(runs, space),
-           "found": found_table(runs, space, optima), "basins": basin_table(runs, bench),
+           "found": found_table(runs, space, optima), "basins": basin_table(by_method(runs), bench),
+           "tuning_basins": basin_table(tuning_groups(), bench),
            "inference_check": inference_check(runs, space)}
     write_text_atomic(f"{OUT}.json", to_json(res))
     md = to_markdown(res)

@@ -115,9 +115,9 @@ def _is_a(value: Any, hint: type) -> bool:
 
 
 def _plain(value: Any, hint: type) -> Any:
-    """``value`` as the plain Python type ``hint`` (a numpy integer was refused as no integer,
-    and would be written to a run file's JSON as no number)."""
-    return hint(value) if hint in (int, float) else value
+    """``value`` as the plain Python type ``hint``: a numpy number or bool would be written to a
+    run file's JSON as no number (or not at all)."""
+    return hint(value) if hint in (int, float, bool) else value
 
 
 def _describe(hint: Any) -> str:

@@ -679,6 +679,8 @@ def test_numpy_numbers_from_code_are_taken_as_plain_python_numbers():
     p = resolve_params("bananas", {"k": np.int64(5), "n_init": np.int32(4), "beta": np.float32(2.5),
                                    "acquisition": "ucb"})
     assert (p.k, p.n_init, p.beta) == (5, 4, 2.5) and type(p.k) is int and type(p.beta) is float
+    widened = resolve_params("bananas", {"local_widen": np.bool_(True)})
+    assert type(widened.local_widen) is bool and json.dumps(asdict(widened))  # numpy's bool is no JSON
     for bad, says in [({"k": np.bool_(True)}, "'k' must be an integer, got np.True_"),
                       ({"acquisition": np.float64(1.0)}, "'acquisition' must be a string")]:
         with pytest.raises(ConfigError, match=re.escape(says)):
@@ -1021,6 +1023,13 @@ def test_runs_of_one_config_on_other_seeds_pool_into_one_sample(tmp_path):
     variant = results / "bo_guide_nb201_ImageNet16-120_b150" / "its-mean-rank1-local3-ens5-stall20" / "runs"
     with pytest.raises(DataFormatError, match=r"diffusion-bo runs in .* differ in parameters: they are not one"):
         report.pooled_runs([results / "bo_nb201" / "runs", variant])
+    old = tmp_path / "old"  # a run file from before resolved parameters were recorded
+    old.mkdir()
+    record = json.loads((results / "bo_nb201" / "runs" / "cifar10__bananas__s0.json").read_text())
+    del record["resolved_params"]
+    (old / "cifar10__bananas__s0.json").write_text(json.dumps(record))
+    with pytest.raises(DataFormatError, match="bananas on cifar10 with seed 0 records no resolved parameters"):
+        report.pooled_runs([old])
     copy = tmp_path / "copy"
     copy.mkdir()
     name = "cifar10__diffusion-bo__s0.json"

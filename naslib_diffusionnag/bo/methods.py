@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast, get_args
 
 from ..configio import require_at_least, require_number, require_one_of, typed_config
-from ..errors import ConfigError
+from ..errors import ConfigError, DataFormatError
 from ..registry import Registry
 from ..spaces import get_space
 
@@ -457,7 +457,13 @@ def recorded_params(record: Mapping[str, Any]) -> dict[str, Any]:
     later) at the default that kept the behaviour the run had (its first default,
     ``FIRST_DEFAULTS`` where it has changed since)."""
     cls = METHODS.get(record["spec"]["method"]).params
-    return {f.name: record["resolved_params"].get(f.name, FIRST_DEFAULTS.get(f.name, f.default)) for f in fields(cls)}
+    resolved = record.get("resolved_params")
+    if not isinstance(resolved, Mapping):
+        spec = record["spec"]
+        raise DataFormatError(f"the run file of {spec['method']} on {spec.get('dataset')} with seed {spec.get('seed')} "
+                              "records no resolved parameters (made before they were recorded), so what it ran "
+                              "cannot be checked: re-run it with this version or leave it out")
+    return {f.name: resolved.get(f.name, FIRST_DEFAULTS.get(f.name, f.default)) for f in fields(cls)}
 
 
 def resolve_params(name: str, params: Mapping[str, Any] | None = None) -> Any:
