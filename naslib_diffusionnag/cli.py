@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 from . import __version__
 from .bo.methods import METHODS
-from .configio import MAX_SEED
+from .configio import MAX_COUNT, MAX_SEED
 from .errors import ConfigError, DiffusionNAGError
 from .guidance.labels import LABEL_KINDS
 from .guidance.schedule import check_scales
@@ -372,7 +372,7 @@ def cmd_bench(args: argparse.Namespace) -> dict[str, Any]:
     config = SweepConfig.from_yaml(args.config)
     results = Path(config.results)
     check_placeable(results.parent)  # before the sweep, not after hours of runs; created once the data loads
-    check_report_owner(results, config.runs_dir, args.config)
+    check_report_owner(results, config.runs_dir, args.config, config.datasets)
     bench = NB201Benchmark.load(config.data, config.allow_unverified_data)
     if not args.aggregate_only:
         check_writable(results.parent)
@@ -387,6 +387,7 @@ def cmd_bench(args: argparse.Namespace) -> dict[str, Any]:
               "those (each table states its seeds)", file=sys.stderr)
     report.check_same_data(runs, config.runs_dir, bench.checksum)
     report.check_same_protocol(runs, config.runs_dir)
+    report.check_black_box(runs, config.runs_dir, bench.query)
     optima = {d: bench.best(d)[1] for d in {r["spec"]["dataset"] for r in runs}}
     table, ranks = report.aggregate(runs, optima), report.standing(runs)
     machines = Counter(f"{r.get('machine', {}).get('cpu', 'unknown CPU')} ({r.get('machine', {}).get('cores', '?')} "
@@ -567,17 +568,19 @@ def _print_human(cmd: str, out: dict[str, Any]) -> None:
     print("\n".join(_sample_lines(out)))
 
 
-def at_least(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
-    """argparse type: an integer >= ``minimum`` (and <= ``maximum``), with an error that says so."""
-    want = f"an integer >= {minimum}" + (f" and <= {maximum}" if maximum is not None else "")
+def at_least(minimum: int, maximum: int = MAX_COUNT) -> Callable[[str], int]:
+    """argparse type: an integer >= ``minimum`` and <= ``maximum`` (by default the largest count
+    torch and numpy hold), with an error that says so."""
+    want = f"an integer >= {minimum}" + (f" and <= {maximum}" if maximum != MAX_COUNT else "")
 
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"must be {want}, got {text!r}") from None
-        if value < minimum or maximum is not None and value > maximum:
-            raise argparse.ArgumentTypeError(f"must be {want}, got {value}")
+        if value < minimum or value > maximum:
+            too_large = value > maximum == MAX_COUNT  # the bound unsaid in ``want``
+            raise argparse.ArgumentTypeError(f"must be {f'an integer <= {maximum}' if too_large else want}, got {value}")
         return value
 
     parse.__name__ = want

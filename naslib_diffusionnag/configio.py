@@ -134,13 +134,20 @@ def _describe(hint: Any) -> str:
 MAX_SEED = 2**32 - 1
 
 
+#: the largest count any setting may be: torch, numpy and tqdm hold counts in 64-bit integers, and
+#: a larger one ended in an OverflowError traceback from deep inside them (``--steps 10**20``)
+MAX_COUNT = 2**63 - 1
+
+
 def require_int(what: str, value: Any, low: int, high: int | None = None, hint: str = "") -> int:
-    """``value`` as an int in [low, high]; ``ConfigError`` "``what`` must be an integer ..., got
-    ``value``" otherwise (a float or bool is refused, not rounded: 2.5 steps or True samples fail
-    deep in torch or mean something else). numpy integers pass."""
-    if (isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low
-            or (high is not None and value > high)):
-        want = f">= {low}" if high is None else f"in [{low}, {high}]"
+    """``value`` as an int in [low, high] (``high`` None: ``MAX_COUNT``); ``ConfigError``
+    "``what`` must be an integer ..., got ``value``" otherwise (a float or bool is refused, not
+    rounded: 2.5 steps or True samples fail deep in torch or mean something else). numpy
+    integers pass."""
+    top = MAX_COUNT if high is None else high
+    integer = not isinstance(value, bool) and isinstance(value, (int, np.integer))
+    if not integer or not low <= value <= top:
+        want = f"in [{low}, {top}]" if high is not None or (integer and value > top) else f">= {low}"
         raise ConfigError(f"{what} must be an integer {want}, got {value!r}{hint}")
     return int(value)
 

@@ -78,7 +78,7 @@ class GuideRequest:
             values = prop.evaluate(list(prop.domain))
             lowest, highest = float(np.nanmin(values)), float(np.nanmax(values))
         if prop.soft is not None:
-            lowest = prop.soft.minimum()
+            lowest, highest = prop.soft.minimum(), prop.soft.maximum()
         what = objective.direction
         if lowest is not None and objective.value < lowest:
             raise ConfigError(f"{what} {objective.value:g} for {prop.name} is below its smallest value "
@@ -86,6 +86,10 @@ class GuideRequest:
         if what == "target" and highest is not None and objective.value > highest:
             raise ConfigError(f"target {objective.value:g} for {prop.name} is above its largest value "
                               f"({highest:.4g}): no architecture can reach it")
+        if what == "budget" and highest is not None and objective.value >= highest:
+            raise ConfigError(f"budget {objective.value:g} for {prop.name} is at or above its largest value "
+                              f"({highest:.4g}): every architecture meets it, so it would guide nothing while the "
+                              "run is reported as guided; lower it or drop the @budget")
         if what == "budget" and objective.value <= 0:
             raise ConfigError(f"budget {objective.value:g} for {prop.name} must be > 0 (it bounds a cost)")
 

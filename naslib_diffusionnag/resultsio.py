@@ -4,6 +4,7 @@ with sorted keys (re-running a benchmark rewrites a committed file byte for byte
 numbers did not move) and never with NaN/Infinity tokens, which are not JSON."""
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -39,8 +40,11 @@ def write_atomic(path: str | os.PathLike[str], write: Callable[[Path], object]) 
     try:
         write(tmp)
         os.replace(tmp, p)
+    except OSError as e:  # a missing folder, a folder in the way, a full disk: not a raw traceback
+        raise ConfigError(f"cannot write {p} ({e.strerror or e}); choose a path in a writable folder") from e
     finally:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # no temporary file where the folder is missing or a file
+            tmp.unlink(missing_ok=True)
     return p
 
 
@@ -69,6 +73,9 @@ def read_json(path: str | os.PathLike[str]) -> Any:
     p = Path(path)
     try:
         return json.loads(p.read_text())
+    except OSError as e:  # e.g. a folder named like a run file
+        raise DataFormatError(f"{p} cannot be read as a result file ({e.strerror or e}); it should be a JSON file "
+                              "written by this package: move it away and re-run") from e
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise DataFormatError(f"{p} is not valid JSON ({e}); it is a damaged result file: delete it "
                               "and re-run to recompute it") from e

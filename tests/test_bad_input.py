@@ -10,12 +10,14 @@ import importlib.util
 import json
 import os
 import pickle
+import re
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -25,7 +27,7 @@ from naslib_diffusionnag.bo.sweep import SweepConfig, run_sweep, sweep_lock
 from naslib_diffusionnag.cli import main
 from naslib_diffusionnag.errors import ConfigError, DataFormatError, DiffusionNAGError
 from naslib_diffusionnag.oracles import NB201Benchmark
-from naslib_diffusionnag.resultsio import to_json
+from naslib_diffusionnag.resultsio import read_json, to_json, write_json_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI = [sys.executable, "-m", "naslib_diffusionnag.cli"]
@@ -211,6 +213,19 @@ CASES = [
                                            "100 queries", marks=SLOW),
     pytest.param(["search", "--dataset", "cifar10", "--method", "bananas", "--cost-budget", "latency:pixel3=inf"],
                  "budget inf for latency:pixel3 must be a finite number", marks=SLOW),
+    # a budget no architecture exceeds constrained nothing, and the run was reported as budgeted / guided
+    pytest.param(["search", "--dataset", "cifar10", "--method", "bananas", "--budget", "11", "--cost-budget",
+                  "flops:cifar10=1e9"], "budget 1000000000.0 for flops:cifar10 is at or above its largest value "
+                                        "(220.1): every architecture meets it, so it would constrain nothing", marks=SLOW),
+    pytest.param([*SAMPLE, "--guide", "latency:pixel3@budget=40"], "budget 40 for latency:pixel3 is at or above its "
+                                                                   "largest value (36.77): every architecture meets "
+                                                                   "it, so it would guide nothing", marks=SLOW),
+    pytest.param(["sample", "--space", "mbv3", "--n", "5", "--guide", "latency:note10@budget=92.5"],
+                 "budget 92.5 for latency:note10 is at or above its largest value (92.4)", marks=SLOW),
+    # torch / tqdm overflowed: a traceback through their C code
+    (["train", "--space", "nb201", "--out", "m.pt", "--steps", "100000000000000000000"],
+     "--steps: must be an integer <= 9223372036854775807, got 100000000000000000000"),
+    (["sample", "--space", "nb201", "--n", "100000000000000000000"], "--n: must be an integer <= 9223372036854775807"),
     # NB201's noise scale and mask trained an MBv3 model silently
     (["train", "--space", "mbv3", "--out", "m.pt", "--steps", "2", "--train-size", "10"],
      "train --space mbv3 needs --config"),
@@ -467,6 +482,55 @@ def test_a_damaged_run_file_is_named(tmp_path, toy_bench_csv):
     assert load_runs(runs)[0] == whole
 
 
+def test_result_files_that_cannot_be_read_or_written_are_one_line(tmp_path, toy_bench_csv, capsys):
+    """A folder named like a run file made `bench` end in a raw IsADirectoryError; writing into a
+    missing folder or onto a folder raised raw OS errors from the API."""
+    (tmp_path / "afile").write_text("")
+    for target, cause in ((tmp_path / "missing" / "r.json", "No such file or directory"),
+                          (tmp_path, "Is a directory"), (tmp_path / "afile" / "r.json", "Not a directory")):
+        with pytest.raises(ConfigError, match=f"cannot write {re.escape(str(target))} \\({cause}\\); choose a path"):
+            write_json_atomic(target, {"a": 1})
+    with pytest.raises(DataFormatError, match=f"{re.escape(str(tmp_path))} cannot be read as a result file"):
+        read_json(tmp_path)
+    path = _sweep(tmp_path, data=str(toy_bench_csv), allow_unverified_data=True, budget=5)
+    (tmp_path / "runs" / "cifar10__rs__s0.json").mkdir(parents=True)
+    for extra in ([], ["--aggregate-only"]):
+        assert main(["bench", "--config", str(path), "--no-progress", *extra]) == 2
+        err = capsys.readouterr().err
+        assert "cifar10__rs__s0.json cannot be read as a result file (Is a directory)" in err and "Traceback" not in err
+
+
+def test_a_run_file_with_values_the_black_box_never_gave_is_refused(tmp_path, toy_bench_csv, capsys):
+    """An edited run file entered the table: values of 1000 under an optimum of 94.37, a falling
+    best-so-far curve, a cell string that is no architecture (all exit 0 before)."""
+    path = _sweep(tmp_path, data=str(toy_bench_csv), allow_unverified_data=True, budget=5)
+    assert main(["bench", "--config", str(path), "--no-progress"]) == 0
+    capsys.readouterr()
+    run = tmp_path / "runs" / "cifar10__rs__s0.json"
+    good = json.loads(run.read_text())
+    first = good["trajectory"]["archs"][0]
+
+    def edited(values=None, archs=None, incumbent=None) -> dict:
+        t = dict(good["trajectory"], **{k: v for k, v in (("values", values), ("archs", archs)) if v is not None})
+        t["incumbent"] = incumbent if incumbent is not None else np.maximum.accumulate(t["values"]).tolist()
+        return {**good, "trajectory": t}
+
+    values = good["trajectory"]["values"]
+    for record, message in (
+            (edited(values=[1000.0] * 5), f"query 1 records 1000.0 for {re.escape(first)}, whose value is"),
+            (edited(archs=["|bogus|", *good["trajectory"]["archs"][1:]]),
+             r"query 1 \('\|bogus\|'\) is not an architecture the black box knows"),
+            (edited(incumbent=[90.0, 80.0, 70.0, 60.0, 50.0]), "its incumbent curve falls"),
+            (edited(incumbent=[max(values) + 1] * 5), "its incumbent curve is not the running best of its queried values")):
+        run.write_text(json.dumps(record))
+        assert main(["bench", "--config", str(path), "--aggregate-only", "--no-progress"]) == 2
+        err = capsys.readouterr().err
+        assert re.search(message, err), err
+        assert "Traceback" not in err
+    run.write_text(json.dumps(good))
+    assert main(["bench", "--config", str(path), "--aggregate-only", "--no-progress"]) == 0
+
+
 @pytest.mark.slow
 def test_aggregating_runs_made_on_other_data_is_refused(tmp_path, bench, capsys):
     path = _sweep(tmp_path)
@@ -603,6 +667,20 @@ def test_another_sweeps_report_is_not_replaced(tmp_path, toy_bench_csv, capsys):
     assert main(["bench", "--config", str(same_dirs), "--no-progress"]) == 2
     assert "is another sweep's report (made from " + str(first) in capsys.readouterr().err
     assert report.read_bytes() == before
+
+
+@pytest.mark.parametrize("stray", ["bo.md", "bo_cifar10.png"])
+def test_a_file_at_the_reports_path_without_its_json_is_not_overwritten(tmp_path, toy_bench_csv, capsys, stray):
+    """Only <results>.json was looked at: someone's bo.md or a plot at the report's path was
+    replaced silently, exit 0."""
+    (tmp_path / "res").mkdir()
+    (tmp_path / "res" / stray).write_text("precious")
+    path = _sweep(tmp_path, budget=3, data=str(toy_bench_csv), allow_unverified_data=True)
+    assert main(["bench", "--config", str(path), "--no-progress"]) == 2
+    assert (f"{tmp_path / 'res' / stray} exists and no bo.json beside it says which sweep made it"
+            in capsys.readouterr().err)
+    assert (tmp_path / "res" / stray).read_text() == "precious"
+    assert not (tmp_path / "runs").exists()  # refused before any run
 
 
 def test_one_sweep_per_runs_folder(tmp_path, toy_bench_csv):

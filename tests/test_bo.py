@@ -814,6 +814,25 @@ def test_first_defaults_are_the_ones_each_method_takes():
     ({"transfer-bo": {"target": "cifar10", "local_widen": True}}, "'local_parents', 'local_widen'"),
     ({"transfer-bo": {"target": "cifar10", "surrogate_rank_weight": 1}}, "'surrogate_labels' or "
                                                                          "'distinct_functions'"),
+    # settings that change nothing ran and were recorded in the run's resolved parameters
+    ({"diffusion-bo": {"scales": [0, 0]}}, "parameter 'scales' is all 0 ([0.0, 0.0]): the pool would be unguided "
+                                           "samples under diffusion-bo's name"),
+    ({"bo-random": {"mutation_edits": 2}}, "parameter 'mutation_edits' would change nothing: bo-random's candidates "
+                                           "are uniform random cells, not mutations; leave it at the default"),
+    ({"bananas": {"budget_initial": "uniform"}}, "parameter 'budget_initial' would change nothing: without a cost "
+                                                 "budget the initial design is random and nothing is sampled"),
+    ({"bananas": {"sampler_steps": 5}}, "parameter 'sampler_steps' would change nothing: without a cost budget"),
+    ({"diffusion-bo": {"stall_switch": 0, "mutation_top_k": 3, "mutation_edits": 2}},
+     "parameters 'mutation_top_k', 'mutation_edits' would change nothing: diffusion-bo makes mutations only when "
+     "stalled (stall_switch) or to mix them in (mix_mutations), and both are 0; set one of those or leave them"),
+    ({"transfer-bo": {"target": "cifar10", "mutation_generations": 3}}, "parameter 'mutation_generations' would "
+                                                                        "change nothing: transfer-bo's mutation"),
+    # a pool of 10**9 distinct cells per round never filled: the sweep hung
+    ({"bananas": {"candidates": 10**9}}, "parameter 'candidates' (1,000,000,000) asks for more distinct architectures "
+                                         "per round than the nb201 space has (15,625)"),
+    ({"diffusion-bo": {"mix_mutations": 20000}}, "parameter 'mix_mutations' (20,000) asks for more distinct"),
+    ({"bananas": {"k": 10**20}}, "parameter 'k' must be an integer in [1, 9223372036854775807], got "
+                                 "100000000000000000000"),
 ])
 def test_bad_method_parameters_are_refused_when_the_sweep_config_is_read(tmp_path, methods, message):
     path = _config(tmp_path, methods, seeds=1)

@@ -33,7 +33,7 @@ DESIGNS: tuple[str, ...] = ("generated", "projected", "uniform")
 def check_cost_budget(space: SearchSpace, prop: ArchProperty, budget: float, queries: int | None = None) -> SoftCost:
     """``prop``'s exact cost, once ``prop <= budget`` is shown to be a budget a search can keep:
     the cost is exactly known, ``budget`` is a finite number no lower than its smallest value
-    and, on a space small enough to enumerate, at least ``queries`` architectures meet it (a
+    and below its largest (else it constrains nothing) and, on a space small enough to enumerate, at least ``queries`` architectures meet it (a
     search of more queries cannot stay within it; found after minutes of rounds before)."""
     soft = prop.soft
     if soft is None:
@@ -44,6 +44,10 @@ def check_cost_budget(space: SearchSpace, prop: ArchProperty, budget: float, que
     if budget < soft.minimum():
         raise ConfigError(f"budget {budget!r} for {prop.name} is below its smallest value ({soft.minimum():.4g}): "
                           "no architecture can meet it")
+    if budget >= soft.maximum():
+        raise ConfigError(f"budget {budget!r} for {prop.name} is at or above its largest value ({soft.maximum():.4g}): "
+                          "every architecture meets it, so it would constrain nothing while the run is reported as "
+                          "budgeted; lower it or drop the budget")
     if queries is not None and space.size <= ENUMERABLE:
         within = int((prop.evaluate(list(space.enumerate())) <= budget).sum())
         if within < queries:

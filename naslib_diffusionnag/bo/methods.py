@@ -34,6 +34,27 @@ if TYPE_CHECKING:
     from .loop import SearchMethod
 
 
+def changed(params: Any, *names: str) -> list[str]:
+    """Those of ``names`` whose value on ``params`` differs from the field's default."""
+    defaults = {f.name: f.default for f in fields(params)}
+    return [n for n in names if getattr(params, n) != defaults[n]]
+
+
+def refuse_unused(params: Any, names: tuple[str, ...], why: str, fix: str = "") -> None:
+    """``ConfigError`` when any of ``names`` is set away from its default though ``why`` says
+    it would change nothing (the run would record a setting it never used); ``fix``: the other
+    way out than leaving it at its default."""
+    set_ = changed(params, *names)
+    if set_:
+        raise ConfigError(f"parameter{'s' if len(set_) > 1 else ''} {', '.join(repr(n) for n in set_)} would change "
+                          f"nothing: {why}; {fix + ' or ' if fix else ''}leave {'them' if len(set_) > 1 else 'it'} "
+                          "at the default")
+
+
+MUTATION = ("mutation_top_k", "mutation_edits", "mutation_generations")
+"""The parameters of mutation candidates (``_mutations``)."""
+
+
 @dataclass(frozen=True)
 class NoParams:
     """Random search has no parameters."""
@@ -103,6 +124,7 @@ class BOParams:
 
     n_init: int = 10
     random_start: ClassVar[str | None] = "n_init"
+    generates: ClassVar[bool] = False  # whether its candidates come from the diffusion sampler
     k: int = 10
     acquisition: str = "its"
     beta: float = 2.0
@@ -163,6 +185,11 @@ class BOParams:
         if (self.budget_property is None) != (self.budget is None):
             raise ConfigError("parameters 'budget_property' and 'budget' go together (e.g. budget_property: "
                               f"latency:note10, budget: 30); got {self.budget_property!r} and {self.budget!r}")
+        if self.budget is None:
+            refuse_unused(self, ("budget_initial", *(() if self.generates else ("sampler_steps",))),
+                          "without a cost budget the initial design is random"
+                          + ("" if self.generates else " and nothing is sampled from the diffusion model"),
+                          "set one (budget_property, budget)")
         require_one_of("acquisition", self.acquisition, ACQUISITIONS.names())
         if self.local_acquisition is not None:
             require_one_of("local_acquisition", self.local_acquisition, ACQUISITIONS.names())
@@ -190,6 +217,7 @@ class DiffusionBOParams(BOParams):
     many extra sampling rounds top the generated pool up to ``candidates`` distinct unqueried
     cells (``fill_rounds``, ``candidates.DiffusionAO``; 0: one pass, every committed result)."""
 
+    generates: ClassVar[bool] = True
     scales: tuple[float, ...] = (100.0, 50.0, 25.0)
     guide: str = "mean"
     mix_mutations: int = 0
@@ -230,6 +258,12 @@ class DiffusionBOParams(BOParams):
             check_scales(self.scales)  # the sampler's own rule, before a sweep starts rather than in a worker
         except ConfigError as e:
             raise ConfigError(f"parameter 'scales': {e}") from None
+        if not any(self.scales):
+            raise ConfigError(f"parameter 'scales' is all 0 ({list(self.scales)}): the pool would be unguided samples "
+                              "under diffusion-bo's name; give a scale > 0 (default 100, 50, 25)")
+        if not (self.stall_switch or self.mix_mutations):
+            refuse_unused(self, MUTATION, "diffusion-bo makes mutations only when stalled (stall_switch) or to mix "
+                                          "them in (mix_mutations), and both are 0", "set one of those")
 
         require_one_of("guide", self.guide, get_args(Guide))
         if self.ranking_encoder is not None:
@@ -240,6 +274,15 @@ class DiffusionBOParams(BOParams):
                 raise ConfigError(f"parameter 'ranking_encoder' ({self.ranking_encoder!r}) gives the acquisition its own "
                                   f"surrogate while the first one's mean guides the sampler, but 'guide' is "
                                   f"{self.guide!r}: set guide: mean or leave ranking_encoder unset")
+
+
+@dataclass(frozen=True)
+class RandomBOParams(BOParams):
+    """BO with uniformly random candidates: BOParams without the mutation settings it never uses."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        refuse_unused(self, MUTATION, "bo-random's candidates are uniform random cells, not mutations")
 
 
 #: where transfer-BO's candidates come from each round (``transfer.transfer_bo``)
@@ -281,6 +324,8 @@ class TransferBOParams(BOParams):
                               "'distinct_functions' (its "
                               "candidates come from the meta-predictor's pipeline, its surrogate from the "
                               "meta-predictor); use diffusion-bo or bananas for those")
+        refuse_unused(self, MUTATION, "transfer-bo's mutation candidates are BANANAS' one-edit mutations of the 10 "
+                                      "best queried cells")
         super().__post_init__()
         require_at_least(self, 1, "n_generate")
         require_one_of("candidates_from", self.candidates_from, CANDIDATES_FROM)
@@ -433,7 +478,7 @@ METHODS.register("rs", Method(NoParams, _random_search, uses_checkpoint=False))
 METHODS.register("re", Method(REParams, _evolution, uses_checkpoint=False))
 METHODS.register("ls", Method(LSParams, _local_search, uses_checkpoint=False))
 METHODS.register("bananas", Method(BOParams, _bo(_mutation_ao)))
-METHODS.register("bo-random", Method(BOParams, _bo(_random_ao)))
+METHODS.register("bo-random", Method(RandomBOParams, _bo(_random_ao)))
 METHODS.register("diffusion-bo", Method(DiffusionBOParams, _bo(_diffusion_ao)))
 METHODS.register("transfer-bo", Method(TransferBOParams, _transfer_bo))
 
@@ -474,9 +519,15 @@ def resolve_params(name: str, params: Mapping[str, Any] | None = None) -> Any:
 
 def check_budget_for(name: str, params: Any, budget: int, space_name: str, params_settable: bool = True) -> None:
     """Refuse a budget that method ``name`` (``params`` resolved) spends on its random start
-    alone (the run would be random search reported under the method's name), and a hard cost
-    budget that cannot hold ``budget`` queries (found minutes into the run before). With
+    alone (the run would be random search reported under the method's name), a hard cost
+    budget that cannot hold ``budget`` queries (found minutes into the run before), and a
+    candidate pool larger than the space. With
     ``params_settable`` False (the ``search`` command) the fix offered is the budget alone."""
+    space = get_space(space_name)
+    for pool in ("candidates", "mix_mutations"):
+        if getattr(params, pool, 0) > space.size:  # a pool of distinct unqueried cells: never filled, a hang
+            raise ConfigError(f"parameter {pool!r} ({getattr(params, pool):,}) asks for more distinct architectures "
+                              f"per round than the {space.name} space has ({space.size:,}); set it lower")
     field = getattr(params, "random_start", None)
     start = getattr(params, field) if field else None
     if start is not None and budget <= start:
@@ -487,7 +538,7 @@ def check_budget_for(name: str, params: Any, budget: int, space_name: str, param
         from ..oracles.properties import space_property
         from .constraints import check_cost_budget
 
-        check_cost_budget(get_space(space_name), space_property(space_name, params.budget_property), params.budget,
+        check_cost_budget(space, space_property(space_name, params.budget_property), params.budget,
                           budget)
 
 

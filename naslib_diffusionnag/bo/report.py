@@ -10,7 +10,7 @@ seeds), with the distribution-free interval of the median from order statistics.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ import numpy as np
 from scipy import stats
 
 from ..configio import is_finite_number, require_int
-from ..errors import DataFormatError
+from ..errors import DataFormatError, DiffusionNAGError
 from ..resultsio import read_json
 from ..spaces.base import whole_number
 
@@ -93,11 +93,51 @@ def read_run(path: str | Path) -> dict[str, Any]:
                    if len(incumbent) < budget else None)  # type: ignore[arg-type, operator]
                or ("its incumbent curve holds values that are not finite numbers"
                    if not all(is_finite_number(v) for v in incumbent) else None)  # type: ignore[union-attr]
+               or ("its incumbent curve falls (a best-so-far curve never does)"
+                   if any(b < a for a, b in zip(incumbent, incumbent[1:], strict=False)) else None)  # type: ignore[index]
+               or _values_problem(trajectory, incumbent)  # type: ignore[arg-type]
                or ("it has no wall time ('seconds')" if not isinstance(record.get("seconds"), (int, float)) else None))
     if problem:  # a KeyError / numpy shape error at aggregation before
         raise DataFormatError(f"{path} is not a complete run file ({problem}): it is damaged or was cut short; "
                               "delete it and re-run the sweep to redo that run")
     return record
+
+
+def _values_problem(trajectory: dict[str, Any], incumbent: list[float]) -> str | None:
+    """Where a run records its queried values (runs of ``bo.sweep`` do), whether its incumbent
+    curve is their running best, as ``Trajectory.incumbent`` makes it."""
+    values = trajectory.get("values")
+    if values is None:
+        return None
+    if not isinstance(values, list) or len(values) != len(incumbent) or not all(map(is_finite_number, values)):
+        return f"its {len(values) if isinstance(values, list) else 'missing'} values do not match its incumbent curve"
+    if not np.allclose(np.maximum.accumulate(values), incumbent, rtol=0, atol=1e-9):
+        return "its incumbent curve is not the running best of its queried values"
+    return None
+
+
+def check_black_box(runs: Sequence[dict[str, Any]], runs_dir: str | Path, query: Callable[[str, str], float]) -> None:
+    """Refuse runs whose queried values are not what the black box gives (``query(arch, dataset)``,
+    e.g. the benchmark table the sweep queries): an edited or foreign run file would otherwise
+    enter the table with values no architecture has."""
+    for r in runs:
+        spec, t = r["spec"], r["trajectory"]
+        name = f"{runs_dir}/{spec['dataset']}__{spec['method']}__s{spec['seed']}"
+        archs, values = t.get("archs"), t.get("values")
+        if not isinstance(archs, list) or not isinstance(values, list) or len(archs) != len(values):
+            raise DataFormatError(f"{name} does not record its queried architectures and values; it was not written "
+                                  "by this sweep: move it out of the runs folder")
+        for i, (arch, value) in enumerate(zip(archs, values, strict=True)):
+            try:
+                truth = query(arch, spec["dataset"])
+            except DiffusionNAGError as e:
+                raise DataFormatError(f"{name}'s query {i + 1} ({arch!r}) is not an architecture the black box "
+                                      f"knows ({e}); the run file was edited or is foreign: delete it and re-run "
+                                      "the sweep") from e
+            if not np.isclose(truth, value, rtol=0, atol=1e-9):
+                raise DataFormatError(f"{name}'s query {i + 1} records {value} for {arch}, whose value is {truth} in "
+                                      "the black box; the run file was edited or made on other data: delete it and "
+                                      "re-run the sweep")
 
 
 def load_runs(runs_dir: str | Path) -> list[dict[str, Any]]:

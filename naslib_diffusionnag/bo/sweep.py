@@ -18,7 +18,7 @@ import platform
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -239,12 +239,21 @@ def is_done(spec: RunSpec, runs_dir: Path) -> bool:
     return True
 
 
-def check_report_owner(results: Path, runs_dir: str, config: str | os.PathLike[str]) -> None:
+def check_report_owner(results: Path, runs_dir: str, config: str | os.PathLike[str],
+                       datasets: Sequence[str] = ()) -> None:
     """Refuse to replace another sweep's tables and plots: two configs naming one ``results``
     would silently overwrite each other's report, whether or not they share ``runs_dir`` (a
-    report names its config and runs_dir; older reports only their config)."""
+    report names its config and runs_dir; older reports only their config). Without that JSON,
+    a Markdown table or a plot (one per dataset in ``datasets``) already at the report's paths
+    is someone else's file: nothing says this sweep made it."""
     old = results.with_name(results.name + ".json")
     if not old.is_file():
+        stray = [q for q in (results.with_name(results.name + ".md"),
+                             *(results.with_name(f"{results.name}_{d}.png") for d in datasets)) if q.exists()]
+        if stray:
+            raise DiffusionNAGError(f"{stray[0]} exists and no {old.name} beside it says which sweep made it, so "
+                                    f"the report would overwrite it; move it away or set `results:` in {config} to "
+                                    "another path")
         return
     try:
         previous = read_json(old)

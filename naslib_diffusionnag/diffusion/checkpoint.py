@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import re
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +59,18 @@ def unreadable_reason(path: Path, error: Exception) -> str:
     return "a damaged, truncated or foreign zip archive"
 
 
+def failing_entry(path: Path) -> str | None:
+    """The first entry of ``path``'s zip archive whose bytes fail their stored CRC-32, else None
+    (None too for what is no readable zip archive: ``torch.load`` then says why). ``torch.load``
+    does not check these checksums, so flipped bytes in the weights loaded silently and sampled
+    nothing valid."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return archive.testzip()
+    except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, EOFError):
+        return None
+
+
 def read_checkpoint_file(path: Path, kind: str, writer: str) -> Any:
     """The payload of an existing checkpoint file, read with ``torch.load(weights_only=True)``.
     A folder, an empty file or anything torch cannot read is one ``CheckpointError`` line: what
@@ -66,6 +79,10 @@ def read_checkpoint_file(path: Path, kind: str, writer: str) -> Any:
     if path.is_dir():
         raise CheckpointError(f"{path} is a directory, not a {kind} checkpoint; pass the .pt file written by "
                               f"`{writer}`")
+    damaged = failing_entry(path)
+    if damaged is not None:
+        raise CheckpointError(f"{path} is damaged: its entry {damaged} fails the checksum saved with it (the file "
+                              f"changed after it was written); pass an intact copy or a file written by `{writer}`")
     try:
         if path.stat().st_size:
             return torch.load(path, map_location="cpu", weights_only=True)

@@ -37,6 +37,10 @@ class SoftCost(Protocol):
         """The smallest cost of any architecture (a budget below it cannot be met)."""
         ...
 
+    def maximum(self) -> float:
+        """No architecture costs more (a budget at or above it constrains nothing)."""
+        ...
+
 
 def entry_posterior(x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
     """``B x N x F`` probabilities that each entry of ``x`` (model scale) is on, at noise

@@ -66,6 +66,11 @@ class AdditiveCost:
         cheapest = self.table.min(-1).values.view(-1, self.group)[:, :self.min_active]
         return float(self.const + cheapest.sum())
 
+    def maximum(self) -> float:
+        """No architecture costs more (every node on, each its costliest token; exact when no
+        entry is negative): a budget at or above it constrains nothing."""
+        return float(self.const + self.table.max(-1).values.clamp_min(0).sum())
+
 
 @dataclass(frozen=True)
 class MultilinearTable:
@@ -87,6 +92,10 @@ class MultilinearTable:
     def minimum(self) -> float:
         """The smallest value in the table."""
         return float(self.values.min())
+
+    def maximum(self) -> float:
+        """The largest value in the table."""
+        return float(self.values.max())
 
 
 def multilinear_table(space: SearchSpace, archs: Sequence[str], values: np.ndarray) -> MultilinearTable:
