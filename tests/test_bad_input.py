@@ -68,6 +68,7 @@ def files(tmp_path: Path) -> Path:
     (tmp_path / "notamapping.yaml").write_text("model: 5\n")
     (tmp_path / "afile").write_text("")
     (tmp_path / "adir").mkdir()
+    os.mkfifo(tmp_path / "apipe")
     (tmp_path / "empty.yaml").write_text("")
     (tmp_path / "binary.bin").write_bytes(bytes(range(128, 256)))
     (tmp_path / "unclosed.yaml").write_text("budget: [12\n")
@@ -194,6 +195,9 @@ CASES = [
     # a folder was said not to exist
     (["search", "--dataset", "cifar10", "--method", "rs", "--data", "adir"], "'adir' is a folder; pass the path of the "
                                                                             "file nats_bench.csv in it"),
+    # a named pipe was said not to exist
+    (["search", "--dataset", "cifar10", "--method", "rs", "--data", "apipe"], "'apipe' is not a regular file (a pipe, "
+                                                                             "socket or device)"),
     (["sample", "--space", "nb201", "--bogus", "3"], "unrecognized arguments: --bogus 3 (see diffusionnag sample --help)"),
     (["sample", "--space", "nb201", "--device", "meta"], "'meta': use cpu, cuda, cuda:N or mps"),
     # ran on the one CPU and recorded "cpu:5" as the device of the results

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from naslib_diffusionnag.cli import main
-from naslib_diffusionnag.errors import DataFormatError
+from naslib_diffusionnag.errors import ConfigError, DataFormatError
 from naslib_diffusionnag.oracles import space_property
 from naslib_diffusionnag.oracles.mbv3 import (
     I7_FILE,
@@ -125,6 +125,16 @@ def test_a_corrupt_i7_table_is_one_line(tmp_path, content, problem):
         with pytest.raises(DataFormatError, match=problem) as e:
             I7Latency(path, allow_unverified=allow)
         _one_line(e, str(path), f"restore it from ../shared/data/{I7_FILE}")
+
+
+def test_a_latency_table_without_any_resolution_is_named(tmp_path):
+    """Read with --allow-unverified-data, a table cut down to entries of no first layer listed
+    its resolutions as "available: ." (none)."""
+    path = tmp_path / "lut.yaml"
+    path.write_text("final_expand-input:7x7x192-output:7x7x1152: {mean: 0.2, var: 0.0}\n")
+    with pytest.raises(ConfigError) as e:
+        I7Latency(path, allow_unverified=True).check_resolution(224)
+    _one_line(e, "the i7-8700K latency table holds no resolution at all: its file is empty or truncated")
 
 
 @pytest.mark.parametrize("content, problem", [

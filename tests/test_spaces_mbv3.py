@@ -118,6 +118,11 @@ def test_bad_ofa_lists(mbv3):
         mbv3.from_ofa([3] * 20, [3] * 20, ["2"] * 5)
     with pytest.raises(InvalidArchitectureError, match=re.escape("OFA ks[0] = True (bool)")):
         mbv3.from_ofa([True] * 20, [3] * 20, [2] * 5)
+    # a missing list was a raw TypeError (len of None), a string of digits read as a list
+    with pytest.raises(InvalidArchitectureError, match="OFA's ks, e and d must be lists of integers, got NoneType, "):
+        mbv3.from_ofa(None, [3] * 20, [2] * 5)
+    with pytest.raises(InvalidArchitectureError, match="got list, list, str"):
+        mbv3.from_ofa([3] * 20, [3] * 20, "22222")
     # a float array of valid choices is what an optimiser hands over: it reads as those choices
     assert mbv3.from_ofa(np.full(20, 3.0), np.full(20, 4.0), np.full(5, 2.0)) == mbv3.from_ofa([3] * 20, [4] * 20, [2] * 5)
 

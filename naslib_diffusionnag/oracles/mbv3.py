@@ -370,6 +370,9 @@ class _LayerTableLatency:
         """``r`` if the table was measured at that input resolution, so a query can be refused
         before anything is sampled."""
         r = _resolution(r)
+        if not self.resolutions():  # a truncated table read with --allow-unverified-data
+            raise ConfigError(f"the {self.device} latency table holds no resolution at all: its file is empty or "
+                              "truncated; restore it from ../shared/data (see its README)")
         if r not in self.resolutions():
             raise ConfigError(
                 f"no {self.device} latency table for resolution {r}; available: {_span(self.resolutions())}. "

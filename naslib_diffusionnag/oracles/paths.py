@@ -70,6 +70,9 @@ def resolve_data_file(relative: str, override: str | os.PathLike[str] | None = N
         if path.is_dir():
             raise DataNotFoundError(f"{str(path)!r} is a folder; pass the path of the file {Path(relative).name} "
                                     f"in it, or set {DATA_DIR_ENV} to the folder holding {relative}")
+        if path.exists() and not path.is_file():
+            raise DataNotFoundError(f"{str(path)!r} is not a regular file (a pipe, socket or device); pass the path of "
+                                    f"the file {Path(relative).name}")
         if not path.is_file():
             raise DataNotFoundError(
                 f"benchmark data file {str(path)!r} does not exist; pass the path of "

@@ -104,6 +104,9 @@ class MBv3Space(SearchSpace):
     def from_ofa(self, ks: Sequence[int], e: Sequence[int], d: Sequence[int]) -> str:
         """Architecture string from OFA's 20-slot ``ks`` / ``e`` lists and 5-list ``d`` (inactive
         slots are ignored, as OFA does)."""
+        if not all(hasattr(v, "__len__") and not isinstance(v, (str, bytes)) for v in (ks, e, d)):
+            raise InvalidArchitectureError(f"OFA's ks, e and d must be lists of integers, got {type(ks).__name__}, "
+                                           f"{type(e).__name__}, {type(d).__name__}")
         if len(ks) != STAGES * SLOTS or len(e) != STAGES * SLOTS or len(d) != STAGES:
             raise InvalidArchitectureError(
                 f"OFA lists must have 20 ks, 20 e and 5 d values, got {len(ks)}, {len(e)}, {len(d)}")
