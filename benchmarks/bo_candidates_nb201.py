@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from naslib_diffusionnag.argtypes import parse_no_arguments
 from naslib_diffusionnag.bo import build_method
 from naslib_diffusionnag.bo.methods import first_defaults
 from naslib_diffusionnag.oracles import NB201Benchmark
@@ -21,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> None:
+    parse_no_arguments(__doc__)
     bench = NB201Benchmark.load()
     acc = bench.column("cifar10")
     rank = {bench.archs[i]: r for r, i in enumerate(np.argsort(-acc))}

@@ -56,10 +56,11 @@ from pathlib import Path
 
 import numpy as np
 
+from naslib_diffusionnag.argtypes import at_least, choice_list, nb201_dataset, seed_range
 from naslib_diffusionnag.bo import report
 from naslib_diffusionnag.bo.methods import FIRST_DEFAULTS
 from naslib_diffusionnag.bo.sweep import PROTOCOL, SweepConfig, is_done, run_one
-from naslib_diffusionnag.oracles import NB201Benchmark, canonical_dataset
+from naslib_diffusionnag.oracles import NB201Benchmark
 from naslib_diffusionnag.resultsio import check_writable, to_json, write_json_atomic, write_text_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -261,18 +262,17 @@ def table_lines(rows: dict[str, dict], qs: list[int], budget: int) -> list[str]:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--seeds", default="100-109", help="first-last (inclusive)")
-    p.add_argument("--variants", default=",".join(VARIANTS))
-    p.add_argument("--dataset", default=DATASET, help="NB201 dataset (default: cifar10, the tuning dataset)")
-    p.add_argument("--budget", type=int, default=BUDGET,
+    p.add_argument("--seeds", type=seed_range, default="100-109", help="first-last (inclusive)")
+    p.add_argument("--variants", type=choice_list(list(VARIANTS)), default=",".join(VARIANTS))
+    p.add_argument("--dataset", type=nb201_dataset, default=DATASET,
+                   help="NB201 dataset (default: cifar10, the tuning dataset)")
+    p.add_argument("--budget", type=at_least(2), default=BUDGET,
                    help="queries per run (default 50; another budget has its own results, suffix _b<budget>)")
     p.add_argument("--aggregate-only", action="store_true")
     args = p.parse_args()
-    dataset, budget = canonical_dataset(args.dataset), args.budget
+    dataset, budget = args.dataset, args.budget
     out = out_dir(dataset, budget)
-    first, last = (int(x) for x in args.seeds.split("-"))
-    seeds = list(range(first, last + 1))
-    variants = args.variants.split(",")
+    seeds, variants = args.seeds, args.variants
     bench = NB201Benchmark.load()
     optimum = bench.best(dataset)[1]
     if not args.aggregate_only:

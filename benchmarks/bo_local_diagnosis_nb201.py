@@ -22,6 +22,7 @@ import argparse
 import numpy as np
 from bo_guide_nb201 import RESULTS, out_dir  # the same folder (run as a script)
 
+from naslib_diffusionnag.argtypes import seed_range
 from naslib_diffusionnag.bo import report
 from naslib_diffusionnag.oracles import NB201Benchmark
 from naslib_diffusionnag.resultsio import write_text_atomic
@@ -79,9 +80,9 @@ SEEDS = "100-109"
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--seeds", default=SEEDS, help="first-last (inclusive)")
+    p.add_argument("--seeds", type=seed_range, default=SEEDS, help="first-last (inclusive)")
     args = p.parse_args()
-    first, last = (int(x) for x in args.seeds.split("-"))
+    first, last = args.seeds[0], args.seeds[-1]
     bench, space = NB201Benchmark.load(), get_space("nb201")
     lines = ["# Where diffusion-BO spends its CIFAR queries (NB201, tuning seeds; not a reported result)", "",
              __doc__.split("\n\n")[1].strip(), "",
@@ -100,7 +101,9 @@ def main() -> None:
             lines.append(f"| {dataset} | {variant_dir.name} | {d['seeds']} | {d['near_median']:g} | "
                          f"{d['found_median']:g} ({d['reached']}/{d['seeds']} reached) | {d['found_by_local']}/{d['reached']} | {d['local_swap_share']:.2f} | "
                          f"{d['neighbourhood_swap_share']:.2f} |")
-    name = "bo_local_diagnosis_nb201" + ("" if args.seeds == SEEDS else f"_s{first}-{last}")
+    if len(lines) == 5:  # no run of these seeds: a table of nothing would be written
+        raise SystemExit(f"error: no committed diffusion-BO tuning run has a seed in {first}-{last}")
+    name = "bo_local_diagnosis_nb201" + ("" if args.seeds == seed_range(SEEDS) else f"_s{first}-{last}")
     lines[0] += f", seeds {first}-{last}"
     write_text_atomic(RESULTS / f"{name}.md", "\n".join(lines) + "\n")
     print("\n".join(lines))

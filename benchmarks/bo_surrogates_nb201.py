@@ -40,6 +40,7 @@ import numpy as np
 import torch
 from scipy.stats import spearmanr
 
+from naslib_diffusionnag.argtypes import nb201_datasets, seed_range
 from naslib_diffusionnag.bo import PosteriorMean, report
 from naslib_diffusionnag.bo.surrogate import EnsembleSurrogate
 from naslib_diffusionnag.generation import ArchitectureGenerator
@@ -226,13 +227,12 @@ def case(gen: ArchitectureGenerator, acc: dict[str, float], top: list[str], data
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--datasets", default="cifar10,cifar100")
-    p.add_argument("--seeds", default="100-109", help="first-last (inclusive)")
+    p.add_argument("--datasets", type=nb201_datasets, default="cifar10,cifar100")
+    p.add_argument("--seeds", type=seed_range, default="100-109", help="first-last (inclusive)")
     p.add_argument("--aggregate-only", action="store_true", help="tables from the cached cases only")
     args = p.parse_args()
     torch.set_num_threads(1)
-    first, last = (int(x) for x in args.seeds.split("-"))
-    datasets = args.datasets.split(",")
+    datasets = args.datasets
     bench = NB201Benchmark.load()
     CACHE.mkdir(parents=True, exist_ok=True)
     if not args.aggregate_only:
@@ -240,11 +240,13 @@ def main() -> None:
         for dataset in datasets:
             acc = {a: bench.query(a, dataset) for a in gen.space.enumerate()}
             top = sorted(acc, key=acc.__getitem__, reverse=True)
-            for seed in range(first, last + 1):
+            for seed in args.seeds:
                 for n in HISTORY_SIZES:
                     case(gen, acc, top, dataset, seed, n)
                     print(dataset, seed, n, flush=True)
     cases = [read_json(f) for f in sorted(CACHE.glob("*.json"))]
+    if not cases:  # tables of nothing would replace the committed ones
+        raise SystemExit(f"error: no cached case in {CACHE}; run without --aggregate-only first")
     summary: dict = {}
     lines = ["# Which surrogate ranks a late BO round's candidates? (NB201, tuning seeds)", "",
              "**Tuning study on seeds outside the reported ones; not a reported result.**", "",

@@ -15,6 +15,7 @@ import torch
 import yaml
 
 from naslib_diffusionnag import __version__
+from naslib_diffusionnag.argtypes import parse_no_arguments
 from naslib_diffusionnag.bo import build_method
 from naslib_diffusionnag.bo.sweep import cpu_name
 from naslib_diffusionnag.oracles import NB201Benchmark
@@ -25,6 +26,7 @@ BUDGET, SEED = 100, 0
 
 
 def main() -> None:
+    parse_no_arguments(__doc__)
     methods = yaml.safe_load((ROOT / "configs" / "bo_nb201.yaml").read_text())["methods"]
     bench = NB201Benchmark.load()
     rows = []

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from naslib_diffusionnag import __version__
+from naslib_diffusionnag.argtypes import fraction_list
 from naslib_diffusionnag.bo.sweep import cpu_name
 from naslib_diffusionnag.generation import ArchitectureGenerator
 from naslib_diffusionnag.resultsio import to_json, write_text_atomic
@@ -31,7 +32,7 @@ STARTS, START_SEED, N, SEED = 20, 100, 100, 7
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--t", default="0.1,0.2,0.3,0.4,0.5,0.55,0.6,0.65,0.7,0.8",
+    p.add_argument("--t", type=fraction_list, default="0.1,0.2,0.3,0.4,0.5,0.55,0.6,0.65,0.7,0.8",
                    help="comma-separated starting times in (0, 1]")
     args = p.parse_args()
     load = os.getloadavg()[0]  # a busy machine makes the seconds meaningless: the table says what it was
@@ -40,7 +41,7 @@ def main() -> None:
     starts = space.sample(STARTS, np.random.default_rng(START_SEED))
     ops = {a: space.encode([a])[0].argmax(-1) for a in starts}
     rows = []
-    for t in (float(x) for x in args.t.split(",")):
+    for t in args.t:
         began = time.perf_counter()
         made = gen.sample_edits(starts, N, SEED, t)
         seconds = time.perf_counter() - began

@@ -30,6 +30,7 @@ import numpy as np
 import torch
 
 from naslib_diffusionnag import __version__
+from naslib_diffusionnag.argtypes import at_least
 from naslib_diffusionnag.diffusion import DiffusionConfig, SamplerConfig
 from naslib_diffusionnag.generation import (
     ArchitectureGenerator,
@@ -140,7 +141,7 @@ def to_markdown(res: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, nargs="+", default=[10, 20, 40, 100])
+    parser.add_argument("--steps", type=at_least(1), nargs="+", default=[10, 20, 40, 100])
     args = parser.parse_args()
     CACHE.mkdir(parents=True, exist_ok=True)
     models = []

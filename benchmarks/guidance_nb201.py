@@ -42,6 +42,7 @@ import torch
 from tqdm import tqdm
 
 from naslib_diffusionnag import __version__
+from naslib_diffusionnag.argtypes import at_least
 from naslib_diffusionnag.generation import ArchitectureGenerator
 from naslib_diffusionnag.guidance import (
     GuidanceTerm,
@@ -150,7 +151,7 @@ def mean_over(runs: list[dict], *keys: str) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--seeds", type=at_least(1), default=10)
     args = parser.parse_args()
     seeds = list(range(args.seeds))
     CACHE.mkdir(parents=True, exist_ok=True)

@@ -28,6 +28,7 @@ from guidance_nb201 import DEVICES, mean_over, run_accuracy, run_budget
 from tqdm import tqdm
 
 from naslib_diffusionnag import __version__
+from naslib_diffusionnag.argtypes import parse_no_arguments
 from naslib_diffusionnag.generation import ArchitectureGenerator
 from naslib_diffusionnag.guidance import default_guidance
 from naslib_diffusionnag.oracles import NB201Benchmark
@@ -50,6 +51,7 @@ def slug(scales: list[float]) -> str:
 
 
 def main() -> None:
+    parse_no_arguments(__doc__)
     CACHE.mkdir(parents=True, exist_ok=True)
     gen = ArchitectureGenerator.load("nb201")
     bench = NB201Benchmark.load()

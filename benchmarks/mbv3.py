@@ -62,7 +62,6 @@ Run: python benchmarks/mbv3.py [--checkpoint PATH (default: the shipped one)] [-
 from __future__ import annotations
 
 import argparse
-import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -73,6 +72,7 @@ import torch
 from tqdm import tqdm
 
 from naslib_diffusionnag import __version__
+from naslib_diffusionnag.argtypes import at_least, choice_list, regex
 from naslib_diffusionnag.bo import build_method
 from naslib_diffusionnag.bo.evolution import OFAEvolution
 from naslib_diffusionnag.bo.methods import first_defaults
@@ -105,6 +105,7 @@ BO_BUDGET, BO_AT = 100, (40, 60, 80, 100)
 
 
 SAMPLER_STEPS = (40, 100)  # seeds 0-9: resolving a 0.1 % invalid rate needs 10,000 samples
+PARTS = ("a", "b", "b4", "b5", "c")
 FAST_STEPS = 40  # the sampler of parts (b) and (c): throughput matters there, and their results used it
 #: part (b)'s budgeted round; every BO round here also pins its method's ``first_defaults`` (the
 #: parameters whose defaults changed since these tables were made, e.g. the ranking term and local
@@ -398,14 +399,14 @@ def part_c(method: str, checkpoint: str, acc: ArchProperty, seed: int) -> dict[s
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--checkpoint", default=None, help="MBv3 score-network checkpoint (default: the shipped one)")
-    p.add_argument("--seeds", type=int, default=10)
-    p.add_argument("--parts", default="a,b,b4,b5,c")
-    p.add_argument("--only", default="", help="run only the jobs whose name matches this regular expression "
+    p.add_argument("--seeds", type=at_least(1), default=10)
+    p.add_argument("--parts", type=choice_list(PARTS), default=",".join(PARTS))
+    p.add_argument("--only", type=regex, default=None, help="run only the jobs whose name matches this regular expression "
                                              "(parallel runners), e.g. 'b5_bananas_.*_s[0-4]$'")
     p.add_argument("--render-only", action="store_true",
                    help="write the tables from the runs finished so far; compute nothing (part b4 shows n per row)")
     args = p.parse_args()
-    parts, seeds = set(args.parts.split(",")), list(range(args.seeds))
+    parts, seeds = set(args.parts), list(range(args.seeds))
     CACHE.mkdir(parents=True, exist_ok=True)
     reuse_committed()
     gen = ArchitectureGenerator.load("mbv3", args.checkpoint)
@@ -455,8 +456,8 @@ def main() -> None:
     if "c" in parts:
         jobs += [(f"c_{m}_s{s}", lambda m=m, s=s: part_c(m, checkpoint, acc, s)) for m in BO_METHODS for s in seeds]
     if args.only:
-        todo = [(n, fn) for n, fn in jobs if re.search(args.only, n)]
-        for name, fn in tqdm(todo, desc=f"mbv3 runs matching {args.only!r}"):
+        todo = [(n, fn) for n, fn in jobs if args.only.search(n)]
+        for name, fn in tqdm(todo, desc=f"mbv3 runs matching {args.only.pattern!r}"):
             cached_json(CACHE / f"{name}.json", fn)
         return
     if args.render_only:  # the runs finished so far (a sweep still going elsewhere), nothing computed

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import spearmanr
 
+from naslib_diffusionnag.argtypes import parse_no_arguments
 from naslib_diffusionnag.diffusion import DiffusionConfig, load_checkpoint
 from naslib_diffusionnag.generation import ArchitectureGenerator
 from naslib_diffusionnag.metrics import generation_metrics
@@ -60,6 +61,7 @@ def generator(cache: str, overrides: dict) -> ArchitectureGenerator:
 
 
 def main() -> None:
+    parse_no_arguments(__doc__)
     space = get_space("mbv3")
     acc, lat = OFAAccuracyPredictor(), Note10Latency()
     measured = rows("measured_top1_ofa_mbv3_w1.0_r224_dynast.csv")

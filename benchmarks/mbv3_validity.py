@@ -38,6 +38,7 @@ import yaml
 from tqdm import tqdm
 
 from naslib_diffusionnag import __version__
+from naslib_diffusionnag.argtypes import at_least, int_list, seed_range
 from naslib_diffusionnag.bo.sweep import cpu_name
 from naslib_diffusionnag.diffusion import SamplerConfig
 from naslib_diffusionnag.generation import ArchitectureGenerator
@@ -83,14 +84,14 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--checkpoints", required=True, help="comma-separated MBv3 checkpoint paths")
-    p.add_argument("--steps", default="40,100", help="comma-separated sampler step counts")
+    p.add_argument("--steps", type=int_list(1), default="40,100", help="comma-separated sampler step counts")
     p.add_argument("--sampler", action="append", default=None,
                    help="other sampler settings, e.g. snr=0.32,corrector_steps=2; repeat for several variants "
                         "(each checkpoint runs with each; default: none)")
-    p.add_argument("--seeds", default="0-9", help="first-last (inclusive)")
+    p.add_argument("--seeds", type=seed_range, default="0-9", help="first-last (inclusive)")
     p.add_argument("--out", default=str(ROOT / "benchmarks_results" / "mbv3_validity"),
                    help="results prefix: writes PREFIX.json and PREFIX.md")
-    p.add_argument("--threads", type=int, default=1,
+    p.add_argument("--threads", type=at_least(1), default=1,
                    help="torch threads: 1 when two processes share the 2 cores; 2 to time one process on an "
                         "idle machine (the issue's '1,000 samples in <= 30 s on 2 cores')")
     p.add_argument("--explicit-threads", action="store_true",
@@ -102,8 +103,7 @@ def main() -> None:
         # 2.13's CPU flash attention about twice as slow (1,000 samples in ~31 s instead of ~21 s), which a
         # user of the CLI, who leaves torch's default, never sees
         torch.set_num_threads(args.threads)
-    first, last = (int(x) for x in args.seeds.split("-"))
-    seeds, steps = list(range(first, last + 1)), [int(s) for s in args.steps.split(",")]
+    seeds, steps = args.seeds, args.steps
     variants = [{k: yaml.safe_load(v) for k, v in (kv.split("=", 1) for kv in spec.split(",") if kv)}
                 for spec in (args.sampler or [""])]
     CACHE.mkdir(parents=True, exist_ok=True)

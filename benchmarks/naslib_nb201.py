@@ -31,6 +31,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
+from naslib_diffusionnag.argtypes import at_least, choice_list, int_list
 from naslib_diffusionnag.bo.report import aggregate, load_runs, plot, standing, to_markdown
 from naslib_diffusionnag.bo.sweep import cpu_name
 from naslib_diffusionnag.oracles import NB201Benchmark
@@ -174,25 +175,25 @@ def report(naslib_commit: str | None) -> str:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--optimizers", default=",".join(FAST + SLOW))
-    p.add_argument("--seeds-cifar10", type=int, default=10)
-    p.add_argument("--seeds-other", type=int, default=5)
-    p.add_argument("--unseen-seeds", default="", help="comma-separated seeds, run on every dataset into unseen_runs")
-    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--optimizers", type=choice_list(FAST + SLOW), default=",".join(FAST + SLOW))
+    p.add_argument("--seeds-cifar10", type=at_least(1), default=10)
+    p.add_argument("--seeds-other", type=at_least(1), default=5)
+    p.add_argument("--unseen-seeds", type=int_list(0), default=None, help="comma-separated seeds, run on every dataset into unseen_runs")
+    p.add_argument("--workers", type=at_least(1), default=1)
     p.add_argument("--naslib-commit", default=None, help="record this NASLib commit (for installs without .git)")
     p.add_argument("--aggregate-only", action="store_true")
     args = p.parse_args()
     RUNS.mkdir(parents=True, exist_ok=True)
     if not args.aggregate_only:
         if args.unseen_seeds:
-            runs_dir, extra = UNSEEN, [int(s) for s in args.unseen_seeds.split(",")]
+            runs_dir, extra = UNSEEN, args.unseen_seeds
             seeds = {d: extra for d in DATASETS}
         else:
             runs_dir = RUNS
             seeds = {"cifar10": list(range(args.seeds_cifar10)), "cifar100": list(range(args.seeds_other)),
                      "ImageNet16-120": list(range(args.seeds_other))}
         runs_dir.mkdir(parents=True, exist_ok=True)
-        todo = [s for s in plan(args.optimizers.split(","), seeds) if not (runs_dir / f"{run_id(*s)}.json").exists()]
+        todo = [s for s in plan(args.optimizers, seeds) if not (runs_dir / f"{run_id(*s)}.json").exists()]
         start = time.time()
         with ThreadPoolExecutor(args.workers) as pool:
             futures = {pool.submit(execute, *s, args.naslib_commit, runs_dir): s for s in todo}

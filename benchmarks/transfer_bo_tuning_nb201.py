@@ -32,6 +32,7 @@ from tqdm.auto import tqdm
 from transfer_nb201 import BO_BUDGET, TBO_PREDICTOR_STEPS, machine, search_run
 
 from naslib_diffusionnag import __version__
+from naslib_diffusionnag.argtypes import at_least
 from naslib_diffusionnag.bo.methods import CANDIDATES_FROM
 from naslib_diffusionnag.generation import ArchitectureGenerator
 from naslib_diffusionnag.oracles import NB201Benchmark
@@ -79,7 +80,7 @@ def summarise(runs: list[dict[str, Any]], optimum: float) -> dict[str, Any]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument("--seeds", type=at_least(1), default=10)
     ap.add_argument("--candidates", default=",".join(CANDIDATES_FROM),
                     help="comma-separated candidate sources to run (the tables cover every source's finished runs)")
     ap.add_argument("--cached-only", action="store_true",

@@ -56,6 +56,7 @@ import torch
 from tqdm import tqdm
 
 from naslib_diffusionnag import __version__
+from naslib_diffusionnag.argtypes import at_least
 from naslib_diffusionnag.bo.methods import build_method
 from naslib_diffusionnag.bo.report import SPREAD, TO_OPTIMUM, mean_ci, median_text, median_to_optimum
 from naslib_diffusionnag.bo.sweep import cpu_name
@@ -142,7 +143,7 @@ UNMEASURABLE = ("aircraft", "pets")  # class names known, accuracies not reachab
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument("--seeds", type=at_least(1), default=10)
     ap.add_argument("--phases", nargs="*", default=list(PHASES),
                     help=f"what to run, in order (default: all): {', '.join(PHASES)}; then aggregate "
                          "(no phase: aggregate the run files only)")

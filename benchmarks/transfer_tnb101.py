@@ -52,6 +52,7 @@ from scipy.stats import spearmanr
 from tqdm import tqdm
 
 from naslib_diffusionnag import __version__
+from naslib_diffusionnag.argtypes import at_least
 from naslib_diffusionnag.bo.report import SPREAD, mean_ci
 from naslib_diffusionnag.bo.seeds import spawn_seeds
 from naslib_diffusionnag.bo.sweep import cpu_name
@@ -196,8 +197,8 @@ def to_markdown(res: dict[str, Any]) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    ap.add_argument("--seeds", type=int, default=10, help="how many seeds")
-    ap.add_argument("--first-seed", type=int, default=0,
+    ap.add_argument("--seeds", type=at_least(1), default=10, help="how many seeds")
+    ap.add_argument("--first-seed", type=at_least(0), default=0,
                     help="seeds first..first+seeds-1; other than 0-9 the tables go to transfer_tnb101_s<a>-<b>.{md,json}")
     ap.add_argument("--targets", nargs="*", default=list(TNB101_TASKS), choices=TNB101_TASKS)
     args = ap.parse_args()

@@ -29,6 +29,7 @@ import torch
 from tqdm.auto import tqdm
 
 from naslib_diffusionnag import __version__
+from naslib_diffusionnag.argtypes import parse_no_arguments
 from naslib_diffusionnag.generation import ArchitectureGenerator
 from naslib_diffusionnag.oracles import NB201Benchmark
 from naslib_diffusionnag.resultsio import to_json, write_text_atomic
@@ -78,6 +79,7 @@ def run(source: str, setting: tuple[Any, ...], gen: ArchitectureGenerator, bench
 
 
 def main() -> None:
+    parse_no_arguments(__doc__)
     torch.set_num_threads(1)  # 2 shared cores
     bench = NB201Benchmark.load()
     gen = ArchitectureGenerator.load("nb201")

@@ -10,13 +10,14 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 from . import __version__
+from .argtypes import at_least
 from .bo.methods import METHODS
-from .configio import MAX_COUNT, MAX_SEED
+from .configio import MAX_SEED
 from .errors import ConfigError, DiffusionNAGError
 from .guidance.labels import LABEL_KINDS
 from .guidance.schedule import check_scales
@@ -566,25 +567,6 @@ def _print_human(cmd: str, out: dict[str, Any]) -> None:
               f"{out['train_seconds']:.0f} s, final loss {out['final_loss']:.4f})")
         return
     print("\n".join(_sample_lines(out)))
-
-
-def at_least(minimum: int, maximum: int = MAX_COUNT) -> Callable[[str], int]:
-    """argparse type: an integer >= ``minimum`` and <= ``maximum`` (by default the largest count
-    torch and numpy hold), with an error that says so."""
-    want = f"an integer >= {minimum}" + (f" and <= {maximum}" if maximum != MAX_COUNT else "")
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be {want}, got {text!r}") from None
-        if value < minimum or value > maximum:
-            too_large = value > maximum == MAX_COUNT  # the bound unsaid in ``want``
-            raise argparse.ArgumentTypeError(f"must be {f'an integer <= {maximum}' if too_large else want}, got {value}")
-        return value
-
-    parse.__name__ = want
-    return parse
 
 
 def name_type(text: str) -> str:

@@ -327,6 +327,20 @@ class ArchitectureGenerator:
         values = tensor_cost(self.space, cost)(self.space.sample(n, np.random.default_rng(0)))
         return ExpectedCostPredictor(cost, ZScore.fit(values), temper)
 
+    def check_guidance(self, terms: Sequence[GuidanceTerm], scales: Sequence[float]) -> list[float]:
+        """``check_terms`` and ``check_scales``, and that they go together: terms with every
+        scale 0, or a scale > 0 with no term, would sample unguided while the caller believes
+        otherwise (``generate`` refused both; these lower-level calls ran them silently)."""
+        values = check_scales(scales)
+        self.check_terms(terms)
+        if terms and not any(values):
+            raise ConfigError(f"every guidance scale is 0 ({values}), so the {len(terms)} guidance term(s) would guide "
+                              "nothing: give a scale > 0, or no terms for unguided samples")
+        if not terms and any(values):
+            raise ConfigError(f"guidance scales {values} weigh guidance terms, and none were given: pass terms=[...] "
+                              "or scales [0] (unguided samples)")
+        return values
+
     def check_terms(self, terms: Sequence[GuidanceTerm]) -> None:
         """Each term's predictor must read this space's architectures: one fitted on another
         space (another ``N x F``) failed mid-sampling with a bare matrix-shape error. Probed
@@ -351,7 +365,7 @@ class ArchitectureGenerator:
         scale: fixed; decreasing scales: the paper's schedule). Round 0 uses ``seed`` itself,
         so a one-round guided run shares its initial noise with ``sample(n, seed)``."""
         n = check_count(n)
-        self.check_terms(terms)
+        self.check_guidance(terms, scales)
         archs: list[str | None] = []
         seconds, nfe = 0.0, 0
         for r, (scale, m) in enumerate(scale_schedule(scales, n)):
@@ -374,10 +388,7 @@ class ArchitectureGenerator:
             raise ConfigError("sample_edits needs at least one architecture to start from")
         check_t_start(t_start)
         require_number("scale", scale, lambda v: v >= 0, ">= 0")
-        self.check_terms(terms)
-        if scale and not terms:  # the scale of no guidance was dropped, unsaid
-            raise ConfigError(f"scale {scale} weighs guidance terms, and none were given: pass terms=[...] or "
-                              "leave scale at 0 (unguided edits)")
+        self.check_guidance(terms, [scale])
         start = to_model_scale(self.space.encode([archs[i % len(archs)] for i in range(n)]).float())
         fn = guided_score_fn(self.score_fn(), self.sde, terms, scale) if terms and scale else None
         return self.sample(n, seed, sampler, score_fn=fn, start=start, t_start=t_start)
@@ -394,8 +405,7 @@ class ArchitectureGenerator:
         report the shortfall."""
         n, round_size = check_distinct_count(n, self.space), check_count(round_size, "round_size")
         max_rounds = check_count(max_rounds, "max_rounds")
-        scales = check_scales(scales)
-        self.check_terms(terms)
+        scales = self.check_guidance(terms, scales)
         out = Generation([], 0.0, 0)
         for r in range(max_rounds):
             fn = guided_score_fn(self.score_fn(), self.sde, terms, float(scales[min(r, len(scales) - 1)]))

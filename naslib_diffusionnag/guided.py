@@ -121,6 +121,10 @@ def fit_guidance(gen: ArchitectureGenerator, requests: Sequence[GuideRequest], n
     if isinstance(requests, str):  # iterated, its characters were echoed back as the requests
         raise ConfigError(f"fit_guidance takes GuideRequest objects, got the string {requests!r}; build one: "
                           f"[GuideRequest(space_property(space, {requests!r}), Objective(...))]")
+    try:  # a generator was used up by the check below and fitted nothing
+        requests = list(requests)
+    except TypeError:
+        raise ConfigError(f"fit_guidance takes a list of GuideRequest objects, got {requests!r}") from None
     if not requests or not all(isinstance(r, GuideRequest) for r in requests):
         raise ConfigError(f"fit_guidance takes one or more GuideRequest(property, objective), got {list(requests)!r}; "
                           "for unguided samples call generate without terms")

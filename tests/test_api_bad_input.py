@@ -559,7 +559,7 @@ def test_part_way_sampling_and_candidate_pools_refuse_what_they_would_misuse(shi
         with pytest.raises(ConfigError, match=r"in \(0, 1\]"):
             SamplerConfig().steps_from(t)
     assert SamplerConfig(steps=40).steps_from(0.5) == 20
-    with pytest.raises(ConfigError, match="scale 5.0 weighs guidance terms, and none were given"):
+    with pytest.raises(ConfigError, match=re.escape("guidance scales [5.0] weigh guidance terms, and none were given")):
         shipped.sample_edits(starts, 2, 0, 0.5, scale=5.0)
     for terms in (None, [1], "mean"):
         with pytest.raises(ConfigError, match="terms must be a list of GuidanceTerm"):
@@ -584,3 +584,53 @@ def test_the_nb201_adapter_names_a_missing_template_and_a_malformed_cell():
         NB201Adapter().to_graph(cell, None)
     with pytest.raises(InvalidArchitectureError):
         NB201Adapter().to_graph("|junk~0|", None)
+
+
+# ---- guidance through the generator's own calls ----------------------------------------------
+def test_guidance_terms_and_scales_that_would_sample_unguided_are_refused(shipped):
+    """``generate`` refused these; the generator's calls sampled unguided, silently: terms with
+    every scale 0 (sample_distinct, sample_edits' default scale), a scale with no term."""
+    space = shipped.space
+    archs = space.sample(12, np.random.default_rng(0))
+    pred = shipped.fit_predictor(archs, np.arange(12.0), PredictorConfig(steps=2))
+    term = GuidanceTerm("acc", pred, Objective("max"))
+    starts = archs[:2]
+    with pytest.raises(ConfigError) as e:
+        shipped.sample_distinct(4, 0, [term], [0])
+    assert _message(e) == ("every guidance scale is 0 ([0.0]), so the 1 guidance term(s) would guide nothing: give a "
+                           "scale > 0, or no terms for unguided samples")
+    with pytest.raises(ConfigError, match=re.escape("every guidance scale is 0 ([0.0])")):
+        shipped.sample_edits(starts, 2, 0, 0.5, terms=[term])
+    with pytest.raises(ConfigError, match=re.escape("guidance scales [10.0] weigh guidance terms, and none were given")):
+        shipped.sample_guided(2, 0, [], [10])
+    with pytest.raises(ConfigError, match=re.escape("guidance scales must be a list of numbers, e.g. [50] or [50, 25, "
+                                                    "10], got 10")):
+        shipped.sample_guided(2, 0, [term], 10)  # type: ignore[arg-type]
+    assert len(shipped.sample_distinct(2, 0, [], [0.0], round_size=4).archs) == 4  # unguided: still allowed
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda pred: GuidanceTerm("acc", pred, "max"), "the objective of guidance term 'acc' must be an Objective, e.g. "
+                                                    "Objective('max'), got 'max'"),
+    (lambda pred: GuidanceTerm("acc", None, Objective("max")), "the predictor of guidance term 'acc' must be a "
+                                                               "noise-aware predictor"),
+    (lambda pred: GuidanceTerm("acc", lambda x, s: x.sum(), Objective("max")), "got function"),
+    (lambda pred: GuidanceTerm(None, pred, Objective("max")), "a guidance term needs a name (a non-empty string), "
+                                                              "got None"),
+], ids=["objective-string", "predictor-none", "predictor-function", "name-none"])
+def test_a_guidance_term_is_checked_when_made(shipped, make, message):
+    """Each was accepted and failed at sampling as a raw TypeError / AttributeError."""
+    archs = shipped.space.sample(12, np.random.default_rng(0))
+    pred = shipped.fit_predictor(archs, np.arange(12.0), PredictorConfig(steps=2))
+    with pytest.raises(ConfigError) as e:
+        make(pred)
+    assert message in _message(e)
+
+
+def test_fit_guidance_takes_requests_from_a_generator(shipped, toy_bench):
+    """A generator was used up by the type check and fit_guidance returned no terms at all."""
+    acc = space_property("nb201", "accuracy:cifar10", bench=toy_bench)
+    fitted = fit_guidance(shipped, (r for r in [GuideRequest(acc, Objective("max"))]), n_labels=10, seed=0)
+    assert [t.name for t in fitted.terms] == [acc.name]
+    with pytest.raises(ConfigError, match="fit_guidance takes a list of GuideRequest objects, got None"):
+        fit_guidance(shipped, None, n_labels=10, seed=0)  # type: ignore[arg-type]

@@ -35,6 +35,43 @@ def test_benchmark_script_imports(name: str) -> None:
     assert callable(load(name).main)
 
 
+@pytest.mark.parametrize("name", sorted(p.stem for p in BENCHMARKS.glob("*.py")))
+def test_benchmark_script_refuses_an_unknown_argument_before_any_work(name, monkeypatch, capsys) -> None:
+    """Five scripts had no parser: `--help` or a misspelt flag ran the whole job and rewrote
+    the committed results. Now `--help` only prints and a foreign flag is exit code 2."""
+    module = load(name)
+    for argv, code in (([name, "--help"], 0), ([name, "--no-such-flag"], 2)):
+        monkeypatch.setattr(sys, "argv", argv)
+        with pytest.raises(SystemExit) as e:
+            module.main()
+        assert e.value.code == code
+        out, err = capsys.readouterr()
+        assert ("usage:" in out) if code == 0 else ("unrecognized arguments: --no-such-flag" in err
+                                                     or "the following arguments are required" in err)
+
+
+@pytest.mark.parametrize("name, argv, message", [
+    ("bo_guide_nb201", ["--seeds", "5-3"], "--seeds: must be seeds first-last with 0 <= first <= last"),
+    ("bo_guide_nb201", ["--variants", "foo"], "--variants: 'foo' is not one of its-mean,"),
+    ("bo_guide_nb201", ["--dataset", "foo"], "--dataset: unknown NB201 dataset 'foo'"),
+    ("bo_surrogates_nb201", ["--seeds", "abc"], "--seeds: must be seeds as first-last (e.g. 100-109) or one seed"),
+    ("mbv3", ["--parts", "foo"], "--parts: 'foo' is not one of a, b, b4, b5, c"),
+    ("mbv3", ["--only", "("], "--only: '(' is not a regular expression"),
+    ("naslib_nb201", ["--optimizers", "rs,rs"], "--optimizers: lists a name twice"),
+    ("naslib_nb201", ["--workers", "0"], "--workers: must be an integer >= 1, got 0"),
+    ("edits_nb201", ["--t", "0.5,0"], "--t: must be numbers in (0, 1], got 0"),
+    ("transfer_tnb101", ["--first-seed", "-1"], "--first-seed: must be an integer >= 0, got -1"),
+])
+def test_benchmark_arguments_that_would_write_empty_or_wrong_results_are_refused(name, argv, message, monkeypatch,
+                                                                               capsys) -> None:
+    """Each once ran (nothing, or the wrong thing) and then overwrote the committed tables, or
+    ended in a raw traceback."""
+    monkeypatch.setattr(sys, "argv", [name, *argv])
+    with pytest.raises(SystemExit) as e:
+        load(name).main()
+    assert e.value.code == 2 and message in capsys.readouterr().err
+
+
 def test_bo_guide_variants_resolve() -> None:
     """Every tuning variant of bo_guide_nb201.py is a valid parameter set of its method."""
     guide = load("bo_guide_nb201")

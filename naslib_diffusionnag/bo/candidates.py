@@ -162,7 +162,8 @@ class DiffusionAO:
         for r in range(len(self.scales), len(self.scales) + self.fill_rounds):
             if len(pool) >= self.n:
                 break
-            more = self.generator.sample_guided(self.n, round_seed(seed, r), terms, self.scales[-1:], self.sampler)
+            more = self.generator.sample_guided(self.n, round_seed(seed, r), terms if self.scales[-1] else [],
+                                                self.scales[-1:], self.sampler)
             pool = fresh(pool + more.valid, known, self.n)
         return pool
 
@@ -193,9 +194,9 @@ class EditAO:
         seed = int(rng.integers(2**31 - 1))
         best = [a for a, _ in sorted(history, key=lambda h: h[1], reverse=True)[: self.top_k]]
         terms = [GuidanceTerm("acquisition", guide, Objective("max")), *self.terms]
-        made = [a for r, (scale, m) in enumerate(scale_schedule(self.scales, self.n))
-                for a in self.generator.sample_edits(best, m, round_seed(seed, r), self.t_start, terms, scale,
-                                                     self.sampler).valid]
+        made = [a for r, (scale, m) in enumerate(scale_schedule(self.scales, self.n))  # a 0 scale: unguided
+                for a in self.generator.sample_edits(best, m, round_seed(seed, r), self.t_start,
+                                                     terms if scale else (), scale, self.sampler).valid]
         return fresh(made, {a for a, _ in history}, self.n)
 
 

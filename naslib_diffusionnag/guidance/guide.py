@@ -15,7 +15,7 @@ import torch
 from ..configio import require_number
 from ..diffusion.score_fn import ScoreFn
 from ..diffusion.sde import VESDE
-from ..errors import DiffusionNAGError
+from ..errors import ConfigError, DiffusionNAGError
 from .objectives import Objective
 from .predictors import NoiseAwarePredictor
 
@@ -37,6 +37,15 @@ class GuidanceTerm:
     tighten: float = 0.0
 
     def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise ConfigError(f"a guidance term needs a name (a non-empty string), got {self.name!r}")
+        if not callable(self.predictor) or not hasattr(self.predictor, "transform"):
+            raise ConfigError(f"the predictor of guidance term {self.name!r} must be a noise-aware predictor (callable "
+                              f"on (x, sigma), with a label `transform`; e.g. ArchitectureGenerator.fit_predictor's), "
+                              f"got {type(self.predictor).__name__}")
+        if not isinstance(self.objective, Objective):
+            raise ConfigError(f"the objective of guidance term {self.name!r} must be an Objective, e.g. "
+                              f"Objective('max'), got {self.objective!r}")
         check_weight(self.name, self.weight, self.tighten)
 
 

@@ -15,7 +15,10 @@ def check_scales(scales: Sequence[float]) -> list[float]:
     would do the opposite and is refused rather than run)."""
     if isinstance(scales, (str, bytes)):  # "50" would be read as the scales 5 and 0
         raise ConfigError(f"guidance scales {scales!r} are a string; give numbers, e.g. [50] or [50, 25, 10]")
-    values = [float(s) for s in scales]
+    try:
+        values = [float(s) for s in scales]
+    except (TypeError, ValueError):  # a bare number is not iterable; a word is no number
+        raise ConfigError(f"guidance scales must be a list of numbers, e.g. [50] or [50, 25, 10], got {scales!r}") from None
     if not values:
         raise ConfigError("need at least one guidance scale, e.g. 50 or 50,25,10")
     bad = [s for s in values if not math.isfinite(s) or s < 0]
