@@ -264,6 +264,8 @@ class ArchitectureGenerator:
         """Load ``path`` (default: the shipped checkpoint) onto ``device`` and check it was made
         for ``space_name``."""
         device = check_device(device)
+        if path is not None and not isinstance(path, (str, os.PathLike)):  # pathlib's TypeError named no argument
+            raise ConfigError(f"the checkpoint path must be a path (str or Path), got {type(path).__name__} {path!r}")
         path = Path(path) if path is not None else pretrained_path(space_name)
         ckpt = load_checkpoint(path)
         check_metadata(path, ckpt.metadata, METADATA_TYPES, "diffusionnag train")
@@ -317,6 +319,9 @@ class ArchitectureGenerator:
                       progress: bool = False) -> DirectedGCNPredictor:
         """A noise-aware predictor of ``values`` on this space, fitted with this model's SDE
         (guidance needs both to agree on sigma)."""
+        if config is not None and not isinstance(config, PredictorConfig):  # a dict failed in an attribute lookup
+            raise ConfigError(f"config must be a PredictorConfig (e.g. PredictorConfig(steps=300)), got "
+                              f"{type(config).__name__}")
         return fit_predictor(self.space.encode(archs), _labels(values),
                              self.space.adjacency(), self.sde, config or PredictorConfig(), check_seed(seed), progress,
                              device=self.device)

@@ -634,3 +634,13 @@ def test_fit_guidance_takes_requests_from_a_generator(shipped, toy_bench):
     assert [t.name for t in fitted.terms] == [acc.name]
     with pytest.raises(ConfigError, match="fit_guidance takes a list of GuideRequest objects, got None"):
         fit_guidance(shipped, None, n_labels=10, seed=0)  # type: ignore[arg-type]
+
+
+def test_a_checkpoint_path_or_predictor_config_of_the_wrong_type_is_named(shipped):
+    """A number as the path was pathlib's TypeError; a dict as the config an AttributeError."""
+    with pytest.raises(ConfigError, match="the checkpoint path must be a path \\(str or Path\\), got int 5"):
+        ArchitectureGenerator.load("nb201", 5)  # type: ignore[arg-type]
+    archs = shipped.space.sample(4, np.random.default_rng(0))
+    with pytest.raises(ConfigError, match=r"config must be a PredictorConfig \(e.g. PredictorConfig\(steps=300\)\), "
+                                          "got dict"):
+        shipped.fit_predictor(archs, [1.0, 2.0, 3.0, 4.0], {"steps": 1})  # type: ignore[arg-type]
