@@ -89,6 +89,7 @@ def main() -> None:
              "| dataset | variant | seeds | one edit from the optimum after (median) | optimum after (median) "
              "| optimum by a local query | conv-for-conv share of local queries | same share in the neighbourhoods |",
              "|---|---|---|---|---|---|---|---|"]
+    header = len(lines)
     for dataset in ("cifar10", "cifar100"):
         acc = {a: bench.query(a, dataset) for a in space.enumerate()}
         folder = out_dir(dataset, 150)
@@ -101,7 +102,7 @@ def main() -> None:
             lines.append(f"| {dataset} | {variant_dir.name} | {d['seeds']} | {d['near_median']:g} | "
                          f"{d['found_median']:g} ({d['reached']}/{d['seeds']} reached) | {d['found_by_local']}/{d['reached']} | {d['local_swap_share']:.2f} | "
                          f"{d['neighbourhood_swap_share']:.2f} |")
-    if len(lines) == 5:  # no run of these seeds: a table of nothing would be written
+    if len(lines) == header:  # no run of these seeds: a table of nothing would be written
         raise SystemExit(f"error: no committed diffusion-BO tuning run has a seed in {first}-{last}")
     name = "bo_local_diagnosis_nb201" + ("" if args.seeds == seed_range(SEEDS) else f"_s{first}-{last}")
     lines[0] += f", seeds {first}-{last}"

@@ -175,10 +175,7 @@ def generate(gen: ArchitectureGenerator, n: int, seed: int, terms: Sequence[Guid
     if (terms and scales is None) or (not terms and scales):
         raise ConfigError("guided generation takes terms and scales together (e.g. FittedGuidance.terms and "
                           ".scales); for unguided samples pass neither")
-    if terms and scales is not None and not any(check_scales(scales)):
-        raise ConfigError(f"every guidance scale is 0 ({list(scales)}), so the terms would guide nothing while the "
-                          "run is reported as guided; give a scale > 0, or drop the guidance (--guide / terms) for "
-                          "unguided samples")
+    # terms with every scale 0: refused by the generator's check_guidance, as any call of it is
     if distinct:
         unguided = [0.0]
         made = gen.sample_distinct(n, seed, terms, scales if terms and scales else unguided, round_size=n, sampler=sampler,

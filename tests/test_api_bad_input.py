@@ -301,8 +301,8 @@ def test_generate_refuses_a_term_fitted_on_another_space(shipped):
     assert len(made) == 2
     # scale 0 everywhere: reported as guided, guided by nothing
     for distinct in (False, True):
-        with pytest.raises(ConfigError, match=r"every guidance scale is 0 \(\[0.0, 0.0\]\), so the terms would "
-                                              r"guide nothing"):
+        with pytest.raises(ConfigError, match=r"every guidance scale is 0 \(\[0.0, 0.0\]\), so the 1 guidance "
+                                              r"term\(s\) would guide nothing"):
             generate(shipped, 2, 0, terms=[term], scales=[0.0, 0.0], distinct=distinct)
 
 

@@ -162,3 +162,13 @@ def test_bo_rounds_reads_each_rounds_pool_as_the_run_drew_it(bench) -> None:
     assert known == len(inferred) and inferred[0] == 10 and inferred != list(range(10, 80, 10))
     for start in inferred:
         assert not region(start) or traj.archs[start] in region(start)
+
+
+@pytest.mark.slow
+def test_local_diagnosis_of_seeds_without_runs_writes_no_table(monkeypatch, bench) -> None:
+    """Seeds no committed run has gave a table of nothing, written into benchmarks_results/."""
+    out = BENCHMARKS.parent / "benchmarks_results" / "bo_local_diagnosis_nb201_s500-501.md"
+    monkeypatch.setattr(sys, "argv", ["bo_local_diagnosis_nb201", "--seeds", "500-501"])
+    with pytest.raises(SystemExit, match="no committed diffusion-BO tuning run has a seed in 500-501"):
+        load("bo_local_diagnosis_nb201").main()
+    assert not out.exists()

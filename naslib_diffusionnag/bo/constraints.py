@@ -33,8 +33,9 @@ DESIGNS: tuple[str, ...] = ("generated", "projected", "uniform")
 def check_cost_budget(space: SearchSpace, prop: ArchProperty, budget: float, queries: int | None = None) -> SoftCost:
     """``prop``'s exact cost, once ``prop <= budget`` is shown to be a budget a search can keep:
     the cost is exactly known, ``budget`` is a finite number no lower than its smallest value
-    and below its largest (else it constrains nothing) and, on a space small enough to enumerate, at least ``queries`` architectures meet it (a
-    search of more queries cannot stay within it; found after minutes of rounds before)."""
+    and below its largest (else it constrains nothing) and, on a space small enough to enumerate,
+    at least ``queries`` architectures meet it (a search of more queries cannot stay within it;
+    found after minutes of rounds before)."""
     soft = prop.soft
     if soft is None:
         raise ConfigError(f"{prop.name} has no exact value on {space.name} (only hardware costs with a table or "

@@ -109,8 +109,12 @@ def _values_problem(trajectory: dict[str, Any], incumbent: list[float]) -> str |
     values = trajectory.get("values")
     if values is None:
         return None
-    if not isinstance(values, list) or len(values) != len(incumbent) or not all(map(is_finite_number, values)):
-        return f"its {len(values) if isinstance(values, list) else 'missing'} values do not match its incumbent curve"
+    if not isinstance(values, list):
+        return "its 'values' are not a list"
+    if len(values) != len(incumbent):
+        return f"its {len(values)} values do not match its {len(incumbent)}-point incumbent curve"
+    if not all(map(is_finite_number, values)):
+        return "its queried values hold entries that are not finite numbers"
     if not np.allclose(np.maximum.accumulate(values), incumbent, rtol=0, atol=1e-9):
         return "its incumbent curve is not the running best of its queried values"
     return None
